@@ -1,0 +1,135 @@
+"""`trueup import items|locations|movements FILE`."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from trueup.cli.common import console, is_interactive, opened
+from trueup.domain.errors import RowProblem
+from trueup.services.catalog import import_items, import_locations
+from trueup.services.files import read_table
+from trueup.services.posting import post_table
+
+imports = typer.Typer(
+    help="Import items, locations or movements from CSV or XLSX files.", no_args_is_help=True
+)
+
+FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8) or .xlsx file with a header row.")]
+
+
+@imports.command("items")
+def items(ctx: typer.Context, file: FileArg) -> None:
+    """Create or update items (sku,name,unit required). All or nothing.
+
+    Example: trueup import items items.csv
+    """
+    with opened(ctx) as system:
+        report = import_items(system.uow, read_table(file))
+    console.print(
+        f"items: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+    )
+
+
+@imports.command("locations")
+def locations(ctx: typer.Context, file: FileArg) -> None:
+    """Create or rename locations (code,name,kind required; parent optional). All or nothing.
+
+    Example: trueup import locations locations.csv
+    """
+    with opened(ctx) as system:
+        report = import_locations(system.uow, read_table(file))
+    console.print(
+        f"locations: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
+
+
+@imports.command("movements")
+def movements(
+    ctx: typer.Context,
+    file: FileArg,
+    source: Annotated[
+        str | None,
+        typer.Option(help="The source system of every row, when the file has no source column."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Apply the valid rows; write the rejected ones to --rejects."
+        ),
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where --skip-invalid writes rejected rows and reasons "
+            "[default: FILE.rejects.csv]."
+        ),
+    ] = None,
+) -> None:
+    """Post movements (one transaction: all rows or none). Re-importing is a no-op.
+
+    Example: trueup import movements pos-2026-03-01.csv --source pos
+    """
+    table = read_table(file)
+    total = _count_lines(file)
+    with (
+        opened(ctx) as system,
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not is_interactive() or total < 50_000,
+        ) as bar,
+    ):
+        task = bar.add_task(f"importing {file.name}", total=total or None)
+        report = post_table(
+            system.uow,
+            table,
+            actor=system.settings.actor,
+            default_source=source,
+            skip_invalid=skip_invalid,
+            progress=lambda n: bar.advance(task, n),
+        )
+    console.print(
+        f"movements: {report.applied} applied, {report.duplicates} duplicates, "
+        f"{len(report.rejected)} rejected, {report.shortages} negative-stock exceptions "
+        f"(batch {report.batch_id})"
+    )
+    if report.rejected:
+        target = rejects or file.with_name(file.name + ".rejects.csv")
+        _write_rejects(target, report.rejected)
+        console.print(f"rejected rows and their reasons: {target}")
+
+
+def _count_lines(file: Path) -> int:
+    if file.suffix.lower() != ".csv":
+        return 0
+    with file.open("rb") as handle:
+        return max(
+            sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1, 0
+        )
+
+
+def _write_rejects(target: Path, problems: list[RowProblem]) -> None:
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "field", "value", "reason"])
+        for p in problems:
+            writer.writerow([p.line, p.field, _safe(p.value), p.expected])
+
+
+def _safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in echoed input."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(imports, name="import")

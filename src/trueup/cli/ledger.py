@@ -1,0 +1,150 @@
+"""`trueup ledger` (history) and `trueup reverse`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trueup.cli.common import console, opened
+from trueup.cli.stock import Format, parse_time
+from trueup.domain.model import Movement
+from trueup.domain.values import format_quantity
+from trueup.services.ports import HistoryFilter
+from trueup.services.posting import reverse as reverse_movement
+from trueup.services.queries import history
+
+COLUMNS = (
+    "id",
+    "occurred_at",
+    "recorded_at",
+    "kind",
+    "sku",
+    "from",
+    "to",
+    "lot",
+    "serial",
+    "quantity",
+    "source",
+    "external_id",
+    "reason",
+    "reference",
+    "actor",
+    "reverses",
+)
+
+
+def _row(m: Movement) -> list[str]:
+    return [
+        str(m.id),
+        m.occurred_at.isoformat(),
+        m.recorded_at.isoformat(),
+        m.kind.value,
+        m.sku,
+        m.from_location,
+        m.to_location,
+        m.lot,
+        m.serial,
+        format_quantity(m.quantity),
+        m.source,
+        m.external_id,
+        m.reason,
+        m.reference,
+        m.actor,
+        "" if m.reverses is None else str(m.reverses),
+    ]
+
+
+def ledger(
+    ctx: typer.Context,
+    sku: Annotated[str | None, typer.Option(help="Movements of this SKU.")] = None,
+    location: Annotated[
+        str | None, typer.Option(help="Movements into or out of this location.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Occurred at or after (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Occurred at or before (ISO 8601).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many.")] = 1000,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+) -> None:
+    """The movements of an item and/or a location, in the order they occurred.
+
+    Example: trueup ledger --sku SKU-001 --location DC1-A-01
+    """
+    query = HistoryFilter(
+        sku=sku,
+        location=location,
+        since=parse_time(since, "--since"),
+        until=parse_time(until, "--until"),
+        limit=limit,
+    )
+    with opened(ctx) as system:
+        rows = history(system.uow, query)
+    if output is Format.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(_row(m) for m in rows)
+        return
+    if output is Format.JSON:
+        sys.stdout.write(
+            json.dumps(
+                [dict(zip(COLUMNS, _row(m), strict=True)) for m in rows],
+                ensure_ascii=False,
+                indent=1,
+            )
+            + "\n"
+        )
+        return
+    table = Table(
+        "id",
+        "occurred_at",
+        "kind",
+        "sku",
+        "from",
+        "to",
+        "quantity",
+        "source",
+        "external_id",
+        title="ledger",
+    )
+    for m in rows:
+        table.add_row(
+            str(m.id),
+            m.occurred_at.isoformat(timespec="seconds"),
+            m.kind.value,
+            m.sku,
+            m.from_location,
+            m.to_location,
+            format_quantity(m.quantity),
+            m.source,
+            m.external_id,
+        )
+    console.print(table)
+
+
+def reverse(
+    ctx: typer.Context,
+    movement: Annotated[int, typer.Argument(help="The id of the movement to reverse.")],
+    reason: Annotated[str, typer.Option(help="Why the movement was wrong (kept in the ledger).")],
+) -> None:
+    """Post the movement that undoes MOVEMENT; the ledger itself never changes.
+
+    Example: trueup reverse 42 --reason "scanned the wrong SKU"
+    """
+    with opened(ctx) as system:
+        posted, _report = reverse_movement(
+            system.uow, movement, reason=reason, actor=system.settings.actor
+        )
+    console.print(
+        f"movement {posted.id} reverses movement {movement}: "
+        f"{format_quantity(posted.quantity)} {posted.sku} "
+        f"{posted.from_location} -> {posted.to_location}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ledger)
+    app.command()(reverse)

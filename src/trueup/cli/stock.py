@@ -1,0 +1,95 @@
+"""`trueup stock`: on-hand now or as of any time."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trueup.cli.common import console, opened
+from trueup.domain.errors import InputError
+from trueup.domain.values import format_quantity, parse_timestamp
+from trueup.services.ports import StockFilter
+from trueup.services.queries import stock as query_stock
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def parse_time(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except InputError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+
+
+def stock(
+    ctx: typer.Context,
+    sku: Annotated[list[str] | None, typer.Option(help="Only this SKU (repeatable).")] = None,
+    location: Annotated[list[str] | None, typer.Option(help="Only this location code.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only locations of this site.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="On-hand as of this ISO 8601 time with offset, from the ledger."
+        ),
+    ] = None,
+    all_locations: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Include virtual locations (supplier, customer, in_transit, loss, scrap)."
+        ),
+    ] = False,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+) -> None:
+    """On-hand per item, location, lot and serial.
+
+    Example: trueup stock --site DC1 --as-of 2026-03-01T00:00:00Z --format csv
+    """
+    query = StockFilter(
+        skus=tuple(sku or ()),
+        locations=tuple(location or ()),
+        sites=tuple(site or ()),
+        as_of=parse_time(as_of, "--as-of"),
+        include_virtual=all_locations,
+    )
+    with opened(ctx) as system:
+        rows = query_stock(system.uow, query)
+    if output is Format.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["sku", "location", "lot", "serial", "quantity"])
+        for r in rows:
+            writer.writerow([r.sku, r.location, r.lot, r.serial, format_quantity(r.quantity)])
+        return
+    if output is Format.JSON:
+        records = [
+            {
+                "sku": r.sku,
+                "location": r.location,
+                "lot": r.lot,
+                "serial": r.serial,
+                "quantity": format_quantity(r.quantity),
+            }
+            for r in rows
+        ]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("location", "sku", "lot", "serial", "quantity", title="on-hand")
+    for r in rows:
+        table.add_row(r.location, r.sku, r.lot, r.serial, format_quantity(r.quantity))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(stock)

@@ -1,0 +1,1 @@
+"""The domain: values, the ledger's rules, typed errors. Standard library only."""

@@ -1,0 +1,92 @@
+"""Typed errors, one tree for the whole system.
+
+Entry points map each branch to one HTTP status and one CLI exit code; nothing below
+them returns a flag for a failure.
+
+    TrueupError
+    ├── InputError              bad input; says where (file, line, field) and what was expected
+    │   └── RowsRejected        a file or document with bad rows; carries every RowProblem
+    ├── NotFound                an item, location or movement that does not exist
+    ├── Conflict                contradicts what is already recorded
+    │   ├── IdempotencyConflict the same (source, external_id) with a different payload
+    │   └── AlreadyReversed     a movement can be reversed once
+    ├── StockRefused            the stock policy refuses a request (short stock, serial elsewhere)
+    └── TransientConflict       storage contention (serialization failure, deadlock); safe to retry
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TrueupError(Exception):
+    """Root of every error trueup raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """One reason one input row cannot be applied."""
+
+    line: int
+    field: str
+    value: str
+    expected: str
+    file: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:" if self.file else ""
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"{where}line {self.line}, {self.field}={shown!r}: expected {self.expected}"
+
+
+class InputError(TrueupError):
+    """Input that cannot be understood; nothing was changed."""
+
+    def __init__(self, message: str, *, field: str = "", value: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class RowsRejected(InputError):
+    """A file or document had bad rows; nothing of it was applied."""
+
+    def __init__(self, problems: list[RowProblem], *, total_problems: int | None = None) -> None:
+        self.problems = problems
+        self.total_problems = total_problems if total_problems is not None else len(problems)
+        first = problems[0] if problems else None
+        summary = f"{self.total_problems} problem(s); nothing was applied"
+        super().__init__(f"{summary}; first: {first}" if first else summary)
+
+
+class NotFound(TrueupError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(TrueupError):
+    """The request contradicts what is already recorded."""
+
+
+class IdempotencyConflict(Conflict):
+    """The same (source, external_id) was posted before with a different payload."""
+
+    def __init__(self, source: str, external_id: str, differences: list[str]) -> None:
+        self.source = source
+        self.external_id = external_id
+        self.differences = differences
+        super().__init__(
+            f"({source}, {external_id}) was already posted with a different payload: "
+            + ", ".join(differences)
+        )
+
+
+class AlreadyReversed(Conflict):
+    """A movement is reversed at most once."""
+
+
+class StockRefused(TrueupError):
+    """The stock policy refuses this request; nothing was changed."""
+
+
+class TransientConflict(TrueupError):
+    """Storage contention that a retry resolves; safe because posting is idempotent."""

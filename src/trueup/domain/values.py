@@ -1,0 +1,129 @@
+"""Exact values at the edges: quantities, codes, timestamps and barcodes.
+
+Quantities are integers of 1/QUANTITY_SCALE base units, so arithmetic and SQL sums stay
+exact on every database; an item allows at most MAX_DECIMALS decimal places.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from trueup.domain.errors import InputError
+
+MAX_DECIMALS = 6
+QUANTITY_SCALE = 10**MAX_DECIMALS
+#: The largest quantity of one movement, in base units: far above any real movement,
+#: far below where sums could overflow a 64-bit integer.
+MAX_QUANTITY = 10**9
+MAX_CODE_LENGTH = 100
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) -> int:
+    """Return `text` times `multiple` as scaled base units.
+
+    `multiple` is the scaled size of the unit `text` is in (QUANTITY_SCALE for the base
+    unit, 12 * QUANTITY_SCALE for a case of 12). Rejects zero, negatives, NaN, infinities,
+    exponents and more decimal places than the item allows.
+    """
+    stripped = text.strip()
+    if len(stripped) > 40:
+        raise InputError(f"larger than the limit of {MAX_QUANTITY} base units", value=text)
+    if stripped.isascii() and stripped.isdigit():  # the common case, without Decimal
+        whole = int(stripped) * multiple
+        if whole == 0:
+            raise InputError("must be greater than zero", value=text)
+        if whole > MAX_QUANTITY * QUANTITY_SCALE:
+            raise InputError(f"larger than the limit of {MAX_QUANTITY} base units", value=text)
+        if whole % 10 ** (MAX_DECIMALS - decimals):
+            raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
+        return whole
+    try:
+        value = Decimal(stripped)
+    except (InvalidOperation, ValueError):
+        raise InputError("not a number", value=text) from None
+    if not value.is_finite() or "e" in stripped.lower():
+        raise InputError("not a plain decimal number", value=text)
+    if value <= 0:
+        raise InputError("must be greater than zero", value=text)
+    scaled = value * multiple
+    if scaled != scaled.to_integral_value():
+        raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
+    result = int(scaled)
+    if result % 10 ** (MAX_DECIMALS - decimals):
+        raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
+    if result > MAX_QUANTITY * QUANTITY_SCALE:
+        raise InputError(f"larger than the limit of {MAX_QUANTITY} base units", value=text)
+    return result
+
+
+def to_decimal(scaled: int) -> Decimal:
+    """Scaled base units as an exact Decimal in base units."""
+    value: Decimal = (Decimal(scaled) / QUANTITY_SCALE).normalize()
+    return value + Decimal(0)
+
+
+def format_quantity(scaled: int) -> str:
+    """Scaled base units as plain text, without exponent or trailing zeros."""
+    sign = "-" if scaled < 0 else ""
+    whole, frac = divmod(abs(scaled), QUANTITY_SCALE)
+    if not frac:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:0{MAX_DECIMALS}d}".rstrip("0")
+
+
+def normalize_code(text: str) -> str:
+    """A code (SKU, location, lot, serial, source) in NFC, without surrounding blanks.
+
+    NFC makes look-alikes typed on different keyboards (an NFD "é") the same code.
+    """
+    code = unicodedata.normalize("NFC", text.strip())
+    if len(code) > MAX_CODE_LENGTH:
+        raise InputError(f"longer than {MAX_CODE_LENGTH} characters", value=text)
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in code):
+        raise InputError("contains control characters", value=text)
+    return code
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO 8601 timestamp with an explicit offset, as aware UTC."""
+    stripped = text.strip()
+    try:
+        moment = datetime.fromisoformat(stripped)
+    except ValueError:
+        raise InputError(
+            "an ISO 8601 timestamp such as 2026-03-01T09:30:00+01:00", value=text
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InputError("a timestamp with a UTC offset such as +01:00 or Z", value=text)
+    moment = moment.astimezone(UTC)
+    if not _EARLIEST <= moment < _LATEST:
+        raise InputError("a timestamp between 1970 and 9999", value=text)
+    return moment
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def storage_time(moment: datetime) -> str:
+    """Fixed-width UTC text, ordered like time itself (the SQLite storage form)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def micros_since_epoch(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def gtin_is_valid(code: str) -> bool:
+    """True for a GTIN-8, -12, -13 or -14 whose check digit is right."""
+    if len(code) not in (8, 12, 13, 14) or not code.isdigit() or not code.isascii():
+        return False
+    digits = [int(ch) for ch in code]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check

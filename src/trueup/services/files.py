@@ -1,0 +1,141 @@
+"""Tabular input files (CSV, XLSX) as rows of text with their line numbers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from trueup.domain.errors import InputError, RowProblem, RowsRejected
+
+Row = tuple[int, list[str]]
+
+
+@dataclass
+class Table:
+    """A header and its rows; `rows` yields (line number, values) lazily."""
+
+    name: str
+    header: list[str]
+    rows: Iterator[Row]
+    sha256: str | None = None
+    size_hint: int = 0  # bytes, for progress
+
+    def require(self, name: str) -> int:
+        """The position of a column the format requires; a missing one rejects the file."""
+        position = self.column(name, required=True)
+        assert position is not None
+        return position
+
+    def column(self, name: str, *, required: bool) -> int | None:
+        try:
+            return self.header.index(name)
+        except ValueError:
+            if required:
+                raise RowsRejected(
+                    [RowProblem(1, name, "", "a column named " + repr(name), self.name)]
+                ) from None
+            return None
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def read_table(path: Path) -> Table:
+    """Open a CSV (UTF-8, optional BOM) or XLSX file; the first row is the header."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    return _read_csv(path)
+
+
+def _read_csv(path: Path) -> Table:
+    handle = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise InputError(f"{path.name}: the file is empty; expected a header row") from None
+    except UnicodeDecodeError:
+        handle.close()
+        raise InputError(f"{path.name}: not UTF-8 text; expected a UTF-8 CSV file") from None
+
+    def rows() -> Iterator[Row]:
+        with handle:
+            try:
+                for values in reader:
+                    if values:
+                        yield reader.line_num, values
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{path.name}: line {reader.line_num + 1} is not UTF-8 text"
+                ) from None
+            except csv.Error as error:
+                raise InputError(f"{path.name}: line {reader.line_num}: {error}") from None
+
+    return Table(
+        path.name,
+        [h.strip().lower() for h in header],
+        rows(),
+        sha256=_digest(path),
+        size_hint=path.stat().st_size,
+    )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # Spreadsheets store numbers as floats: keep the digits the user saw.
+        return format(Decimal(repr(value)).normalize(), "f")
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> Table:
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    cells = sheet.iter_rows(values_only=True)
+    try:
+        header = [_cell(v).strip().lower() for v in next(cells)]
+    except StopIteration:
+        workbook.close()
+        raise InputError(f"{path.name}: the sheet is empty; expected a header row") from None
+
+    def rows() -> Iterator[Row]:
+        try:
+            for number, values in enumerate(cells, start=2):
+                texts = [_cell(v) for v in values]
+                if any(texts):
+                    yield number, texts
+        finally:
+            workbook.close()
+
+    return Table(path.name, header, rows(), sha256=_digest(path), size_hint=path.stat().st_size)
+
+
+def table_from_dicts(name: str, records: list[dict[str, str]]) -> Table:
+    """A table from field dicts (a document posted by a program), lines numbered from 1."""
+    header: list[str] = []
+    for record in records:
+        for key in record:
+            if key not in header:
+                header.append(key)
+    rows = ((n, [str(r.get(h, "") or "") for h in header]) for n, r in enumerate(records, 1))
+    return Table(name, header, rows)

@@ -1,0 +1,1 @@
+"""SQL storage: tables, migrations, repositories and the unit of work (SQLite, PostgreSQL)."""

@@ -1,0 +1,165 @@
+"""Items and locations in SQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from trueup.domain.model import Item, Location, LocationKind, Tracking
+from trueup.domain.values import utc_now
+from trueup.storage.tables import balance, item, item_barcode, item_pack, location
+
+
+class SqlCatalog:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def items(self) -> dict[str, Item]:
+        packs: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        for row in self.connection.execute(select(item_pack)):
+            packs[row.item_id][row.unit] = row.multiple
+        codes: defaultdict[int, dict[str, str]] = defaultdict(dict)
+        for row in self.connection.execute(select(item_barcode)):
+            codes[row.item_id][row.barcode] = row.unit
+        return {
+            row.sku: Item(
+                sku=row.sku,
+                name=row.name,
+                unit=row.unit,
+                decimals=row.decimals,
+                tracking=Tracking(row.tracking),
+                unit_cost=row.unit_cost,
+                abc_class=row.abc_class,
+                pack_sizes=packs.get(row.id, {}),
+                barcodes=codes.get(row.id, {}),
+                id=row.id,
+            )
+            for row in self.connection.execute(select(item))
+        }
+
+    def locations(self) -> dict[str, Location]:
+        parent = location.alias("parent")
+        site = location.alias("site")
+        query = (
+            select(location, parent.c.code.label("parent_code"), site.c.code.label("site_code"))
+            .outerjoin(parent, parent.c.id == location.c.parent_id)
+            .outerjoin(site, site.c.id == location.c.site_id)
+        )
+        return {
+            row.code: Location(
+                code=row.code,
+                name=row.name,
+                kind=LocationKind(row.kind),
+                parent=row.parent_code,
+                site=row.site_code,
+                id=row.id,
+            )
+            for row in self.connection.execute(query)
+        }
+
+    def add_items(self, items: Sequence[Item]) -> None:
+        if not items:
+            return
+        now = utc_now()
+        rows = [{**_item_row(it), "created_at": now, "updated_at": now} for it in items]
+        result = self.connection.execute(
+            insert(item).returning(item.c.id, item.c.sku, sort_by_parameter_order=True), rows
+        )
+        ids = {row.sku: row.id for row in result}
+        self._write_units(items, ids)
+
+    def update_items(self, items: Sequence[Item]) -> None:
+        if not items:
+            return
+        now = utc_now()
+        ids = {it.sku: it.id for it in items if it.id is not None}
+        self.connection.execute(
+            update(item).where(item.c.id == bindparam("item_id")),
+            [{**_item_row(it), "item_id": ids[it.sku], "updated_at": now} for it in items],
+        )
+        id_list = list(ids.values())
+        self.connection.execute(delete(item_pack).where(item_pack.c.item_id.in_(id_list)))
+        self.connection.execute(delete(item_barcode).where(item_barcode.c.item_id.in_(id_list)))
+        self._write_units(items, ids)
+
+    def _write_units(self, items: Sequence[Item], ids: Mapping[str, int | None]) -> None:
+        packs = [
+            {"item_id": ids[it.sku], "unit": unit, "multiple": multiple}
+            for it in items
+            for unit, multiple in it.pack_sizes.items()
+        ]
+        if packs:
+            self.connection.execute(insert(item_pack), packs)
+        codes = [
+            {"item_id": ids[it.sku], "barcode": code, "unit": unit}
+            for it in items
+            for code, unit in it.barcodes.items()
+        ]
+        if codes:
+            self.connection.execute(insert(item_barcode), codes)
+
+    def add_locations(self, locations: Sequence[Location]) -> None:
+        if not locations:
+            return
+        self.connection.execute(
+            insert(location),
+            [
+                {
+                    "code": loc.code,
+                    "name": loc.name,
+                    "kind": loc.kind.value,
+                    "is_virtual": int(loc.is_virtual),
+                }
+                for loc in locations
+            ],
+        )
+        self._link(locations)
+
+    def update_locations(self, locations: Sequence[Location]) -> None:
+        if not locations:
+            return
+        self.connection.execute(
+            update(location).where(location.c.code == bindparam("loc_code")),
+            [{"loc_code": loc.code, "name": loc.name} for loc in locations],
+        )
+        self._link(locations)
+
+    def _link(self, locations: Sequence[Location]) -> None:
+        """Point each location at its parent and its site, by code."""
+        ids = dict(self.connection.execute(select(location.c.code, location.c.id)).tuples().all())
+        links: list[dict[str, Any]] = [
+            {
+                "loc_code": loc.code,
+                "parent_id": ids[loc.parent] if loc.parent else None,
+                "site_id": ids[loc.site] if loc.site else None,
+            }
+            for loc in locations
+        ]
+        self.connection.execute(
+            update(location).where(location.c.code == bindparam("loc_code")), links
+        )
+
+    def items_with_stock(self) -> set[str]:
+        query = (
+            select(item.c.sku)
+            .join(balance, balance.c.item_id == item.c.id)
+            .join(location, location.c.id == balance.c.location_id)
+            .where(balance.c.quantity != 0, location.c.is_virtual == 0)
+            .distinct()
+        )
+        return set(self.connection.execute(query).scalars())
+
+
+def _item_row(it: Item) -> dict[str, Any]:
+    return {
+        "sku": it.sku,
+        "name": it.name,
+        "unit": it.unit,
+        "decimals": it.decimals,
+        "tracking": it.tracking.value,
+        "unit_cost": it.unit_cost,
+        "abc_class": it.abc_class,
+    }

@@ -1,0 +1,400 @@
+"""The ledger in SQL: append-only movements, balances kept with them, and the reads.
+
+The posting paths (`recorded`, `balances`, `append`, `apply_deltas`) are the import's hot
+path and speak each dialect's fastest form: JSON key sets and executemany on SQLite,
+arrays and COPY on PostgreSQL. PostgreSQL reads of balances lock the rows in key order,
+so concurrent withdrawals serialise on the rows they share and never deadlock on order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, delete, func, insert, literal, select, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from trueup.domain.errors import NotFound
+from trueup.domain.ledger import INSERT_WIDTH, BalanceKey, NegativeStock, Posting, SerialKey
+from trueup.domain.model import BalanceRow, Location, LocationKind, Movement, MovementKind
+from trueup.domain.policy import OnShort, PolicyRule
+from trueup.services.ports import HistoryFilter, Recorded, StockFilter
+from trueup.storage.tables import (
+    MOVEMENT_INSERT_COLUMNS,
+    balance,
+    batch,
+    item,
+    location,
+    movement,
+    stock_exception,
+    stock_policy,
+)
+
+CHUNK = 20_000
+_COLUMNS = ", ".join(MOVEMENT_INSERT_COLUMNS)
+_PAYLOAD = (
+    "kind, item_id, from_location_id, to_location_id, lot, serial, quantity, occurred_at, "
+    "reason, reference"
+)
+
+
+def canonical_time(value: datetime | str) -> str:
+    """The one text form of a stored time, for comparing payloads across dialects."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class SqlLedger:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+
+    def _driver(self) -> Any:
+        return self.connection.connection.driver_connection
+
+    # -- policy ---------------------------------------------------------------------
+    def policy_rules(self) -> list[PolicyRule]:
+        rows = self.connection.execute(select(stock_policy).order_by("source", "kind"))
+        return [PolicyRule(r.source, r.kind, OnShort(r.on_short)) for r in rows]
+
+    def set_policy_rule(self, rule: PolicyRule) -> None:
+        upsert = (pg_insert if self.postgres else sqlite_insert)(stock_policy).values(
+            source=rule.source, kind=rule.kind, on_short=rule.on_short.value
+        )
+        self.connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["source", "kind"], set_={"on_short": rule.on_short.value}
+            )
+        )
+
+    def delete_policy_rule(self, source: str, kind: str) -> bool:
+        result = self.connection.execute(
+            delete(stock_policy).where(stock_policy.c.source == source, stock_policy.c.kind == kind)
+        )
+        return bool(result.rowcount)
+
+    # -- batches --------------------------------------------------------------------
+    def open_batch(
+        self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
+    ) -> int:
+        values = {"kind": kind, "label": label, "sha256": sha256, "actor": actor}
+        result = self.connection.execute(
+            insert(batch).values(**values, recorded_at=recorded_at).returning(batch.c.id)
+        )
+        return int(result.scalar_one())
+
+    def close_batch(
+        self, batch_id: int, *, lines: int, applied: int, duplicates: int, rejected: int
+    ) -> None:
+        self.connection.execute(
+            batch.update()
+            .where(batch.c.id == batch_id)
+            .values(lines=lines, applied=applied, duplicates=duplicates, rejected=rejected)
+        )
+
+    # -- posting --------------------------------------------------------------------
+    def recorded(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Recorded]:
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in keys:
+            by_source.setdefault(source, []).append(external_id)
+        found: dict[tuple[str, str], Recorded] = {}
+        cursor = self._driver().cursor()
+        for source, ids in by_source.items():
+            for start in range(0, len(ids), CHUNK):
+                part = ids[start : start + CHUNK]
+                if self.postgres:
+                    cursor.execute(
+                        f"SELECT id, external_id, {_PAYLOAD} FROM movement "
+                        "WHERE source = %s AND external_id = ANY(%s)",
+                        (source, part),
+                    )
+                else:
+                    cursor.execute(
+                        f"SELECT id, external_id, {_PAYLOAD} FROM movement WHERE source = ? "
+                        "AND external_id IN (SELECT value FROM json_each(?))",
+                        (source, json.dumps(part)),
+                    )
+                for row in cursor.fetchall():
+                    payload = (*row[2:9], canonical_time(row[9]), *row[10:])
+                    found[(source, row[1])] = Recorded(id=row[0], payload=payload)
+        cursor.close()
+        return found
+
+    def balances(self, keys: Iterable[BalanceKey]) -> Iterable[tuple[BalanceKey, int]]:
+        wanted = sorted(keys)
+        if not wanted:
+            return []
+        cursor = self._driver().cursor()
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), CHUNK):
+            part = wanted[start : start + CHUNK]
+            if self.postgres:
+                cursor.execute(
+                    "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity FROM balance b "
+                    "JOIN unnest(%s::int[], %s::int[], %s::text[], %s::text[]) "
+                    "AS k(item_id, location_id, lot, serial) "
+                    "USING (item_id, location_id, lot, serial) "
+                    "ORDER BY b.item_id, b.location_id, b.lot, b.serial FOR UPDATE OF b",
+                    [list(column) for column in zip(*part, strict=True)],
+                )
+            else:
+                cursor.execute(
+                    "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity "
+                    "FROM json_each(?) AS k JOIN balance b "
+                    "ON b.item_id = json_extract(k.value, '$[0]') "
+                    "AND b.location_id = json_extract(k.value, '$[1]') "
+                    "AND b.lot = json_extract(k.value, '$[2]') "
+                    "AND b.serial = json_extract(k.value, '$[3]')",
+                    (json.dumps(part),),
+                )
+            rows.extend(cursor.fetchall())
+        cursor.close()
+        return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
+
+    def serial_balances(self, serials: Iterable[SerialKey]) -> Iterable[tuple[BalanceKey, int]]:
+        wanted = sorted(serials)
+        if not wanted:
+            return []
+        items = [s[0] for s in wanted]
+        codes = [s[1] for s in wanted]
+        cursor = self._driver().cursor()
+        if self.postgres:
+            # Serials that have no balance row yet have nothing to lock: serialise on the
+            # serial itself, in key order.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(i::text || ':' || s, 0)) "
+                "FROM unnest(%s::int[], %s::text[]) AS k(i, s) ORDER BY i, s",
+                (items, codes),
+            )
+            cursor.execute(
+                "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity FROM balance b "
+                "JOIN location l ON l.id = b.location_id AND l.is_virtual = 0 "
+                "JOIN unnest(%s::int[], %s::text[]) AS k(item_id, serial) "
+                "USING (item_id, serial) ORDER BY 1, 2, 3, 4 FOR UPDATE OF b",
+                (items, codes),
+            )
+        else:
+            cursor.execute(
+                "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity "
+                "FROM json_each(?) AS k JOIN balance b "
+                "ON b.item_id = json_extract(k.value, '$[0]') "
+                "AND b.serial = json_extract(k.value, '$[1]') "
+                "JOIN location l ON l.id = b.location_id AND l.is_virtual = 0",
+                (json.dumps(wanted),),
+            )
+        rows = cursor.fetchall()
+        cursor.close()
+        return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
+
+    def append(self, postings: Sequence[Posting]) -> None:
+        if not postings:
+            return
+        driver = self._driver()
+        if self.postgres:
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY movement ({_COLUMNS}) FROM STDIN") as copy,
+            ):
+                for p in postings:
+                    copy.write_row(p[:INSERT_WIDTH])
+            return
+        placeholders = ", ".join("?" * INSERT_WIDTH)
+        driver.executemany(
+            f"INSERT INTO movement ({_COLUMNS}) VALUES ({placeholders})",
+            [p[:INSERT_WIDTH] for p in postings],
+        )
+
+    def apply_deltas(self, deltas: Mapping[BalanceKey, int]) -> None:
+        rows = sorted((*key, change) for key, change in deltas.items() if change)
+        if not rows:
+            return
+        driver = self._driver()
+        if self.postgres:
+            with driver.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+                    "SELECT * FROM unnest(%s::int[], %s::int[], %s::text[], %s::text[], "
+                    "%s::bigint[]) ON CONFLICT (item_id, location_id, lot, serial) "
+                    "DO UPDATE SET quantity = balance.quantity + excluded.quantity",
+                    [list(column) for column in zip(*rows, strict=True)],
+                )
+            return
+        driver.executemany(
+            "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_id, location_id, lot, serial) "
+            "DO UPDATE SET quantity = quantity + excluded.quantity",
+            rows,
+        )
+
+    def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None:
+        if not shortages:
+            return
+        ids = {
+            key: found.id
+            for key, found in self.recorded(
+                (s.posting.source, s.posting.external_id) for s in shortages
+            ).items()
+        }
+        self.connection.execute(
+            insert(stock_exception),
+            [
+                {
+                    "kind": "negative_on_hand",
+                    "movement_id": ids[(s.posting.source, s.posting.external_id)],
+                    "item_id": s.key[0],
+                    "location_id": s.key[1],
+                    "lot": s.key[2],
+                    "serial": s.key[3],
+                    "quantity_before": s.before,
+                    "quantity_after": s.after,
+                    "raised_at": raised_at,
+                }
+                for s in shortages
+            ],
+        )
+
+    # -- reads ----------------------------------------------------------------------
+    def movement(self, movement_id: int) -> Movement:
+        row = self.connection.execute(_movements().where(movement.c.id == movement_id)).first()
+        if row is None:
+            raise NotFound(f"movement {movement_id} does not exist")
+        return _to_movement(row)
+
+    def movement_by_key(self, source: str, external_id: str) -> Movement | None:
+        query = _movements().where(
+            movement.c.source == source, movement.c.external_id == external_id
+        )
+        row = self.connection.execute(query).first()
+        return None if row is None else _to_movement(row)
+
+    def history(self, query: HistoryFilter) -> list[Movement]:
+        statement = _movements()
+        if query.sku is not None:
+            statement = statement.where(item.c.sku == query.sku)
+        if query.location is not None:
+            at = select(location.c.id).where(location.c.code == query.location).scalar_subquery()
+            statement = statement.where(
+                (movement.c.from_location_id == at) | (movement.c.to_location_id == at)
+            )
+        if query.since is not None:
+            statement = statement.where(movement.c.occurred_at >= query.since)
+        if query.until is not None:
+            statement = statement.where(movement.c.occurred_at <= query.until)
+        statement = statement.order_by(movement.c.occurred_at, movement.c.id).limit(query.limit)
+        return [_to_movement(row) for row in self.connection.execute(statement)]
+
+    def stock(self, query: StockFilter) -> list[BalanceRow]:
+        if query.as_of is None:
+            source = select(
+                balance.c.item_id,
+                balance.c.location_id,
+                balance.c.lot,
+                balance.c.serial,
+                balance.c.quantity,
+            ).subquery()
+        else:
+            source = _ledger_sums(movement.c.occurred_at <= query.as_of)
+        site = location.alias("site")
+        statement = (
+            select(item.c.sku, location.c.code, source.c.lot, source.c.serial, source.c.quantity)
+            .join(item, item.c.id == source.c.item_id)
+            .join(location, location.c.id == source.c.location_id)
+            .outerjoin(site, site.c.id == location.c.site_id)
+            .where(source.c.quantity != 0)
+        )
+        if not query.include_virtual:
+            statement = statement.where(location.c.is_virtual == 0)
+        if query.skus:
+            statement = statement.where(item.c.sku.in_(query.skus))
+        if query.locations:
+            statement = statement.where(location.c.code.in_(query.locations))
+        if query.sites:
+            statement = statement.where(site.c.code.in_(query.sites))
+        statement = statement.order_by(location.c.code, item.c.sku, source.c.lot, source.c.serial)
+        return [BalanceRow(*row) for row in self.connection.execute(statement)]
+
+    def ledger_totals(self) -> dict[BalanceKey, int]:
+        sums = _ledger_sums(None)
+        rows = self.connection.execute(select(sums).where(sums.c.quantity != 0))
+        return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in rows}
+
+    def stored_balances(self) -> dict[BalanceKey, int]:
+        rows = self.connection.execute(select(balance).where(balance.c.quantity != 0))
+        return {(r.item_id, r.location_id, r.lot, r.serial): int(r.quantity) for r in rows}
+
+    def shortage_keys(self) -> set[BalanceKey]:
+        e = stock_exception.c
+        rows = self.connection.execute(select(e.item_id, e.location_id, e.lot, e.serial).distinct())
+        return {(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def locations_by_id(self) -> dict[int, Location]:
+        rows = self.connection.execute(
+            select(location.c.id, location.c.code, location.c.name, location.c.kind)
+        )
+        return {r.id: Location(r.code, r.name, LocationKind(r.kind), id=r.id) for r in rows}
+
+    def skus_by_id(self) -> dict[int, str]:
+        return dict(self.connection.execute(select(item.c.id, item.c.sku)).tuples().all())
+
+
+def _ledger_sums(condition: Any) -> Any:
+    """On-hand rebuilt from the ledger: +quantity where it went to, -quantity where from."""
+    m = movement.c
+    keys = (m.item_id, m.lot, m.serial)
+    into = select(*keys, m.to_location_id.label("location_id"), m.quantity.label("q"))
+    out = select(
+        *keys, m.from_location_id.label("location_id"), (literal(0) - m.quantity).label("q")
+    )
+    if condition is not None:
+        into, out = into.where(condition), out.where(condition)
+    legs = union_all(into, out).subquery()
+    return (
+        select(
+            legs.c.item_id,
+            legs.c.location_id,
+            legs.c.lot,
+            legs.c.serial,
+            func.sum(legs.c.q).label("quantity"),
+        )
+        .group_by(legs.c.item_id, legs.c.location_id, legs.c.lot, legs.c.serial)
+        .subquery()
+    )
+
+
+def _movements() -> Select[Any]:
+    source = location.alias("from_loc")
+    target = location.alias("to_loc")
+    return (
+        select(
+            movement, item.c.sku, source.c.code.label("from_code"), target.c.code.label("to_code")
+        )
+        .join(item, item.c.id == movement.c.item_id)
+        .join(source, source.c.id == movement.c.from_location_id)
+        .join(target, target.c.id == movement.c.to_location_id)
+    )
+
+
+def _to_movement(row: Row[Any]) -> Movement:
+    return Movement(
+        id=row.id,
+        source=row.source,
+        external_id=row.external_id,
+        kind=MovementKind(row.kind),
+        sku=row.sku,
+        from_location=row.from_code,
+        to_location=row.to_code,
+        lot=row.lot,
+        serial=row.serial,
+        quantity=int(row.quantity),
+        occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at,
+        reason=row.reason,
+        reference=row.reference,
+        actor=row.actor,
+        reverses=row.reverses_id,
+        batch=row.batch_id,
+    )

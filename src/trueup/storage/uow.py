@@ -1,0 +1,80 @@
+"""The SQL unit of work: one connection, one transaction, errors in domain terms."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from trueup.domain.errors import TransientConflict
+from trueup.storage.catalog import SqlCatalog
+from trueup.storage.engine import READONLY
+from trueup.storage.ledger import SqlLedger
+
+#: SQLSTATEs a retry resolves: serialization failure, deadlock, unique violation (a
+#: concurrent twin of an idempotent post committed first; the retry sees it).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+
+
+def is_transient(error: BaseException) -> bool:
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+class SqlUnitOfWork:
+    catalog: SqlCatalog
+    ledger: SqlLedger
+
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self.engine = engine
+        self.readonly = readonly
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        connection = self.engine.connect()
+        if self.readonly:
+            connection = connection.execution_options(**{READONLY: True})
+        connection.begin()
+        self._connection = connection
+        self.catalog = SqlCatalog(connection)
+        self.ledger = SqlLedger(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self._connection
+        self._connection = None
+        if connection is not None:
+            try:
+                if connection.in_transaction():
+                    connection.rollback()
+            finally:
+                connection.close()
+        if exc is not None and is_transient(exc):
+            raise TransientConflict(str(exc).splitlines()[0]) from exc
+
+    def commit(self) -> None:
+        assert self._connection is not None, "commit outside the unit of work"
+        self._connection.commit()
+
+    def rollback(self) -> None:
+        assert self._connection is not None, "rollback outside the unit of work"
+        self._connection.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly)
