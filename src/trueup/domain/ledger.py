@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from trueup.domain.errors import StockRefused
@@ -69,6 +70,8 @@ PAYLOAD_FIELDS = (
     "reference",
 )
 PAYLOAD_INDEXES = tuple(Posting._fields.index(name) for name in PAYLOAD_FIELDS)
+#: posting -> its payload tuple, in PAYLOAD_FIELDS order
+payload_of = itemgetter(*PAYLOAD_INDEXES)
 
 
 def payload_differences(new: Posting, old: tuple[object, ...]) -> list[str]:
@@ -82,7 +85,7 @@ def payload_differences(new: Posting, old: tuple[object, ...]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class NegativeStock:
-    """A fact that drove physical on-hand below zero."""
+    """A fact that took physical on-hand from zero or more to below zero."""
 
     posting: Posting
     key: BalanceKey
@@ -153,7 +156,8 @@ class BalanceBook:
                         f"source location, {format_quantity(quantity)} requested "
                         f"({p.source}/{p.kind} withdrawals are refused when stock is short)"
                     )
-                shortage = NegativeStock(p, from_key, before, after)
+                if before >= 0:  # a deepening shortage is the same exception
+                    shortage = NegativeStock(p, from_key, before, after)
         self.deltas[from_key] -= quantity
         self.deltas[to_key] += quantity
         return shortage

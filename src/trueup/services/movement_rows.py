@@ -39,15 +39,6 @@ class RowInvalid(Exception):
         self.problem = problem
 
 
-def _code(text: str) -> str:
-    if text.isascii() and text.isprintable():  # the common case, without unicodedata
-        text = text.strip()
-        if len(text) > MAX_CODE_LENGTH:
-            raise InputError(f"at most {MAX_CODE_LENGTH} characters", value=text)
-        return text
-    return normalize_code(text)
-
-
 def _text(text: str) -> str:
     text = text.strip()
     if len(text) > MAX_TEXT:
@@ -67,80 +58,97 @@ class PostingContext:
 
 
 class MovementRows:
-    """Parses the rows of one table into postings against a catalog snapshot."""
+    """Parses the rows of one table into postings against a catalog snapshot.
+
+    Lookups are cached by the raw text of a cell, so the thousands of rows that name the
+    same SKU or location normalise and resolve it once.
+    """
 
     def __init__(self, table: Table, context: PostingContext) -> None:
         self.table = table
         self.context = context
         self.index = {name: table.require(name) for name in REQUIRED}
-        self.optional = {name: table.column(name, required=False) for name in OPTIONAL}
-        if self.optional["source"] is None and not context.default_source:
+        # An absent optional column reads position -1: the "" appended to every row.
+        self.optional = {name: _or_last(table.column(name, required=False)) for name in OPTIONAL}
+        if self.optional["source"] == -1 and not context.default_source:
             raise InputError(
                 f"{table.name}: no 'source' column and no --source given; "
                 "expected one of them to say which system these events come from"
             )
+        self.width = len(table.header)
         self._times: dict[str, str] = {}
+        self._items: dict[str, Item] = {}
+        self._codes: dict[str, str] = {"": ""}
         self._sides: dict[str, tuple[int, bool]] = {
             code: (loc.id or 0, not loc.is_virtual) for code, loc in context.locations.items()
         }
+        self._raw_sides: dict[str, tuple[int, bool]] = {}
 
     def parse(self, line: int, values: list[str]) -> Posting:
         """One row as a posting, or RowInvalid naming the first bad field."""
-        field = "row"
         try:
             return self._parse(line, values)
         except InputError as error:
-            field = error.field or field
             raise RowInvalid(
-                RowProblem(line, field, error.value, str(error), self.table.name)
+                RowProblem(line, error.field or "row", error.value, str(error), self.table.name)
             ) from None
 
-    def _get(self, values: list[str], name: str) -> str:
-        position = self.optional[name]
-        if position is None or position >= len(values):
-            return ""
-        return values[position]
+    def _code(self, text: str, field: str) -> str:
+        found = self._codes.get(text)
+        if found is None:
+            found = _field(field, normalize_code, text)
+            if len(self._codes) < 100_000:
+                self._codes[text] = found
+        return found
 
     def _parse(self, line: int, values: list[str]) -> Posting:
-        idx = self.index
-        if len(values) < len(self.table.header):
-            values = values + [""] * (len(self.table.header) - len(values))
-        external_id = _field("external_id", _code, values[idx["external_id"]])
+        idx, opt, context = self.index, self.optional, self.context
+        if len(values) < self.width:
+            values = values + [""] * (self.width - len(values))
+        values.append("")
+        raw_id = values[idx["external_id"]]
+        if raw_id.isascii() and raw_id.isprintable() and len(raw_id) <= MAX_CODE_LENGTH:
+            external_id = raw_id.strip()
+        else:
+            external_id = _field("external_id", normalize_code, raw_id)
         if not external_id:
             raise InputError("a non-empty event id", field="external_id")
-        kind_text = values[idx["kind"]].strip().lower()
-        kind = KINDS.get(kind_text)
+        raw_kind = values[idx["kind"]]
+        kind = KINDS.get(raw_kind) or KINDS.get(raw_kind.strip().lower())
         if kind is None:
-            raise InputError(
-                "one of " + ", ".join(KINDS),
-                field="kind",
-                value=values[idx["kind"]],
-            )
-        sku = _field("sku", _code, values[idx["sku"]])
-        it = self.context.items.get(sku)
+            raise InputError("one of " + ", ".join(KINDS), field="kind", value=raw_kind)
+        raw_sku = values[idx["sku"]]
+        it = self._items.get(raw_sku)
         if it is None:
-            raise InputError("a SKU that exists (import items first)", field="sku", value=sku)
-        unit = self._get(values, "unit").strip()
+            sku = _field("sku", normalize_code, raw_sku)
+            found = context.items.get(sku)
+            if found is None:
+                raise InputError("a SKU that exists (import items first)", field="sku", value=sku)
+            it = self._items[raw_sku] = found
+        unit = values[opt["unit"]].strip()
         multiple = QUANTITY_SCALE
         if unit and unit != it.unit:
             pack = it.pack_sizes.get(unit)
             if pack is None:
                 choices = ", ".join([it.unit, *it.pack_sizes])
-                raise InputError(f"a unit of {sku}: {choices}", field="unit", value=unit)
+                raise InputError(f"a unit of {it.sku}: {choices}", field="unit", value=unit)
             multiple = pack
         raw_quantity = values[idx["quantity"]]
-        quantity = _field(
-            "quantity", lambda t: parse_quantity(t, it.decimals, multiple=multiple), raw_quantity
-        )
-        occurred_text = values[idx["occurred_at"]]
-        occurred_at = self._times.get(occurred_text)
+        try:
+            quantity = parse_quantity(raw_quantity, it.decimals, multiple=multiple)
+        except InputError as error:
+            raise InputError(str(error), field="quantity", value=raw_quantity) from None
+        raw_time = values[idx["occurred_at"]]
+        occurred_at = self._times.get(raw_time)
         if occurred_at is None:
-            occurred_at = storage_time(_field("occurred_at", parse_timestamp, occurred_text))
+            occurred_at = storage_time(_field("occurred_at", parse_timestamp, raw_time))
             if len(self._times) < 100_000:
-                self._times[occurred_text] = occurred_at
+                self._times[raw_time] = occurred_at
         implied_from, implied_to = IMPLIED_SIDES[kind]
-        from_id, from_physical = self._side(values, "from_location", implied_from, kind)
-        to_id, to_physical = self._side(values, "to_location", implied_to, kind)
+        from_id, from_physical = self._side(
+            values[idx["from_location"]], "from_location", implied_from, kind
+        )
+        to_id, to_physical = self._side(values[idx["to_location"]], "to_location", implied_to, kind)
         if from_id == to_id:
             raise InputError(
                 "two different locations", field="to_location", value=values[idx["to_location"]]
@@ -157,28 +165,21 @@ class MovementRows:
                 field="to_location",
                 value=values[idx["to_location"]],
             )
-        lot = _field("lot", _code, self._get(values, "lot"))
-        serial = _field("serial", _code, self._get(values, "serial"))
+        lot = self._code(values[opt["lot"]], "lot")
+        serial = self._code(values[opt["serial"]], "serial")
         tracking = it.tracking
-        if tracking is Tracking.LOT and not lot:
-            raise InputError(f"a lot: {sku} is lot-tracked", field="lot")
-        if tracking is Tracking.SERIAL:
-            if not serial:
-                raise InputError(f"a serial number: {sku} is serial-tracked", field="serial")
-            if quantity != QUANTITY_SCALE:
-                raise InputError(
-                    "1: a serial number moves one unit", field="quantity", value=raw_quantity
-                )
-        if lot and tracking is not Tracking.LOT:
-            raise InputError(f"no lot: {sku} is not lot-tracked", field="lot", value=lot)
-        if serial and tracking is not Tracking.SERIAL:
-            raise InputError(
-                f"no serial: {sku} is not serial-tracked", field="serial", value=serial
-            )
-        source = _field("source", _code, self._get(values, "source")) or self.context.default_source
+        if lot or serial or tracking is not Tracking.NONE:
+            _check_tracking(it, lot, serial, quantity, raw_quantity)
+        source = self._code(values[opt["source"]], "source") or context.default_source
         if not source:
             raise InputError("the system the event comes from (or --source)", field="source")
-        context = self.context
+        reason = values[opt["reason"]]
+        reference = values[opt["reference"]]
+        if reason:
+            reason = _field("reason", _text, reason)
+        if reference:
+            reference = _field("reference", _text, reference)
+        packed = multiple != QUANTITY_SCALE
         return Posting(
             source,
             external_id,
@@ -191,11 +192,11 @@ class MovementRows:
             quantity,
             occurred_at,
             context.recorded_at,
-            _field("reason", _text, self._get(values, "reason")),
-            _field("reference", _text, self._get(values, "reference")),
+            reason,
+            reference,
             context.actor,
-            raw_quantity.strip() if multiple != QUANTITY_SCALE else "",
-            unit if multiple != QUANTITY_SCALE else "",
+            raw_quantity.strip() if packed else "",
+            unit if packed else "",
             context.reverses,
             context.batch_id,
             line,
@@ -205,18 +206,44 @@ class MovementRows:
         )
 
     def _side(
-        self, values: list[str], name: str, implied: str | None, kind: MovementKind
+        self, text: str, name: str, implied: str | None, kind: MovementKind
     ) -> tuple[int, bool]:
-        text = values[self.index[name]]
-        code = _field(name, _code, text)
-        if not code:
+        if not text:
             if implied is None:
                 raise InputError(f"a location for a {kind.value}", field=name)
-            code = implied
+            return self._sides[implied]
+        side = self._raw_sides.get(text)
+        if side is not None:
+            return side
+        code = _field(name, normalize_code, text)
+        if not code:
+            raise InputError(f"a location for a {kind.value}", field=name, value=text)
         side = self._sides.get(code)
         if side is None:
             raise InputError("a location code that exists", field=name, value=code)
+        self._raw_sides[text] = side
         return side
+
+
+def _or_last(position: int | None) -> int:
+    return -1 if position is None else position
+
+
+def _check_tracking(it: Item, lot: str, serial: str, quantity: int, raw_quantity: str) -> None:
+    tracking, sku = it.tracking, it.sku
+    if tracking is Tracking.LOT and not lot:
+        raise InputError(f"a lot: {sku} is lot-tracked", field="lot")
+    if tracking is Tracking.SERIAL:
+        if not serial:
+            raise InputError(f"a serial number: {sku} is serial-tracked", field="serial")
+        if quantity != QUANTITY_SCALE:
+            raise InputError(
+                "1: a serial number moves one unit", field="quantity", value=raw_quantity
+            )
+    if lot and tracking is not Tracking.LOT:
+        raise InputError(f"no lot: {sku} is not lot-tracked", field="lot", value=lot)
+    if serial and tracking is not Tracking.SERIAL:
+        raise InputError(f"no serial: {sku} is not serial-tracked", field="serial", value=serial)
 
 
 def _field(name: str, parse: Callable[[str], T], text: str) -> T:

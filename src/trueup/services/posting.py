@@ -20,11 +20,11 @@ from trueup.domain.errors import (
     StockRefused,
 )
 from trueup.domain.ledger import (
-    PAYLOAD_INDEXES,
     BalanceBook,
     NegativeStock,
     Posting,
     payload_differences,
+    payload_of,
 )
 from trueup.domain.model import Movement
 from trueup.domain.policy import MANUAL_SOURCE, StockPolicy
@@ -192,7 +192,7 @@ class _Run:
         seen, fresh = self.seen, []
         for p in chunk:
             key = (p.source, p.external_id)
-            fingerprint = hash(tuple(p[i] for i in PAYLOAD_INDEXES))
+            fingerprint = hash(payload_of(p))
             earlier = seen.get(key)
             if earlier is None:
                 seen[key] = (p.line, fingerprint)

@@ -129,7 +129,7 @@ class SqlCatalog:
 
     def _link(self, locations: Sequence[Location]) -> None:
         """Point each location at its parent and its site, by code."""
-        ids = dict(self.connection.execute(select(location.c.code, location.c.id)).tuples().all())
+        ids = dict(self.connection.execute(select(location.c.code, location.c.id)).all())
         links: list[dict[str, Any]] = [
             {
                 "loc_code": loc.code,

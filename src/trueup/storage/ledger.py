@@ -231,31 +231,36 @@ class SqlLedger:
         )
 
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None:
+        """Record each shortage against the movement that caused it (found by its key)."""
         if not shortages:
             return
-        ids = {
-            key: found.id
-            for key, found in self.recorded(
-                (s.posting.source, s.posting.external_id) for s in shortages
-            ).items()
-        }
-        self.connection.execute(
-            insert(stock_exception),
-            [
-                {
-                    "kind": "negative_on_hand",
-                    "movement_id": ids[(s.posting.source, s.posting.external_id)],
-                    "item_id": s.key[0],
-                    "location_id": s.key[1],
-                    "lot": s.key[2],
-                    "serial": s.key[3],
-                    "quantity_before": s.before,
-                    "quantity_after": s.after,
-                    "raised_at": raised_at,
-                }
-                for s in shortages
-            ],
-        )
+        mark = "%s" if self.postgres else "?"
+        when: Any = raised_at if self.postgres else canonical_time(raised_at)
+        rows = [
+            (
+                s.key[0],
+                s.key[1],
+                s.key[2],
+                s.key[3],
+                s.before,
+                s.after,
+                when,
+                s.posting.source,
+                s.posting.external_id,
+            )
+            for s in shortages
+        ]
+        cursor = self._driver().cursor()
+        try:
+            cursor.executemany(
+                "INSERT INTO stock_exception (kind, movement_id, item_id, location_id, lot, "
+                "serial, quantity_before, quantity_after, raised_at, status) "
+                f"SELECT 'negative_on_hand', id, {', '.join([mark] * 7)}, 'open' FROM movement "
+                f"WHERE source = {mark} AND external_id = {mark}",
+                rows,
+            )
+        finally:
+            cursor.close()
 
     # -- reads ----------------------------------------------------------------------
     def movement(self, movement_id: int) -> Movement:
@@ -338,7 +343,7 @@ class SqlLedger:
         return {r.id: Location(r.code, r.name, LocationKind(r.kind), id=r.id) for r in rows}
 
     def skus_by_id(self) -> dict[int, str]:
-        return dict(self.connection.execute(select(item.c.id, item.c.sku)).tuples().all())
+        return dict(self.connection.execute(select(item.c.id, item.c.sku)).all())
 
 
 def _ledger_sums(condition: Any) -> Any:
