@@ -36,38 +36,70 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def generate(folder: Path, rows: int, skus: int, locations: int, seed: int = 7) -> Path:
-    """A realistic feed: receipts into DC bins (erp), sales at stores (pos), picks (wms)."""
+    """A replenished business: each item-location is received (erp) before it sells, sales
+    at stores (pos) and picks at warehouses (wms) draw it down, and it is received again
+    when low. A few sales still find the shelf short, as in life."""
     rng = random.Random(seed)
     sites = [f"L{n:03d}" for n in range(locations)]
+    warehouses = max(1, locations // 10)
     with (folder / "locations.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["code", "name", "kind"])
         for index, code in enumerate(sites):
-            writer.writerow([code, f"Location {code}", "warehouse" if index < 10 else "store"])
+            writer.writerow(
+                [code, f"Location {code}", "warehouse" if index < warehouses else "store"]
+            )
     with (folder / "items.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["sku", "name", "unit", "pack_sizes"])
         for n in range(skus):
             writer.writerow([f"SKU{n:06d}", f"Item {n}", "each", "case=12"])
     path = folder / "movements.csv"
+    on_hand: dict[tuple[int, int], int] = {}
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["external_id", "occurred_at", "kind", "sku", "quantity",
-                         "from_location", "to_location", "source", "reference"])
+        writer.writerow(
+            [
+                "external_id",
+                "occurred_at",
+                "kind",
+                "sku",
+                "quantity",
+                "unit",
+                "from_location",
+                "to_location",
+                "source",
+                "reference",
+            ]
+        )
         step = timedelta(days=90) / rows
         for n in range(rows):
             when = (START + step * n).isoformat(timespec="seconds")
-            sku = f"SKU{rng.randrange(skus):06d}"
-            draw = rng.random()
-            if draw < 0.3:
-                row = [f"R{n}", when, "receipt", sku, rng.randint(1, 50), "",
-                       sites[rng.randrange(10)], "erp", f"PO-{n // 20}"]
-            elif draw < 0.85:
-                row = [f"S{n}", when, "sale", sku, rng.randint(1, 3),
-                       sites[10 + rng.randrange(locations - 10)], "", "pos", ""]
+            item, place = rng.randrange(skus), rng.randrange(locations)
+            sku, site = f"SKU{item:06d}", sites[place]
+            have = on_hand.get((item, place), 0)
+            if have < 3 and rng.random() < 0.95:
+                cases = rng.randint(1, 4)
+                on_hand[(item, place)] = have + 12 * cases
+                row = [
+                    f"R{n}",
+                    when,
+                    "receipt",
+                    sku,
+                    cases,
+                    "case",
+                    "",
+                    site,
+                    "erp",
+                    f"PO-{n // 20}",
+                ]
             else:
-                row = [f"P{n}", when, "issue", sku, rng.randint(1, 5),
-                       sites[rng.randrange(10)], "", "wms", f"SO-{n}"]
+                quantity = rng.randint(1, 3)
+                on_hand[(item, place)] = have - quantity
+                if place < warehouses:
+                    row = [f"P{n}", when, "issue", sku, quantity, "", site, "", "wms", f"SO-{n}"]
+                else:
+                    row = [f"S{n}", when, "sale", sku, quantity, "", site, "", "pos", ""]
             writer.writerow(row)
     return path
 
@@ -91,9 +123,11 @@ def import_file(system: System, path: Path) -> Any:
 
 def ledger_rows(system: System, path: Path) -> list[tuple[Any, ...]]:
     """The exact rows trueup wrote for this file, to feed the bare insert."""
-    columns = ("source, external_id, kind, item_id, from_location_id, to_location_id, lot, "
-               "serial, quantity, occurred_at, recorded_at, reason, reference, actor, "
-               "entered_quantity, entered_unit, reverses_id, batch_id")
+    columns = (
+        "source, external_id, kind, item_id, from_location_id, to_location_id, lot, "
+        "serial, quantity, occurred_at, recorded_at, reason, reference, actor, "
+        "entered_quantity, entered_unit, reverses_id, batch_id"
+    )
     with system.engine.connect() as connection:
         cursor = connection.exec_driver_sql(f"SELECT {columns} FROM movement ORDER BY id")
         return [tuple(row) for row in cursor]
@@ -102,9 +136,13 @@ def ledger_rows(system: System, path: Path) -> list[tuple[Any, ...]]:
 def bare_sqlite(db_file: Path, trueup_db: Path, rows: list[tuple[Any, ...]]) -> float:
     """executemany into a table with the movement table's own DDL and indexes."""
     source = sqlite3.connect(trueup_db)
-    ddl = [sql for (sql,) in source.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' AND type IN ('table', 'index') "
-        "AND sql IS NOT NULL")]
+    ddl = [
+        sql
+        for (sql,) in source.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' AND type IN ('table', 'index') "
+            "AND sql IS NOT NULL"
+        )
+    ]
     source.close()
     bare = sqlite3.connect(db_file, isolation_level=None)
     bare.execute("PRAGMA journal_mode=WAL")
@@ -112,9 +150,11 @@ def bare_sqlite(db_file: Path, trueup_db: Path, rows: list[tuple[Any, ...]]) -> 
     for statement in ddl:
         bare.execute(statement)
     placeholders = ", ".join("?" * len(rows[0]))
-    columns = ("source, external_id, kind, item_id, from_location_id, to_location_id, lot, "
-               "serial, quantity, occurred_at, recorded_at, reason, reference, actor, "
-               "entered_quantity, entered_unit, reverses_id, batch_id")
+    columns = (
+        "source, external_id, kind, item_id, from_location_id, to_location_id, lot, "
+        "serial, quantity, occurred_at, recorded_at, reason, reference, actor, "
+        "entered_quantity, entered_unit, reverses_id, batch_id"
+    )
 
     def insert() -> None:
         bare.execute("BEGIN IMMEDIATE")
@@ -128,17 +168,20 @@ def bare_sqlite(db_file: Path, trueup_db: Path, rows: list[tuple[Any, ...]]) -> 
 
 def bare_postgres(url: str, rows: list[tuple[Any, ...]]) -> float:
     """COPY into a table LIKE movement INCLUDING ALL (same columns, indexes, checks)."""
-    columns = ("source, external_id, kind, item_id, from_location_id, to_location_id, lot, "
-               "serial, quantity, occurred_at, recorded_at, reason, reference, actor, "
-               "entered_quantity, entered_unit, reverses_id, batch_id")
+    columns = (
+        "source, external_id, kind, item_id, from_location_id, to_location_id, lot, "
+        "serial, quantity, occurred_at, recorded_at, reason, reference, actor, "
+        "entered_quantity, entered_unit, reverses_id, batch_id"
+    )
     with psycopg.connect(url) as connection:
         connection.execute("CREATE TABLE bare_movement (LIKE movement INCLUDING ALL)")
         connection.commit()
 
         def copy() -> None:
-            with connection.cursor() as cursor, cursor.copy(
-                f"COPY bare_movement ({columns}) FROM STDIN"
-            ) as writer:
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY bare_movement ({columns}) FROM STDIN") as writer,
+            ):
                 for row in rows:
                     writer.write_row(row)
             connection.commit()
@@ -189,8 +232,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--locations", type=int, default=100)
-    parser.add_argument("--postgres", default=os.environ.get("TRUEUP_TEST_POSTGRES_URL"),
-                        help="PostgreSQL URL (default $TRUEUP_TEST_POSTGRES_URL); omit to skip")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TRUEUP_TEST_POSTGRES_URL"),
+        help="PostgreSQL URL (default $TRUEUP_TEST_POSTGRES_URL); omit to skip",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

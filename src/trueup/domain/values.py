@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from trueup.domain.errors import InputError
 
@@ -46,11 +46,17 @@ def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) 
         value = Decimal(stripped)
     except (InvalidOperation, ValueError):
         raise InputError("not a number", value=text) from None
-    if not value.is_finite() or "e" in stripped.lower():
+    if (
+        not value.is_finite()
+        or "e" in stripped.lower()
+        or "_" in stripped
+        or not stripped.isascii()
+    ):
         raise InputError("not a plain decimal number", value=text)
     if value <= 0:
         raise InputError("must be greater than zero", value=text)
-    scaled = value * multiple
+    with localcontext(prec=80):  # 40 digits of text times a multiple: never rounded
+        scaled = value * multiple
     if scaled != scaled.to_integral_value():
         raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
     result = int(scaled)
@@ -100,7 +106,10 @@ def parse_timestamp(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InputError("a timestamp with a UTC offset such as +01:00 or Z", value=text)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # an offset that pushes the time past year 9999 or before 1
+        raise InputError("a timestamp between 1970 and 9999", value=text) from None
     if not _EARLIEST <= moment < _LATEST:
         raise InputError("a timestamp between 1970 and 9999", value=text)
     return moment

@@ -54,8 +54,15 @@ def _values(table: Table, line_values: list[str], columns: dict[str, int | None]
     }
 
 
+def _code(value: str, name: str) -> str:
+    try:
+        return normalize_code(value)
+    except InputError as error:
+        raise InputError(str(error), field=name, value=value) from None
+
+
 def _required(value: str, name: str, expected: str) -> str:
-    code = normalize_code(value) if value else ""
+    code = _code(value, name) if value else ""
     if not code:
         raise InputError(expected, field=name, value=value)
     return code
@@ -213,11 +220,12 @@ def import_items(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
             if it == old:
                 report.unchanged += 1
                 continue
-            if sku in stocked and (it.tracking, it.decimals) != (old.tracking, old.decimals):
+            guarded = (it.unit, it.tracking, it.decimals)
+            if sku in stocked and guarded != (old.unit, old.tracking, old.decimals):
                 problems.add(
                     line,
                     InputError(
-                        "the same tracking and decimals while the item has stock",
+                        "the same unit, tracking and decimals while the item has stock",
                         field="tracking",
                         value=it.tracking.value,
                     ),
@@ -255,7 +263,7 @@ def import_locations(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogRep
                 raise InputError(
                     "one of " + ", ".join(LOCATION_KINDS), field="kind", value=row["kind"]
                 )
-            parent = normalize_code(row["parent"]) if row["parent"] else None
+            parent = _code(row["parent"], "parent") if row["parent"] else None
         except InputError as error:
             problems.add(line, error, "row")
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,8 @@ class Table:
     rows: Iterator[Row]
     sha256: str | None = None
     size_hint: int = 0  # bytes, for progress
+    path: Path | None = None  # the file, when the table is a CSV file on disk
+    close: Callable[[], None] = lambda: None  # release the file when `rows` is not read
 
     def require(self, name: str) -> int:
         """The position of a column the format requires; a missing one rejects the file."""
@@ -92,6 +94,8 @@ def _read_csv(path: Path) -> Table:
         rows(),
         sha256=_digest(path),
         size_hint=path.stat().st_size,
+        path=path,
+        close=handle.close,
     )
 
 

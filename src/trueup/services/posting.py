@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import polars as pl
+
 from trueup.domain.errors import (
     AlreadyReversed,
     IdempotencyConflict,
@@ -30,6 +32,7 @@ from trueup.domain.model import Movement
 from trueup.domain.policy import MANUAL_SOURCE, StockPolicy
 from trueup.domain.values import format_quantity, storage_time, utc_now
 from trueup.services.files import Table, table_from_dicts
+from trueup.services.movement_frame import frame_postings, read_frame
 from trueup.services.movement_rows import MovementRows, PostingContext, RowInvalid
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
@@ -81,10 +84,16 @@ def post_table(
             default_source=default_source,
             reverses=reverses,
         )
-        run = _Run(uow, StockPolicy(uow.ledger.policy_rules()), skip_invalid)
+        run = _Run(uow, StockPolicy(uow.ledger.policy_rules()), skip_invalid, table.name)
         run.report.batch_id = batch_id
-        rows = MovementRows(table, context)
-        for chunk in _chunks(rows, run, progress):
+        frame = read_frame(table.path) if table.path is not None else None
+        if frame is None:
+            chunks = _chunks(MovementRows(table, context), run, progress)
+        else:
+            table.close()
+            header = Table(table.name, list(frame.columns), iter(()))
+            chunks = _frame_chunks(frame, MovementRows(header, context), run, progress)
+        for chunk in chunks:
             run.post(chunk)
         report = run.report
         if run.problems and not skip_invalid:
@@ -139,11 +148,30 @@ def _chunks(rows: MovementRows, run: _Run, progress: Progress) -> Iterator[list[
         progress(len(chunk))
 
 
+def _frame_chunks(
+    frame: pl.DataFrame, rows: MovementRows, run: _Run, progress: Progress
+) -> Iterator[list[Posting]]:
+    for parsed in frame_postings(frame, rows):
+        run.report.lines += len(parsed)
+        chunk = []
+        for item in parsed:
+            if isinstance(item, RowInvalid):
+                run.reject(item.problem)
+            else:
+                chunk.append(item)
+        for start in range(0, len(chunk), CHUNK):
+            yield chunk[start : start + CHUNK]
+        progress(len(parsed))
+
+
 class _Run:
     """The state of one posting transaction."""
 
-    def __init__(self, uow: UnitOfWork, policy: StockPolicy, skip_invalid: bool) -> None:
+    def __init__(
+        self, uow: UnitOfWork, policy: StockPolicy, skip_invalid: bool, file: str = ""
+    ) -> None:
         self.uow = uow
+        self.file = file
         self.book = BalanceBook(policy)
         self.skip_invalid = skip_invalid
         self.report = PostingReport(batch_id=None)
@@ -175,8 +203,10 @@ class _Run:
             try:
                 shortage = book.apply(posting)
             except StockRefused as refused:
+                # A refused line was never posted: a later repeat of it is judged afresh.
+                del self.seen[(posting.source, posting.external_id)]
                 value = format_quantity(posting.quantity)
-                self.reject(RowProblem(posting.line, "quantity", value, str(refused), ""))
+                self.reject(RowProblem(posting.line, "quantity", value, str(refused), self.file))
                 if self.failed:
                     return
                 continue
@@ -207,6 +237,7 @@ class _Run:
                         p.external_id,
                         f"a new id: line {earlier[0]} has the same (source, external_id) "
                         "with a different payload",
+                        self.file,
                     )
                 )
         return fresh
@@ -224,7 +255,9 @@ class _Run:
             differences = payload_differences(p, found.payload)
             if differences:
                 conflict = IdempotencyConflict(p.source, p.external_id, differences)
-                self.reject(RowProblem(p.line, "external_id", p.external_id, str(conflict)))
+                self.reject(
+                    RowProblem(p.line, "external_id", p.external_id, str(conflict), self.file)
+                )
                 continue
             self.report.duplicates += 1
             if len(self.report.duplicate_of) < MAX_PROBLEMS_SHOWN:
