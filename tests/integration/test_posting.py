@@ -7,9 +7,10 @@ import pytest
 from tests.builders import movement, post, world
 from trueup.bootstrap import System
 from trueup.domain.errors import AlreadyReversed, RowsRejected
-from trueup.services.ports import StockFilter
+from trueup.domain.values import parse_timestamp
+from trueup.services.ports import HistoryFilter, StockFilter
 from trueup.services.posting import reverse
-from trueup.services.queries import stock
+from trueup.services.queries import history, stock
 from trueup.services.verification import verify
 
 
@@ -20,8 +21,11 @@ def on_hand(system: System, **filters: object) -> dict[tuple[str, str, str, str]
 
 def test_receipt_then_sale_moves_stock_and_conserves_quantity(system: System) -> None:
     world(system)
-    post(system, movement(quantity=10), movement(kind="sale", quantity=3,
-                                                  from_location="DC1-A-01", to_location=""))
+    post(
+        system,
+        movement(quantity=10),
+        movement(kind="sale", quantity=3, from_location="DC1-A-01", to_location=""),
+    )
     assert on_hand(system) == {("A", "DC1-A-01", "", ""): 7}
     everything = on_hand(system, include_virtual=True)
     assert everything[("A", "supplier", "", "")] == -10
@@ -52,15 +56,20 @@ def test_manual_withdrawal_beyond_stock_is_refused_and_changes_nothing(system: S
     world(system)
     post(system, movement(quantity=2))
     with pytest.raises(RowsRejected, match="only 2 on hand"):
-        post(system, movement(kind="issue", quantity=3, from_location="DC1-A-01",
-                              to_location="", source="manual"))
+        post(
+            system,
+            movement(
+                kind="issue", quantity=3, from_location="DC1-A-01", to_location="", source="manual"
+            ),
+        )
     assert on_hand(system) == {("A", "DC1-A-01", "", ""): 2}
 
 
 def test_pos_sale_beyond_stock_is_accepted_with_an_exception(system: System) -> None:
     world(system)
-    report = post(system, movement(kind="sale", quantity=2, from_location="ST1",
-                                   to_location="", source="pos"))
+    report = post(
+        system, movement(kind="sale", quantity=2, from_location="ST1", to_location="", source="pos")
+    )
     assert report.shortages == 1
     assert on_hand(system) == {("A", "ST1", "", ""): -2}
     assert verify(system.uow).ok
@@ -84,10 +93,17 @@ def test_serial_is_never_on_hand_in_two_places(system: System) -> None:
 def test_as_of_places_late_events_in_their_true_time(system: System) -> None:
     world(system)
     post(system, movement(quantity=10, occurred_at="2026-03-01T10:00:00Z"))
-    post(system, movement(kind="sale", quantity=4, from_location="DC1-A-01", to_location="",
-                          occurred_at="2026-03-01T09:00:00Z", source="pos"))
-    from trueup.domain.values import parse_timestamp
-
+    post(
+        system,
+        movement(
+            kind="sale",
+            quantity=4,
+            from_location="DC1-A-01",
+            to_location="",
+            occurred_at="2026-03-01T09:00:00Z",
+            source="pos",
+        ),
+    )
     before = on_hand(system, as_of=parse_timestamp("2026-03-01T09:30:00Z"))
     after = on_hand(system, as_of=parse_timestamp("2026-03-01T11:00:00Z"))
     assert before == {("A", "DC1-A-01", "", ""): -4}
@@ -97,9 +113,6 @@ def test_as_of_places_late_events_in_their_true_time(system: System) -> None:
 def test_reverse_posts_the_opposite_movement_once(system: System) -> None:
     world(system)
     post(system, movement(quantity=10, external_id="R1"))
-    from trueup.services.queries import history
-    from trueup.services.ports import HistoryFilter
-
     original = history(system.uow, HistoryFilter(sku="A"))[0]
     reversal, _ = reverse(system.uow, original.id, reason="wrong item", actor="tester")
     assert (reversal.from_location, reversal.to_location) == ("DC1-A-01", "supplier")
