@@ -147,6 +147,7 @@ def bare_sqlite(db_file: Path, trueup_db: Path, rows: list[tuple[Any, ...]]) -> 
     bare = sqlite3.connect(db_file, isolation_level=None)
     bare.execute("PRAGMA journal_mode=WAL")
     bare.execute("PRAGMA synchronous=FULL")
+    bare.execute("PRAGMA cache_size=-65536")  # the page cache trueup runs with
     for statement in ddl:
         bare.execute(statement)
     placeholders = ", ".join("?" * len(rows[0]))

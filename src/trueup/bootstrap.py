@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from trueup.domain.errors import InputError
-from trueup.storage.engine import make_engine, normalize_url
+from trueup.domain.errors import InputError, StorageUnavailable
+from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
 from trueup.storage.uow import SqlUnitOfWorkFactory
 
 DEFAULT_DATABASE = "sqlite:///trueup.db"
 DATABASE_ENV = "TRUEUP_DATABASE_URL"
 ACTOR_ENV = "TRUEUP_ACTOR"
+MAX_ACTOR = 100
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ class Settings:
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
         url = database_url or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
-        actor = os.environ.get(ACTOR_ENV) or _login()
+        actor = (os.environ.get(ACTOR_ENV) or _login()).strip()
+        if not actor or len(actor) > MAX_ACTOR:
+            raise InputError(f"{ACTOR_ENV}: expected a name of 1 to {MAX_ACTOR} characters")
         return cls(database_url=normalize_url(url), actor=actor)
 
 
@@ -51,6 +54,11 @@ class System:
 def connect(settings: Settings, *, require_schema: bool = True) -> System:
     """Open the database; unless asked not to, insist that `trueup init` ran."""
     engine = make_engine(settings.database_url)
+    try:
+        probe(engine)
+    except StorageUnavailable:
+        engine.dispose()
+        raise
     if require_schema:
         have = current_revision(engine)
         if have != head_revision():

@@ -55,7 +55,7 @@ def test_same_key_with_another_payload_is_a_conflict(system: System) -> None:
 def test_manual_withdrawal_beyond_stock_is_refused_and_changes_nothing(system: System) -> None:
     world(system)
     post(system, movement(quantity=2))
-    with pytest.raises(RowsRejected, match="only 2 on hand"):
+    with pytest.raises(RowsRejected, match="at most 2, the quantity on hand"):
         post(
             system,
             movement(

@@ -107,7 +107,7 @@ def test_withdrawing_exactly_what_is_on_hand_is_not_a_shortage() -> None:
 
 def test_request_beyond_stock_is_refused_and_changes_nothing() -> None:
     b = book({"bin_a": 2})
-    with pytest.raises(StockRefused, match=r"line 4: only 2 on hand.*3 requested"):
+    with pytest.raises(StockRefused, match=r"at most 2, the quantity on hand.*3 requested"):
         b.apply(
             posting(
                 source=MANUAL_SOURCE, kind="issue", from_="bin_a", to="customer", quantity=3, line=4
@@ -127,13 +127,13 @@ def test_fact_beyond_stock_is_accepted_and_reports_negative_stock() -> None:
 
 def test_a_key_the_caller_did_not_find_in_storage_counts_as_nothing_on_hand() -> None:
     b = book()
-    with pytest.raises(StockRefused, match="only 0 on hand"):
+    with pytest.raises(StockRefused, match="at most 0, the quantity on hand"):
         b.apply(withdrawal(1, source=MANUAL_SOURCE))
 
 
 def test_an_already_negative_balance_is_reported_as_nothing_on_hand() -> None:
     b = book({"store": -4})
-    with pytest.raises(StockRefused, match="only 0 on hand"):
+    with pytest.raises(StockRefused, match="at most 0, the quantity on hand"):
         b.apply(withdrawal(1, source=MANUAL_SOURCE, from_="store"))
 
 
@@ -150,7 +150,7 @@ def test_later_postings_in_a_batch_see_the_earlier_ones() -> None:
     b = book()
     b.apply(posting(quantity=5))
     b.apply(withdrawal(5, source=MANUAL_SOURCE))
-    with pytest.raises(StockRefused, match="only 0 on hand"):
+    with pytest.raises(StockRefused, match="at most 0, the quantity on hand"):
         b.apply(withdrawal(1, source=MANUAL_SOURCE))
 
 

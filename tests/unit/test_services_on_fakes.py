@@ -10,7 +10,7 @@ import pytest
 
 from tests.builders import ITEMS, LOCATIONS, movement, table
 from tests.fakes import FakeUnitOfWorkFactory
-from trueup.domain.errors import AlreadyReversed, NotFound, RowProblem, RowsRejected
+from trueup.domain.errors import AlreadyReversed, InputError, NotFound, RowProblem, RowsRejected
 from trueup.domain.model import VIRTUAL_LOCATION_CODES, Location, LocationKind, Movement
 from trueup.domain.policy import DEFAULT_RULES, OnShort, PolicyRule
 from trueup.domain.values import QUANTITY_SCALE, parse_timestamp, to_decimal
@@ -210,7 +210,7 @@ def test_a_stock_refusal_on_the_last_line_undoes_the_whole_file() -> None:
     uows = world()
     problems = rejected(post, uows, movement(quantity=4), manual_issue(quantity=5))
     assert [(p.line, p.field) for p in problems] == [(2, "quantity")]
-    assert "only 4 on hand" in problems[0].expected
+    assert "at most 4, the quantity on hand" in problems[0].expected
     assert on_hand(uows) == {}
 
 
@@ -252,7 +252,7 @@ def test_manual_withdrawal_beyond_stock_is_refused_and_changes_nothing() -> None
     uows = world()
     post(uows, movement(quantity=2))
     problems = rejected(post, uows, manual_issue(quantity=3))
-    assert "only 2 on hand" in problems[0].expected
+    assert "at most 2, the quantity on hand" in problems[0].expected
     assert on_hand(uows) == {("A", "DC1-A-01", "", ""): 2}
 
 
@@ -386,7 +386,7 @@ def test_reversing_a_receipt_whose_stock_is_gone_is_refused() -> None:
     (receipt,) = movements(uows)
     post(uows, sale(quantity=3, from_location="DC1-A-01"))
     problems = rejected(reverse, uows, receipt.id, reason="duplicate receipt", actor="tester")
-    assert "only 0 on hand" in problems[0].expected
+    assert "at most 0, the quantity on hand" in problems[0].expected
     assert on_hand(uows, skus=("A",), include_virtual=True)[("A", "customer", "", "")] == 3
 
 
@@ -394,8 +394,9 @@ def test_a_reversal_needs_a_reason() -> None:
     uows = world()
     post(uows, movement())
     (original,) = movements(uows)
-    problems = rejected(reverse, uows, original.id, reason="  ", actor="tester")
-    assert problems[0].field == "reason"
+    with pytest.raises(InputError) as raised:
+        reverse(uows, original.id, reason="  ", actor="tester")
+    assert raised.value.field == "reason"
     assert len(movements(uows)) == 1
 
 

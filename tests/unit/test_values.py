@@ -77,7 +77,7 @@ def test_parse_quantity_refuses_exponents(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "abc", "1,5", "1.2.3", "1 000", "0x10"])
 def test_parse_quantity_refuses_text_that_is_not_a_number(text: str) -> None:
-    with pytest.raises(InputError, match="not a number"):
+    with pytest.raises(InputError, match="a number such as"):
         parse_quantity(text, 0)
 
 
@@ -88,7 +88,7 @@ def test_parse_quantity_refuses_text_that_is_not_a_number(text: str) -> None:
 def test_parse_quantity_refuses_more_decimal_places_than_the_item_allows(
     text: str, decimals: int
 ) -> None:
-    with pytest.raises(InputError, match=f"decimal places than the item allows \\({decimals}\\)"):
+    with pytest.raises(InputError, match=f"at most {decimals} decimal places"):
         parse_quantity(text, decimals)
 
 
@@ -115,15 +115,15 @@ def test_parse_quantity_refuses_a_part_of_a_pack_that_is_not_a_whole_base_unit()
 
 def test_parse_quantity_accepts_the_limit_and_refuses_one_more() -> None:
     assert parse_quantity(str(MAX_QUANTITY), 0) == MAX_QUANTITY * QUANTITY_SCALE
-    with pytest.raises(InputError, match="larger than the limit"):
+    with pytest.raises(InputError, match="base units"):
         parse_quantity(str(MAX_QUANTITY + 1), 0)
-    with pytest.raises(InputError, match="larger than the limit"):
+    with pytest.raises(InputError, match="base units"):
         parse_quantity(f"{MAX_QUANTITY}.5", 1)
 
 
 def test_parse_quantity_applies_the_limit_after_converting_packs() -> None:
     cases = MAX_QUANTITY // 12 + 1
-    with pytest.raises(InputError, match="larger than the limit"):
+    with pytest.raises(InputError, match="base units"):
         parse_quantity(str(cases), 0, multiple=CASE_OF_12)
 
 
@@ -190,7 +190,7 @@ def test_normalize_code_refuses_control_characters(text: str) -> None:
 
 def test_normalize_code_allows_the_maximum_length_and_refuses_longer() -> None:
     assert normalize_code("X" * MAX_CODE_LENGTH) == "X" * MAX_CODE_LENGTH
-    with pytest.raises(InputError, match="longer than"):
+    with pytest.raises(InputError, match="at most 100 characters"):
         normalize_code("X" * (MAX_CODE_LENGTH + 1))
 
 

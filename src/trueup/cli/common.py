@@ -17,6 +17,7 @@ from trueup.domain.errors import (
     NotFound,
     RowsRejected,
     StockRefused,
+    StorageUnavailable,
     TransientConflict,
     TrueupError,
 )
@@ -25,12 +26,15 @@ console = Console()
 errors = Console(stderr=True)
 
 #: One exit code per branch of the error tree (domain.errors).
+#: Checked in order: rows that are all conflicts (or all refusals) are a Conflict (or a
+#: StockRefused) before they are an InputError.
 EXIT_CODES: tuple[tuple[type[TrueupError], int], ...] = (
-    (InputError, 2),
-    (NotFound, 3),
     (Conflict, 4),
     (StockRefused, 5),
+    (InputError, 2),
+    (NotFound, 3),
     (TransientConflict, 6),
+    (StorageUnavailable, 7),
     (TrueupError, 1),
 )
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from trueup.bootstrap import Settings, initialise, safe_url
-from trueup.cli.common import console
+from trueup.cli.common import console, state
 from trueup.domain.values import format_quantity
 from trueup.services.catalog import import_items, import_locations
 from trueup.services.files import read_table
@@ -24,6 +24,7 @@ DEMO_FILE = "trueup-demo.db"
 
 
 def demo(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
@@ -37,6 +38,7 @@ def demo(
 
     Example: trueup demo
     """
+    db = db or state(ctx).database_url
     if db is None:
         for suffix in ("", "-wal", "-shm"):
             Path(DEMO_FILE + suffix).unlink(missing_ok=True)
@@ -73,6 +75,10 @@ def demo(
     )
     console.print(f"verify: {verdict}")
     console.print("next: trueup --db " + settings.database_url + " ledger --sku COF-250")
+    if not checked.ok:
+        for problem in checked.problems:
+            console.print(f"  {problem}", markup=False)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

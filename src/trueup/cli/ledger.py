@@ -67,7 +67,9 @@ def ledger(
     ] = None,
     since: Annotated[str | None, typer.Option(help="Occurred at or after (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Occurred at or before (ISO 8601).")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many.")] = 1000,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Show the latest N movements (oldest first).")
+    ] = 1000,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
 ) -> None:
     """The movements of an item and/or a location, in the order they occurred.

@@ -6,12 +6,15 @@ them returns a flag for a failure.
     TrueupError
     ├── InputError              bad input; says where (file, line, field) and what was expected
     │   └── RowsRejected        a file or document with bad rows; carries every RowProblem
+    │       ├── ConflictingRows     ... all of them conflicts with the ledger (also a Conflict)
+    │       └── RefusedRows         ... all of them refused by the policy (also a StockRefused)
     ├── NotFound                an item, location or movement that does not exist
     ├── Conflict                contradicts what is already recorded
     │   ├── IdempotencyConflict the same (source, external_id) with a different payload
     │   └── AlreadyReversed     a movement can be reversed once
     ├── StockRefused            the stock policy refuses a request (short stock, serial elsewhere)
-    └── TransientConflict       storage contention (serialization failure, deadlock); safe to retry
+    ├── TransientConflict       storage contention (serialization failure, deadlock); safe to retry
+    └── StorageUnavailable      the database cannot be reached or opened
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class RowProblem:
     value: str
     expected: str
     file: str = ""
+    #: invalid (the row itself is wrong), conflict (with the ledger) or refused (by policy)
+    kind: str = "invalid"
 
     def __str__(self) -> str:
         where = f"{self.file}:" if self.file else ""
@@ -90,3 +95,25 @@ class StockRefused(TrueupError):
 
 class TransientConflict(TrueupError):
     """Storage contention that a retry resolves; safe because posting is idempotent."""
+
+
+class StorageUnavailable(TrueupError):
+    """The database cannot be reached or opened; nothing was changed."""
+
+
+class ConflictingRows(RowsRejected, Conflict):
+    """Every rejected row conflicts with what the ledger already holds."""
+
+
+class RefusedRows(RowsRejected, StockRefused):
+    """Every rejected row was refused by the stock policy."""
+
+
+def rows_rejected(problems: list[RowProblem], *, total_problems: int | None = None) -> RowsRejected:
+    """The most specific RowsRejected for these problems."""
+    kinds = {p.kind for p in problems}
+    if kinds == {"conflict"}:
+        return ConflictingRows(problems, total_problems=total_problems)
+    if kinds == {"refused"}:
+        return RefusedRows(problems, total_problems=total_problems)
+    return RowsRejected(problems, total_problems=total_problems)

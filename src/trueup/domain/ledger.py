@@ -152,9 +152,9 @@ class BalanceBook:
             if after < 0:
                 if self.policy.on_short(p.source, p.kind) is OnShort.REFUSE:
                     raise StockRefused(
-                        f"line {p.line}: only {format_quantity(max(before, 0))} on hand at the "
-                        f"source location, {format_quantity(quantity)} requested "
-                        f"({p.source}/{p.kind} withdrawals are refused when stock is short)"
+                        f"at most {format_quantity(max(before, 0))}, the quantity on hand at the "
+                        f"source location ({format_quantity(quantity)} requested; {p.source}/"
+                        f"{p.kind} withdrawals are refused when stock is short)"
                     )
                 if before >= 0:  # a deepening shortage is the same exception
                     shortage = NegativeStock(p, from_key, before, after)

@@ -32,38 +32,38 @@ def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) 
     """
     stripped = text.strip()
     if len(stripped) > 40:
-        raise InputError(f"larger than the limit of {MAX_QUANTITY} base units", value=text)
+        raise InputError(f"at most {MAX_QUANTITY} base units", value=text)
     if stripped.isascii() and stripped.isdigit():  # the common case, without Decimal
         whole = int(stripped) * multiple
         if whole == 0:
-            raise InputError("must be greater than zero", value=text)
+            raise InputError("a quantity greater than zero", value=text)
         if whole > MAX_QUANTITY * QUANTITY_SCALE:
-            raise InputError(f"larger than the limit of {MAX_QUANTITY} base units", value=text)
+            raise InputError(f"at most {MAX_QUANTITY} base units", value=text)
         if whole % 10 ** (MAX_DECIMALS - decimals):
-            raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
+            raise InputError(f"at most {decimals} decimal places", value=text)
         return whole
     try:
         value = Decimal(stripped)
     except (InvalidOperation, ValueError):
-        raise InputError("not a number", value=text) from None
+        raise InputError("a number such as 12 or 1.5", value=text) from None
     if (
         not value.is_finite()
         or "e" in stripped.lower()
         or "_" in stripped
         or not stripped.isascii()
     ):
-        raise InputError("not a plain decimal number", value=text)
+        raise InputError("a plain decimal number such as 12 or 1.5", value=text)
     if value <= 0:
-        raise InputError("must be greater than zero", value=text)
+        raise InputError("a quantity greater than zero", value=text)
     with localcontext(prec=80):  # 40 digits of text times a multiple: never rounded
         scaled = value * multiple
     if scaled != scaled.to_integral_value():
-        raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
+        raise InputError(f"at most {decimals} decimal places", value=text)
     result = int(scaled)
     if result % 10 ** (MAX_DECIMALS - decimals):
-        raise InputError(f"more decimal places than the item allows ({decimals})", value=text)
+        raise InputError(f"at most {decimals} decimal places", value=text)
     if result > MAX_QUANTITY * QUANTITY_SCALE:
-        raise InputError(f"larger than the limit of {MAX_QUANTITY} base units", value=text)
+        raise InputError(f"at most {MAX_QUANTITY} base units", value=text)
     return result
 
 
@@ -89,9 +89,9 @@ def normalize_code(text: str) -> str:
     """
     code = unicodedata.normalize("NFC", text.strip())
     if len(code) > MAX_CODE_LENGTH:
-        raise InputError(f"longer than {MAX_CODE_LENGTH} characters", value=text)
+        raise InputError(f"at most {MAX_CODE_LENGTH} characters", value=text)
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in code):
-        raise InputError("contains control characters", value=text)
+        raise InputError("no control characters", value=text)
     return code
 
 

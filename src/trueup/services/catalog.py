@@ -19,6 +19,7 @@ from trueup.services.ports import UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 MAX_PROBLEMS_SHOWN = 100
+MAX_UNIT_LENGTH = 20
 
 
 @dataclass
@@ -86,7 +87,7 @@ def parse_item(row: dict[str, str]) -> Item:
     name = row["name"]
     if not name:
         raise InputError("a non-empty name", field="name")
-    unit = _required(row["unit"], "unit", "a base unit such as each or kg")
+    unit = _unit(row["unit"], "unit")
     decimals = 0
     if row.get("decimals"):
         if not row["decimals"].isdigit() or int(row["decimals"]) > MAX_DECIMALS:
@@ -95,7 +96,7 @@ def parse_item(row: dict[str, str]) -> Item:
             )
         decimals = int(row["decimals"])
     try:
-        tracking = Tracking(row.get("tracking") or "none")
+        tracking = Tracking((row.get("tracking") or "none").lower())
     except ValueError:
         raise InputError("none, lot or serial", field="tracking", value=row["tracking"]) from None
     unit_cost = None
@@ -123,7 +124,7 @@ def parse_item(row: dict[str, str]) -> Item:
     packs: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in (row.get("pack_sizes") or "").split(";"))):
         pack_unit, _, size = part.partition("=")
-        pack_unit = normalize_code(pack_unit)
+        pack_unit = _unit(pack_unit, "pack_sizes") if pack_unit.strip() else ""
         if not pack_unit or not size or pack_unit == unit or pack_unit in packs:
             raise InputError("pack sizes like case=12;pallet=480", field="pack_sizes", value=part)
         packs[pack_unit] = _field_quantity(size, decimals, "pack_sizes")
@@ -132,14 +133,42 @@ def parse_item(row: dict[str, str]) -> Item:
         barcodes[_gtin(code, "barcode")] = unit
     for part in filter(None, (p.strip() for p in (row.get("pack_barcodes") or "").split(";"))):
         pack_unit, _, code = part.partition("=")
-        if pack_unit.strip() not in packs:
+        pack_unit = _code(pack_unit, "pack_barcodes")
+        if pack_unit not in packs:
             raise InputError(
                 "a pack unit named in pack_sizes, like case=10012345000017",
                 field="pack_barcodes",
                 value=part,
             )
-        barcodes[_gtin(code.strip(), "pack_barcodes")] = pack_unit.strip()
+        barcodes[_gtin(code.strip(), "pack_barcodes")] = pack_unit
     return Item(sku, name, unit, decimals, tracking, unit_cost, abc, packs, barcodes)
+
+
+def _unit(value: str, name: str) -> str:
+    unit = _required(value, name, "a unit such as each, kg or case")
+    if len(unit) > MAX_UNIT_LENGTH:
+        raise InputError(f"a unit of at most {MAX_UNIT_LENGTH} characters", field=name, value=value)
+    return unit
+
+
+def _keep_absent(it: Item, old: Item, present: set[str]) -> Item:
+    """Columns the file does not have keep what the item had; present but empty clears."""
+    changes: dict[str, object] = {}
+    for column, attribute in (
+        ("tracking", "tracking"),
+        ("unit_cost", "unit_cost"),
+        ("abc_class", "abc_class"),
+        ("decimals", "decimals"),
+        ("pack_sizes", "pack_sizes"),
+    ):
+        if column not in present:
+            changes[attribute] = getattr(old, attribute)
+    barcodes = dict(it.barcodes)
+    for code, unit in old.barcodes.items():
+        column = "barcode" if unit == old.unit else "pack_barcodes"
+        if column not in present:
+            barcodes.setdefault(code, unit)
+    return replace(it, **changes, barcodes=barcodes)  # type: ignore[arg-type]
 
 
 def _field_quantity(text: str, decimals: int, name: str) -> int:
@@ -163,6 +192,7 @@ def import_items(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
     while the item has stock, since it would change the meaning of its balances."""
     columns = {n: table.column(n, required=True) for n in ITEM_REQUIRED}
     columns |= {n: table.column(n, required=False) for n in ITEM_OPTIONAL}
+    present = {name for name in ITEM_OPTIONAL if columns[name] is not None}
     report, problems = CatalogReport(), _Problems(table)
     parsed: dict[str, tuple[int, Item]] = {}
     barcode_lines: dict[str, int] = {}
@@ -216,7 +246,7 @@ def import_items(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
             if old is None:
                 new.append(it)
                 continue
-            it = replace(it, id=old.id)
+            it = replace(_keep_absent(it, old, present), id=old.id)
             if it == old:
                 report.unchanged += 1
                 continue

@@ -125,7 +125,7 @@ class MovementRows:
             if found is None:
                 raise InputError("a SKU that exists (import items first)", field="sku", value=sku)
             it = self._items[raw_sku] = found
-        unit = values[opt["unit"]].strip()
+        unit = self._code(values[opt["unit"]], "unit")
         multiple = QUANTITY_SCALE
         if unit and unit != it.unit:
             pack = it.pack_sizes.get(unit)

@@ -15,11 +15,11 @@ import polars as pl
 
 from trueup.domain.errors import (
     AlreadyReversed,
-    IdempotencyConflict,
+    InputError,
     NotFound,
     RowProblem,
-    RowsRejected,
     StockRefused,
+    rows_rejected,
 )
 from trueup.domain.ledger import (
     BalanceBook,
@@ -53,6 +53,10 @@ class PostingReport:
     rejected: list[RowProblem] = field(default_factory=list)
     #: the ids of the first duplicates found: the originals a repeated event reports
     duplicate_of: list[int] = field(default_factory=list)
+
+
+def _by_line(problem: RowProblem) -> int:
+    return problem.line
 
 
 def _no_progress(_rows: int) -> None:
@@ -97,7 +101,10 @@ def post_table(
             run.post(chunk)
         report = run.report
         if run.problems and not skip_invalid:
-            raise RowsRejected(run.problems[:MAX_PROBLEMS_SHOWN], total_problems=len(run.problems))
+            raise rows_rejected(
+                sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
+                total_problems=len(run.problems),
+            )
         uow.ledger.apply_deltas(run.book.deltas)
         uow.ledger.raise_shortages(run.shortages, recorded_at)
         uow.ledger.close_batch(
@@ -108,6 +115,7 @@ def post_table(
             rejected=len(report.rejected),
         )
         uow.commit()
+        report.rejected.sort(key=_by_line)
         return report
 
 
@@ -206,7 +214,9 @@ class _Run:
                 # A refused line was never posted: a later repeat of it is judged afresh.
                 del self.seen[(posting.source, posting.external_id)]
                 value = format_quantity(posting.quantity)
-                self.reject(RowProblem(posting.line, "quantity", value, str(refused), self.file))
+                self.reject(
+                    RowProblem(posting.line, "quantity", value, str(refused), self.file, "refused")
+                )
                 if self.failed:
                     return
                 continue
@@ -238,6 +248,7 @@ class _Run:
                         f"a new id: line {earlier[0]} has the same (source, external_id) "
                         "with a different payload",
                         self.file,
+                        "conflict",
                     )
                 )
         return fresh
@@ -254,9 +265,14 @@ class _Run:
                 continue
             differences = payload_differences(p, found.payload)
             if differences:
-                conflict = IdempotencyConflict(p.source, p.external_id, differences)
+                expected = (
+                    f"a new id: ({p.source}, {p.external_id}) was already posted with a "
+                    f"different payload ({', '.join(differences)} differ)"
+                )
                 self.reject(
-                    RowProblem(p.line, "external_id", p.external_id, str(conflict), self.file)
+                    RowProblem(
+                        p.line, "external_id", p.external_id, expected, self.file, "conflict"
+                    )
                 )
                 continue
             self.report.duplicates += 1
@@ -273,7 +289,7 @@ def reverse(
     A movement is reversed once; reversing it again reports the first reversal.
     """
     if not reason.strip():
-        raise RowsRejected([RowProblem(0, "reason", "", "a reason for the reversal")])
+        raise InputError("a reason for the reversal: --reason TEXT", field="reason")
     with uow_factory(readonly=True) as uow:
         original = uow.ledger.movement(movement_id)
         earlier = uow.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{movement_id}")

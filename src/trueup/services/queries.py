@@ -5,6 +5,7 @@ from __future__ import annotations
 from trueup.domain.errors import InputError
 from trueup.domain.model import BalanceRow, Movement, MovementKind
 from trueup.domain.policy import ANY, OnShort, PolicyRule
+from trueup.domain.values import normalize_code
 from trueup.services.ports import HistoryFilter, StockFilter, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
@@ -47,7 +48,22 @@ def set_policy_rule(uow_factory: UnitOfWorkFactory, source: str, kind: str, on_s
 
 @retry_transient
 def delete_policy_rule(uow_factory: UnitOfWorkFactory, source: str, kind: str) -> bool:
+    source, kind = _rule_key(source, kind)
     with uow_factory() as uow:
         deleted = uow.ledger.delete_policy_rule(source, kind)
         uow.commit()
         return deleted
+
+
+def _rule_key(source: str, kind: str) -> tuple[str, str]:
+    """A policy rule's (source, kind), spelled the way movements spell them."""
+    kinds = {k.value for k in MovementKind} | {ANY}
+    kind = kind.strip().lower()
+    if kind not in kinds:
+        raise InputError(
+            "a movement kind or *: " + ", ".join(sorted(kinds)), field="kind", value=kind
+        )
+    code = normalize_code(source)
+    if not code:
+        raise InputError("a source name or *", field="source", value=source)
+    return code, kind

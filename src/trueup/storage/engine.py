@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
-from trueup.domain.errors import InputError
+from trueup.domain.errors import InputError, StorageUnavailable
 
 READONLY = "trueup_readonly"
 
@@ -55,3 +56,14 @@ def _configure_sqlite(engine: Engine) -> None:
     def _begin(connection: Any) -> None:
         readonly = connection.get_execution_options().get(READONLY, False)
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def probe(engine: Engine) -> None:
+    """Open one connection, so an unreachable server or unopenable file is said plainly."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        where = engine.url.render_as_string(hide_password=True)
+        raise StorageUnavailable(f"cannot open the database {where}: {reason}") from None

@@ -289,8 +289,10 @@ class SqlLedger:
             statement = statement.where(movement.c.occurred_at >= query.since)
         if query.until is not None:
             statement = statement.where(movement.c.occurred_at <= query.until)
-        statement = statement.order_by(movement.c.occurred_at, movement.c.id).limit(query.limit)
-        return [_to_movement(row) for row in self.connection.execute(statement)]
+        # The latest `limit` movements, shown oldest first.
+        statement = statement.order_by(movement.c.occurred_at.desc(), movement.c.id.desc())
+        rows = self.connection.execute(statement.limit(query.limit)).all()
+        return [_to_movement(row) for row in reversed(rows)]
 
     def stock(self, query: StockFilter) -> list[BalanceRow]:
         if query.as_of is None:

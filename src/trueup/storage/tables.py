@@ -127,7 +127,7 @@ balance = Table(
     Column("lot", String(100), primary_key=True),
     Column("serial", String(100), primary_key=True),
     Column("quantity", BigInteger, nullable=False),
-    Index(None, "location_id"),
+    sqlite_with_rowid=False,  # the key is the row: one B-tree, not a table and an index
 )
 
 stock_exception = Table(

@@ -39,7 +39,11 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         connection = self.engine.connect()
         if self.readonly:
-            connection = connection.execution_options(**{READONLY: True})
+            options: dict[str, object] = {READONLY: True}
+            if connection.dialect.name == "postgresql":
+                # One snapshot for every query of the unit: verify compares several reads.
+                options["isolation_level"] = "REPEATABLE READ"
+            connection = connection.execution_options(**options)
         connection.begin()
         self._connection = connection
         self.catalog = SqlCatalog(connection)

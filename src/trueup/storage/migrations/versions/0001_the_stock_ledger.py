@@ -87,9 +87,8 @@ def upgrade() -> None:
             ["location_id"], ["location.id"], name=op.f("fk_balance_location_id_location")
         ),
         sa.PrimaryKeyConstraint("item_id", "location_id", "lot", "serial", name=op.f("pk_balance")),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("balance", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_balance_location_id"), ["location_id"], unique=False)
 
     op.create_table(
         "item_barcode",
@@ -217,9 +216,6 @@ def downgrade() -> None:
     op.drop_table("movement")
     op.drop_table("item_pack")
     op.drop_table("item_barcode")
-    with op.batch_alter_table("balance", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_balance_location_id"))
-
     op.drop_table("balance")
     op.drop_table("stock_policy")
     op.drop_table("location")
