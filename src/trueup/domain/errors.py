@@ -92,6 +92,11 @@ class AlreadyReversed(Conflict):
 class StockRefused(TrueupError):
     """The stock policy refuses this request; nothing was changed."""
 
+    def __init__(self, message: str, *, field: str = "quantity", value: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
 
 class TransientConflict(TrueupError):
     """Storage contention that a retry resolves; safe because posting is idempotent."""

@@ -175,4 +175,9 @@ class BalanceBook:
         arriving = self.on_hand(to_key) + p.quantity
         leaving = self.on_hand(from_key) - p.quantity if p.from_physical else 0
         if elsewhere or arriving > p.quantity or leaving > 0:
-            raise StockRefused(f"line {p.line}: serial {p.serial!r} would be on hand in two places")
+            raise StockRefused(
+                f"a serial that is not on hand elsewhere: {p.serial!r} would be on hand in "
+                "two places",
+                field="serial",
+                value=p.serial,
+            )

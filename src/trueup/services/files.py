@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from collections.abc import Callable, Iterator
@@ -46,11 +47,35 @@ class Table:
             return None
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path, *, text: bool = True) -> str:
+    """The file's SHA-256; for a text file, prove on the way that it is UTF-8 and say
+    where it is not."""
     sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sha.update(block)
+            if not text:
+                continue
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                start = max(error.start, 0)
+                line = lines_before + block.count(b"\n", 0, start) + 1
+                column = start - (block.rfind(b"\n", 0, start) + 1) + 1
+                raise InputError(
+                    f"{path.name}: line {line}, column {column} is not UTF-8 text "
+                    f"(byte 0x{block[start]:02x}); expected a UTF-8 file"
+                ) from None
+            lines_before += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=text)
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path.name}: line {lines_before + 1} ends in the middle of a character; "
+                "expected a UTF-8 file"
+            ) from None
     return sha.hexdigest()
 
 
@@ -64,6 +89,7 @@ def read_table(path: Path) -> Table:
 
 
 def _read_csv(path: Path) -> Table:
+    digest = _digest(path)  # first: a file that is not UTF-8 is refused with its line
     handle = path.open(newline="", encoding="utf-8-sig")
     reader = csv.reader(handle)
     try:
@@ -71,9 +97,6 @@ def _read_csv(path: Path) -> Table:
     except StopIteration:
         handle.close()
         raise InputError(f"{path.name}: the file is empty; expected a header row") from None
-    except UnicodeDecodeError:
-        handle.close()
-        raise InputError(f"{path.name}: not UTF-8 text; expected a UTF-8 CSV file") from None
 
     def rows() -> Iterator[Row]:
         with handle:
@@ -81,10 +104,6 @@ def _read_csv(path: Path) -> Table:
                 for values in reader:
                     if values:
                         yield reader.line_num, values
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"{path.name}: line {reader.line_num + 1} is not UTF-8 text"
-                ) from None
             except csv.Error as error:
                 raise InputError(f"{path.name}: line {reader.line_num}: {error}") from None
 
@@ -92,7 +111,7 @@ def _read_csv(path: Path) -> Table:
         path.name,
         [h.strip().lower() for h in header],
         rows(),
-        sha256=_digest(path),
+        sha256=digest,
         size_hint=path.stat().st_size,
         path=path,
         close=handle.close,
@@ -131,7 +150,9 @@ def _read_xlsx(path: Path) -> Table:
         finally:
             workbook.close()
 
-    return Table(path.name, header, rows(), sha256=_digest(path), size_hint=path.stat().st_size)
+    return Table(
+        path.name, header, rows(), sha256=_digest(path, text=False), size_hint=path.stat().st_size
+    )
 
 
 def table_from_dicts(name: str, records: list[dict[str, str]]) -> Table:

@@ -213,9 +213,11 @@ class _Run:
             except StockRefused as refused:
                 # A refused line was never posted: a later repeat of it is judged afresh.
                 del self.seen[(posting.source, posting.external_id)]
-                value = format_quantity(posting.quantity)
+                value = refused.value or format_quantity(posting.quantity)
                 self.reject(
-                    RowProblem(posting.line, "quantity", value, str(refused), self.file, "refused")
+                    RowProblem(
+                        posting.line, refused.field, value, str(refused), self.file, "refused"
+                    )
                 )
                 if self.failed:
                     return
