@@ -253,7 +253,7 @@ def outcome(parsed: Posting | RowInvalid) -> object:
 def test_fast_path_reads_every_row_as_the_row_path_does(
     rows: list[tuple[str, ...]], default_source: str | None
 ) -> None:
-    table = Table("movements.csv", HEADER, iter(()))
+    table = Table("movements.csv", HEADER)
     by_row = MovementRows(table, context(default_source))
     expected = []
     for line, values in enumerate(rows, start=2):
@@ -285,7 +285,7 @@ def test_fast_path_takes_clean_rows_without_the_row_path() -> None:
             "PO-1",
         ]
     ] * 1
-    table = Table("movements.csv", HEADER, iter(()))
+    table = Table("movements.csv", HEADER)
     parser = MovementRows(table, context(None))
     calls = []
     original = parser.parse

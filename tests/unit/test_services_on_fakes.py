@@ -10,7 +10,14 @@ import pytest
 
 from tests.builders import ITEMS, LOCATIONS, movement, table
 from tests.fakes import FakeUnitOfWorkFactory
-from trueup.domain.errors import AlreadyReversed, InputError, NotFound, RowProblem, RowsRejected
+from trueup.domain.errors import (
+    AlreadyReversed,
+    InputError,
+    NotFound,
+    RowProblem,
+    RowsRejected,
+    TransientConflict,
+)
 from trueup.domain.model import VIRTUAL_LOCATION_CODES, Location, LocationKind, Movement
 from trueup.domain.policy import DEFAULT_RULES, OnShort, PolicyRule
 from trueup.domain.values import QUANTITY_SCALE, parse_timestamp, to_decimal
@@ -675,3 +682,32 @@ def test_an_item_without_stock_keeps_its_id_on_update() -> None:
     with uows(readonly=True) as uow:
         after = uow.catalog.items()["B"]
     assert replace(after, name=before.name) == before
+
+
+class LosesOneRace:
+    """A unit-of-work factory whose first write loses a race at commit, like a
+    serialization failure or a twin's unique violation would."""
+
+    def __init__(self, inner: FakeUnitOfWorkFactory) -> None:
+        self.inner = inner
+        self.lost = False
+
+    def __call__(self, *, readonly: bool = False) -> Any:
+        uow = self.inner(readonly=readonly)
+        if not readonly and not self.lost:
+            self.lost = True
+
+            def lose() -> None:
+                raise TransientConflict("could not serialize access")
+
+            uow.commit = lose  # type: ignore[method-assign]
+        return uow
+
+
+def test_a_post_retried_after_losing_a_race_reads_the_whole_input_again() -> None:
+    uows = world()
+    report = post_table(
+        LosesOneRace(uows), table(movement(quantity=2), movement(quantity=3)), actor="tester"
+    )
+    assert (report.lines, report.applied) == (2, 2)
+    assert on_hand(uows) == {("A", "DC1-A-01", "", ""): Decimal(5)}

@@ -196,7 +196,7 @@ def import_items(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
     report, problems = CatalogReport(), _Problems(table)
     parsed: dict[str, tuple[int, Item]] = {}
     barcode_lines: dict[str, int] = {}
-    for line, values in table.rows:
+    for line, values in table.rows():
         report.lines += 1
         try:
             it = parse_item(_values(table, values, columns))
@@ -283,7 +283,7 @@ def import_locations(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogRep
     columns["parent"] = table.column("parent", required=False)
     report, problems = CatalogReport(), _Problems(table)
     rows: dict[str, tuple[int, Location]] = {}
-    for line, values in table.rows:
+    for line, values in table.rows():
         report.lines += 1
         row = _values(table, values, columns)
         try:

@@ -18,17 +18,24 @@ from trueup.domain.errors import InputError, RowProblem, RowsRejected
 Row = tuple[int, list[str]]
 
 
+def _no_rows() -> Iterator[Row]:
+    return iter(())
+
+
 @dataclass
 class Table:
-    """A header and its rows; `rows` yields (line number, values) lazily."""
+    """A header and its rows. `rows()` yields (line number, values) afresh at each call,
+    so a use case that is retried after losing a race reads the whole input again."""
 
     name: str
     header: list[str]
-    rows: Iterator[Row]
+    read: Callable[[], Iterator[Row]] = _no_rows
     sha256: str | None = None
     size_hint: int = 0  # bytes, for progress
     path: Path | None = None  # the file, when the table is a CSV file on disk
-    close: Callable[[], None] = lambda: None  # release the file when `rows` is not read
+
+    def rows(self) -> Iterator[Row]:
+        return self.read()
 
     def require(self, name: str) -> int:
         """The position of a column the format requires; a missing one rejects the file."""
@@ -90,17 +97,16 @@ def read_table(path: Path) -> Table:
 
 def _read_csv(path: Path) -> Table:
     digest = _digest(path)  # first: a file that is not UTF-8 is refused with its line
-    handle = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(handle)
-    try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
-        raise InputError(f"{path.name}: the file is empty; expected a header row") from None
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), None)
+    if header is None:
+        raise InputError(f"{path.name}: the file is empty; expected a header row")
 
     def rows() -> Iterator[Row]:
-        with handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
             try:
+                next(reader)  # the header
                 for values in reader:
                     if values:
                         yield reader.line_num, values
@@ -110,11 +116,10 @@ def _read_csv(path: Path) -> Table:
     return Table(
         path.name,
         [h.strip().lower() for h in header],
-        rows(),
+        rows,
         sha256=digest,
         size_hint=path.stat().st_size,
         path=path,
-        close=handle.close,
     )
 
 
@@ -132,26 +137,28 @@ def _cell(value: object) -> str:
 
 
 def _read_xlsx(path: Path) -> Table:
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    cells = sheet.iter_rows(values_only=True)
-    try:
-        header = [_cell(v).strip().lower() for v in next(cells)]
-    except StopIteration:
-        workbook.close()
-        raise InputError(f"{path.name}: the sheet is empty; expected a header row") from None
-
-    def rows() -> Iterator[Row]:
+    def sheet_rows() -> Iterator[tuple[object, ...]]:
+        workbook = load_workbook(path, read_only=True, data_only=True)
         try:
-            for number, values in enumerate(cells, start=2):
-                texts = [_cell(v) for v in values]
-                if any(texts):
-                    yield number, texts
+            yield from workbook.worksheets[0].iter_rows(values_only=True)
         finally:
             workbook.close()
 
+    first = next(sheet_rows(), None)
+    if first is None:
+        raise InputError(f"{path.name}: the sheet is empty; expected a header row")
+    header = [_cell(v).strip().lower() for v in first]
+
+    def rows() -> Iterator[Row]:
+        cells = sheet_rows()
+        next(cells)  # the header
+        for number, values in enumerate(cells, start=2):
+            texts = [_cell(v) for v in values]
+            if any(texts):
+                yield number, texts
+
     return Table(
-        path.name, header, rows(), sha256=_digest(path, text=False), size_hint=path.stat().st_size
+        path.name, header, rows, sha256=_digest(path, text=False), size_hint=path.stat().st_size
     )
 
 
@@ -162,5 +169,9 @@ def table_from_dicts(name: str, records: list[dict[str, str]]) -> Table:
         for key in record:
             if key not in header:
                 header.append(key)
-    rows = ((n, [str(r.get(h, "") or "") for h in header]) for n, r in enumerate(records, 1))
+
+    def rows() -> Iterator[Row]:
+        for number, record in enumerate(records, 1):
+            yield number, [str(record.get(h, "") or "") for h in header]
+
     return Table(name, header, rows)

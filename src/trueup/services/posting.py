@@ -94,8 +94,7 @@ def post_table(
         if frame is None:
             chunks = _chunks(MovementRows(table, context), run, progress)
         else:
-            table.close()
-            header = Table(table.name, list(frame.columns), iter(()))
+            header = Table(table.name, list(frame.columns))
             chunks = _frame_chunks(frame, MovementRows(header, context), run, progress)
         for chunk in chunks:
             run.post(chunk)
@@ -140,7 +139,7 @@ def post_document(
 def _chunks(rows: MovementRows, run: _Run, progress: Progress) -> Iterator[list[Posting]]:
     chunk: list[Posting] = []
     parse = rows.parse
-    for line, values in rows.table.rows:
+    for line, values in rows.table.rows():
         run.report.lines += 1
         try:
             chunk.append(parse(line, values))
@@ -201,11 +200,13 @@ class _Run:
         fresh = self._new_in_file(chunk)
         if self.failed:
             return  # keep parsing to report every problem, but write nothing
-        fresh = self._new_in_ledger(fresh)
         ledger, book = self.uow.ledger, self.book
+        # Lock first, then look for the events in the ledger: a twin of this batch that
+        # committed while we waited for its rows is then seen, and is a duplicate.
         keys, serials = book.keys_to_load(fresh)
         book.load(ledger.balances(keys))
         book.load_serials(serials, ledger.serial_balances(serials))
+        fresh = self._new_in_ledger(fresh)
         accepted: list[Posting] = []
         for posting in fresh:
             try:

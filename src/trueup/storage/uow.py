@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from types import TracebackType
 from typing import Self
 
@@ -19,12 +20,13 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 
 
 def is_transient(error: BaseException) -> bool:
-    if not isinstance(error, DBAPIError):
-        return False
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    if sqlstate in RETRYABLE_SQLSTATES:
+    """Contention a retry resolves, whether SQLAlchemy wrapped the driver's error or the
+    driver raised it directly (the bulk paths use the driver's cursor: COPY, executemany)."""
+    raw = error.orig if isinstance(error, DBAPIError) else error
+    if getattr(raw, "sqlstate", None) in RETRYABLE_SQLSTATES:
         return True
-    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+    locked = isinstance(error, OperationalError) or isinstance(raw, sqlite3.OperationalError)
+    return locked and "database is locked" in str(raw)
 
 
 class SqlUnitOfWork:
