@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from trueup.domain.errors import NotFound, TransientConflict
 from trueup.domain.ledger import PAYLOAD_INDEXES, BalanceKey, NegativeStock, Posting, SerialKey
@@ -240,8 +240,9 @@ class FakeLedger:
             if (key[0], key[3]) in wanted and not locations[key[1]].is_virtual
         ]
 
-    def append(self, postings: Sequence[Posting]) -> None:
-        for p in postings:
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        for row in rows:
+            p = row if isinstance(row, Posting) else Posting(*row, 0, False, False, False)
             self._check_row(p)
             self.store.movements[self.store.new_id()] = p
 

@@ -10,7 +10,7 @@ from trueup.domain.ledger import Posting
 from trueup.domain.model import Item, Location, LocationKind, Tracking
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.files import Table
-from trueup.services.movement_frame import frame_postings
+from trueup.services.movement_frame import parse_frame
 from trueup.services.movement_rows import MovementRows, PostingContext, RowInvalid
 
 ITEMS = {
@@ -244,8 +244,24 @@ def context(default_source: str | None) -> PostingContext:
     )
 
 
-def outcome(parsed: Posting | RowInvalid) -> object:
-    return parsed.problem if isinstance(parsed, RowInvalid) else parsed
+def by_rows(
+    rows: list[tuple[str, ...]], parser: MovementRows
+) -> tuple[list[Posting], list[object]]:
+    postings, problems = [], []
+    for line, values in enumerate(rows, start=2):
+        try:
+            postings.append(parser.parse(line, list(values)))
+        except RowInvalid as invalid:
+            problems.append(invalid.problem)
+    return postings, problems
+
+
+def by_columns(
+    rows: list[tuple[str, ...]], parser: MovementRows
+) -> tuple[list[Posting], list[object]]:
+    frame = pl.DataFrame([list(r) for r in rows], schema=HEADER, orient="row")
+    postings, problems = parse_frame(frame, parser)
+    return [Posting._make(row) for row in postings.iter_rows()], list(problems)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -254,17 +270,8 @@ def test_fast_path_reads_every_row_as_the_row_path_does(
     rows: list[tuple[str, ...]], default_source: str | None
 ) -> None:
     table = Table("movements.csv", HEADER)
-    by_row = MovementRows(table, context(default_source))
-    expected = []
-    for line, values in enumerate(rows, start=2):
-        try:
-            expected.append(by_row.parse(line, list(values)))
-        except RowInvalid as invalid:
-            expected.append(invalid)
-    frame = pl.DataFrame([list(r) for r in rows], schema=HEADER, orient="row")
-    by_frame = MovementRows(table, context(default_source))
-    got = [item for part in frame_postings(frame, by_frame) for item in part]
-    assert [outcome(p) for p in got] == [outcome(p) for p in expected]
+    expected = by_rows(rows, MovementRows(table, context(default_source)))
+    assert by_columns(rows, MovementRows(table, context(default_source))) == expected
 
 
 def test_fast_path_takes_clean_rows_without_the_row_path() -> None:
@@ -290,9 +297,8 @@ def test_fast_path_takes_clean_rows_without_the_row_path() -> None:
     calls = []
     original = parser.parse
     parser.parse = lambda line, values: calls.append(line) or original(line, values)  # type: ignore[method-assign]
-    frame = pl.DataFrame(rows, schema=HEADER, orient="row")
-    (posting,) = [p for part in frame_postings(frame, parser) for p in part]
-    assert calls == []
+    (posting,), problems = by_columns([tuple(r) for r in rows], parser)
+    assert (calls, problems) == ([], [])
     assert isinstance(posting, Posting)
     assert posting.quantity == 24 * QUANTITY_SCALE
     assert posting.occurred_at == "2026-03-01T09:00:00.000000+00:00"

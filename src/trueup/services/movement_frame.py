@@ -11,12 +11,11 @@ errors; the fast path only decides which rows need the slow one.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
 
+from trueup.domain.errors import RowProblem
 from trueup.domain.ledger import Posting
 from trueup.domain.model import IMPLIED_SIDES, MovementKind, Tracking
 from trueup.domain.values import MAX_CODE_LENGTH, MAX_DECIMALS, QUANTITY_SCALE
@@ -35,6 +34,15 @@ _TIME = (
 _MAX_PACK = 1000  # integral packs up to this many base units keep products in int64
 
 Parsed = Posting | RowInvalid
+#: Postings as columns: the names and types of domain.ledger.Posting's fields.
+POSTING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
+    name: pl.Int64
+    if name in ("item_id", "from_id", "to_id", "quantity", "reverses_id", "batch_id", "line")
+    else pl.Boolean
+    if name in ("serial_tracked", "from_physical", "to_physical")
+    else pl.String
+    for name in Posting._fields
+}
 
 
 def read_frame(path: Path) -> pl.DataFrame | None:
@@ -63,27 +71,26 @@ def read_frame(path: Path) -> pl.DataFrame | None:
     return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
-def frame_postings(frame: pl.DataFrame, rows: MovementRows) -> Iterator[Sequence[Parsed]]:
-    """Postings (or row problems) in file order, a slice at a time."""
+def parse_frame(frame: pl.DataFrame, rows: MovementRows) -> tuple[pl.DataFrame, list[RowProblem]]:
+    """Every row of the file as postings (POSTING_SCHEMA, in line order), and the problems
+    of the rows that are not."""
     lookups = _Lookups(rows)
+    parts: list[pl.DataFrame] = []
+    problems: list[RowProblem] = []
     for start in range(0, frame.height, SLICE):
         part = frame.slice(start, SLICE).with_row_index("line", offset=start + 2)
         fast, slow = _vectorised(part, rows, lookups)
-        slow_parsed: list[Parsed] = []
+        parts.append(fast)
+        parsed: list[Posting] = []
         for values in slow.iter_rows():
             line, cells = values[0], [v or "" for v in values[1:]]
             try:
-                slow_parsed.append(rows.parse(line, cells))
+                parsed.append(rows.parse(line, cells))
             except RowInvalid as invalid:
-                slow_parsed.append(invalid)
-        if not slow_parsed:
-            yield fast
-        else:
-            yield list(heapq.merge(fast, slow_parsed, key=_line))
-
-
-def _line(parsed: Parsed) -> int:
-    return parsed.line if isinstance(parsed, Posting) else parsed.problem.line
+                problems.append(invalid.problem)
+        if parsed:
+            parts.append(pl.DataFrame(parsed, schema=POSTING_SCHEMA, orient="row"))
+    return pl.concat(parts).sort("line"), problems
 
 
 class _Lookups:
@@ -145,7 +152,7 @@ def _code(name: str) -> pl.Expr:
 
 def _vectorised(
     part: pl.DataFrame, rows: MovementRows, lookups: _Lookups
-) -> tuple[list[Posting], pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     context = rows.context
     present = set(part.columns)
     empty = pl.lit("", dtype=pl.String)
@@ -276,7 +283,7 @@ def _vectorised(
         pl.col("_to_physical"),
     ]
     postings = good.select(
-        e.alias(name) for e, name in zip(exprs, Posting._fields, strict=True)
-    ).rows()
-    make = Posting._make
-    return [make(row) for row in postings], slow
+        e.cast(POSTING_SCHEMA[name]).alias(name)
+        for e, name in zip(exprs, Posting._fields, strict=True)
+    )
+    return postings, slow

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
-from trueup.domain.ledger import BalanceKey, NegativeStock, Posting, SerialKey
+from trueup.domain.ledger import BalanceKey, NegativeStock, SerialKey
 from trueup.domain.model import BalanceRow, Item, Location, Movement
 from trueup.domain.policy import PolicyRule
 
@@ -70,7 +70,10 @@ class LedgerRepository(Protocol):
         """Every physical balance row of these serials, locked like `balances`."""
         ...
 
-    def append(self, postings: Sequence[Posting]) -> None: ...
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Ledger rows: the first INSERT_WIDTH fields of a Posting (a Posting will do)."""
+        ...
+
     def apply_deltas(self, deltas: Mapping[BalanceKey, int]) -> None: ...
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None: ...
 

@@ -9,7 +9,6 @@ change nothing; with another payload they are conflicts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -18,41 +17,25 @@ from trueup.domain.errors import (
     InputError,
     NotFound,
     RowProblem,
-    StockRefused,
     rows_rejected,
 )
 from trueup.domain.ledger import (
-    BalanceBook,
-    NegativeStock,
     Posting,
-    payload_differences,
-    payload_of,
 )
 from trueup.domain.model import Movement
 from trueup.domain.policy import MANUAL_SOURCE, StockPolicy
 from trueup.domain.values import format_quantity, storage_time, utc_now
 from trueup.services.files import Table, table_from_dicts
-from trueup.services.movement_frame import frame_postings, read_frame
+from trueup.services.movement_frame import parse_frame, read_frame
 from trueup.services.movement_rows import MovementRows, PostingContext, RowInvalid
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.posting_run import PostingReport, PostingRun
 from trueup.services.retry import retry_transient
 
 CHUNK = 20_000
 MAX_PROBLEMS_SHOWN = 100
 REVERSAL_SOURCE = "trueup"
 Progress = Callable[[int], None]
-
-
-@dataclass
-class PostingReport:
-    batch_id: int | None
-    lines: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    shortages: int = 0
-    rejected: list[RowProblem] = field(default_factory=list)
-    #: the ids of the first duplicates found: the originals a repeated event reports
-    duplicate_of: list[int] = field(default_factory=list)
 
 
 def _by_line(problem: RowProblem) -> int:
@@ -88,16 +71,16 @@ def post_table(
             default_source=default_source,
             reverses=reverses,
         )
-        run = _Run(uow, StockPolicy(uow.ledger.policy_rules()), skip_invalid, table.name)
+        run = PostingRun(uow, StockPolicy(uow.ledger.policy_rules()), skip_invalid, table.name)
         run.report.batch_id = batch_id
         frame = read_frame(table.path) if table.path is not None else None
         if frame is None:
-            chunks = _chunks(MovementRows(table, context), run, progress)
+            for chunk in _chunks(MovementRows(table, context), run, progress):
+                run.post(chunk)
         else:
-            header = Table(table.name, list(frame.columns))
-            chunks = _frame_chunks(frame, MovementRows(header, context), run, progress)
-        for chunk in chunks:
-            run.post(chunk)
+            _post_frame(
+                frame, MovementRows(Table(table.name, list(frame.columns)), context), run, progress
+            )
         report = run.report
         if run.problems and not skip_invalid:
             raise rows_rejected(
@@ -136,7 +119,25 @@ def post_document(
     )
 
 
-def _chunks(rows: MovementRows, run: _Run, progress: Progress) -> Iterator[list[Posting]]:
+def _post_frame(
+    frame: pl.DataFrame, rows: MovementRows, run: PostingRun, progress: Progress
+) -> None:
+    """The columnar path for large CSV files: parse every row, find the keys that occur
+    more than once in the file, then post chunk by chunk."""
+    postings, problems = parse_frame(frame, rows)
+    run.report.lines = frame.height
+    for problem in problems:
+        run.reject(problem)
+    postings = postings.with_columns(
+        pl.struct("source", "external_id").is_duplicated().alias("_repeat")
+    )
+    for start in range(0, postings.height, CHUNK):
+        chunk = postings.slice(start, CHUNK)
+        run.post_columns(chunk.drop("_repeat"), repeats=bool(chunk["_repeat"].any()))
+        progress(chunk.height)
+
+
+def _chunks(rows: MovementRows, run: PostingRun, progress: Progress) -> Iterator[list[Posting]]:
     chunk: list[Posting] = []
     parse = rows.parse
     for line, values in rows.table.rows():
@@ -153,135 +154,6 @@ def _chunks(rows: MovementRows, run: _Run, progress: Progress) -> Iterator[list[
     if chunk:
         yield chunk
         progress(len(chunk))
-
-
-def _frame_chunks(
-    frame: pl.DataFrame, rows: MovementRows, run: _Run, progress: Progress
-) -> Iterator[list[Posting]]:
-    for parsed in frame_postings(frame, rows):
-        run.report.lines += len(parsed)
-        chunk = []
-        for item in parsed:
-            if isinstance(item, RowInvalid):
-                run.reject(item.problem)
-            else:
-                chunk.append(item)
-        for start in range(0, len(chunk), CHUNK):
-            yield chunk[start : start + CHUNK]
-        progress(len(parsed))
-
-
-class _Run:
-    """The state of one posting transaction."""
-
-    def __init__(
-        self, uow: UnitOfWork, policy: StockPolicy, skip_invalid: bool, file: str = ""
-    ) -> None:
-        self.uow = uow
-        self.file = file
-        self.book = BalanceBook(policy)
-        self.skip_invalid = skip_invalid
-        self.report = PostingReport(batch_id=None)
-        self.problems: list[RowProblem] = []
-        self.shortages: list[NegativeStock] = []
-        #: (source, external_id) -> (line, payload) of every posting seen in this run
-        self.seen: dict[tuple[str, str], tuple[int, int]] = {}
-
-    def reject(self, problem: RowProblem) -> None:
-        self.problems.append(problem)
-        if self.skip_invalid:
-            self.report.rejected.append(problem)
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.problems) and not self.skip_invalid
-
-    def post(self, chunk: list[Posting]) -> None:
-        fresh = self._new_in_file(chunk)
-        if self.failed:
-            return  # keep parsing to report every problem, but write nothing
-        ledger, book = self.uow.ledger, self.book
-        # Lock first, then look for the events in the ledger: a twin of this batch that
-        # committed while we waited for its rows is then seen, and is a duplicate.
-        keys, serials = book.keys_to_load(fresh)
-        book.load(ledger.balances(keys))
-        book.load_serials(serials, ledger.serial_balances(serials))
-        fresh = self._new_in_ledger(fresh)
-        accepted: list[Posting] = []
-        for posting in fresh:
-            try:
-                shortage = book.apply(posting)
-            except StockRefused as refused:
-                # A refused line was never posted: a later repeat of it is judged afresh.
-                del self.seen[(posting.source, posting.external_id)]
-                value = refused.value or format_quantity(posting.quantity)
-                self.reject(
-                    RowProblem(
-                        posting.line, refused.field, value, str(refused), self.file, "refused"
-                    )
-                )
-                if self.failed:
-                    return
-                continue
-            if shortage is not None:
-                self.shortages.append(shortage)
-            accepted.append(posting)
-        ledger.append(accepted)
-        self.report.applied += len(accepted)
-        self.report.shortages = len(self.shortages)
-
-    def _new_in_file(self, chunk: list[Posting]) -> list[Posting]:
-        """Drop repeats of events seen earlier in this run; a changed repeat is a problem."""
-        seen, fresh = self.seen, []
-        for p in chunk:
-            key = (p.source, p.external_id)
-            fingerprint = hash(payload_of(p))
-            earlier = seen.get(key)
-            if earlier is None:
-                seen[key] = (p.line, fingerprint)
-                fresh.append(p)
-            elif earlier[1] == fingerprint:
-                self.report.duplicates += 1
-            else:
-                self.reject(
-                    RowProblem(
-                        p.line,
-                        "external_id",
-                        p.external_id,
-                        f"a new id: line {earlier[0]} has the same (source, external_id) "
-                        "with a different payload",
-                        self.file,
-                        "conflict",
-                    )
-                )
-        return fresh
-
-    def _new_in_ledger(self, chunk: list[Posting]) -> list[Posting]:
-        recorded = self.uow.ledger.recorded((p.source, p.external_id) for p in chunk)
-        if not recorded:
-            return chunk
-        fresh = []
-        for p in chunk:
-            found = recorded.get((p.source, p.external_id))
-            if found is None:
-                fresh.append(p)
-                continue
-            differences = payload_differences(p, found.payload)
-            if differences:
-                expected = (
-                    f"a new id: ({p.source}, {p.external_id}) was already posted with a "
-                    f"different payload ({', '.join(differences)} differ)"
-                )
-                self.reject(
-                    RowProblem(
-                        p.line, "external_id", p.external_id, expected, self.file, "conflict"
-                    )
-                )
-                continue
-            self.report.duplicates += 1
-            if len(self.report.duplicate_of) < MAX_PROBLEMS_SHOWN:
-                self.report.duplicate_of.append(found.id)
-        return fresh
 
 
 def reverse(

@@ -48,6 +48,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # INSERT OR REPLACE deletes the row it replaces; with recursive triggers that
+        # delete meets the ledger's DELETE trigger, so REPLACE cannot rewrite history.
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trueup.domain.errors import NotFound
-from trueup.domain.ledger import INSERT_WIDTH, BalanceKey, NegativeStock, Posting, SerialKey
+from trueup.domain.ledger import INSERT_WIDTH, BalanceKey, NegativeStock, SerialKey
 from trueup.domain.model import BalanceRow, Location, LocationKind, Movement, MovementKind
 from trueup.domain.policy import OnShort, PolicyRule
 from trueup.services.ports import HistoryFilter, Recorded, StockFilter
@@ -190,8 +190,8 @@ class SqlLedger:
         cursor.close()
         return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
 
-    def append(self, postings: Sequence[Posting]) -> None:
-        if not postings:
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
             return
         driver = self._driver()
         if self.postgres:
@@ -199,13 +199,13 @@ class SqlLedger:
                 driver.cursor() as cursor,
                 cursor.copy(f"COPY movement ({_COLUMNS}) FROM STDIN") as copy,
             ):
-                for p in postings:
-                    copy.write_row(p[:INSERT_WIDTH])
+                for row in rows:
+                    copy.write_row(row[:INSERT_WIDTH])
             return
         placeholders = ", ".join("?" * INSERT_WIDTH)
         driver.executemany(
             f"INSERT INTO movement ({_COLUMNS}) VALUES ({placeholders})",
-            [p[:INSERT_WIDTH] for p in postings],
+            [row[:INSERT_WIDTH] for row in rows],
         )
 
     def apply_deltas(self, deltas: Mapping[BalanceKey, int]) -> None:

@@ -259,15 +259,6 @@ def _append_only_ledger() -> None:
             f"CREATE TRIGGER movement_no_{name} BEFORE {verb} ON movement BEGIN "
             f"SELECT RAISE(ABORT, 'the movement ledger is append-only: {verb} refused'); END"
         )
-    # INSERT OR REPLACE deletes the old row without firing the DELETE trigger (unless a
-    # connection turns recursive_triggers on): refuse any insert that would replace one.
-    op.execute(
-        "CREATE TRIGGER movement_no_replace BEFORE INSERT ON movement WHEN "
-        "EXISTS (SELECT 1 FROM movement WHERE source = NEW.source "
-        "AND external_id = NEW.external_id) "
-        "OR (NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM movement WHERE id = NEW.id)) "
-        "BEGIN SELECT RAISE(ABORT, 'the movement ledger is append-only: REPLACE refused'); END"
-    )
 
 
 def _drop_append_only_ledger() -> None:
@@ -276,7 +267,7 @@ def _drop_append_only_ledger() -> None:
         op.execute("DROP TRIGGER IF EXISTS movement_no_truncate ON movement")
         op.execute("DROP FUNCTION IF EXISTS trueup_append_only()")
         return
-    for _verb, name in (*GUARDED, ("", "replace")):
+    for _verb, name in GUARDED:
         op.execute(f"DROP TRIGGER IF EXISTS movement_no_{name}")
 
 

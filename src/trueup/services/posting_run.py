@@ -1,0 +1,303 @@
+"""One posting transaction: the checks every batch of postings goes through, in order.
+
+`post` applies a list of postings one by one through the domain's BalanceBook: it is the
+reference, and it handles everything (repeats within the input, serials, refusals).
+`post_columns` does the same for a chunk held as columns, with vectorised operations,
+when the chunk is of the common, clean kind: no key repeated in the input, no serials,
+and nothing the policy refuses. It hands any other chunk to `post`, before changing
+anything, so both give the same ledger, balances, exceptions and problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from trueup.domain.errors import RowProblem, StockRefused
+from trueup.domain.ledger import (
+    INSERT_WIDTH,
+    BalanceBook,
+    NegativeStock,
+    Posting,
+    payload_differences,
+    payload_of,
+)
+from trueup.domain.policy import OnShort, StockPolicy
+from trueup.domain.values import format_quantity
+from trueup.services.movement_frame import POSTING_SCHEMA
+from trueup.services.ports import UnitOfWork
+
+MAX_PROBLEMS_SHOWN = 100
+KEY = ("item_id", "location_id", "lot", "serial")
+PAYLOAD = (
+    "kind",
+    "item_id",
+    "from_id",
+    "to_id",
+    "lot",
+    "serial",
+    "quantity",
+    "occurred_at",
+    "reason",
+    "reference",
+)
+
+
+@dataclass
+class PostingReport:
+    batch_id: int | None
+    lines: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    shortages: int = 0
+    rejected: list[RowProblem] = field(default_factory=list)
+    #: the ids of the first duplicates found: the originals a repeated event reports
+    duplicate_of: list[int] = field(default_factory=list)
+
+
+class PostingRun:
+    """The state of one posting transaction."""
+
+    def __init__(
+        self, uow: UnitOfWork, policy: StockPolicy, skip_invalid: bool, file: str = ""
+    ) -> None:
+        self.uow = uow
+        self.policy = policy
+        self.file = file
+        self.book = BalanceBook(policy)
+        self.skip_invalid = skip_invalid
+        self.report = PostingReport(batch_id=None)
+        self.problems: list[RowProblem] = []
+        self.shortages: list[NegativeStock] = []
+        #: (source, external_id) -> (line, payload hash) of every posting `post` has seen
+        self.seen: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def reject(self, problem: RowProblem) -> None:
+        self.problems.append(problem)
+        if self.skip_invalid:
+            self.report.rejected.append(problem)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) and not self.skip_invalid
+
+    # -- the reference path, one posting at a time ---------------------------------
+    def post(self, chunk: list[Posting]) -> None:
+        fresh = self._new_in_file(chunk)
+        if self.failed:
+            return  # keep parsing to report every problem, but write nothing
+        ledger, book = self.uow.ledger, self.book
+        # Lock first, then look for the events in the ledger: a twin of this batch that
+        # committed while we waited for its rows is then seen, and is a duplicate.
+        keys, serials = book.keys_to_load(fresh)
+        book.load(ledger.balances(keys))
+        book.load_serials(serials, ledger.serial_balances(serials))
+        fresh = self._new_in_ledger(fresh)
+        accepted: list[Posting] = []
+        for posting in fresh:
+            try:
+                shortage = book.apply(posting)
+            except StockRefused as refused:
+                # A refused line was never posted: a later repeat of it is judged afresh.
+                del self.seen[(posting.source, posting.external_id)]
+                value = refused.value or format_quantity(posting.quantity)
+                self.reject(
+                    RowProblem(
+                        posting.line, refused.field, value, str(refused), self.file, "refused"
+                    )
+                )
+                if self.failed:
+                    return
+                continue
+            if shortage is not None:
+                self.shortages.append(shortage)
+            accepted.append(posting)
+        ledger.append(accepted)
+        self.report.applied += len(accepted)
+        self.report.shortages = len(self.shortages)
+
+    def _new_in_file(self, chunk: list[Posting]) -> list[Posting]:
+        """Drop repeats of events seen earlier in this run; a changed repeat is a problem."""
+        seen, fresh = self.seen, []
+        for p in chunk:
+            key = (p.source, p.external_id)
+            fingerprint = hash(payload_of(p))
+            earlier = seen.get(key)
+            if earlier is None:
+                seen[key] = (p.line, fingerprint)
+                fresh.append(p)
+            elif earlier[1] == fingerprint:
+                self.report.duplicates += 1
+            else:
+                self.reject(
+                    RowProblem(
+                        p.line,
+                        "external_id",
+                        p.external_id,
+                        f"a new id: line {earlier[0]} has the same (source, external_id) "
+                        "with a different payload",
+                        self.file,
+                        "conflict",
+                    )
+                )
+        return fresh
+
+    def _new_in_ledger(self, chunk: list[Posting]) -> list[Posting]:
+        recorded = self.uow.ledger.recorded((p.source, p.external_id) for p in chunk)
+        if not recorded:
+            return chunk
+        fresh = []
+        for p in chunk:
+            found = recorded.get((p.source, p.external_id))
+            if found is None:
+                fresh.append(p)
+                continue
+            differences = payload_differences(p, found.payload)
+            if differences:
+                self._conflict(p, differences)
+                continue
+            self._duplicate(found.id)
+        return fresh
+
+    def _conflict(self, p: Posting, differences: list[str]) -> None:
+        expected = (
+            f"a new id: ({p.source}, {p.external_id}) was already posted with a "
+            f"different payload ({', '.join(differences)} differ)"
+        )
+        self.reject(
+            RowProblem(p.line, "external_id", p.external_id, expected, self.file, "conflict")
+        )
+
+    def _duplicate(self, movement_id: int) -> None:
+        self.report.duplicates += 1
+        if len(self.report.duplicate_of) < MAX_PROBLEMS_SHOWN:
+            self.report.duplicate_of.append(movement_id)
+
+    # -- the columnar path ----------------------------------------------------------
+    def post_columns(self, chunk: pl.DataFrame, *, repeats: bool) -> None:
+        """Post a chunk held as columns (POSTING_SCHEMA, in line order). `repeats` says
+        whether any of its keys occurs more than once in the whole input."""
+        if chunk.is_empty():
+            return
+        if repeats or chunk["serial_tracked"].any():
+            self.post(_rows(chunk))  # still reports repeats when the run has failed
+            return
+        if self.failed:
+            return
+        ledger, book = self.uow.ledger, self.book
+        withdrawals = (
+            chunk.filter(pl.col("from_physical"))
+            .select("item_id", pl.col("from_id").alias("location_id"), "lot", "serial")
+            .unique()
+        )
+        book.load(ledger.balances(k for k in withdrawals.rows() if k not in book.base))
+        fresh = self._new_in_ledger_columns(chunk)
+        if fresh is None:
+            self.post(_rows(chunk))  # a conflict: the reference path words it exactly
+            return
+        legs = _legs(fresh)
+        checked = self._check(legs, fresh)
+        if checked is None:
+            self.post(_rows(fresh))  # a refusal: the reference path decides which lines
+            return
+        shortages = checked
+        deltas = book.deltas
+        for *key, change in legs.group_by(KEY).agg(pl.col("delta").sum()).iter_rows():
+            deltas[(key[0], key[1], key[2], key[3])] += change
+        ledger.append(fresh.select(Posting._fields[:INSERT_WIDTH]).rows())
+        self.shortages.extend(shortages)
+        self.report.applied += fresh.height
+        self.report.shortages = len(self.shortages)
+
+    def _new_in_ledger_columns(self, chunk: pl.DataFrame) -> pl.DataFrame | None:
+        """The rows not yet in the ledger, counting the duplicates; None on a conflict."""
+        keys = chunk.select("source", "external_id").rows()
+        recorded = self.uow.ledger.recorded(keys)
+        if not recorded:
+            return chunk
+        found = pl.DataFrame(
+            [(s, e, r.id, *r.payload) for (s, e), r in recorded.items()],
+            schema={
+                "source": pl.String,
+                "external_id": pl.String,
+                "_id": pl.Int64,
+                **{f"_{name}": POSTING_SCHEMA[name] for name in PAYLOAD},
+            },
+            orient="row",
+        )
+        joined = chunk.join(found, on=["source", "external_id"], how="left", maintain_order="left")
+        known = joined.filter(pl.col("_id").is_not_null())
+        same = pl.all_horizontal([pl.col(name).eq_missing(pl.col(f"_{name}")) for name in PAYLOAD])
+        if not known.select(same.all()).item():
+            return None
+        for movement_id in known["_id"]:
+            self._duplicate(movement_id)
+        return joined.filter(pl.col("_id").is_null()).select(chunk.columns)
+
+    def _check(self, legs: pl.DataFrame, fresh: pl.DataFrame) -> list[NegativeStock] | None:
+        """Running on-hand at every physical withdrawal; the shortages facts raise, or None
+        when the policy refuses one (the reference path then decides)."""
+        book = self.book
+        start = pl.DataFrame(
+            [
+                (*key, book.on_hand(key))
+                for key in legs.filter(pl.col("checked")).select(KEY).unique().rows()
+            ],
+            schema={
+                "item_id": pl.Int64,
+                "location_id": pl.Int64,
+                "lot": pl.String,
+                "serial": pl.String,
+                "start": pl.Int64,
+            },
+            orient="row",
+        )
+        running = (
+            legs.join(start, on=list(KEY), how="left", maintain_order="left")
+            .with_columns(after=pl.col("start").fill_null(0) + pl.col("delta").cum_sum().over(KEY))
+            .filter(pl.col("checked") & (pl.col("after") < 0))
+        )
+        if running.is_empty():
+            return []
+        rules = {
+            pair: self.policy.on_short(*pair) is OnShort.ACCEPT
+            for pair in running.select("source", "kind").unique().rows()
+        }
+        if not all(rules.values()):
+            return None  # a request found stock short
+        crossings = running.filter(pl.col("after") - pl.col("delta") >= 0)
+        lines = crossings["line"].to_list()
+        by_line = {p.line: p for p in _rows(fresh.filter(pl.col("line").is_in(lines)))}
+        return [
+            NegativeStock(by_line[line], (item, location, lot, serial), after - delta, after)
+            for line, item, location, lot, serial, delta, after in crossings.select(
+                "line", *KEY, "delta", "after"
+            ).iter_rows()
+        ]
+
+
+def _rows(frame: pl.DataFrame) -> list[Posting]:
+    make = Posting._make
+    return [make(row) for row in frame.iter_rows()]
+
+
+def _legs(fresh: pl.DataFrame) -> pl.DataFrame:
+    """Each posting as its two legs in line order: -quantity where it leaves, +quantity
+    where it arrives. Withdrawals from physical locations are the legs to check."""
+    common = ("line", "item_id", "lot", "serial", "source", "kind")
+    out = fresh.select(
+        *common,
+        pl.col("from_id").alias("location_id"),
+        (-pl.col("quantity")).alias("delta"),
+        pl.col("from_physical").alias("checked"),
+        pl.lit(0, dtype=pl.Int8).alias("side"),
+    )
+    into = fresh.select(
+        *common,
+        pl.col("to_id").alias("location_id"),
+        pl.col("quantity").alias("delta"),
+        pl.lit(False).alias("checked"),
+        pl.lit(1, dtype=pl.Int8).alias("side"),
+    )
+    return pl.concat([out, into]).sort("line", "side")
