@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -267,10 +267,10 @@ class FakeLedger:
         if p.reverses_id is not None and p.reverses_id not in store.movements:
             raise IntegrityViolation(f"movement {p.reverses_id} does not exist")
 
-    def apply_deltas(self, deltas: Mapping[BalanceKey, int]) -> None:
-        for key, change in deltas.items():
-            if change:
-                self.store.balances[key] = self.store.balances.get(key, 0) + change
+    def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
+        for item_id, location_id, lot, serial, change in rows:
+            key = (item_id, location_id, lot, serial)
+            self.store.balances[key] = self.store.balances.get(key, 0) + change
 
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None:
         if not shortages:

@@ -658,10 +658,10 @@ def test_verify_finds_a_serial_on_hand_in_two_places() -> None:
         twin = receipt._replace(external_id="twin", to_id=st1)
         uow.ledger.append([twin])
         uow.ledger.apply_deltas(
-            {
-                (twin.item_id, twin.from_id, "", "S1"): -twin.quantity,
-                (twin.item_id, st1, "", "S1"): twin.quantity,
-            }
+            [
+                (twin.item_id, twin.from_id, "", "S1", -twin.quantity),
+                (twin.item_id, st1, "", "S1", twin.quantity),
+            ]
         )
         uow.commit()
     assert verify(uows).problems == ["serial S1 of SER is on hand in 2 places: DC1-A-01, ST1"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -74,7 +74,10 @@ class LedgerRepository(Protocol):
         """Ledger rows: the first INSERT_WIDTH fields of a Posting (a Posting will do)."""
         ...
 
-    def apply_deltas(self, deltas: Mapping[BalanceKey, int]) -> None: ...
+    def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
+        """Add (item, location, lot, serial, change) rows, sorted by key, to on-hand."""
+        ...
+
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None: ...
 
     def movement(self, movement_id: int) -> Movement: ...

@@ -87,7 +87,7 @@ def post_table(
                 sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
                 total_problems=len(run.problems),
             )
-        uow.ledger.apply_deltas(run.book.deltas)
+        uow.ledger.apply_deltas(run.delta_rows())
         uow.ledger.raise_shortages(run.shortages, recorded_at)
         uow.ledger.close_batch(
             batch_id,
@@ -128,13 +128,7 @@ def _post_frame(
     run.report.lines = frame.height
     for problem in problems:
         run.reject(problem)
-    postings = postings.with_columns(
-        pl.struct("source", "external_id").is_duplicated().alias("_repeat")
-    )
-    for start in range(0, postings.height, CHUNK):
-        chunk = postings.slice(start, CHUNK)
-        run.post_columns(chunk.drop("_repeat"), repeats=bool(chunk["_repeat"].any()))
-        progress(chunk.height)
+    run.post_columns(postings, progress)
 
 
 def _chunks(rows: MovementRows, run: PostingRun, progress: Progress) -> Iterator[list[Posting]]:

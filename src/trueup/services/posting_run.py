@@ -10,6 +10,7 @@ anything, so both give the same ledger, balances, exceptions and problems.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -29,6 +30,7 @@ from trueup.services.movement_frame import POSTING_SCHEMA
 from trueup.services.ports import UnitOfWork
 
 MAX_PROBLEMS_SHOWN = 100
+CHUNK = 20_000
 KEY = ("item_id", "location_id", "lot", "serial")
 PAYLOAD = (
     "kind",
@@ -72,6 +74,8 @@ class PostingRun:
         self.shortages: list[NegativeStock] = []
         #: (source, external_id) -> (line, payload hash) of every posting `post` has seen
         self.seen: dict[tuple[str, str], tuple[int, int]] = {}
+        #: the balance changes, when the columnar path posted the input
+        self.column_deltas: list[tuple[int, int, str, str, int]] | None = None
 
     def reject(self, problem: RowProblem) -> None:
         self.problems.append(problem)
@@ -175,40 +179,66 @@ class PostingRun:
             self.report.duplicate_of.append(movement_id)
 
     # -- the columnar path ----------------------------------------------------------
-    def post_columns(self, chunk: pl.DataFrame, *, repeats: bool) -> None:
-        """Post a chunk held as columns (POSTING_SCHEMA, in line order). `repeats` says
-        whether any of its keys occurs more than once in the whole input."""
-        if chunk.is_empty():
+    def post_columns(self, postings: pl.DataFrame, progress: Callable[[int], None]) -> None:
+        """Post the whole input, held as columns (POSTING_SCHEMA, in line order).
+
+        Vectorised when the input is clean: no key repeated, no serials, no conflict with
+        the ledger, nothing the policy refuses. Otherwise, before writing anything, the
+        whole input goes through `post`, which words every problem exactly.
+        """
+        repeated = postings.select(pl.struct("source", "external_id").is_duplicated().any())
+        if self.failed or postings["serial_tracked"].any() or repeated.item():
+            self._post_rows(postings, progress)  # when failed, still reports repeats
             return
-        if repeats or chunk["serial_tracked"].any():
-            self.post(_rows(chunk))  # still reports repeats when the run has failed
-            return
-        if self.failed:
-            return
-        ledger, book = self.uow.ledger, self.book
+        ledger = self.uow.ledger
         withdrawals = (
-            chunk.filter(pl.col("from_physical"))
+            postings.filter(pl.col("from_physical"))
             .select("item_id", pl.col("from_id").alias("location_id"), "lot", "serial")
             .unique()
         )
-        book.load(ledger.balances(k for k in withdrawals.rows() if k not in book.base))
-        fresh = self._new_in_ledger_columns(chunk)
+        start = pl.DataFrame(
+            [(*key, quantity) for key, quantity in ledger.balances(withdrawals.rows())],
+            schema={
+                "item_id": pl.Int64,
+                "location_id": pl.Int64,
+                "lot": pl.String,
+                "serial": pl.String,
+                "start": pl.Int64,
+            },
+            orient="row",
+        )
+        fresh = self._new_in_ledger_columns(postings)
         if fresh is None:
-            self.post(_rows(chunk))  # a conflict: the reference path words it exactly
+            self._post_rows(postings, progress)  # a conflict
             return
         legs = _legs(fresh)
-        checked = self._check(legs, fresh)
-        if checked is None:
-            self.post(_rows(fresh))  # a refusal: the reference path decides which lines
+        shortages = self._check(legs, fresh, start)
+        if shortages is None:
+            self._post_rows(fresh, progress)  # a refusal; duplicates are already counted
             return
-        shortages = checked
-        deltas = book.deltas
-        for *key, change in legs.group_by(KEY).agg(pl.col("delta").sum()).iter_rows():
-            deltas[(key[0], key[1], key[2], key[3])] += change
-        ledger.append(fresh.select(Posting._fields[:INSERT_WIDTH]).rows())
+        progress(postings.height - fresh.height)
+        columns = Posting._fields[:INSERT_WIDTH]
+        for offset in range(0, fresh.height, CHUNK):
+            part = fresh.slice(offset, CHUNK)
+            ledger.append(part.select(columns).rows())
+            progress(part.height)
+        totals = legs.group_by(KEY).agg(pl.col("delta").sum()).filter(pl.col("delta") != 0)
+        self.column_deltas = totals.sort(KEY).rows()
         self.shortages.extend(shortages)
         self.report.applied += fresh.height
         self.report.shortages = len(self.shortages)
+
+    def _post_rows(self, postings: pl.DataFrame, progress: Callable[[int], None]) -> None:
+        for offset in range(0, postings.height, CHUNK):
+            part = postings.slice(offset, CHUNK)
+            self.post(_rows(part))
+            progress(part.height)
+
+    def delta_rows(self) -> list[tuple[int, int, str, str, int]]:
+        """The balance changes of the run, sorted by key, without zeros."""
+        if self.column_deltas is not None:
+            return self.column_deltas
+        return sorted((*key, change) for key, change in self.book.deltas.items() if change)
 
     def _new_in_ledger_columns(self, chunk: pl.DataFrame) -> pl.DataFrame | None:
         """The rows not yet in the ledger, counting the duplicates; None on a conflict."""
@@ -235,24 +265,11 @@ class PostingRun:
             self._duplicate(movement_id)
         return joined.filter(pl.col("_id").is_null()).select(chunk.columns)
 
-    def _check(self, legs: pl.DataFrame, fresh: pl.DataFrame) -> list[NegativeStock] | None:
-        """Running on-hand at every physical withdrawal; the shortages facts raise, or None
-        when the policy refuses one (the reference path then decides)."""
-        book = self.book
-        start = pl.DataFrame(
-            [
-                (*key, book.on_hand(key))
-                for key in legs.filter(pl.col("checked")).select(KEY).unique().rows()
-            ],
-            schema={
-                "item_id": pl.Int64,
-                "location_id": pl.Int64,
-                "lot": pl.String,
-                "serial": pl.String,
-                "start": pl.Int64,
-            },
-            orient="row",
-        )
+    def _check(
+        self, legs: pl.DataFrame, fresh: pl.DataFrame, start: pl.DataFrame
+    ) -> list[NegativeStock] | None:
+        """Running on-hand at every physical withdrawal, from `start` (on-hand before the
+        run); the shortages facts raise, or None when the policy refuses a request."""
         running = (
             legs.join(start, on=list(KEY), how="left", maintain_order="left")
             .with_columns(after=pl.col("start").fill_null(0) + pl.col("delta").cum_sum().over(KEY))

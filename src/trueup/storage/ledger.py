@@ -9,7 +9,7 @@ so concurrent withdrawals serialise on the rows they share and never deadlock on
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,6 +104,8 @@ class SqlLedger:
         found: dict[tuple[str, str], Recorded] = {}
         cursor = self._driver().cursor()
         for source, ids in by_source.items():
+            if not self._has_source(cursor, source):
+                continue  # a source new to the ledger has none of these events
             for start in range(0, len(ids), CHUNK):
                 part = ids[start : start + CHUNK]
                 if self.postgres:
@@ -123,6 +125,11 @@ class SqlLedger:
                     found[(source, row[1])] = Recorded(id=row[0], payload=payload)
         cursor.close()
         return found
+
+    def _has_source(self, cursor: Any, source: str) -> bool:
+        mark = "%s" if self.postgres else "?"
+        cursor.execute(f"SELECT 1 FROM movement WHERE source = {mark} LIMIT 1", (source,))
+        return cursor.fetchone() is not None
 
     def balances(self, keys: Iterable[BalanceKey]) -> Iterable[tuple[BalanceKey, int]]:
         wanted = sorted(keys)
@@ -208,8 +215,7 @@ class SqlLedger:
             [row[:INSERT_WIDTH] for row in rows],
         )
 
-    def apply_deltas(self, deltas: Mapping[BalanceKey, int]) -> None:
-        rows = sorted((*key, change) for key, change in deltas.items() if change)
+    def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
         if not rows:
             return
         driver = self._driver()
