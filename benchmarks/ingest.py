@@ -29,7 +29,7 @@ import psycopg
 
 from trueup.bootstrap import Settings, System, initialise
 from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import read_table, table_from_dicts
+from trueup.services.files import read_table
 from trueup.services.posting import post_table
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -139,8 +139,8 @@ def bare_sqlite(db_file: Path, trueup_db: Path, rows: list[tuple[Any, ...]]) -> 
     ddl = [
         sql
         for (sql,) in source.execute(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' AND type IN ('table', 'index') "
-            "AND sql IS NOT NULL"
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' "
+            "AND type IN ('table', 'index') AND sql IS NOT NULL"
         )
     ]
     source.close()

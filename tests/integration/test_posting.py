@@ -127,3 +127,16 @@ def test_pack_units_convert_exactly(system: System) -> None:
     world(system)
     post(system, movement(quantity=2, unit="case"), movement(sku="KG", quantity="1.125"))
     assert on_hand(system) == {("A", "DC1-A-01", "", ""): 24, ("KG", "DC1-A-01", "", ""): 1}
+
+
+def test_a_reversal_is_a_request_refused_when_stock_is_short(system: System) -> None:
+    world(system)
+    post(system, movement(quantity=5))
+    (receipt,) = history(system.uow, HistoryFilter(sku="A"))
+    post(
+        system,
+        movement(kind="sale", quantity=4, from_location="DC1-A-01", to_location="", source="pos"),
+    )
+    with pytest.raises(RowsRejected, match="at most 1, the quantity on hand"):
+        reverse(system.uow, receipt.id, reason="never arrived", actor="tester")
+    assert on_hand(system) == {("A", "DC1-A-01", "", ""): 1}

@@ -196,3 +196,14 @@ def test_a_large_file_posts_like_its_rows(system: System, tmp_path: Path) -> Non
         assert again == ("posted", 6000, 0, 6000, 0, [])
     finally:
         reference.close()
+
+
+def test_a_large_file_with_blank_lines_posts_like_one_without(
+    sqlite_system: System, tmp_path: Path
+) -> None:
+    world(sqlite_system)
+    path = write_csv(tmp_path / "movements.csv", list(large_feed(6000)))
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines[:10], "\n", *lines[10:], "\n\n"]))
+    report = post_table(sqlite_system.uow, read_table(path), actor="tester")
+    assert (report.lines, report.applied, report.rejected) == (6000, 6000, [])

@@ -25,7 +25,7 @@ from trueup.services.catalog import CatalogReport, import_items, import_location
 from trueup.services.files import table_from_dicts
 from trueup.services.ports import HistoryFilter, StockFilter
 from trueup.services.posting import PostingReport, post_document, post_table, reverse
-from trueup.services.queries import history, set_policy_rule, stock
+from trueup.services.queries import history, policy_rules, set_policy_rule, stock
 from trueup.services.verification import verify
 
 Stock = dict[tuple[str, str, str, str], Decimal]
@@ -711,3 +711,9 @@ def test_a_post_retried_after_losing_a_race_reads_the_whole_input_again() -> Non
     )
     assert (report.lines, report.applied) == (2, 2)
     assert on_hand(uows) == {("A", "DC1-A-01", "", ""): Decimal(5)}
+
+
+def test_policy_rules_are_spelled_the_way_movements_spell_them() -> None:
+    uows = world()
+    set_policy_rule(uows, " wms ", "Transfer_Out", "accept")
+    assert PolicyRule("wms", "transfer_out", OnShort.ACCEPT) in policy_rules(uows)

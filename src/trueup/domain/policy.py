@@ -17,6 +17,8 @@ from enum import StrEnum
 ANY = "*"
 #: The source of events people enter by hand (CLI, forms): always requests by default.
 MANUAL_SOURCE = "manual"
+#: The source of the movements trueup posts itself (reversals): requests too.
+SYSTEM_SOURCE = "trueup"
 
 
 class OnShort(StrEnum):
@@ -36,6 +38,7 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
     PolicyRule(ANY, "sale", OnShort.ACCEPT),
     PolicyRule(ANY, "issue", OnShort.ACCEPT),
     PolicyRule(MANUAL_SOURCE, ANY, OnShort.REFUSE),
+    PolicyRule(SYSTEM_SOURCE, ANY, OnShort.REFUSE),
 )
 
 

@@ -65,6 +65,8 @@ def read_frame(path: Path) -> pl.DataFrame | None:
     physical_rows = newlines - 1 if ends_with_newline else newlines
     if frame.height != physical_rows or frame.height < MIN_ROWS:
         return None
+    if frame.select(pl.all_horizontal(pl.all().fill_null("") == "").any()).item():
+        return None  # blank lines: the row path skips them and keeps line numbers exact
     names = [name.strip().lower().lstrip("\ufeff") for name in frame.columns]
     if len(set(names)) != len(names):
         return None

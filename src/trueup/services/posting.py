@@ -23,7 +23,7 @@ from trueup.domain.ledger import (
     Posting,
 )
 from trueup.domain.model import Movement
-from trueup.domain.policy import MANUAL_SOURCE, StockPolicy
+from trueup.domain.policy import MANUAL_SOURCE, SYSTEM_SOURCE, StockPolicy
 from trueup.domain.values import format_quantity, storage_time, utc_now
 from trueup.services.files import Table, table_from_dicts
 from trueup.services.movement_frame import parse_frame, read_frame
@@ -34,7 +34,7 @@ from trueup.services.retry import retry_transient
 
 CHUNK = 20_000
 MAX_PROBLEMS_SHOWN = 100
-REVERSAL_SOURCE = "trueup"
+REVERSAL_SOURCE = SYSTEM_SOURCE
 Progress = Callable[[int], None]
 
 

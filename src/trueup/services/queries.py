@@ -34,15 +34,9 @@ def policy_rules(uow_factory: UnitOfWorkFactory) -> list[PolicyRule]:
 
 @retry_transient
 def set_policy_rule(uow_factory: UnitOfWorkFactory, source: str, kind: str, on_short: str) -> None:
-    kinds = {k.value for k in MovementKind} | {ANY}
-    if kind not in kinds:
-        raise InputError(
-            "a movement kind or *: " + ", ".join(sorted(kinds)), field="kind", value=kind
-        )
-    if not source.strip():
-        raise InputError("a source name or *", field="source", value=source)
+    source, kind = _rule_key(source, kind)
     with uow_factory() as uow:
-        uow.ledger.set_policy_rule(PolicyRule(source.strip(), kind, OnShort(on_short)))
+        uow.ledger.set_policy_rule(PolicyRule(source, kind, OnShort(on_short)))
         uow.commit()
 
 

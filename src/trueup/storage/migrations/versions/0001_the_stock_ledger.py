@@ -229,6 +229,7 @@ DEFAULT_POLICY = (
     ("*", "sale", "accept"),
     ("*", "issue", "accept"),
     ("manual", "*", "refuse"),
+    ("trueup", "*", "refuse"),
 )
 GUARDED = (("UPDATE", "update"), ("DELETE", "delete"))
 
