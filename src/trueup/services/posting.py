@@ -29,11 +29,9 @@ from trueup.services.files import Table, table_from_dicts
 from trueup.services.movement_frame import parse_frame, read_frame
 from trueup.services.movement_rows import MovementRows, PostingContext, RowInvalid
 from trueup.services.ports import UnitOfWorkFactory
-from trueup.services.posting_run import PostingReport, PostingRun
+from trueup.services.posting_run import CHUNK, MAX_PROBLEMS_SHOWN, PostingReport, PostingRun
 from trueup.services.retry import retry_transient
 
-CHUNK = 20_000
-MAX_PROBLEMS_SHOWN = 100
 REVERSAL_SOURCE = SYSTEM_SOURCE
 Progress = Callable[[int], None]
 

@@ -18,6 +18,7 @@ import polars as pl
 from trueup.domain.errors import RowProblem, StockRefused
 from trueup.domain.ledger import (
     INSERT_WIDTH,
+    PAYLOAD_FIELDS,
     BalanceBook,
     NegativeStock,
     Posting,
@@ -32,18 +33,6 @@ from trueup.services.ports import UnitOfWork
 MAX_PROBLEMS_SHOWN = 100
 CHUNK = 20_000
 KEY = ("item_id", "location_id", "lot", "serial")
-PAYLOAD = (
-    "kind",
-    "item_id",
-    "from_id",
-    "to_id",
-    "lot",
-    "serial",
-    "quantity",
-    "occurred_at",
-    "reason",
-    "reference",
-)
 
 
 @dataclass
@@ -252,13 +241,15 @@ class PostingRun:
                 "source": pl.String,
                 "external_id": pl.String,
                 "_id": pl.Int64,
-                **{f"_{name}": POSTING_SCHEMA[name] for name in PAYLOAD},
+                **{f"_{name}": POSTING_SCHEMA[name] for name in PAYLOAD_FIELDS},
             },
             orient="row",
         )
         joined = chunk.join(found, on=["source", "external_id"], how="left", maintain_order="left")
         known = joined.filter(pl.col("_id").is_not_null())
-        same = pl.all_horizontal([pl.col(name).eq_missing(pl.col(f"_{name}")) for name in PAYLOAD])
+        same = pl.all_horizontal(
+            [pl.col(name).eq_missing(pl.col(f"_{name}")) for name in PAYLOAD_FIELDS]
+        )
         if not known.select(same.all()).item():
             return None
         for movement_id in known["_id"]:

@@ -220,14 +220,23 @@ class SqlLedger:
             return
         driver = self._driver()
         if self.postgres:
+            # COPY the changes into a scratch table, then upsert them in key order.
             with driver.cursor() as cursor:
                 cursor.execute(
-                    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
-                    "SELECT * FROM unnest(%s::int[], %s::int[], %s::text[], %s::text[], "
-                    "%s::bigint[]) ON CONFLICT (item_id, location_id, lot, serial) "
-                    "DO UPDATE SET quantity = balance.quantity + excluded.quantity",
-                    [list(column) for column in zip(*rows, strict=True)],
+                    "CREATE TEMP TABLE IF NOT EXISTS balance_change (item_id int, "
+                    "location_id int, lot text, serial text, quantity bigint) "
+                    "ON COMMIT DELETE ROWS"
                 )
+                with cursor.copy("COPY balance_change FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(
+                    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+                    "SELECT * FROM balance_change ORDER BY 1, 2, 3, 4 "
+                    "ON CONFLICT (item_id, location_id, lot, serial) "
+                    "DO UPDATE SET quantity = balance.quantity + excluded.quantity"
+                )
+                cursor.execute("DELETE FROM balance_change")
             return
         driver.executemany(
             "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
