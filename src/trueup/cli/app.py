@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli import database, demo, imports, ledger, policy, stock
+from trueup.cli import database, demo, imports, ledger, policy, simulate, stock
 from trueup.cli.common import State, report_error
 from trueup.domain.errors import TrueupError
 
@@ -42,6 +42,7 @@ stock.register(app)
 ledger.register(app)
 policy.register(app)
 demo.register(app)
+simulate.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

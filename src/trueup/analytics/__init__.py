@@ -1,0 +1,31 @@
+"""Analytics: data in, data out, no database. For now, the simulated retailer world.
+
+`write_world(SCALES["small"], seed, folder)` writes a deterministic world with its
+faults and their ground truth; `simulate(config, seed, sink)` runs it into any `Sink`.
+"""
+
+from trueup.analytics.business import Business
+from trueup.analytics.faults import CAUSES, FaultLog, FaultRates, FaultRecord
+from trueup.analytics.feed import Event, PurchaseLine, Sink
+from trueup.analytics.output import HEADERS, FileSink, write_world
+from trueup.analytics.simulate import simulate
+from trueup.analytics.world import SCALES, World, WorldConfig, build_world
+
+__all__ = [
+    "CAUSES",
+    "HEADERS",
+    "SCALES",
+    "Business",
+    "Event",
+    "FaultLog",
+    "FaultRates",
+    "FaultRecord",
+    "FileSink",
+    "PurchaseLine",
+    "Sink",
+    "World",
+    "WorldConfig",
+    "build_world",
+    "simulate",
+    "write_world",
+]
