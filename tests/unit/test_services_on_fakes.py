@@ -25,7 +25,7 @@ from trueup.services.catalog import CatalogReport, import_items, import_location
 from trueup.services.files import table_from_dicts
 from trueup.services.ports import HistoryFilter, StockFilter
 from trueup.services.posting import PostingReport, post_document, post_table, reverse
-from trueup.services.queries import history, policy_rules, set_policy_rule, stock
+from trueup.services.queries import history, policy_rules, set_policy_rule, stock, stock_value
 from trueup.services.verification import verify
 
 Stock = dict[tuple[str, str, str, str], Decimal]
@@ -717,3 +717,16 @@ def test_policy_rules_are_spelled_the_way_movements_spell_them() -> None:
     uows = world()
     set_policy_rule(uows, " wms ", "Transfer_Out", "accept")
     assert PolicyRule("wms", "transfer_out", OnShort.ACCEPT) in policy_rules(uows)
+
+
+def test_stock_value_is_on_hand_times_unit_cost_exactly() -> None:
+    uows = world()
+    items(uows, item(sku="COST", unit_cost="0.10"), item(sku="FREE"))
+    post(uows, movement(sku="COST", quantity=3), movement(sku="FREE", quantity=5))
+    post(
+        uows,
+        movement(
+            sku="COST", quantity=1, kind="sale", from_location="ST1", to_location="", source="pos"
+        ),
+    )
+    assert stock_value(uows) == Decimal("0.20")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from trueup.domain.errors import InputError
 from trueup.domain.model import BalanceRow, Movement, MovementKind
 from trueup.domain.policy import ANY, OnShort, PolicyRule
-from trueup.domain.values import normalize_code
+from trueup.domain.values import normalize_code, to_decimal
 from trueup.services.ports import HistoryFilter, StockFilter, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
@@ -14,6 +16,20 @@ def stock(uow_factory: UnitOfWorkFactory, query: StockFilter) -> list[BalanceRow
     """On-hand per item, location, lot and serial; as of `query.as_of` when given."""
     with uow_factory(readonly=True) as uow:
         return uow.ledger.stock(query)
+
+
+def stock_value(uow_factory: UnitOfWorkFactory) -> Decimal:
+    """On-hand at physical locations times unit cost, exactly; items without a cost count
+    nothing (and negative on-hand counts negative)."""
+    with uow_factory(readonly=True) as uow:
+        costs = {sku: it.unit_cost for sku, it in uow.catalog.items().items()}
+        rows = uow.ledger.stock(StockFilter())
+    total = Decimal(0)
+    for row in rows:
+        cost = costs.get(row.sku)
+        if cost is not None:
+            total += to_decimal(row.quantity) * cost
+    return total
 
 
 def history(uow_factory: UnitOfWorkFactory, query: HistoryFilter) -> list[Movement]:
