@@ -275,23 +275,7 @@ def test_fast_path_reads_every_row_as_the_row_path_does(
 
 
 def test_fast_path_takes_clean_rows_without_the_row_path() -> None:
-    rows = [
-        [
-            "E1",
-            "2026-03-01T10:00:00+01:00",
-            "receipt",
-            "A",
-            "2",
-            "case",
-            "",
-            "DC1",
-            "",
-            "",
-            "erp",
-            "",
-            "PO-1",
-        ]
-    ] * 1
+    rows = [TEMPLATES[0]]  # a receipt of 2 cases: nothing in it needs the row path
     table = Table("movements.csv", HEADER)
     parser = MovementRows(table, context(None))
     calls = []
