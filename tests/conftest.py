@@ -68,3 +68,13 @@ def sqlite_system(tmp_path: os.PathLike[str]) -> Iterator[System]:
         yield built
     finally:
         built.close()
+
+
+@pytest.fixture
+def postgres_system(postgres_url: str) -> Iterator[System]:
+    """An initialised trueup on PostgreSQL only (skips with the visible reason otherwise)."""
+    built = initialise(Settings(database_url=postgres_url, actor="tester"))
+    try:
+        yield built
+    finally:
+        built.close()

@@ -7,14 +7,12 @@ reversing movement, which must keep working with the guards in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tests.builders import movement, post, world
-from trueup.bootstrap import Settings, System, initialise
+from trueup.bootstrap import System
 from trueup.domain.model import Movement
 from trueup.domain.values import format_quantity
 from trueup.services.ports import HistoryFilter, StockFilter
@@ -46,15 +44,6 @@ def with_one_receipt(system: System) -> Movement:
 def run_sql(system: System, statement: str, **params: object) -> None:
     with system.engine.begin() as connection:
         connection.execute(text(statement), params)
-
-
-@pytest.fixture
-def postgres_system(postgres_url: str) -> Iterator[System]:
-    built = initialise(Settings(database_url=postgres_url, actor="tester"))
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 @pytest.mark.parametrize(
