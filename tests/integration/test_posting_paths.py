@@ -3,7 +3,7 @@ path. Both must leave the same ledger, balances and exceptions, and report the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -207,3 +207,71 @@ def test_a_large_file_with_blank_lines_posts_like_one_without(
     path.write_text("".join([*lines[:10], "\n", *lines[10:], "\n\n"]))
     report = post_table(sqlite_system.uow, read_table(path), actor="tester")
     assert (report.lines, report.applied, report.rejected) == (6000, 6000, [])
+
+
+@pytest.fixture
+def segments_of(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Make large files small: post in segments of `rows` rows."""
+
+    def shrink(rows: int) -> None:
+        monkeypatch.setattr(movement_frame, "SEGMENT", rows)
+        monkeypatch.setattr(movement_frame, "MIN_ROWS", 1)
+
+    return shrink
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["columns", "rows"])
+def test_a_file_posted_in_segments_posts_like_one_piece(
+    system: System, tmp_path: Path, segments_of: Callable[[int], None], columnar: bool
+) -> None:
+    """Running balances, shortages and duplicates carry from one segment to the next."""
+    world(system)
+    rows = list(large_feed(6000))
+    rows[4500:4500] = [dict(rows[10]), dict(rows[3000])]  # repeats in later segments
+    reference = initialise(Settings(database_url=f"sqlite:///{tmp_path}/ref.db", actor="t"))
+    try:
+        world(reference)
+        path = tmp_path / "movements.csv"
+        expected = outcome(reference, rows, path, columnar=False)
+        assert expected[1:5] == (6002, 6000, 2, expected[4]) and expected[4] > 0
+        segments_of(1000)
+        assert outcome(system, rows, path, columnar=columnar) == expected
+        assert snapshot(system) == snapshot(reference)
+    finally:
+        reference.close()
+
+
+def test_a_quoted_field_across_lines_hands_the_rest_of_the_file_to_the_row_path(
+    sqlite_system: System, tmp_path: Path, segments_of: Callable[[int], None]
+) -> None:
+    world(sqlite_system)
+    rows = list(large_feed(6000))
+    rows[2500]["reason"] = "box crushed,\nsecond line"  # one record on two physical lines
+    path = write_csv(tmp_path / "movements.csv", rows)
+    segments_of(1000)
+    segments = list(movement_frame.read_segments(path))
+    assert [s.frame is None for s in segments] == [False, False, True]
+    assert segments[-1].first_line == 2002
+    report = post_table(sqlite_system.uow, read_table(path), actor="tester")
+    assert (report.lines, report.applied, report.rejected) == (6000, 6000, [])
+    with sqlite_system.engine.connect() as connection:
+        reason = connection.execute(
+            text("SELECT reason FROM movement WHERE external_id = :e"),
+            {"e": rows[2500]["external_id"]},
+        ).scalar_one()
+    assert reason == "box crushed,\nsecond line"
+
+
+def test_a_key_changed_in_a_later_segment_is_a_conflict_and_nothing_posts(
+    sqlite_system: System, tmp_path: Path, segments_of: Callable[[int], None]
+) -> None:
+    world(sqlite_system)
+    rows = list(large_feed(6000))
+    changed = dict(rows[0], quantity="99")
+    rows.append(changed)
+    before = snapshot(sqlite_system)
+    segments_of(1000)
+    result = outcome(sqlite_system, rows, tmp_path / "movements.csv", columnar=True)
+    assert result[0] == "rejected"
+    assert [p[:3] for p in result[2]] == [(6002, "external_id", changed["external_id"])]
+    assert snapshot(sqlite_system) == before

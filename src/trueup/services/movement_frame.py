@@ -11,6 +11,9 @@ errors; the fast path only decides which rows need the slow one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +27,8 @@ from trueup.services.movement_rows import MAX_TEXT, OPTIONAL, MovementRows, RowI
 #: Below this many rows the row-at-a-time path is as fast and simpler.
 MIN_ROWS = 5_000
 SLICE = 200_000
+#: Rows read and posted at a time from a large file: memory stays flat beyond it.
+SEGMENT = 1_000_000
 _PRINTABLE = r"^[\x20-\x7e]*$"
 _QUANTITY = rf"^([0-9]{{1,9}})(?:\.([0-9]{{1,{MAX_DECIMALS}}}))?$"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
@@ -45,25 +50,63 @@ POSTING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive rows of a file: `first_line` is the line number of its first row.
+    `frame` is None when the rows from `first_line` on are for the row-at-a-time path."""
+
+    first_line: int
+    frame: pl.DataFrame | None
+
+
+def read_segments(path: Path, rows_per_segment: int | None = None) -> Iterator[Segment]:
+    """The file in segments of at most `rows_per_segment` physical lines, each as text
+    columns with lowercase names, so that memory stays flat however large the file.
+
+    A segment is read column-wise only when its physical lines are its rows (then line
+    numbers stay exact) and it does not end inside a quoted field (its quotes pair up).
+    The first segment that is not, and everything after it, goes to the row path; so does
+    a file of fewer than MIN_ROWS rows.
+    """
+    size = rows_per_segment or SEGMENT
+    with path.open("rb") as handle:
+        header = handle.readline()
+        first_line = 2
+        while True:
+            lines = list(islice(handle, size))
+            if not lines and first_line > 2:
+                return
+            frame = _frame(header, lines)
+            if frame is None or (first_line == 2 and frame.height < MIN_ROWS):
+                yield Segment(first_line, None)
+                return
+            yield Segment(first_line, frame)
+            first_line += len(lines)
+
+
 def read_frame(path: Path) -> pl.DataFrame | None:
-    """The file as text columns with lowercase names, or None when it is not a plain CSV
-    whose physical lines are its rows (then line numbers could not be kept exact)."""
+    """The whole file as one frame, or None when it is not for the columnar path."""
+    segments = list(read_segments(path, rows_per_segment=1 << 62))
+    return segments[0].frame if len(segments) == 1 else None
+
+
+def _frame(header: bytes, lines: list[bytes]) -> pl.DataFrame | None:
+    if not lines:
+        return None
+    data = header + b"".join(lines)
+    if data.count(b'"') % 2:
+        return None  # a quoted field runs on past the segment
     try:
         frame = pl.read_csv(
-            path,
+            data,
             infer_schema=False,
             encoding="utf8",
             empty_string_is_null=False,
             raise_if_empty=True,
         )
-    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError, OSError):
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
         return None
-    with path.open("rb") as handle:
-        newlines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-        handle.seek(-1, 2)
-        ends_with_newline = handle.read(1) == b"\n"
-    physical_rows = newlines - 1 if ends_with_newline else newlines
-    if frame.height != physical_rows or frame.height < MIN_ROWS:
+    if frame.height != len(lines):
         return None
     if frame.select(pl.all_horizontal(pl.all().fill_null("") == "").any()).item():
         return None  # blank lines: the row path skips them and keeps line numbers exact
@@ -73,14 +116,16 @@ def read_frame(path: Path) -> pl.DataFrame | None:
     return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
-def parse_frame(frame: pl.DataFrame, rows: MovementRows) -> tuple[pl.DataFrame, list[RowProblem]]:
+def parse_frame(
+    frame: pl.DataFrame, rows: MovementRows, first_line: int = 2
+) -> tuple[pl.DataFrame, list[RowProblem]]:
     """Every row of the file as postings (POSTING_SCHEMA, in line order), and the problems
     of the rows that are not."""
     lookups = _Lookups(rows)
     parts: list[pl.DataFrame] = []
     problems: list[RowProblem] = []
     for start in range(0, frame.height, SLICE):
-        part = frame.slice(start, SLICE).with_row_index("line", offset=start + 2)
+        part = frame.slice(start, SLICE).with_row_index("line", offset=start + first_line)
         fast, slow = _vectorised(part, rows, lookups)
         parts.append(fast)
         parsed: list[Posting] = []

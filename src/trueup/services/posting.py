@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import polars as pl
-
 from trueup.domain.errors import (
     AlreadyReversed,
     InputError,
@@ -25,8 +23,9 @@ from trueup.domain.ledger import (
 from trueup.domain.model import Movement
 from trueup.domain.policy import MANUAL_SOURCE, SYSTEM_SOURCE, StockPolicy
 from trueup.domain.values import format_quantity, storage_time, utc_now
+from trueup.services import movement_frame
 from trueup.services.files import Table, table_from_dicts
-from trueup.services.movement_frame import parse_frame, read_frame
+from trueup.services.movement_frame import Segment, parse_frame, read_segments
 from trueup.services.movement_rows import MovementRows, PostingContext, RowInvalid
 from trueup.services.ports import UnitOfWorkFactory
 from trueup.services.posting_run import CHUNK, MAX_PROBLEMS_SHOWN, PostingReport, PostingRun
@@ -71,14 +70,21 @@ def post_table(
         )
         run = PostingRun(uow, StockPolicy(uow.ledger.policy_rules()), skip_invalid, table.name)
         run.report.batch_id = batch_id
-        frame = read_frame(table.path) if table.path is not None else None
-        if frame is None:
-            for chunk in _chunks(MovementRows(table, context), run, progress):
-                run.post(chunk)
+        rest = 0  # the row path posts the lines from this one on
+        for segment in read_segments(table.path) if table.path is not None else ():
+            rest = segment.first_line
+            if segment.frame is None:
+                break
+            columns = MovementRows(Table(table.name, list(segment.frame.columns)), context)
+            _post_frame(segment, columns, run, progress)
+            run.flush()
+            rest = segment.first_line + segment.frame.height
         else:
-            _post_frame(
-                frame, MovementRows(Table(table.name, list(frame.columns)), context), run, progress
-            )
+            if table.path is not None:
+                rest = -1  # every row went down the columnar path
+        if rest >= 0:
+            for chunk in _chunks(MovementRows(table, context), run, progress, rest):
+                run.post(chunk)
         report = run.report
         if run.problems and not skip_invalid:
             raise rows_rejected(
@@ -117,23 +123,36 @@ def post_document(
     )
 
 
-def _post_frame(
-    frame: pl.DataFrame, rows: MovementRows, run: PostingRun, progress: Progress
-) -> None:
-    """The columnar path for large CSV files: parse every row, find the keys that occur
-    more than once in the file, then post chunk by chunk."""
-    postings, problems = parse_frame(frame, rows)
-    run.report.lines = frame.height
+def _post_frame(segment: Segment, rows: MovementRows, run: PostingRun, progress: Progress) -> None:
+    """The columnar path for a segment of a large CSV file: parse every row, then post."""
+    assert segment.frame is not None
+    postings, problems = parse_frame(segment.frame, rows, segment.first_line)
+    run.report.lines += segment.frame.height
     for problem in problems:
         run.reject(problem)
     run.post_columns(postings, progress)
 
 
-def _chunks(rows: MovementRows, run: PostingRun, progress: Progress) -> Iterator[list[Posting]]:
+def _chunks(
+    rows: MovementRows, run: PostingRun, progress: Progress, first_line: int
+) -> Iterator[list[Posting]]:
+    """The rows from `first_line` on, parsed, in chunks; the run is flushed every
+    SEGMENT rows so that its memory stays flat."""
     chunk: list[Posting] = []
     parse = rows.parse
+    since_flush = 0
     for line, values in rows.table.rows():
+        if line < first_line:
+            continue
         run.report.lines += 1
+        since_flush += 1
+        if since_flush > movement_frame.SEGMENT:
+            if chunk:
+                yield chunk
+                progress(len(chunk))
+                chunk = []
+            run.flush()
+            since_flush = 1
         try:
             chunk.append(parse(line, values))
         except RowInvalid as invalid:

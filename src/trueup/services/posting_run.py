@@ -223,6 +223,16 @@ class PostingRun:
             self.post(_rows(part))
             progress(part.height)
 
+    def flush(self) -> None:
+        """Write the balance changes so far and start afresh: the database then holds the
+        running balances, and the run's memory does not grow with the input. Repeats of
+        earlier rows are then found in the ledger, as duplicates or conflicts."""
+        if not self.failed:
+            self.uow.ledger.apply_deltas(self.delta_rows())
+        self.book = BalanceBook(self.policy)
+        self.column_deltas = None
+        self.seen.clear()
+
     def delta_rows(self) -> list[tuple[int, int, str, str, int]]:
         """The balance changes of the run, sorted by key, without zeros."""
         if self.column_deltas is not None:
