@@ -1,12 +1,13 @@
 """Analytics: data in, data out, no database. For now, the simulated retailer world.
 
 `write_world(SCALES["small"], seed, folder)` writes a deterministic world with its
-faults and their ground truth; `simulate(config, seed, sink)` runs it into any `Sink`.
+faults, their ground truth and what the source systems report; `simulate(config, seed,
+sink)` runs it into any `Sink`.
 """
 
 from trueup.analytics.business import Business
 from trueup.analytics.faults import CAUSES, FaultLog, FaultRates, FaultRecord
-from trueup.analytics.feed import Event, PurchaseLine, Sink
+from trueup.analytics.feed import Event, PurchaseLine, Sink, SnapshotLine
 from trueup.analytics.output import HEADERS, FileSink, write_world
 from trueup.analytics.simulate import simulate
 from trueup.analytics.world import SCALES, World, WorldConfig, build_world
@@ -23,6 +24,7 @@ __all__ = [
     "FileSink",
     "PurchaseLine",
     "Sink",
+    "SnapshotLine",
     "World",
     "WorldConfig",
     "build_world",

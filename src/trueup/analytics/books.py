@@ -32,6 +32,13 @@ class Book:
         """The stock at one item-location, oldest first (a copy)."""
         return list(self._bags.get((sku, location), {}).items())
 
+    def lots(self, sku: str, location: str) -> dict[str, int]:
+        """The quantity per lot at one item-location, serials summed (zeros possible)."""
+        lots: dict[str, int] = {}
+        for (lot, _serial), quantity in self._bags.get((sku, location), {}).items():
+            lots[lot] = lots.get(lot, 0) + quantity
+        return lots
+
     def add(self, sku: str, location: str, tag: Tag, quantity: int) -> None:
         if location in OUTSIDE:
             return

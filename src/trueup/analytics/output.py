@@ -8,7 +8,7 @@ same seed and scale give byte-identical files.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from trueup.analytics.business import Business
 from trueup.analytics.faults import FaultRecord
-from trueup.analytics.feed import Event, PurchaseLine
+from trueup.analytics.feed import Event, PurchaseLine, SnapshotLine
 from trueup.analytics.simulate import simulate
 from trueup.analytics.world import World, WorldConfig
 from trueup.domain.model import IMPLIED_SIDES, MovementKind
@@ -43,6 +43,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "asns": (
         "asn_number", "po_number", "line", "sku", "quantity", "lot", "shipped_on", "expected_on",
     ),
+    "snapshots": ("snapshot_id", "taken_at", "source", "sku", "location", "lot", "quantity"),
 }  # fmt: skip
 
 
@@ -121,6 +122,14 @@ class FileSink:
 
     def flow(self, day: int, sku: str, kind: str, quantity: int) -> None:
         return None
+
+    def snapshot(
+        self, snapshot_id: str, taken_at: str, source: str, lines: Iterable[SnapshotLine]
+    ) -> None:
+        self._writers["snapshots"].writerows(
+            (snapshot_id, taken_at, source, sku, location, lot, quantity)
+            for sku, location, lot, quantity in lines
+        )
 
     def faults(self, records: list[FaultRecord]) -> None:
         self._writers["faults"].writerows(

@@ -6,7 +6,8 @@ Each day, in this order (the order of the feed): late events arrive; store deliv
 (`issue`); store sales (`sale`), customer returns (`return`) and damaged returns
 (`scrap`); DC write-offs (`scrap`); store replenishment from the DC (`transfer_out` into
 `in_transit`, arriving one or two days later); DC reorders from suppliers. Then the truth
-of the day is written.
+of the day is written, and at the end of every 7th day and of the last one, what ERP, WMS
+and POS report on hand (`snapshots`).
 
 Every request (transfer, scrap) moves only what is both on the shelf and on record
 (`books.agreed`), so a fault never spreads to another location: the difference between
@@ -20,6 +21,7 @@ from math import ceil
 
 from trueup.analytics.business import Business
 from trueup.analytics.feed import Sink, timestamp
+from trueup.analytics.snapshots import due, take_snapshots
 from trueup.analytics.stores import replenish, sell
 from trueup.analytics.warehouse import (
     deliver_to_stores,
@@ -66,6 +68,8 @@ def run_day(b: Business) -> None:
     for dc in b.world.dcs:
         reorder(b, dc)
     b.sink.truth(b.today(), list(b.truth.totals()))
+    if due(b.day, b.world.config.days):
+        take_snapshots(b)
     b.day += 1
 
 

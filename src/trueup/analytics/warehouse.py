@@ -116,7 +116,7 @@ def _receive_line(b: Business, sku: Sku, receiving: str, tag: Tag, event: Event)
             external_id=event.external_id,
             detail=f"{event.entered} {event.unit} posted as each",
         )
-        b.feed.send(wrong)
+        b.feed.send_instead(event, wrong)
         return
     b.feed.report(b.day, event)
 

@@ -34,7 +34,8 @@ def simulate(
     """Simulate DCs and stores day by day, with injected faults, into CSV files.
 
     Writes items.csv, locations.csv and movements.csv (ready for `trueup import`), the
-    physical truth per day, the fault log, purchase orders and ASNs; see docs/simulation.md.
+    physical truth per day, the fault log, purchase orders, ASNs and weekly snapshots of
+    on-hand per source system; see docs/simulation.md.
 
     Example: trueup simulate --scale small --seed 42 --out world
     """
