@@ -11,6 +11,7 @@ is the headline.
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -69,6 +70,8 @@ def main() -> None:
             f"{report.applied / imported:,.0f} movements/s "
             f"(verify {'ok' if checked.ok else 'FAILED'})"
         )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of the process: {peak:,.0f} MB")
     print(
         f"headline: {args.scale} world generated at {written / generated:,.0f} rows/s and "
         f"imported at {report.applied / imported:,.0f} movements/s"
