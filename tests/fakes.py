@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -78,6 +78,7 @@ class FakeStore:
     #: balance rows are never deleted: a row that nets to zero stays, as in SQL
     balances: dict[BalanceKey, int] = field(default_factory=dict)
     exceptions: list[StockException] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0
@@ -113,14 +114,19 @@ class FakeCatalog:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    def items(self) -> dict[str, Item]:
+    def items(self, skus: Collection[str] | None = None) -> dict[str, Item]:
         return {
             it.sku: replace(it, pack_sizes=dict(it.pack_sizes), barcodes=dict(it.barcodes))
             for it in self.store.items.values()
+            if skus is None or it.sku in skus
         }
 
-    def locations(self) -> dict[str, Location]:
-        return {loc.code: loc for loc in self.store.locations.values()}
+    def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]:
+        return {
+            loc.code: loc
+            for loc in self.store.locations.values()
+            if codes is None or loc.code in codes or loc.is_virtual
+        }
 
     def add_items(self, items: Sequence[Item]) -> None:
         for it in items:
@@ -240,11 +246,14 @@ class FakeLedger:
             if (key[0], key[3]) in wanted and not locations[key[1]].is_virtual
         ]
 
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[int] | None:
+        ids = []
         for row in rows:
             p = row if isinstance(row, Posting) else Posting(*row, 0, False, False, False)
             self._check_row(p)
-            self.store.movements[self.store.new_id()] = p
+            ids.append(self.store.new_id())
+            self.store.movements[ids[-1]] = p
+        return ids
 
     def _check_row(self, p: Posting) -> None:
         store = self.store
@@ -283,6 +292,14 @@ class FakeLedger:
             self.store.exceptions.append(
                 StockException(found.id, s.key, s.before, s.after, raised_at)
             )
+
+    def append_event(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+        self.store.events.append(payload)
+        return len(self.store.events)
+
+    def events_after(self, event_id: int, limit: int) -> list[tuple[int, str]]:
+        found = list(enumerate(self.store.events, start=1))[event_id : event_id + limit]
+        return found
 
     # reads
     def movement(self, movement_id: int) -> Movement:

@@ -693,7 +693,7 @@ def test_skip_invalid_applies_the_valid_rows_and_writes_the_rejects_with_reasons
         rejects = list(csv.reader(handle))
     assert rejects[0] == ["line", "field", "value", "reason"]
     assert [r[:3] for r in rejects[1:]] == [
-        ["3", "quantity", "'-5"],  # a leading '-' is neutralised for spreadsheets
+        ["3", "quantity", "-5"],  # a number, not a formula: left as it is
         ["5", "sku", "NOPE"],
         ["6", "quantity", "99"],
     ]

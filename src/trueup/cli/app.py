@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli import database, demo, imports, ledger, policy, simulate, stock
+from trueup.cli import (
+    database,
+    demo,
+    imports,
+    ledger,
+    policy,
+    serve,
+    simulate,
+    stock,
+    tokens,
+    users,
+    webhooks,
+)
 from trueup.cli.common import State, report_error
 from trueup.domain.errors import TrueupError
 
@@ -43,6 +55,10 @@ ledger.register(app)
 policy.register(app)
 demo.register(app)
 simulate.register(app)
+users.register(app)
+tokens.register(app)
+serve.register(app)
+webhooks.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TextIO
 
 import typer
 from rich.console import Console
@@ -13,14 +15,18 @@ from rich.console import Console
 from trueup.bootstrap import Settings, System, connect
 from trueup.domain.errors import (
     Conflict,
+    Forbidden,
     InputError,
     NotFound,
     RowsRejected,
     StockRefused,
     StorageUnavailable,
+    TooManyAttempts,
     TransientConflict,
     TrueupError,
+    Unauthenticated,
 )
+from trueup.domain.values import spreadsheet_safe
 
 console = Console()
 errors = Console(stderr=True)
@@ -35,6 +41,9 @@ EXIT_CODES: tuple[tuple[type[TrueupError], int], ...] = (
     (NotFound, 3),
     (TransientConflict, 6),
     (StorageUnavailable, 7),
+    (Unauthenticated, 8),
+    (Forbidden, 9),
+    (TooManyAttempts, 10),
     (TrueupError, 1),
 )
 
@@ -86,3 +95,17 @@ def fail(message: str, code: int = 2) -> None:
 
 def is_interactive() -> bool:
     return sys.stderr.isatty()
+
+
+class SafeCsv:
+    """A csv writer whose cells are safe to open in a spreadsheet (no formula runs)."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._writer = csv.writer(handle, lineterminator="\n")
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)

@@ -2,22 +2,59 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from trueup.bootstrap import initialise, safe_url
-from trueup.cli.common import console, errors, opened, state
+from trueup.cli.common import console, errors, fail, opened, state
+from trueup.cli.users import read_password
+from trueup.domain.access import Role, check_password, normalize_username
+from trueup.services.identity import add_user
 from trueup.services.verification import verify as run_verify
 
 
-def init(ctx: typer.Context) -> None:
-    """Create the database or bring its schema up to date (safe to run again).
+def init(
+    ctx: typer.Context,
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            "--admin",
+            metavar="USERNAME",
+            help="Also create this first admin user (never a default).",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the admin's password (12 characters or more) from standard input.",
+        ),
+    ] = False,
+) -> None:
+    """Create the database or bring its schema up to date (safe to run again); with
+    --admin, also create the first admin.
 
-    Example: trueup --db postgresql://postgres@127.0.0.1:5432/test init
+    Example: trueup init --admin root --password-stdin
     """
     settings = state(ctx).settings()
+    password = None
+    if password_stdin:
+        if admin is None:
+            fail("--password-stdin sets the password of --admin USERNAME: give both")
+        password = read_password()
+        check_password(password)  # before anything is written
+    if admin is not None:
+        normalize_username(admin)
     system = initialise(settings)
-    system.close()
-    console.print(f"initialised {safe_url(settings.database_url)}")
+    try:
+        console.print(f"initialised {safe_url(settings.database_url)}")
+        if admin is not None:
+            user = add_user(system.uow, admin, Role.ADMIN, (), password, settings.actor)
+            how = "with a password" if user.has_password else "without a password (tokens only)"
+            console.print(f"added admin {user.username} {how}", markup=False, highlight=False)
+    finally:
+        system.close()
 
 
 def verify(ctx: typer.Context) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from trueup.cli.common import console, is_interactive, opened
+from trueup.cli.common import SafeCsv, console, is_interactive, opened
 from trueup.domain.errors import RowProblem
 from trueup.services.catalog import import_items, import_locations
 from trueup.services.files import read_table
@@ -120,15 +119,10 @@ def _count_lines(file: Path) -> int:
 
 def _write_rejects(target: Path, problems: list[RowProblem]) -> None:
     with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsv(handle)
         writer.writerow(["line", "field", "value", "reason"])
         for p in problems:
-            writer.writerow([p.line, p.field, _safe(p.value), p.expected])
-
-
-def _safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in echoed input."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+            writer.writerow([p.line, p.field, p.value, p.expected])
 
 
 def register(app: typer.Typer) -> None:

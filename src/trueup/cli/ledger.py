@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trueup.cli.common import console, opened
+from trueup.cli.common import SafeCsv, console, opened
 from trueup.cli.stock import Format, parse_time
 from trueup.domain.model import Movement
 from trueup.domain.values import format_quantity
@@ -86,7 +85,7 @@ def ledger(
     with opened(ctx) as system:
         rows = history(system.uow, query)
     if output is Format.CSV:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = SafeCsv(sys.stdout)
         writer.writerow(COLUMNS)
         writer.writerows(_row(m) for m in rows)
         return

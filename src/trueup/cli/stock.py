@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import datetime
@@ -12,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trueup.cli.common import console, opened
+from trueup.cli.common import SafeCsv, console, opened
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity, parse_timestamp
 from trueup.services.ports import StockFilter
@@ -67,7 +66,7 @@ def stock(
     with opened(ctx) as system:
         rows = query_stock(system.uow, query)
     if output is Format.CSV:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = SafeCsv(sys.stdout)
         writer.writerow(["sku", "location", "lot", "serial", "quantity"])
         for r in rows:
             writer.writerow([r.sku, r.location, r.lot, r.serial, format_quantity(r.quantity)])

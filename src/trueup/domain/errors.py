@@ -14,12 +14,17 @@ them returns a flag for a failure.
     │   └── AlreadyReversed     a movement can be reversed once
     ├── StockRefused            the stock policy refuses a request (short stock, serial elsewhere)
     ├── TransientConflict       storage contention (serialization failure, deadlock); safe to retry
-    └── StorageUnavailable      the database cannot be reached or opened
+    ├── StorageUnavailable      the database cannot be reached or opened
+    ├── Unauthenticated         no valid credentials: unknown, revoked or expired token, bad login
+    ├── Forbidden               authenticated, but the role or site scope does not allow it
+    └── TooManyAttempts         login locked after repeated failures; carries when to retry
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class TrueupError(Exception):
@@ -104,6 +109,31 @@ class TransientConflict(TrueupError):
 
 class StorageUnavailable(TrueupError):
     """The database cannot be reached or opened; nothing was changed."""
+
+
+class Unauthenticated(TrueupError):
+    """The credentials are missing or not valid. The message never says which part was
+    wrong (user, password, token); `reason` does, for logs and tests."""
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Forbidden(TrueupError):
+    """The principal is known, but its role or site scope does not allow the request."""
+
+
+class TooManyAttempts(TrueupError):
+    """Logins to this account are locked after repeated failures, until `retry_at`."""
+
+    def __init__(self, message: str, *, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+    def retry_after(self, now: datetime) -> int:
+        """Whole seconds until a login may be tried again (a Retry-After header)."""
+        return max(1, math.ceil((self.retry_at - now).total_seconds()))
 
 
 class ConflictingRows(RowsRejected, Conflict):

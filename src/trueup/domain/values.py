@@ -6,6 +6,7 @@ exact on every database; an item allows at most MAX_DECIMALS decimal places.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
@@ -136,3 +137,17 @@ def gtin_is_valid(code: str) -> bool:
     body, check = digits[:-1], digits[-1]
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_safe(cell: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (CSV injection): text starting
+    with = + - @ or a tab or carriage return gets a leading apostrophe. Plain numbers,
+    negative ones included, stay as they are."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text

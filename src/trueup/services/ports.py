@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from trueup.domain.access import ApiToken, AuditEvent, Role, User
 from trueup.domain.ledger import BalanceKey, NegativeStock, SerialKey
 from trueup.domain.model import BalanceRow, Item, Location, Movement
 from trueup.domain.policy import PolicyRule
+from trueup.domain.webhooks import (
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    NewDelivery,
+    Webhook,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +47,77 @@ class HistoryFilter:
     limit: int = 1000
 
 
+@dataclass(frozen=True, slots=True)
+class MovementPage:
+    sku: str | None = None
+    location: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    batch: int | None = None
+    #: movements with a side at one of these sites (all when empty)
+    sites: tuple[str, ...] = ()
+    after_id: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    """A user with what only the login checks: the password hash and the lockout state."""
+
+    user: User
+    password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """What one token lookup returns: the token's state and its user's, in one read."""
+
+    token_id: int
+    user_id: int
+    username: str
+    role: Role
+    sites: frozenset[str]
+    source: str | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    user_disabled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    user_id: int
+    label: str
+    prefix: str
+    token_hash: str
+    source: str | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAuditEvent:
+    at: datetime
+    actor: str
+    token_id: int | None
+    origin: str
+    action: str
+    target: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 class CatalogRepository(Protocol):
-    def items(self) -> dict[str, Item]: ...
-    def locations(self) -> dict[str, Location]: ...
+    def items(self, skus: Collection[str] | None = None) -> dict[str, Item]: ...
+    def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]: ...
     def add_items(self, items: Sequence[Item]) -> None: ...
     def update_items(self, items: Sequence[Item]) -> None: ...
     def add_locations(self, locations: Sequence[Location]) -> None: ...
@@ -70,8 +146,9 @@ class LedgerRepository(Protocol):
         """Every physical balance row of these serials, locked like `balances`."""
         ...
 
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Ledger rows: the first INSERT_WIDTH fields of a Posting (a Posting will do)."""
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[int] | None:
+        """Ledger rows: the first INSERT_WIDTH fields of a Posting (a Posting will do).
+        Returns their ids in order, or None when the store cannot tell them cheaply."""
         ...
 
     def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
@@ -79,10 +156,20 @@ class LedgerRepository(Protocol):
         ...
 
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None: ...
+    def append_event(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int: ...
+    def events_after(self, event_id: int, limit: int) -> list[tuple[int, str]]: ...
+    def remembered(self, user_id: int, key: str) -> tuple[str, int, str] | None: ...
+    def remember(
+        self, user_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
+    ) -> None: ...
 
     def movement(self, movement_id: int) -> Movement: ...
     def movement_by_key(self, source: str, external_id: str) -> Movement | None: ...
     def history(self, query: HistoryFilter) -> list[Movement]: ...
+    def movements_page(self, query: MovementPage) -> list[Movement]: ...
+    def movements_by_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Movement]: ...
     def stock(self, query: StockFilter) -> list[BalanceRow]: ...
 
     def ledger_totals(self) -> dict[BalanceKey, int]: ...
@@ -92,6 +179,94 @@ class LedgerRepository(Protocol):
     def skus_by_id(self) -> dict[int, str]: ...
 
 
+class IdentityRepository(Protocol):
+    """Users, their sites, API tokens and the audit trail (storage/identity.py)."""
+
+    def user(self, username_key: str, *, lock: bool = False) -> StoredUser | None:
+        """The user with this key; on PostgreSQL `lock` takes the row (SELECT FOR UPDATE)."""
+        ...
+
+    def users(self) -> list[User]: ...
+    def add_user(
+        self,
+        username: str,
+        username_key: str,
+        role: Role,
+        password_hash: str | None,
+        site_ids: Sequence[int],
+        created_at: datetime,
+    ) -> int: ...
+    def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+    def set_login_state(
+        self, user_id: int, failed_logins: int, locked_until: datetime | None
+    ) -> None: ...
+    def disable_user(self, user_id: int, disabled_at: datetime) -> None: ...
+    def active_admins(self) -> int:
+        """Admins not disabled; on PostgreSQL their rows are locked (SELECT FOR UPDATE)."""
+        ...
+
+    def add_token(self, token: NewToken) -> int: ...
+    def tokens(
+        self, *, user_id: int | None = None, token_id: int | None = None, prefix: str | None = None
+    ) -> list[ApiToken]: ...
+    def grant(self, token_hash: str) -> TokenGrant | None:
+        """The token with this hash and its user, in one indexed read."""
+        ...
+
+    def revoke_token(self, token_id: int, revoked_at: datetime) -> None: ...
+    def touch_token(self, token_id: int, now: datetime, not_since: datetime) -> None:
+        """Set last_used_at to `now` unless it is already later than `not_since`."""
+        ...
+
+    def append_audit(self, event: NewAuditEvent) -> int: ...
+    def audit(self, query: AuditFilter, limit: int, after_id: int | None) -> list[AuditEvent]: ...
+
+
+class WebhookRepository(Protocol):
+    """Subscriptions, deliveries and the attempt log (storage/webhooks.py). The steps that
+    hand out work are compare-and-set, so two dispatchers never both take it."""
+
+    def add(
+        self,
+        url: str,
+        secret: str,
+        event_types: Sequence[str],
+        sites: Sequence[str],
+        created_by: str,
+        created_at: datetime,
+        cursor: str,
+    ) -> int: ...
+    def get(self, webhook_id: int) -> Webhook | None: ...
+    def webhooks(self, *, enabled_only: bool = False) -> list[Webhook]: ...
+    def disable(self, webhook_id: int, at: datetime) -> None: ...
+    def advance(self, webhook_id: int, seen: str, cursor: str) -> bool: ...
+    def last_outbox_row(self) -> tuple[int, str] | None: ...
+    def last_outbox_id(self) -> int: ...
+    def outbox_after(self, row_id: int, limit: int) -> list[tuple[int, datetime, str]]: ...
+    def queue(self, deliveries: Sequence[NewDelivery]) -> None: ...
+    def due(self, now: datetime, limit: int) -> list[Delivery]: ...
+    def claim(self, delivery_id: int, seen: datetime, until: datetime) -> bool: ...
+    def record_attempt(
+        self,
+        attempt: Attempt,
+        status: DeliveryStatus,
+        next_attempt_at: datetime | None,
+        claimed_until: datetime,
+    ) -> bool: ...
+    def deliveries(
+        self, webhook_id: int, status: DeliveryStatus | None, before_id: int | None, limit: int
+    ) -> list[Delivery]: ...
+    def delivery_counts(self) -> dict[int, dict[str, int]]: ...
+    def requeue(
+        self,
+        webhook_id: int,
+        *,
+        event_id: str | None = None,
+        since: tuple[int, int] | None = None,
+        at: datetime,
+    ) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Services open it, and only services commit it."""
 
@@ -99,6 +274,10 @@ class UnitOfWork(Protocol):
     def catalog(self) -> CatalogRepository: ...
     @property
     def ledger(self) -> LedgerRepository: ...
+    @property
+    def identity(self) -> IdentityRepository: ...
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

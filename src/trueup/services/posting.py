@@ -9,9 +9,11 @@ change nothing; with another payload they are conflicts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 
 from trueup.domain.errors import (
     AlreadyReversed,
+    Forbidden,
     InputError,
     NotFound,
     RowProblem,
@@ -20,14 +22,15 @@ from trueup.domain.errors import (
 from trueup.domain.ledger import (
     Posting,
 )
-from trueup.domain.model import Movement
+from trueup.domain.model import Location, Movement
 from trueup.domain.policy import MANUAL_SOURCE, SYSTEM_SOURCE, StockPolicy
-from trueup.domain.values import format_quantity, storage_time, utc_now
+from trueup.domain.values import format_quantity, normalize_code, storage_time, utc_now
 from trueup.services import movement_frame
+from trueup.services.events import record_posting
 from trueup.services.files import Table, table_from_dicts
 from trueup.services.movement_frame import Segment, parse_frame, read_segments
 from trueup.services.movement_rows import MovementRows, PostingContext, RowInvalid
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.posting_run import CHUNK, MAX_PROBLEMS_SHOWN, PostingReport, PostingRun
 from trueup.services.retry import retry_transient
 
@@ -54,14 +57,27 @@ def post_table(
     batch_kind: str = "import",
     reverses: int | None = None,
     progress: Progress = _no_progress,
+    scope: Callable[[str | None], bool] | None = None,
+    audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
 ) -> PostingReport:
-    """Post every row of `table` in one transaction; see the module docstring."""
+    """Post every row of `table` in one transaction; see the module docstring.
+
+    `scope` says which sites the actor may move stock at (a Forbidden names the first
+    line outside them); `audit` runs inside the transaction, just before it commits.
+    """
     with uow_factory() as uow:
         recorded_at = utc_now()
         batch_id = uow.ledger.open_batch(batch_kind, table.name, table.sha256, actor, recorded_at)
+        if table.path is None:  # a document: read only the catalog entries it names
+            skus, codes = _named(table)
+            items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
+        else:
+            items, locations = uow.catalog.items(), uow.catalog.locations()
+        if scope is not None:
+            _check_scope(table, locations, scope)
         context = PostingContext(
-            items=uow.catalog.items(),
-            locations=uow.catalog.locations(),
+            items=items,
+            locations=locations,
             batch_id=batch_id,
             recorded_at=storage_time(recorded_at),
             actor=actor,
@@ -93,6 +109,17 @@ def post_table(
             )
         uow.ledger.apply_deltas(run.delta_rows())
         uow.ledger.raise_shortages(run.shortages, recorded_at)
+        report.posted = record_posting(
+            uow,
+            batch_id=batch_id,
+            recorded_at=recorded_at,
+            postings=run.posted,
+            ids=run.posted_ids,
+            applied=report.applied,
+            shortages=run.shortages,
+            items=items,
+            locations=locations,
+        )
         uow.ledger.close_batch(
             batch_id,
             lines=report.lines,
@@ -100,6 +127,8 @@ def post_table(
             duplicates=report.duplicates,
             rejected=len(report.rejected),
         )
+        if audit is not None:
+            audit(uow, report)
         uow.commit()
         report.rejected.sort(key=_by_line)
         return report
@@ -112,6 +141,8 @@ def post_document(
     actor: str,
     default_source: str | None = MANUAL_SOURCE,
     label: str = "document",
+    scope: Callable[[str | None], bool] | None = None,
+    audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
 ) -> PostingReport:
     """Post a multi-line document (fields as in the movements file), all or nothing."""
     return post_table(
@@ -120,6 +151,8 @@ def post_document(
         actor=actor,
         default_source=default_source,
         batch_kind="document",
+        scope=scope,
+        audit=audit,
     )
 
 
@@ -131,6 +164,39 @@ def _post_frame(segment: Segment, rows: MovementRows, run: PostingRun, progress:
     for problem in problems:
         run.reject(problem)
     run.post_columns(postings, progress)
+
+
+def _check_scope(
+    table: Table, locations: dict[str, Location], scope: Callable[[str | None], bool]
+) -> None:
+    columns = [table.column(name, required=False) for name in ("from_location", "to_location")]
+    for line, values in table.rows():
+        for index in columns:
+            if index is None or index >= len(values):
+                continue
+            with suppress(InputError):
+                found = locations.get(normalize_code(values[index]))
+                if found is not None and not found.is_virtual and not scope(found.site):
+                    raise Forbidden(
+                        f"{table.name}: line {line}: {found.code} is at site {found.site}, "
+                        "outside your sites; nothing was applied"
+                    )
+
+
+def _named(table: Table) -> tuple[set[str], set[str]]:
+    """The SKUs and location codes a table names, normalised as the parser will."""
+    skus: set[str] = set()
+    codes: set[str] = set()
+    columns = [
+        (table.column(name, required=False), target)
+        for name, target in (("sku", skus), ("from_location", codes), ("to_location", codes))
+    ]
+    for _line, values in table.rows():
+        for index, target in columns:
+            if index is not None and index < len(values):
+                with suppress(InputError):
+                    target.add(normalize_code(values[index]))
+    return skus, codes
 
 
 def _chunks(
@@ -168,7 +234,13 @@ def _chunks(
 
 
 def reverse(
-    uow_factory: UnitOfWorkFactory, movement_id: int, *, reason: str, actor: str
+    uow_factory: UnitOfWorkFactory,
+    movement_id: int,
+    *,
+    reason: str,
+    actor: str,
+    scope: Callable[[str | None], bool] | None = None,
+    audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
 ) -> tuple[Movement, PostingReport]:
     """Post the movement that undoes `movement_id`: same item and quantity, sides swapped.
 
@@ -201,6 +273,8 @@ def reverse(
         default_source=REVERSAL_SOURCE,
         batch_kind="reversal",
         reverses=movement_id,
+        scope=scope,
+        audit=audit,
     )
     with uow_factory(readonly=True) as uow:
         posted = uow.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{movement_id}")

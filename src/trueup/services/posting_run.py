@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -27,6 +28,7 @@ from trueup.domain.ledger import (
 )
 from trueup.domain.policy import OnShort, StockPolicy
 from trueup.domain.values import format_quantity
+from trueup.services.events import DETAIL_LIMIT
 from trueup.services.movement_frame import POSTING_SCHEMA
 from trueup.services.ports import UnitOfWork
 
@@ -45,6 +47,8 @@ class PostingReport:
     rejected: list[RowProblem] = field(default_factory=list)
     #: the ids of the first duplicates found: the originals a repeated event reports
     duplicate_of: list[int] = field(default_factory=list)
+    #: the movements posted, as their `movement.posted` events say (none for a bulk import)
+    posted: list[dict[str, Any]] = field(default_factory=list)
 
 
 class PostingRun:
@@ -63,6 +67,10 @@ class PostingRun:
         self.shortages: list[NegativeStock] = []
         #: (source, external_id) -> (line, payload hash) of every posting `post` has seen
         self.seen: dict[tuple[str, str], tuple[int, int]] = {}
+        #: the postings applied, while few enough to tell the event stream one by one
+        self.posted: list[Posting] | None = []
+        #: their ids, when the store told them
+        self.posted_ids: list[int] | None = []
         #: the balance changes, when the columnar path posted the input
         self.column_deltas: list[tuple[int, int, str, str, int]] | None = None
 
@@ -106,7 +114,15 @@ class PostingRun:
             if shortage is not None:
                 self.shortages.append(shortage)
             accepted.append(posting)
-        ledger.append(accepted)
+        ids = ledger.append(accepted)
+        if self.posted is not None:
+            self.posted.extend(accepted)
+            if ids is None or self.posted_ids is None:
+                self.posted_ids = None
+            else:
+                self.posted_ids.extend(ids)
+            if len(self.posted) > DETAIL_LIMIT:
+                self.posted = None
         self.report.applied += len(accepted)
         self.report.shortages = len(self.shortages)
 
@@ -206,6 +222,7 @@ class PostingRun:
             self._post_rows(fresh, progress)  # a refusal; duplicates are already counted
             return
         progress(postings.height - fresh.height)
+        self.posted = None  # a bulk posting: the stream hears of the batch as a whole
         columns = Posting._fields[:INSERT_WIDTH]
         for offset in range(0, fresh.height, CHUNK):
             part = fresh.slice(offset, CHUNK)

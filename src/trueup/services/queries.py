@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from trueup.domain.errors import InputError
-from trueup.domain.model import BalanceRow, Movement, MovementKind
+from trueup.domain.errors import InputError, NotFound
+from trueup.domain.model import BalanceRow, Item, Location, Movement, MovementKind
 from trueup.domain.policy import ANY, OnShort, PolicyRule
 from trueup.domain.values import normalize_code, to_decimal
-from trueup.services.ports import HistoryFilter, StockFilter, UnitOfWorkFactory
+from trueup.services.ports import HistoryFilter, MovementPage, StockFilter, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 
@@ -36,6 +37,36 @@ def history(uow_factory: UnitOfWorkFactory, query: HistoryFilter) -> list[Moveme
     """Movements of an item and/or location in the order they occurred."""
     with uow_factory(readonly=True) as uow:
         return uow.ledger.history(query)
+
+
+def movements_page(uow_factory: UnitOfWorkFactory, query: MovementPage) -> list[Movement]:
+    """A page of the ledger in recorded order, for clients that walk it with a cursor."""
+    with uow_factory(readonly=True) as uow:
+        return uow.ledger.movements_page(query)
+
+
+def movements_by_keys(
+    uow_factory: UnitOfWorkFactory, keys: Sequence[tuple[str, str]]
+) -> list[Movement]:
+    """The movements posted under these (source, external_id) keys, in the keys' order."""
+    with uow_factory(readonly=True) as uow:
+        found = uow.ledger.movements_by_keys(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        raise NotFound(f"no movement {missing[0]}")
+    return [found[key] for key in keys]
+
+
+def items(uow_factory: UnitOfWorkFactory, skus: Collection[str] | None = None) -> dict[str, Item]:
+    with uow_factory(readonly=True) as uow:
+        return uow.catalog.items(skus)
+
+
+def locations(
+    uow_factory: UnitOfWorkFactory, codes: Collection[str] | None = None
+) -> dict[str, Location]:
+    with uow_factory(readonly=True) as uow:
+        return uow.catalog.locations(codes)
 
 
 def movement(uow_factory: UnitOfWorkFactory, movement_id: int) -> Movement:

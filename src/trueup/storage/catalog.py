@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, delete, insert, select, update
 
 from trueup.domain.model import Item, Location, LocationKind, Tracking
 from trueup.domain.values import utc_now
 from trueup.storage.tables import balance, item, item_barcode, item_pack, location
+
+# Statements built once: building a select with aliases costs more than running it.
+_WANTED_SKUS: BindParameter[list[str]] = bindparam("skus", expanding=True)
+_WANTED_IDS = select(item.c.id).where(item.c.sku.in_(_WANTED_SKUS))
+_ITEMS = (select(item), select(item_pack), select(item_barcode))
+_ITEMS_NAMED = (
+    select(item).where(item.c.sku.in_(_WANTED_SKUS)),
+    select(item_pack).where(item_pack.c.item_id.in_(_WANTED_IDS)),
+    select(item_barcode).where(item_barcode.c.item_id.in_(_WANTED_IDS)),
+)
+_PARENT = location.alias("parent")
+_SITE = location.alias("site")
+_LOCATIONS = (
+    select(location, _PARENT.c.code.label("parent_code"), _SITE.c.code.label("site_code"))
+    .outerjoin(_PARENT, _PARENT.c.id == location.c.parent_id)
+    .outerjoin(_SITE, _SITE.c.id == location.c.site_id)
+)
+_LOCATIONS_NAMED = _LOCATIONS.where(
+    location.c.code.in_(bindparam("codes", expanding=True)) | (location.c.is_virtual == 1)
+)
 
 
 class SqlCatalog:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def items(self) -> dict[str, Item]:
+    def items(self, skus: Collection[str] | None = None) -> dict[str, Item]:
+        """Every item, or only those with these SKUs (a document's, not the catalog)."""
+        if skus is None:
+            queries, params = _ITEMS, {}
+        else:
+            queries, params = _ITEMS_NAMED, {"skus": list(skus)}
+        run = self.connection.execute
         packs: defaultdict[int, dict[str, int]] = defaultdict(dict)
-        for row in self.connection.execute(select(item_pack)):
+        for row in run(queries[1], params):
             packs[row.item_id][row.unit] = row.multiple
         codes: defaultdict[int, dict[str, str]] = defaultdict(dict)
-        for row in self.connection.execute(select(item_barcode)):
+        for row in run(queries[2], params):
             codes[row.item_id][row.barcode] = row.unit
         return {
             row.sku: Item(
@@ -37,17 +63,15 @@ class SqlCatalog:
                 barcodes=codes.get(row.id, {}),
                 id=row.id,
             )
-            for row in self.connection.execute(select(item))
+            for row in run(queries[0], params)
         }
 
-    def locations(self) -> dict[str, Location]:
-        parent = location.alias("parent")
-        site = location.alias("site")
-        query = (
-            select(location, parent.c.code.label("parent_code"), site.c.code.label("site_code"))
-            .outerjoin(parent, parent.c.id == location.c.parent_id)
-            .outerjoin(site, site.c.id == location.c.site_id)
-        )
+    def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]:
+        """Every location, or those with these codes and the virtual ones."""
+        if codes is None:
+            rows = self.connection.execute(_LOCATIONS)
+        else:
+            rows = self.connection.execute(_LOCATIONS_NAMED, {"codes": list(codes)})
         return {
             row.code: Location(
                 code=row.code,
@@ -57,7 +81,7 @@ class SqlCatalog:
                 site=row.site_code,
                 id=row.id,
             )
-            for row in self.connection.execute(query)
+            for row in rows
         }
 
     def add_items(self, items: Sequence[Item]) -> None:

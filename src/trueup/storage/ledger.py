@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +21,7 @@ from trueup.domain.ledger import INSERT_WIDTH, BalanceKey, NegativeStock, Serial
 from trueup.domain.policy import OnShort, PolicyRule
 from trueup.services.ports import Recorded
 from trueup.storage.ledger_reads import LedgerReads
+from trueup.storage.outbox import event, idempotency_key
 from trueup.storage.tables import (
     MOVEMENT_INSERT_COLUMNS,
     batch,
@@ -33,6 +34,21 @@ _PAYLOAD = (
     "kind, item_id, from_location_id, to_location_id, lot, serial, quantity, occurred_at, "
     "reason, reference"
 )
+
+
+# Statements built once (building one costs more than running it on the hot path).
+_OPEN_BATCH = insert(batch).returning(batch.c.id)
+_CLOSE_BATCH = (
+    batch.update()
+    .where(batch.c.id == bindparam("batch_id"))
+    .values(
+        lines=bindparam("lines"),
+        applied=bindparam("applied"),
+        duplicates=bindparam("duplicates"),
+        rejected=bindparam("rejected"),
+    )
+)
+_APPEND_EVENT = insert(event).returning(event.c.id)
 
 
 def canonical_time(value: datetime | str) -> str:
@@ -76,18 +92,21 @@ class SqlLedger(LedgerReads):
         self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
     ) -> int:
         values = {"kind": kind, "label": label, "sha256": sha256, "actor": actor}
-        result = self.connection.execute(
-            insert(batch).values(**values, recorded_at=recorded_at).returning(batch.c.id)
-        )
+        result = self.connection.execute(_OPEN_BATCH, {**values, "recorded_at": recorded_at})
         return int(result.scalar_one())
 
     def close_batch(
         self, batch_id: int, *, lines: int, applied: int, duplicates: int, rejected: int
     ) -> None:
         self.connection.execute(
-            batch.update()
-            .where(batch.c.id == batch_id)
-            .values(lines=lines, applied=applied, duplicates=duplicates, rejected=rejected)
+            _CLOSE_BATCH,
+            {
+                "batch_id": batch_id,
+                "lines": lines,
+                "applied": applied,
+                "duplicates": duplicates,
+                "rejected": rejected,
+            },
         )
 
     # -- posting --------------------------------------------------------------------
@@ -98,7 +117,7 @@ class SqlLedger(LedgerReads):
         found: dict[tuple[str, str], Recorded] = {}
         cursor = self._driver().cursor()
         for source, ids in by_source.items():
-            if not self._has_source(cursor, source):
+            if len(ids) > 100 and not self._has_source(cursor, source):
                 continue  # a source new to the ledger has none of these events
             for start in range(0, len(ids), CHUNK):
                 part = ids[start : start + CHUNK]
@@ -191,9 +210,11 @@ class SqlLedger(LedgerReads):
         cursor.close()
         return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
 
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[int] | None:
+        """Write ledger rows; their ids in order where that is free to know (SQLite: the
+        transaction holds the write lock, so one statement's rowids are consecutive)."""
         if not rows:
-            return
+            return []
         driver = self._driver()
         if self.postgres:
             with (
@@ -202,12 +223,15 @@ class SqlLedger(LedgerReads):
             ):
                 for row in rows:
                     copy.write_row(row[:INSERT_WIDTH])
-            return
+            return None
         placeholders = ", ".join("?" * INSERT_WIDTH)
-        driver.executemany(
+        cursor = driver.executemany(
             f"INSERT INTO movement ({_COLUMNS}) VALUES ({placeholders})",
             [row[:INSERT_WIDTH] for row in rows],
         )
+        last = int(driver.execute("SELECT last_insert_rowid()").fetchone()[0])
+        cursor.close()
+        return list(range(last - len(rows) + 1, last + 1))
 
     def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
         if not rows:
@@ -238,6 +262,52 @@ class SqlLedger(LedgerReads):
             "DO UPDATE SET quantity = quantity + excluded.quantity",
             rows,
         )
+
+    # -- the event outbox -------------------------------------------------------------
+    def append_event(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+        """One outbox row, written last in its transaction. On PostgreSQL a transaction
+        lock makes ids commit in order, so a reader that has seen id n never later finds
+        a smaller one: the stream resumes without gaps."""
+        if self.postgres:
+            self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7201)")
+        result = self.connection.execute(
+            _APPEND_EVENT, {"recorded_at": recorded_at, "batch_id": batch_id, "payload": payload}
+        )
+        return int(result.scalar_one())
+
+    def events_after(self, event_id: int, limit: int) -> list[tuple[int, str]]:
+        rows = self.connection.execute(
+            select(event.c.id, event.c.payload)
+            .where(event.c.id > event_id)
+            .order_by(event.c.id)
+            .limit(limit)
+        )
+        return [(row.id, row.payload) for row in rows]
+
+    # -- idempotency keys -------------------------------------------------------------
+    def remembered(self, user_id: int, key: str) -> tuple[str, int, str] | None:
+        """(request hash, status, body) stored under a user's Idempotency-Key."""
+        row = self.connection.execute(
+            select(
+                idempotency_key.c.request_hash, idempotency_key.c.status, idempotency_key.c.body
+            ).where(idempotency_key.c.user_id == user_id, idempotency_key.c.key == key)
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def remember(
+        self, user_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
+    ) -> None:
+        """Store a response once; a concurrent twin that stored first wins."""
+        values = {
+            "user_id": user_id,
+            "key": key,
+            "request_hash": request_hash,
+            "status": status,
+            "body": body,
+            "created_at": at,
+        }
+        statement = (pg_insert if self.postgres else sqlite_insert)(idempotency_key).values(values)
+        self.connection.execute(statement.on_conflict_do_nothing())
 
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None:
         """Record each shortage against the movement that caused it (found by its key)."""

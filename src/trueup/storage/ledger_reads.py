@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, func, literal, select, union_all
+from sqlalchemy import Connection, Row, Select, func, literal, select, tuple_, union_all
 
 from trueup.domain.errors import NotFound
 from trueup.domain.ledger import BalanceKey
 from trueup.domain.model import BalanceRow, Location, LocationKind, Movement, MovementKind
-from trueup.services.ports import HistoryFilter, StockFilter
+from trueup.services.ports import HistoryFilter, MovementPage, StockFilter
 from trueup.storage.tables import balance, item, location, movement, stock_exception
 
 
@@ -30,6 +31,18 @@ class LedgerReads:
         row = self.connection.execute(query).first()
         return None if row is None else _to_movement(row)
 
+    def movements_by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Movement]:
+        found: dict[tuple[str, str], Movement] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            statement = _movements().where(
+                tuple_(movement.c.source, movement.c.external_id).in_(part)
+            )
+            for row in self.connection.execute(statement):
+                m = _to_movement(row)
+                found[(m.source, m.external_id)] = m
+        return found
+
     def history(self, query: HistoryFilter) -> list[Movement]:
         statement = _movements()
         if query.sku is not None:
@@ -47,6 +60,35 @@ class LedgerReads:
         statement = statement.order_by(movement.c.occurred_at.desc(), movement.c.id.desc())
         rows = self.connection.execute(statement.limit(query.limit)).all()
         return [_to_movement(row) for row in reversed(rows)]
+
+    def movements_page(self, query: MovementPage) -> list[Movement]:
+        """Movements in the order they were recorded (by id), after `query.after_id`."""
+        statement = _movements().where(movement.c.id > query.after_id)
+        if query.sku is not None:
+            statement = statement.where(item.c.sku == query.sku)
+        if query.location is not None:
+            at = select(location.c.id).where(location.c.code == query.location).scalar_subquery()
+            statement = statement.where(
+                (movement.c.from_location_id == at) | (movement.c.to_location_id == at)
+            )
+        if query.source is not None:
+            statement = statement.where(movement.c.source == query.source)
+        if query.kind is not None:
+            statement = statement.where(movement.c.kind == query.kind)
+        if query.batch is not None:
+            statement = statement.where(movement.c.batch_id == query.batch)
+        if query.sites:
+            site = location.alias("site")
+            scoped = (
+                select(location.c.id)
+                .join(site, site.c.id == location.c.site_id)
+                .where(site.c.code.in_(query.sites))
+            )
+            statement = statement.where(
+                movement.c.from_location_id.in_(scoped) | movement.c.to_location_id.in_(scoped)
+            )
+        rows = self.connection.execute(statement.order_by(movement.c.id).limit(query.limit))
+        return [_to_movement(row) for row in rows]
 
     def stock(self, query: StockFilter) -> list[BalanceRow]:
         if query.as_of is None:

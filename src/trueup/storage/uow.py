@@ -12,7 +12,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from trueup.domain.errors import TransientConflict
 from trueup.storage.catalog import SqlCatalog
 from trueup.storage.engine import READONLY
+from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
+from trueup.storage.webhooks import SqlWebhooks
 
 #: SQLSTATEs a retry resolves: serialization failure, deadlock, unique violation (a
 #: concurrent twin of an idempotent post committed first; the retry sees it).
@@ -32,6 +34,8 @@ def is_transient(error: BaseException) -> bool:
 class SqlUnitOfWork:
     catalog: SqlCatalog
     ledger: SqlLedger
+    identity: SqlIdentity
+    webhooks: SqlWebhooks
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -50,6 +54,8 @@ class SqlUnitOfWork:
         self._connection = connection
         self.catalog = SqlCatalog(connection)
         self.ledger = SqlLedger(connection)
+        self.identity = SqlIdentity(connection)
+        self.webhooks = SqlWebhooks(connection)
         return self
 
     def __exit__(

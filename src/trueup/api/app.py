@@ -1,0 +1,159 @@
+"""The app factory: routers under /api/v1, problem details, limits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trueup.api import admin_routes, ledger_routes, problems, stream, webhook_routes
+from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
+from trueup.api.security import RateLimiter
+from trueup.domain.access import Action
+from trueup.services.ports import UnitOfWorkFactory
+
+PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Documented in docs/api.md; `trueup serve` can change them."""
+
+    max_body_bytes: int = 5 * 1024 * 1024
+    requests_per_second: float = 5000.0
+    burst: float = 10000.0
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, before they are read whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(scope, send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(scope, send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "type": TYPE_BASE + "too-large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": f"at most {limit} bytes per request",
+            "instance": scope.get("path", ""),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
+    limits = limits or Limits()
+    app = FastAPI(
+        title="trueup",
+        version="1",
+        summary="An exact, append-only stock ledger across warehouses and stores.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.uow = uow
+    app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
+    problems.install(app)
+    for router in (ledger_routes.router, admin_routes.router, stream.router, webhook_routes.router):
+        app.include_router(router, prefix=PREFIX)
+    app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    _describe_security(app)
+    return app
+
+
+def operations(app: FastAPI) -> list[tuple[str, str, Action | None]]:
+    """(method, path, required action) of every operation; None for login and /me."""
+    found: list[tuple[str, str, Action | None]] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            candidates = getattr(route, "effective_candidates", None)
+            if candidates is not None:  # an included router
+                walk(candidates())
+                continue
+            dependant = getattr(route, "dependant", None)
+            if dependant is None:
+                continue
+            action = _action(dependant)
+            for method in sorted(route.methods or ()):
+                found.append((method, route.path, action))
+
+    walk(list(app.routes))
+    return found
+
+
+def _action(dependant: Any) -> Action | None:
+    for sub in dependant.dependencies:
+        action = getattr(sub.call, "action", None) or _action(sub)
+        if action is not None:
+            return action
+    return None
+
+
+def _describe_security(app: FastAPI) -> None:
+    """Tell the OpenAPI document that every operation but login takes a bearer token,
+    and which action of docs/permissions.md it requires (`x-required-action`)."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+        }
+        actions = {(method.lower(), path): action for method, path, action in operations(app)}
+        for path, methods in schema.get("paths", {}).items():
+            for method, operation in methods.items():
+                if path != f"{PREFIX}/auth/login":
+                    operation["security"] = [{"bearer": []}]
+                action = actions.get((method, path))
+                if action is not None:
+                    operation["x-required-action"] = action.value
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

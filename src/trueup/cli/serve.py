@@ -1,0 +1,59 @@
+"""`trueup serve`: the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from trueup.api.app import Limits, create_app
+from trueup.bootstrap import safe_url
+from trueup.cli.common import console, opened
+from trueup.services.webhook_dispatch import Dispatcher
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    rate: Annotated[
+        float, typer.Option("--rate-limit", min=1, help="Requests a second per token.")
+    ] = Limits.requests_per_second,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1024, help="Largest request body, in bytes.")
+    ] = Limits.max_body_bytes,
+    webhooks: Annotated[
+        bool,
+        typer.Option(
+            "--webhooks/--no-webhooks",
+            help="Deliver webhooks from this process (off when `trueup webhooks dispatch` "
+            "runs elsewhere).",
+        ),
+    ] = True,
+) -> None:
+    """Run the REST API (/api/v1, docs at /api/v1/docs) until interrupted.
+
+    Example: trueup serve --port 8000
+    """
+    with opened(ctx) as system:
+        limits = Limits(max_body_bytes=max_body, requests_per_second=rate, burst=rate * 2)
+        app = create_app(system.uow, limits)
+        console.print(
+            f"serving {safe_url(system.settings.database_url)} on http://{host}:{port}/api/v1 "
+            f"(docs: http://{host}:{port}/api/v1/docs)"
+        )
+        dispatcher = Dispatcher(system.uow) if webhooks else None
+        if dispatcher is not None:
+            dispatcher.start()  # its own thread: deliveries never block posting
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        finally:
+            if dispatcher is not None:
+                dispatcher.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)

@@ -1,0 +1,151 @@
+"""`trueup tokens`: API tokens for people (personal) and source systems (machine)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trueup.cli.common import SafeCsv, console, errors, opened
+from trueup.cli.stock import Format, parse_time
+from trueup.domain.access import ApiToken
+from trueup.domain.values import utc_now
+from trueup.services.identity import create_token, list_tokens, revoke_token
+
+tokens = typer.Typer(
+    help="API tokens: shown once when created, stored only as a hash, revocable.",
+    no_args_is_help=True,
+)
+COLUMNS = (
+    "id",
+    "username",
+    "kind",
+    "source",
+    "label",
+    "prefix",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "status",
+)
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _row(token: ApiToken, now: datetime) -> list[str]:
+    return [
+        str(token.id),
+        token.username,
+        token.kind,
+        token.source or "",
+        token.label,
+        token.prefix,
+        _when(token.created_at),
+        _when(token.last_used_at),
+        _when(token.expires_at),
+        token.status(now),
+    ]
+
+
+@tokens.command("create")
+def create(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Make a machine token that posts only as this source system (erp, wms, pos)."
+        ),
+    ] = None,
+    label: Annotated[str, typer.Option(help="What the token is for, shown in lists.")] = "",
+    expires_at: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-at", help="ISO 8601 time with offset after which it stops working."
+        ),
+    ] = None,
+) -> None:
+    """Create a token and print it once, alone on standard output; it cannot be shown again.
+
+    Example: trueup tokens create erp-link --source erp --label "ERP posting"
+    """
+    expiry = parse_time(expires_at, "--expires-at")
+    with opened(ctx) as system:
+        token, plaintext = create_token(
+            system.uow,
+            username,
+            source=source,
+            label=label,
+            actor=system.settings.actor,
+            expires_at=expiry,
+        )
+    kind = f"a machine token for source {token.source}" if token.source else "a personal token"
+    errors.print(
+        f"created token {token.id} ({token.prefix}...) for {token.username}, {kind}. "
+        "Copy it now: it is stored only as a hash and cannot be shown again.",
+        markup=False,
+        highlight=False,
+    )
+    sys.stdout.write(plaintext + "\n")
+
+
+@tokens.command("list")
+def list_(
+    ctx: typer.Context,
+    username: Annotated[
+        str | None, typer.Argument(help="Only this user's tokens; default: everyone's.")
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+) -> None:
+    """List tokens (never their secrets): kind, source, prefix, last use and state.
+
+    Example: trueup tokens list erp-link
+    """
+    with opened(ctx) as system:
+        found = list_tokens(system.uow, username)
+    now = utc_now()
+    rows = [_row(token, now) for token in found]
+    if output is Format.CSV:
+        writer = SafeCsv(sys.stdout)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        return
+    if output is Format.JSON:
+        records = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(*COLUMNS)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@tokens.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    token: Annotated[
+        str, typer.Argument(metavar="ID", help="The token's id or its prefix (tu_...).")
+    ],
+) -> None:
+    """Revoke a token: it stops working at once. Revoking it again changes nothing.
+
+    Example: trueup tokens revoke 3
+    """
+    with opened(ctx) as system:
+        revoked = revoke_token(system.uow, token, actor=system.settings.actor)
+    console.print(
+        f"token {revoked.id} ({revoked.prefix}...) of {revoked.username} revoked at "
+        f"{_when(revoked.revoked_at)}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(tokens, name="tokens")

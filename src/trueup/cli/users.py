@@ -1,0 +1,145 @@
+"""`trueup users`: people and machine accounts, their roles and sites."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trueup.cli.common import SafeCsv, console, opened
+from trueup.cli.stock import Format
+from trueup.domain.access import Role, User
+from trueup.domain.values import utc_now
+from trueup.services.identity import add_user, disable_user, list_users, set_password
+
+users = typer.Typer(
+    help="Users: a role (what they may do), sites (where), and a password or tokens.",
+    no_args_is_help=True,
+)
+COLUMNS = ("username", "role", "sites", "password", "status", "created_at")
+
+
+def read_password() -> str:
+    """One line from standard input; at a terminal, a hidden prompt typed twice."""
+    if sys.stdin.isatty():
+        entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return entered
+    return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _row(user: User, now: datetime) -> list[str]:
+    return [
+        user.username,
+        user.role.value,
+        " ".join(sorted(user.sites)) or "*",
+        "yes" if user.has_password else "no",
+        user.status(now),
+        _when(user.created_at),
+    ]
+
+
+@users.command("add")
+def add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name: letters, digits, . _ @ + -.")],
+    role: Annotated[Role, typer.Option(help="What the user may do (docs/permissions.md).")],
+    site: Annotated[
+        list[str] | None,
+        typer.Option(help="A warehouse or store the user acts at (repeatable); none: all."),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password (12 characters or more) from standard input; "
+            "without it the user signs in with tokens only.",
+        ),
+    ] = False,
+) -> None:
+    """Add a user. Staff roles need at least one --site.
+
+    Example: trueup users add ann --role warehouse_staff --site DC1 --password-stdin
+    """
+    password = read_password() if password_stdin else None
+    with opened(ctx) as system:
+        user = add_user(system.uow, username, role, site or (), password, system.settings.actor)
+    where = ", ".join(sorted(user.sites)) or "every site"
+    how = "password set" if user.has_password else "no password: sign in with a token"
+    console.print(
+        f"added {user.username} ({user.role.value}) at {where}; {how}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@users.command("list")
+def list_(
+    ctx: typer.Context,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+) -> None:
+    """List users with role, sites (* for all), whether they have a password, and state.
+
+    Example: trueup users list --format csv
+    """
+    with opened(ctx) as system:
+        found = list_users(system.uow)
+    now = utc_now()
+    rows = [_row(user, now) for user in found]
+    if output is Format.CSV:
+        writer = SafeCsv(sys.stdout)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        return
+    if output is Format.JSON:
+        records = [
+            {**dict(zip(COLUMNS, row, strict=True)), "sites": sorted(user.sites)}
+            for row, user in zip(rows, found, strict=True)
+        ]
+        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(*COLUMNS)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@users.command("disable")
+def disable(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The user to disable.")],
+) -> None:
+    """Disable a user: no more logins, and none of their tokens work.
+
+    Example: trueup users disable ann
+    """
+    with opened(ctx) as system:
+        user = disable_user(system.uow, username, system.settings.actor)
+    console.print(f"disabled {user.username}", markup=False, highlight=False)
+
+
+@users.command("password")
+def password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The user whose password to set.")],
+) -> None:
+    """Set a user's password from standard input (a hidden prompt at a terminal); this
+    also lifts a lock after failed logins.
+
+    Example: trueup users password ann < ann-password.txt
+    """
+    new = read_password()
+    with opened(ctx) as system:
+        set_password(system.uow, username, new, system.settings.actor)
+    console.print(f"password set for {username.strip()}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users, name="users")

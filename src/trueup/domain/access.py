@@ -1,0 +1,307 @@
+"""Who may do what, and where: roles, the permission matrix, site scope, principals.
+
+A request is allowed when the principal's role grants the action (`PERMISSIONS`) and,
+for anything tied to a place, the place lies in the principal's site scope. The matrix
+follows the roles of the tracking SOP (DESIGN.md, "Who uses it"); docs/permissions.md
+shows it, rendered by `permission_table`, and a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from trueup.domain.errors import Forbidden, InputError
+
+MAX_USERNAME = 100
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+#: Letters, digits and . _ @ + - (an e-mail address is a valid username).
+_USERNAME = re.compile(r"[\w.@+-]+")
+
+
+class Role(StrEnum):
+    WAREHOUSE_STAFF = "warehouse_staff"
+    RETAIL_STAFF = "retail_staff"
+    INVENTORY_MANAGER = "inventory_manager"
+    FINANCE = "finance"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+    @property
+    def needs_sites(self) -> bool:
+        """Staff act on the floor of particular sites, so they always have a scope."""
+        return self in STAFF_ROLES
+
+
+STAFF_ROLES = frozenset({Role.WAREHOUSE_STAFF, Role.RETAIL_STAFF})
+
+
+class Action(StrEnum):
+    """The permission vocabulary. An endpoint or command requires one action."""
+
+    ITEMS_READ = "items.read"
+    ITEMS_WRITE = "items.write"
+    LOCATIONS_READ = "locations.read"
+    LOCATIONS_WRITE = "locations.write"
+    MOVEMENTS_POST = "movements.post"
+    DOCUMENTS_POST = "documents.post"
+    MOVEMENTS_REVERSE = "movements.reverse"
+    STOCK_READ = "stock.read"
+    #: unit costs and stock value; without it cost fields are left out of responses
+    STOCK_COST = "stock.cost"
+    LEDGER_READ = "ledger.read"
+    VERIFY_RUN = "verify.run"
+    POLICY_READ = "policy.read"
+    POLICY_WRITE = "policy.write"
+    #: the real-time stream (SSE)
+    EVENTS_READ = "events.read"
+    WEBHOOKS_MANAGE = "webhooks.manage"
+    #: list users, their roles and sites, and every user's tokens (never a secret)
+    USERS_READ = "users.read"
+    USERS_MANAGE = "users.manage"
+    #: create, list and revoke any user's tokens
+    TOKENS_MANAGE = "tokens.manage"
+    #: create, list and revoke one's own tokens
+    TOKENS_OWN = "tokens.own"
+    AUDIT_READ = "audit.read"
+
+
+#: Every role reads master data, stock (within its scope) and the ledger, follows the stream
+#: and keeps its own tokens.
+_EVERYONE = frozenset(
+    {
+        Action.ITEMS_READ,
+        Action.LOCATIONS_READ,
+        Action.STOCK_READ,
+        Action.LEDGER_READ,
+        Action.EVENTS_READ,
+        Action.TOKENS_OWN,
+    }
+)
+_STAFF = _EVERYONE | {Action.MOVEMENTS_POST, Action.DOCUMENTS_POST}
+
+#: The matrix. Reasons, row by row, are in docs/permissions.md.
+PERMISSIONS: Mapping[Role, frozenset[Action]] = {
+    # Staff post what happens on the floor of their sites and read stock there, not costs.
+    Role.WAREHOUSE_STAFF: _STAFF,
+    Role.RETAIL_STAFF: _STAFF,
+    # The manager runs operations: master data, postings, reversals, policy, verify.
+    Role.INVENTORY_MANAGER: _STAFF
+    | {
+        Action.ITEMS_WRITE,
+        Action.LOCATIONS_WRITE,
+        Action.MOVEMENTS_REVERSE,
+        Action.STOCK_COST,
+        Action.VERIFY_RUN,
+        Action.POLICY_READ,
+        Action.POLICY_WRITE,
+    },
+    # Finance reads stock with its value and the policy behind it; it posts nothing.
+    Role.FINANCE: _EVERYONE | {Action.STOCK_COST, Action.POLICY_READ},
+    # The auditor reads everything, costs and the audit trail included, and changes nothing.
+    # Access reviews are audit work, so it sees who holds which role too.
+    Role.AUDITOR: _EVERYONE
+    | {
+        Action.STOCK_COST,
+        Action.POLICY_READ,
+        Action.VERIFY_RUN,
+        Action.USERS_READ,
+        Action.AUDIT_READ,
+    },
+    # IT runs the system: people, tokens, integrations, configuration, master data; it reads
+    # stock to support users but has no need for costs and posts no stock.
+    Role.ADMIN: _EVERYONE
+    | {
+        Action.ITEMS_WRITE,
+        Action.LOCATIONS_WRITE,
+        Action.POLICY_READ,
+        Action.POLICY_WRITE,
+        Action.VERIFY_RUN,
+        Action.WEBHOOKS_MANAGE,
+        Action.USERS_READ,
+        Action.USERS_MANAGE,
+        Action.TOKENS_MANAGE,
+        Action.AUDIT_READ,
+    },
+}
+
+#: What a machine token (bound to a source) may never do, whatever its user's role:
+#: a leaked ERP token must not mint further tokens or accounts.
+MACHINE_DENIED = frozenset(
+    {Action.USERS_MANAGE, Action.TOKENS_MANAGE, Action.TOKENS_OWN, Action.WEBHOOKS_MANAGE}
+)
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise InputError(
+            "a role: " + ", ".join(role.value for role in Role), field="role", value=text
+        ) from None
+
+
+def check_scope(role: Role, sites: Iterable[str]) -> None:
+    """Staff roles need at least one site; other roles may be unscoped (all sites)."""
+    if role.needs_sites and not any(True for _ in sites):
+        raise InputError(
+            f"{role.value} acts only on its sites: give at least one --site",
+            field="sites",
+        )
+
+
+def normalize_username(text: str) -> str:
+    """A username as shown: NFC, trimmed; letters, digits and . _ @ + - only."""
+    name = unicodedata.normalize("NFC", text.strip())
+    if not 1 <= len(name) <= MAX_USERNAME or not _USERNAME.fullmatch(name):
+        raise InputError(
+            f"a username of 1 to {MAX_USERNAME} letters, digits or . _ @ + -",
+            field="username",
+            value=text,
+        )
+    return name
+
+
+def username_key(text: str) -> str:
+    """The form usernames are unique in: NFC and case-folded, so `Ann` and `ann` are one."""
+    return unicodedata.normalize("NFC", normalize_username(text).casefold())
+
+
+def check_password(password: str) -> None:
+    """At least MIN_PASSWORD characters (length beats composition rules); not all blank."""
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise InputError(f"a password of at least {MIN_PASSWORD} characters", field="password")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(f"a password of at most {MAX_PASSWORD} characters", field="password")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: a user, through a password login or one of their tokens.
+
+    `sites` empty means every site. `source` is set for a machine token: it may post
+    only events of that source system.
+    """
+
+    user_id: int
+    username: str
+    role: Role
+    sites: frozenset[str] = frozenset()
+    source: str | None = None
+    token_id: int | None = None
+
+    def __post_init__(self) -> None:
+        check_scope(self.role, self.sites)
+
+    @property
+    def is_machine(self) -> bool:
+        return self.source is not None
+
+    def can(self, action: Action) -> bool:
+        if self.is_machine and action in MACHINE_DENIED:
+            return False
+        return action in PERMISSIONS[self.role]
+
+    def require(self, action: Action) -> None:
+        if not self.can(action):
+            raise Forbidden(f"{self.username} ({self.role.value}) may not {action.value}")
+
+    def may_act_at(self, site_code: str | None) -> bool:
+        """Whether a location of this site is in scope. `None` is a virtual location
+        (supplier, customer, in transit, loss, scrap): it belongs to no site and is in
+        every scope, so a receipt needs only its physical side in scope."""
+        return site_code is None or not self.sites or site_code in self.sites
+
+    def may_post_source(self, source: str) -> bool:
+        """A machine token posts only as its own source system."""
+        return self.source is None or self.source == source
+
+    def scoped_sites(self, requested: Iterable[str] = ()) -> tuple[str, ...]:
+        """The sites a read should cover: what was asked, within scope; all of the scope
+        when nothing was asked; () meaning every site only for an unscoped principal."""
+        asked = tuple(dict.fromkeys(requested))
+        outside = [site for site in asked if not self.may_act_at(site)]
+        if outside:
+            raise Forbidden(f"{self.username} may not act at site {outside[0]!r}")
+        if asked or not self.sites:
+            return asked
+        return tuple(sorted(self.sites))
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: Role
+    sites: frozenset[str]
+    has_password: bool
+    created_at: datetime
+    disabled_at: datetime | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+
+    def status(self, now: datetime) -> str:
+        if self.disabled_at is not None:
+            return "disabled"
+        if self.locked_until is not None and self.locked_until > now:
+            return "locked"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A token as listed: never its secret, only the prefix that identifies it."""
+
+    id: int
+    user_id: int
+    username: str
+    label: str
+    prefix: str
+    source: str | None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def kind(self) -> str:
+        return "personal" if self.source is None else "machine"
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One line of the audit trail: who did what to which target, when and from where."""
+
+    id: int
+    at: datetime
+    actor: str
+    token_id: int | None
+    origin: str
+    action: str
+    target: str
+    detail: str  # JSON
+
+
+def permission_table(permissions: Mapping[Role, frozenset[Action]] = PERMISSIONS) -> str:
+    """The matrix as a Markdown table: a row per action, a column per role."""
+    roles = list(Role)
+    lines = [
+        "| action | " + " | ".join(role.value for role in roles) + " |",
+        "| --- |" + " :---: |" * len(roles),
+    ]
+    for action in Action:
+        marks = ("✓" if action in permissions[role] else " " for role in roles)
+        lines.append(f"| `{action.value}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,70 @@
+"""The audit trail: who did what, to what, when and from where.
+
+An event is appended inside the unit of work of the change it records, so the two commit
+(or roll back) together. The table refuses UPDATE and DELETE (revision 0002's triggers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from trueup.domain.access import Action, AuditEvent, Principal
+from trueup.domain.errors import InputError
+from trueup.domain.values import utc_now
+from trueup.services.ports import AuditFilter, NewAuditEvent, UnitOfWork, UnitOfWorkFactory
+
+#: Who acts: a Principal (from the API) or a name (the local command line).
+Actor = Principal | str
+Clock = Callable[[], datetime]
+#: Where command-line changes come from, in the audit trail.
+CLI_ORIGIN = "cli"
+MAX_AUDIT_PAGE = 1000
+_AUDIT_TEXT = 100
+
+
+def record_audit(
+    uow: UnitOfWork,
+    actor: Actor,
+    origin: str,
+    action: str,
+    target: str,
+    detail: Mapping[str, object] | None = None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Append one audit event inside the caller's unit of work, so it commits (or rolls
+    back) with the change it records. `detail` is stored as JSON."""
+    if isinstance(actor, Principal):
+        name, token_id = actor.username, actor.token_id
+    else:
+        name, token_id = actor, None
+    event = NewAuditEvent(
+        at=at or utc_now(),
+        actor=name[:_AUDIT_TEXT],
+        token_id=token_id,
+        origin=origin[:_AUDIT_TEXT],
+        action=action,
+        target=target,
+        detail=json.dumps(dict(detail or {}), sort_keys=True, default=str, ensure_ascii=False),
+    )
+    return uow.identity.append_audit(event)
+
+
+def audit_trail(
+    uow_factory: UnitOfWorkFactory,
+    filters: AuditFilter = AuditFilter(),  # noqa: B008 - frozen, so safe to share
+    limit: int = 100,
+    after_id: int | None = None,
+    *,
+    actor: Principal | None = None,
+) -> list[AuditEvent]:
+    """Audit events matching `filters`, in the order they were written, after `after_id`
+    (a cursor: the last id of the previous page)."""
+    if actor is not None:
+        actor.require(Action.AUDIT_READ)
+    if not 1 <= limit <= MAX_AUDIT_PAGE:
+        raise InputError(f"a limit from 1 to {MAX_AUDIT_PAGE}", field="limit", value=str(limit))
+    with uow_factory(readonly=True) as uow:
+        return uow.identity.audit(filters, limit, after_id)
