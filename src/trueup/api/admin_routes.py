@@ -145,7 +145,9 @@ def disable_user(
     username: str,
     who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
 ) -> UserOut:
-    return UserOut.of(identity.disable_user(_uow(request), username, who, origin=origin(request)))
+    user = identity.disable_user(_uow(request), username, who, origin=origin(request))
+    request.app.state.tokens.clear()  # their tokens stop working now, not in a moment
+    return UserOut.of(user)
 
 
 @router.get("/tokens", tags=["tokens"], response_model=list[TokenOut])
@@ -181,9 +183,9 @@ def revoke_token(
     token_id: Annotated[int, PathParam(ge=1, le=2**62)],
     who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
 ) -> TokenOut:
-    return TokenOut.of(
-        identity.revoke_token(_uow(request), token_id, actor=who, origin=origin(request))
-    )
+    token = identity.revoke_token(_uow(request), token_id, actor=who, origin=origin(request))
+    request.app.state.tokens.clear()
+    return TokenOut.of(token)
 
 
 @router.get("/audit", tags=["audit"], response_model=Page[AuditOut])

@@ -11,7 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trueup.api import admin_routes, ledger_routes, problems, stream, webhook_routes
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
-from trueup.api.security import RateLimiter
+from trueup.api.schemas import problem_schemas
+from trueup.api.security import RateLimiter, TokenCache
 from trueup.domain.access import Action
 from trueup.services.ports import UnitOfWorkFactory
 
@@ -25,6 +26,8 @@ class Limits:
     max_body_bytes: int = 5 * 1024 * 1024
     requests_per_second: float = 5000.0
     burst: float = 10000.0
+    #: how long a checked token is trusted before it is checked again
+    token_cache_seconds: float = 2.0
 
 
 class BodyLimit:
@@ -94,6 +97,7 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
     )
     app.state.uow = uow
     app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
+    app.state.tokens = TokenCache(limits.token_cache_seconds)
     problems.install(app)
     for router in (ledger_routes.router, admin_routes.router, stream.router, webhook_routes.router):
         app.include_router(router, prefix=PREFIX)
@@ -141,6 +145,7 @@ def _describe_security(app: FastAPI) -> None:
             return app.openapi_schema
         schema = original()
         components = schema.setdefault("components", {})
+        components.setdefault("schemas", {}).update(problem_schemas())
         components.setdefault("securitySchemes", {})["bearer"] = {
             "type": "http",
             "scheme": "bearer",

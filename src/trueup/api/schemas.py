@@ -267,11 +267,21 @@ class ProblemOut(BaseModel):
     errors: list[FieldError] | None = None
 
 
+PROBLEM_REF = "#/components/schemas/ProblemOut"
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": ProblemOut.model_json_schema()}},
+        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
     }
+
+
+def problem_schemas() -> dict[str, Any]:
+    """ProblemOut and what it refers to, as OpenAPI components."""
+    schema = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    found: dict[str, Any] = schema.pop("$defs", {})
+    return {**found, "ProblemOut": schema}
 
 
 #: The errors any authenticated operation may answer with.

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from trueup.api.problems import Problem
 from trueup.domain.access import Action, Principal
@@ -55,11 +56,44 @@ def origin(request: Request) -> str:
     return f"api {client.host}" if client else "api"
 
 
-def principal(request: Request) -> Principal:
+class TokenCache:
+    """Tokens recently authenticated, for `ttl` seconds: the check every request needs
+    costs a database read only once per token per `ttl`. Revoking a token or disabling a
+    user through this server clears the cache at once; done elsewhere (the CLI, another
+    server) it takes effect within `ttl`."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._found: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        hit = self._found.get(token)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, token: str, who: Principal) -> None:
+        with self._lock:
+            if len(self._found) > 10_000:
+                self._found.clear()
+            self._found[token] = (who, time.monotonic() + self.ttl)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+async def principal(request: Request) -> Principal:
     """The caller, authenticated by token and within its request rate."""
     state = request.app.state
-    uow: UnitOfWorkFactory = state.uow
-    who = authenticate_token(uow, bearer(request))
+    token = bearer(request)
+    cache: TokenCache = state.tokens
+    who = cache.get(token)
+    if who is None:
+        uow: UnitOfWorkFactory = state.uow
+        who = await run_in_threadpool(authenticate_token, uow, token)
+        cache.put(token, who)
     limiter: RateLimiter = state.limiter
     wait = limiter.take(who.token_id if who.token_id is not None else -who.user_id)
     if wait:
@@ -73,10 +107,10 @@ def principal(request: Request) -> Principal:
     return who
 
 
-def require(action: Action) -> Callable[..., Principal]:
+def require(action: Action) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller, who must be allowed `action`."""
 
-    def dependency(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
+    async def dependency(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
         who.require(action)
         return who
 
@@ -84,7 +118,7 @@ def require(action: Action) -> Callable[..., Principal]:
     return dependency
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """Refuse query parameters the operation does not take: a typo (`?skus=A`) must not
     quietly return everything."""
     route = request.scope.get("route")
