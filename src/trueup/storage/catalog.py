@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, bindparam, delete, insert, select, update
@@ -12,6 +13,8 @@ from trueup.domain.model import Item, Location, LocationKind, Tracking
 from trueup.domain.values import utc_now
 from trueup.storage.tables import balance, item, item_barcode, item_pack, location
 
+#: Up to this many codes are looked up with one plain statement (a posted document).
+_FEW = 200
 # Statements built once: building a select with aliases costs more than running it.
 _WANTED_SKUS: BindParameter[list[str]] = bindparam("skus", expanding=True)
 _WANTED_IDS = select(item.c.id).where(item.c.sku.in_(_WANTED_SKUS))
@@ -37,8 +40,22 @@ class SqlCatalog:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
+    def _named(self, sql: str, codes: Collection[str]) -> list[tuple[Any, ...]]:
+        """Rows for a handful of codes, on the driver's cursor (a document's hot path)."""
+        postgres = self.connection.dialect.name == "postgresql"
+        wanted = list(codes)
+        marks = "= ANY(%s)" if postgres else f"IN ({', '.join('?' * len(wanted))})"
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql.replace("IN_CODES", marks), (wanted,) if postgres else wanted)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
     def items(self, skus: Collection[str] | None = None) -> dict[str, Item]:
         """Every item, or only those with these SKUs (a document's, not the catalog)."""
+        if skus is not None and len(skus) <= _FEW:
+            return self._few_items(skus)
         if skus is None:
             queries, params = _ITEMS, {}
         else:
@@ -66,8 +83,48 @@ class SqlCatalog:
             for row in run(queries[0], params)
         }
 
+    def _few_items(self, skus: Collection[str]) -> dict[str, Item]:
+        if not skus:
+            return {}
+        rows = self._named(
+            "SELECT i.id, i.sku, i.name, i.unit, i.decimals, i.tracking, i.unit_cost, "
+            "i.abc_class, p.unit, p.multiple FROM item i LEFT JOIN item_pack p "
+            "ON p.item_id = i.id WHERE i.sku IN_CODES",
+            skus,
+        )
+        found: dict[str, Item] = {}
+        packs: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        for row in rows:
+            if row[8] is not None:
+                packs[row[0]][row[8]] = row[9]
+            if row[1] not in found:
+                found[row[1]] = Item(
+                    sku=row[1],
+                    name=row[2],
+                    unit=row[3],
+                    decimals=row[4],
+                    tracking=Tracking(row[5]),
+                    unit_cost=None if row[6] is None else Decimal(row[6]),
+                    abc_class=row[7],
+                    pack_sizes=packs[row[0]],
+                    id=row[0],
+                )
+        return found
+
     def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]:
         """Every location, or those with these codes and the virtual ones."""
+        if codes is not None and len(codes) <= _FEW:
+            few = self._named(
+                "SELECT l.code, l.name, l.kind, p.code, s.code, l.id FROM location l "
+                "LEFT JOIN location p ON p.id = l.parent_id "
+                "LEFT JOIN location s ON s.id = l.site_id "
+                "WHERE l.code IN_CODES OR l.is_virtual = 1",
+                codes,
+            )
+            return {
+                code: Location(code, name, LocationKind(kind), parent, site, id)
+                for code, name, kind, parent, site, id in few
+            }
         if codes is None:
             rows = self.connection.execute(_LOCATIONS)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
 
@@ -213,20 +213,25 @@ class SqlIdentity:
 
     # -- audit -------------------------------------------------------------------------
     def append_audit(self, event: NewAuditEvent) -> int:
-        event_id: int = self.connection.execute(
-            insert(audit_event)
-            .values(
-                at=event.at,
-                actor=event.actor,
-                token_id=event.token_id,
-                origin=event.origin,
-                action=event.action,
-                target=event.target,
-                detail=event.detail,
-            )
-            .returning(audit_event.c.id)
-        ).scalar_one()
-        return event_id
+        # On the driver's cursor: every write through the API runs this.
+        postgres = self.connection.dialect.name == "postgresql"
+        at: object = event.at.astimezone(UTC)
+        if not postgres:
+            at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+        sql = (
+            "INSERT INTO audit_event (at, actor, token_id, origin, action, target, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+        )
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(
+                sql.replace("?", "%s") if postgres else sql,
+                (at, event.actor, event.token_id, event.origin, event.action, event.target,
+                 event.detail),
+            )  # fmt: skip
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
 
     def audit(self, query: AuditFilter, limit: int, after_id: int | None) -> list[AuditEvent]:
         statement = select(audit_event).order_by(audit_event.c.id).limit(limit)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,7 +24,6 @@ from trueup.storage.ledger_reads import LedgerReads
 from trueup.storage.outbox import event, idempotency_key
 from trueup.storage.tables import (
     MOVEMENT_INSERT_COLUMNS,
-    batch,
     stock_policy,
 )
 
@@ -34,21 +33,6 @@ _PAYLOAD = (
     "kind, item_id, from_location_id, to_location_id, lot, serial, quantity, occurred_at, "
     "reason, reference"
 )
-
-
-# Statements built once (building one costs more than running it on the hot path).
-_OPEN_BATCH = insert(batch).returning(batch.c.id)
-_CLOSE_BATCH = (
-    batch.update()
-    .where(batch.c.id == bindparam("batch_id"))
-    .values(
-        lines=bindparam("lines"),
-        applied=bindparam("applied"),
-        duplicates=bindparam("duplicates"),
-        rejected=bindparam("rejected"),
-    )
-)
-_APPEND_EVENT = insert(event).returning(event.c.id)
 
 
 def canonical_time(value: datetime | str) -> str:
@@ -67,9 +51,22 @@ class SqlLedger(LedgerReads):
         return self.connection.connection.driver_connection
 
     # -- policy ---------------------------------------------------------------------
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One statement on the driver's own cursor, `?` marks on both dialects: the small
+        statements every posting runs skip SQLAlchemy's per-statement overhead."""
+        cursor = self._driver().cursor()
+        try:
+            cursor.execute(sql.replace("?", "%s") if self.postgres else sql, params)
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
+
+    def _time(self, moment: datetime) -> Any:
+        return moment if self.postgres else canonical_time(moment)
+
     def policy_rules(self) -> list[PolicyRule]:
-        rows = self.connection.execute(select(stock_policy).order_by("source", "kind"))
-        return [PolicyRule(r.source, r.kind, OnShort(r.on_short)) for r in rows]
+        rows = self._run("SELECT source, kind, on_short FROM stock_policy ORDER BY source, kind")
+        return [PolicyRule(source, kind, OnShort(on_short)) for source, kind, on_short in rows]
 
     def set_policy_rule(self, rule: PolicyRule) -> None:
         upsert = (pg_insert if self.postgres else sqlite_insert)(stock_policy).values(
@@ -91,22 +88,19 @@ class SqlLedger(LedgerReads):
     def open_batch(
         self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
     ) -> int:
-        values = {"kind": kind, "label": label, "sha256": sha256, "actor": actor}
-        result = self.connection.execute(_OPEN_BATCH, {**values, "recorded_at": recorded_at})
-        return int(result.scalar_one())
+        rows = self._run(
+            "INSERT INTO batch (kind, label, sha256, actor, recorded_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (kind, label, sha256, actor, self._time(recorded_at)),
+        )
+        return int(rows[0][0])
 
     def close_batch(
         self, batch_id: int, *, lines: int, applied: int, duplicates: int, rejected: int
     ) -> None:
-        self.connection.execute(
-            _CLOSE_BATCH,
-            {
-                "batch_id": batch_id,
-                "lines": lines,
-                "applied": applied,
-                "duplicates": duplicates,
-                "rejected": rejected,
-            },
+        self._run(
+            "UPDATE batch SET lines = ?, applied = ?, duplicates = ?, rejected = ? WHERE id = ?",
+            (lines, applied, duplicates, rejected, batch_id),
         )
 
     # -- posting --------------------------------------------------------------------
@@ -270,10 +264,11 @@ class SqlLedger(LedgerReads):
         a smaller one: the stream resumes without gaps."""
         if self.postgres:
             self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7201)")
-        result = self.connection.execute(
-            _APPEND_EVENT, {"recorded_at": recorded_at, "batch_id": batch_id, "payload": payload}
+        rows = self._run(
+            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?) RETURNING id",
+            (self._time(recorded_at), batch_id, payload),
         )
-        return int(result.scalar_one())
+        return int(rows[0][0])
 
     def events_after(self, event_id: int, limit: int) -> list[tuple[int, str]]:
         rows = self.connection.execute(
