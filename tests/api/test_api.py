@@ -212,3 +212,37 @@ def test_login_gives_a_token_and_five_failures_lock_the_account(api: Api) -> Non
     codes = [api.client.post("/api/v1/auth/login", json=bad).status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
     assert api.client.post("/api/v1/auth/login", json=good).status_code == 429
+
+
+def test_items_locations_and_the_policy_are_written_all_or_nothing_and_audited(
+    api: Api,
+) -> None:
+    manager = api.headers("inventory_manager")
+    new_place = {"code": "DC1-A-03", "name": "Bin A-03", "kind": "bin", "parent": "DC1-A"}
+    placed = api.client.post("/api/v1/locations", json={"locations": [new_place]}, headers=manager)
+    assert placed.status_code == 200 and placed.json()["created"] == 1, placed.text
+    items = {"items": [{"sku": "NEW", "name": "New", "unit": "each", "unit_cost": "1.25"}]}
+    assert api.client.post("/api/v1/items", json=items, headers=manager).json()["created"] == 1
+    renamed = {"items": [{"sku": "NEW", "name": "Renamed", "unit": "each"}]}
+    assert api.client.post("/api/v1/items", json=renamed, headers=manager).json()["updated"] == 1
+    kept = api.client.get("/api/v1/items/NEW", headers=manager).json()
+    assert (kept["name"], kept["unit_cost"]) == ("Renamed", "1.25")  # absent fields kept
+    bad = {
+        "items": [
+            {"sku": "OK2", "name": "x", "unit": "each"},
+            {"sku": "", "name": "y", "unit": "each"},
+        ]
+    }
+    refused = api.client.post("/api/v1/items", json=bad, headers=manager)
+    assert refused.status_code == 422
+    assert api.client.get("/api/v1/items/OK2", headers=manager).status_code == 404
+    rule = api.client.put("/api/v1/policy/pos/sale", json={"on_short": "refuse"}, headers=manager)
+    assert rule.json() == {"source": "pos", "kind": "sale", "on_short": "refuse"}
+    wrong = api.client.put("/api/v1/policy/pos/sale", json={"on_short": "maybe"}, headers=manager)
+    assert wrong.status_code == 422
+    listed = api.client.get("/api/v1/policy", headers=manager).json()
+    assert {"source": "pos", "kind": "sale", "on_short": "refuse"} in listed
+    assert api.client.delete("/api/v1/policy/pos/sale", headers=manager).status_code == 204
+    assert api.client.delete("/api/v1/policy/pos/sale", headers=manager).status_code == 404
+    trail = api.client.get("/api/v1/audit", headers=api.headers("auditor")).json()["data"]
+    assert {"locations.write", "items.write", "policy.write"} <= {e["action"] for e in trail}

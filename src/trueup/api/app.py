@@ -9,7 +9,14 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trueup.api import admin_routes, ledger_routes, problems, stream, webhook_routes
+from trueup.api import (
+    admin_routes,
+    catalog_routes,
+    ledger_routes,
+    problems,
+    stream,
+    webhook_routes,
+)
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.schemas import problem_schemas
 from trueup.api.security import RateLimiter, TokenCache
@@ -99,7 +106,14 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
     app.state.tokens = TokenCache(limits.token_cache_seconds)
     problems.install(app)
-    for router in (ledger_routes.router, admin_routes.router, stream.router, webhook_routes.router):
+    routers = (
+        ledger_routes.router,
+        catalog_routes.router,
+        admin_routes.router,
+        stream.router,
+        webhook_routes.router,
+    )
+    for router in routers:
         app.include_router(router, prefix=PREFIX)
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
     _describe_security(app)

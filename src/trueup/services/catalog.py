@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
@@ -15,7 +16,7 @@ from trueup.domain.values import (
     parse_quantity,
 )
 from trueup.services.files import Table
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 MAX_PROBLEMS_SHOWN = 100
@@ -29,6 +30,10 @@ class CatalogReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[RowProblem] = field(default_factory=list)
+
+
+#: Runs inside the import's transaction, just before it commits (the API's audit record).
+Audit = Callable[[UnitOfWork], None]
 
 
 class _Problems:
@@ -187,7 +192,9 @@ def _gtin(code: str, name: str) -> str:
 
 
 @retry_transient
-def import_items(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
+def import_items(
+    uow_factory: UnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+) -> CatalogReport:
     """Create new SKUs and update changed ones; a tracking or decimals change is refused
     while the item has stock, since it would change the meaning of its balances."""
     columns = {n: table.column(n, required=True) for n in ITEM_REQUIRED}
@@ -266,6 +273,8 @@ def import_items(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
         problems.raise_if_any()
         uow.catalog.add_items(new)
         uow.catalog.update_items(changed)
+        if audit is not None:
+            audit(uow)
         uow.commit()
     report.created, report.updated = len(new), len(changed)
     return report
@@ -276,7 +285,9 @@ LOCATION_KINDS = {k.value: k for k in LocationKind if not k.is_virtual}
 
 
 @retry_transient
-def import_locations(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogReport:
+def import_locations(
+    uow_factory: UnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+) -> CatalogReport:
     """Create and rename locations. A location's kind and parent are fixed once created:
     moving a bin between sites would silently move its stock's history."""
     columns = {n: table.column(n, required=True) for n in ("code", "name", "kind")}
@@ -333,6 +344,8 @@ def import_locations(uow_factory: UnitOfWorkFactory, table: Table) -> CatalogRep
         problems.raise_if_any()
         uow.catalog.add_locations(new)
         uow.catalog.update_locations(changed)
+        if audit is not None:
+            audit(uow)
         uow.commit()
     report.created, report.updated = len(new), len(changed)
     return report

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.model import BalanceRow, Item, Location, Movement, MovementKind
 from trueup.domain.policy import ANY, OnShort, PolicyRule
 from trueup.domain.values import normalize_code, to_decimal
-from trueup.services.ports import HistoryFilter, MovementPage, StockFilter, UnitOfWorkFactory
+from trueup.services.ports import (
+    HistoryFilter,
+    MovementPage,
+    StockFilter,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from trueup.services.retry import retry_transient
 
 
@@ -80,18 +86,41 @@ def policy_rules(uow_factory: UnitOfWorkFactory) -> list[PolicyRule]:
 
 
 @retry_transient
-def set_policy_rule(uow_factory: UnitOfWorkFactory, source: str, kind: str, on_short: str) -> None:
+def set_policy_rule(
+    uow_factory: UnitOfWorkFactory,
+    source: str,
+    kind: str,
+    on_short: str,
+    *,
+    audit: Callable[[UnitOfWork], None] | None = None,
+) -> PolicyRule:
+    """Set one rule; returns it as stored (source and kind normalised)."""
     source, kind = _rule_key(source, kind)
+    try:
+        rule = PolicyRule(source, kind, OnShort(on_short))
+    except ValueError:
+        raise InputError("accept or refuse", field="on_short", value=on_short) from None
     with uow_factory() as uow:
-        uow.ledger.set_policy_rule(PolicyRule(source, kind, OnShort(on_short)))
+        uow.ledger.set_policy_rule(rule)
+        if audit is not None:
+            audit(uow)
         uow.commit()
+    return rule
 
 
 @retry_transient
-def delete_policy_rule(uow_factory: UnitOfWorkFactory, source: str, kind: str) -> bool:
+def delete_policy_rule(
+    uow_factory: UnitOfWorkFactory,
+    source: str,
+    kind: str,
+    *,
+    audit: Callable[[UnitOfWork], None] | None = None,
+) -> bool:
     source, kind = _rule_key(source, kind)
     with uow_factory() as uow:
         deleted = uow.ledger.delete_policy_rule(source, kind)
+        if audit is not None and deleted:
+            audit(uow)
         uow.commit()
         return deleted
 
