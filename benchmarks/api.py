@@ -203,7 +203,9 @@ def main() -> None:
             client = Client(args.port, token)
             sequential(client, 200, "WARM")
             seq_rate, seq_lat = sequential(client, args.posts, "SEQ")
+            client.close()  # idle through the next phase, the server would close it
             conc_rate, conc_lat = concurrent(args.port, token, args.posts, args.clients)
+            client = Client(args.port, token)
             doc_times = documents(client, args.documents, 500)
             client.close()
         finally:
