@@ -11,19 +11,14 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from trueup.api.schemas import ERRORS, AuditOut, LoginIn, LoginOut, Page
-from trueup.api.security import known_query, origin, principal, require
+from trueup.api.security import known_query, origin, principal, require, uow_of
 from trueup.domain.access import Action, ApiToken, Principal, User
 from trueup.domain.values import utc_now
 from trueup.services import identity
-from trueup.services.ports import AuditFilter, UnitOfWorkFactory
+from trueup.services.ports import AuditFilter
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 LOGIN_HOURS = 12
-
-
-def _uow(request: Request) -> UnitOfWorkFactory:
-    factory: UnitOfWorkFactory = request.app.state.uow
-    return factory
 
 
 class UserOut(BaseModel):
@@ -95,10 +90,10 @@ class NewTokenOut(BaseModel):
 @router.post("/auth/login", tags=["auth"], response_model=LoginOut)
 def login(request: Request, body: LoginIn) -> LoginOut:
     """Exchange a username and password for a token valid for 12 hours."""
-    who = identity.login(_uow(request), body.username, body.password, origin(request))
+    who = identity.login(uow_of(request), body.username, body.password, origin(request))
     expires = utc_now() + timedelta(hours=LOGIN_HOURS)
     _token, plaintext = identity.create_token(
-        _uow(request),
+        uow_of(request),
         who.username,
         label="login",
         actor=who,
@@ -111,14 +106,14 @@ def login(request: Request, body: LoginIn) -> LoginOut:
 @router.get("/me", tags=["auth"], response_model=UserOut)
 def me(request: Request, who: Annotated[Principal, Depends(principal)]) -> UserOut:
     """The caller, as the server sees it."""
-    return UserOut.of(identity.get_user(_uow(request), who.username))
+    return UserOut.of(identity.get_user(uow_of(request), who.username))
 
 
 @router.get("/users", tags=["users"], response_model=list[UserOut])
 def list_users(
     request: Request, who: Annotated[Principal, Depends(require(Action.USERS_READ))]
 ) -> list[UserOut]:
-    return [UserOut.of(u) for u in identity.list_users(_uow(request), actor=who)]
+    return [UserOut.of(u) for u in identity.list_users(uow_of(request), actor=who)]
 
 
 @router.post("/users", tags=["users"], status_code=201, response_model=UserOut)
@@ -128,7 +123,7 @@ def add_user(
     who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
 ) -> UserOut:
     user = identity.add_user(
-        _uow(request),
+        uow_of(request),
         body.username,
         body.role,
         body.sites,
@@ -145,7 +140,7 @@ def disable_user(
     username: str,
     who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
 ) -> UserOut:
-    user = identity.disable_user(_uow(request), username, who, origin=origin(request))
+    user = identity.disable_user(uow_of(request), username, who, origin=origin(request))
     request.app.state.tokens.clear()  # their tokens stop working now, not in a moment
     return UserOut.of(user)
 
@@ -157,7 +152,7 @@ def list_tokens(
     username: str | None = None,
 ) -> list[TokenOut]:
     """Your tokens, or (for admins) anyone's. Never the secret."""
-    return [TokenOut.of(t) for t in identity.list_tokens(_uow(request), username, actor=who)]
+    return [TokenOut.of(t) for t in identity.list_tokens(uow_of(request), username, actor=who)]
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, response_model=NewTokenOut)
@@ -167,7 +162,7 @@ def create_token(
     who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
 ) -> NewTokenOut:
     token, plaintext = identity.create_token(
-        _uow(request),
+        uow_of(request),
         body.username,
         source=body.source,
         label=body.label,
@@ -183,7 +178,7 @@ def revoke_token(
     token_id: Annotated[int, PathParam(ge=1, le=2**62)],
     who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
 ) -> TokenOut:
-    token = identity.revoke_token(_uow(request), token_id, actor=who, origin=origin(request))
+    token = identity.revoke_token(uow_of(request), token_id, actor=who, origin=origin(request))
     request.app.state.tokens.clear()
     return TokenOut.of(token)
 
@@ -199,7 +194,7 @@ def audit_trail(
 ) -> Page[AuditOut]:
     """Who did what, when and from where, oldest first."""
     found = identity.audit_trail(
-        _uow(request),
+        uow_of(request),
         AuditFilter(actor=actor, action=action),
         limit + 1 if limit < 1000 else limit,
         cursor,

@@ -9,14 +9,14 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from trueup.api.schemas import ERRORS, Code, Text
-from trueup.api.security import known_query, origin, require
+from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import NotFound
 from trueup.services import queries
 from trueup.services.catalog import CatalogReport, import_items, import_locations
 from trueup.services.files import table_from_dicts
 from trueup.services.identity import record_audit
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.ports import UnitOfWork
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 MAX_ROWS = 5000
@@ -90,11 +90,6 @@ class RuleOut(BaseModel):
     on_short: str
 
 
-def _uow(request: Request) -> UnitOfWorkFactory:
-    factory: UnitOfWorkFactory = request.app.state.uow
-    return factory
-
-
 def _audit(request: Request, who: Principal, action: str, target: str):  # type: ignore[no-untyped-def]
     where = origin(request)
 
@@ -119,7 +114,7 @@ def put_items(
     )
     skus = ", ".join(item.sku for item in body.items[:5])
     report = import_items(
-        _uow(request), table, audit=_audit(request, who, "items.write", f"items:{skus}")
+        uow_of(request), table, audit=_audit(request, who, "items.write", f"items:{skus}")
     )
     return CatalogOut.of(report)
 
@@ -134,7 +129,7 @@ def put_locations(
     table = table_from_dicts("locations", [loc.model_dump() for loc in body.locations])
     codes = ", ".join(loc.code for loc in body.locations[:5])
     report = import_locations(
-        _uow(request), table, audit=_audit(request, who, "locations.write", f"locations:{codes}")
+        uow_of(request), table, audit=_audit(request, who, "locations.write", f"locations:{codes}")
     )
     return CatalogOut.of(report)
 
@@ -146,7 +141,7 @@ def list_policy(
     """The negative-stock policy: which (source, kind) are facts and which are requests."""
     return [
         RuleOut(source=r.source, kind=r.kind, on_short=r.on_short.value)
-        for r in queries.policy_rules(_uow(request))
+        for r in queries.policy_rules(uow_of(request))
     ]
 
 
@@ -161,7 +156,7 @@ def set_policy(
     """Set one rule (`*` for any source or kind)."""
     target = f"policy:{source}/{kind}"
     rule = queries.set_policy_rule(
-        _uow(request),
+        uow_of(request),
         source,
         kind,
         body.on_short,
@@ -180,6 +175,6 @@ def delete_policy(
     """Remove one rule; the defaults (and wider rules) apply again."""
     target = f"policy:{source}/{kind}"
     if not queries.delete_policy_rule(
-        _uow(request), source, kind, audit=_audit(request, who, "policy.write", target)
+        uow_of(request), source, kind, audit=_audit(request, who, "policy.write", target)
     ):
         raise NotFound(f"no rule for ({source}, {kind})")

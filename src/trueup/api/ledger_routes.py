@@ -23,14 +23,14 @@ from trueup.api.schemas import (
     StockRowOut,
     VerifyOut,
 )
-from trueup.api.security import known_query, origin, require
+from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import Forbidden, InputError, NotFound
 from trueup.domain.policy import MANUAL_SOURCE
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services import queries
 from trueup.services.identity import record_audit
-from trueup.services.ports import MovementPage, StockFilter, UnitOfWork, UnitOfWorkFactory
+from trueup.services.ports import MovementPage, StockFilter, UnitOfWork
 from trueup.services.posting import post_document, reverse
 from trueup.services.posting_run import PostingReport
 from trueup.services.verification import verify
@@ -40,11 +40,6 @@ MAX_PAGE = 1000
 MAX_LINES = 5000
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")]
 CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
-
-
-def _uow(request: Request) -> UnitOfWorkFactory:
-    factory: UnitOfWorkFactory = request.app.state.uow
-    return factory
 
 
 def _int_cursor(cursor: str | None) -> int:
@@ -95,7 +90,7 @@ def list_items(
     """Items in SKU order."""
     after = _code_cursor(cursor)
     found = sorted(
-        (it for sku, it in queries.items(_uow(request)).items() if sku > after),
+        (it for sku, it in queries.items(uow_of(request)).items() if sku > after),
         key=lambda it: it.sku,
     )
     page = found[:limit]
@@ -111,7 +106,7 @@ def get_item(
     request: Request, sku: str, who: Annotated[Principal, Depends(require(Action.ITEMS_READ))]
 ) -> ItemOut:
     code = _lenient(sku)
-    found = queries.items(_uow(request), [code]).get(code)
+    found = queries.items(uow_of(request), [code]).get(code)
     if found is None:
         raise NotFound(f"no item {code}")
     return ItemOut.of(found, who.can(Action.STOCK_COST))
@@ -130,7 +125,7 @@ def list_locations(
     found = sorted(
         (
             loc
-            for code, loc in queries.locations(_uow(request)).items()
+            for code, loc in queries.locations(uow_of(request)).items()
             if code > after and (site is None or loc.site == site)
         ),
         key=lambda loc: loc.code,
@@ -174,7 +169,7 @@ def _post(
     request: Request, who: Principal, lines: list[dict[str, str]], label: str
 ) -> tuple[PostingReport, list[MovementOut]]:
     source = _bound(who, lines)
-    uow = _uow(request)
+    uow = uow_of(request)
     report = post_document(
         uow,
         lines,
@@ -279,7 +274,7 @@ def list_movements(
         after_id=_int_cursor(cursor),
         limit=limit + 1,
     )
-    found = queries.movements_page(_uow(request), query)
+    found = queries.movements_page(uow_of(request), query)
     page = found[:limit]
     return Page[MovementOut](
         data=[MovementOut.of(m) for m in page],
@@ -293,7 +288,7 @@ def get_movement(
     movement_id: Annotated[int, Path(ge=1, le=2**62)],
     who: Annotated[Principal, Depends(require(Action.LEDGER_READ))],
 ) -> MovementOut:
-    uow = _uow(request)
+    uow = uow_of(request)
     found = queries.movement(uow, movement_id)
     if who.sites:
         places = queries.locations(uow, [found.from_location, found.to_location])
@@ -317,7 +312,7 @@ def reverse_movement(
 ) -> ReversalOut:
     """Post the movement that undoes this one (once; it is never deleted)."""
     reversal, report = reverse(
-        _uow(request),
+        uow_of(request),
         movement_id,
         reason=body.reason,
         actor=who.username,
@@ -353,7 +348,7 @@ def get_stock(
         sites=sites,
         as_of=when,
     )
-    uow = _uow(request)
+    uow = uow_of(request)
     rows = queries.stock(uow, query)
     after = _key_cursor(cursor)
     if after is not None:
@@ -375,7 +370,7 @@ def run_verify(
     request: Request, who: Annotated[Principal, Depends(require(Action.VERIFY_RUN))]
 ) -> VerifyOut:
     """Rebuild balances from the ledger and check every rule."""
-    report = verify(_uow(request))
+    report = verify(uow_of(request))
     return VerifyOut(
         ok=report.ok, balances_checked=report.balances_checked, problems=report.problems
     )

@@ -140,3 +140,9 @@ def _query_params(dependant: Any) -> list[Any]:
     for sub in dependant.dependencies:
         found.extend(_query_params(sub))
     return found
+
+
+def uow_of(request: Request) -> UnitOfWorkFactory:
+    """The unit-of-work factory the app was built over."""
+    factory: UnitOfWorkFactory = request.app.state.uow
+    return factory

@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from trueup.api.schemas import ERRORS, Page
-from trueup.api.security import known_query, origin, require
+from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.webhooks import MAX_URL, Attempt, Delivery, DeliveryStatus, Webhook
 from trueup.services import webhooks
 from trueup.services.events import EVENT_TYPES
-from trueup.services.ports import UnitOfWorkFactory
 
 router = APIRouter(
     prefix="/webhooks", tags=["webhooks"], responses=ERRORS, dependencies=[Depends(known_query)]
@@ -31,11 +30,6 @@ EventTypeName = Literal["movement.posted", "balance.changed", "exception.raised"
 _PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 #: What services check, as far as a pattern can say it: http(s), a host, a valid port.
 URL_PATTERN = rf"^https?://[A-Za-z0-9._~-]+(:{_PORT})?([/?#][^\s]*)?$"
-
-
-def _uow(request: Request) -> UnitOfWorkFactory:
-    factory: UnitOfWorkFactory = request.app.state.uow
-    return factory
 
 
 class WebhookIn(BaseModel):
@@ -158,7 +152,7 @@ class ReplayOut(BaseModel):
 def add_webhook(request: Request, body: WebhookIn, who: Manager) -> NewWebhookOut:
     """Subscribe a URL to event types (and sites). The secret is in this answer only."""
     hook, secret = webhooks.subscribe(
-        _uow(request), body.url, body.event_types, body.sites, who, origin=origin(request)
+        uow_of(request), body.url, body.event_types, body.sites, who, origin=origin(request)
     )
     return NewWebhookOut(secret=secret, details=WebhookOut.of(hook))
 
@@ -166,14 +160,14 @@ def add_webhook(request: Request, body: WebhookIn, who: Manager) -> NewWebhookOu
 @router.get("", response_model=list[WebhookOut])
 def list_webhooks(request: Request, who: Manager) -> list[WebhookOut]:
     """Every webhook, oldest first, with its deliveries per status. Never a secret."""
-    found = webhooks.list_webhooks(_uow(request), actor=who)
+    found = webhooks.list_webhooks(uow_of(request), actor=who)
     return [WebhookOut.of(s.webhook, dict(s.deliveries)) for s in found]
 
 
 @router.delete("/{webhook_id}", response_model=WebhookOut)
 def disable_webhook(request: Request, webhook_id: WebhookId, who: Manager) -> WebhookOut:
     """Disable a webhook: nothing more is queued or sent. Its delivery log stays."""
-    hook = webhooks.disable(_uow(request), webhook_id, who, origin=origin(request))
+    hook = webhooks.disable(uow_of(request), webhook_id, who, origin=origin(request))
     return WebhookOut.of(hook)
 
 
@@ -190,7 +184,7 @@ def list_deliveries(
 ) -> Page[DeliveryOut]:
     """The delivery log, newest first, with every attempt's status code and error."""
     page = webhooks.deliveries(
-        _uow(request),
+        uow_of(request),
         webhook_id,
         status=status,
         limit=limit,
@@ -208,7 +202,7 @@ def replay(request: Request, webhook_id: WebhookId, body: ReplayIn, who: Manager
     """Send an event again (`event_id`), or every event from one on (`since`), with the
     same webhook-id, so receivers can drop what they already have."""
     count = webhooks.replay(
-        _uow(request),
+        uow_of(request),
         webhook_id,
         event_id=body.event_id,
         since=body.since,

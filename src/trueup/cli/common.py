@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TextIO
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from trueup.bootstrap import Settings, System, connect
 from trueup.domain.errors import (
@@ -109,3 +112,35 @@ class SafeCsv:
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def show_rows(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    output: Format,
+    records: list[dict[str, object]] | None = None,
+) -> None:
+    """Rows as a table, CSV (safe to open in a spreadsheet) or JSON (`records` when the
+    JSON should say more than the columns)."""
+    if output is Format.CSV:
+        writer = SafeCsv(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output is Format.JSON:
+        found = (
+            records
+            if records is not None
+            else [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    else:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)

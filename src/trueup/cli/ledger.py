@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trueup.cli.common import SafeCsv, console, opened
-from trueup.cli.stock import Format, parse_time
+from trueup.cli.common import Format, SafeCsv, console, opened
+from trueup.cli.stock import parse_time
 from trueup.domain.model import Movement
 from trueup.domain.values import format_quantity
 from trueup.services.ports import HistoryFilter

@@ -5,23 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from trueup.cli.common import SafeCsv, console, opened
+from trueup.cli.common import Format, SafeCsv, console, opened
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity, parse_timestamp
 from trueup.services.ports import StockFilter
 from trueup.services.queries import stock as query_stock
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
 
 
 def parse_time(text: str | None, option: str) -> datetime | None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from trueup.cli.common import SafeCsv, console, errors, opened
-from trueup.cli.stock import Format, parse_time
+from trueup.cli.common import Format, console, errors, opened, show_rows
+from trueup.cli.stock import parse_time
 from trueup.domain.access import ApiToken
 from trueup.domain.values import utc_now
 from trueup.services.identity import create_token, list_tokens, revoke_token
@@ -110,20 +108,7 @@ def list_(
     with opened(ctx) as system:
         found = list_tokens(system.uow, username)
     now = utc_now()
-    rows = [_row(token, now) for token in found]
-    if output is Format.CSV:
-        writer = SafeCsv(sys.stdout)
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-        return
-    if output is Format.JSON:
-        records = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-        return
-    table = Table(*COLUMNS)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    show_rows(COLUMNS, [_row(token, now) for token in found], output)
 
 
 @tokens.command("revoke")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from trueup.cli.common import SafeCsv, console, opened
-from trueup.cli.stock import Format
+from trueup.cli.common import Format, console, opened, show_rows
 from trueup.domain.access import Role, User
 from trueup.domain.values import utc_now
 from trueup.services.identity import add_user, disable_user, list_users, set_password
@@ -93,22 +90,11 @@ def list_(
         found = list_users(system.uow)
     now = utc_now()
     rows = [_row(user, now) for user in found]
-    if output is Format.CSV:
-        writer = SafeCsv(sys.stdout)
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-        return
-    if output is Format.JSON:
-        records = [
-            {**dict(zip(COLUMNS, row, strict=True)), "sites": sorted(user.sites)}
-            for row, user in zip(rows, found, strict=True)
-        ]
-        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-        return
-    table = Table(*COLUMNS)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    records: list[dict[str, object]] = [
+        {**dict(zip(COLUMNS, row, strict=True)), "sites": sorted(user.sites)}
+        for row, user in zip(rows, found, strict=True)
+    ]
+    show_rows(COLUMNS, rows, output, records)
 
 
 @users.command("disable")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from trueup.cli.common import console, errors, fail, opened
-from trueup.cli.stock import Format
+from trueup.cli.common import Format, console, errors, fail, opened, show_rows
 from trueup.domain.webhooks import Delivery, DeliveryStatus
 from trueup.services import webhooks as service
 from trueup.services.events import EVENT_TYPES
@@ -53,21 +48,6 @@ DELIVERY_COLUMNS = (
 
 def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.isoformat(timespec="seconds")
-
-
-def _render(columns: Sequence[str], rows: list[list[str]], output: Format) -> None:
-    if output is Format.CSV:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif output is Format.JSON:
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-    else:
-        table = Table(*columns)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
 
 
 def _listed(summary: WebhookSummary) -> list[str]:
@@ -148,7 +128,7 @@ def list_(
     """
     with opened(ctx) as system:
         found = service.list_webhooks(system.uow)
-    _render(LIST_COLUMNS, [_listed(summary) for summary in found], output)
+    show_rows(LIST_COLUMNS, [_listed(summary) for summary in found], output)
 
 
 @webhooks.command("disable")
@@ -187,7 +167,7 @@ def deliveries(
     """
     with opened(ctx) as system:
         page = service.deliveries(system.uow, webhook_id, status=status, limit=limit)
-    _render(DELIVERY_COLUMNS, [_delivery(d) for d in page.deliveries], output)
+    show_rows(DELIVERY_COLUMNS, [_delivery(d) for d in page.deliveries], output)
 
 
 @webhooks.command("replay")
