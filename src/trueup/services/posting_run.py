@@ -192,8 +192,14 @@ class PostingRun:
         whole input goes through `post`, which words every problem exactly.
         """
         repeated = postings.select(pl.struct("source", "external_id").is_duplicated().any())
-        if self.failed or postings["serial_tracked"].any() or repeated.item():
+        if self.failed or repeated.item():
             self._post_rows(postings, progress)  # when failed, still reports repeats
+            return
+        if postings["serial_tracked"].any():
+            # Serial-tracked items go row by row (one unit per serial, never in two places);
+            # the rest by column. Their balance keys never meet: tracking is per item.
+            self.post_columns(postings.filter(~pl.col("serial_tracked")), progress)
+            self._post_rows(postings.filter(pl.col("serial_tracked")), progress)
             return
         ledger = self.uow.ledger
         withdrawals = (
@@ -252,9 +258,10 @@ class PostingRun:
 
     def delta_rows(self) -> list[tuple[int, int, str, str, int]]:
         """The balance changes of the run, sorted by key, without zeros."""
+        rows = [(*key, change) for key, change in self.book.deltas.items() if change]
         if self.column_deltas is not None:
-            return self.column_deltas
-        return sorted((*key, change) for key, change in self.book.deltas.items() if change)
+            rows.extend(self.column_deltas)  # other keys than the book's: other items
+        return sorted(rows)
 
     def _new_in_ledger_columns(self, chunk: pl.DataFrame) -> pl.DataFrame | None:
         """The rows not yet in the ledger, counting the duplicates; None on a conflict."""
