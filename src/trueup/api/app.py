@@ -12,7 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trueup.api import (
     admin_routes,
     catalog_routes,
+    count_routes,
     ledger_routes,
+    manual_log_routes,
     problems,
     stream,
     webhook_routes,
@@ -112,6 +114,8 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
         admin_routes.router,
         stream.router,
         webhook_routes.router,
+        count_routes.router,
+        manual_log_routes.router,
     )
     for router in routers:
         app.include_router(router, prefix=PREFIX)

@@ -7,6 +7,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel
 
 from trueup.api.idempotency import idempotent
 from trueup.api.schemas import (
@@ -29,6 +30,7 @@ from trueup.domain.errors import Forbidden, InputError, NotFound
 from trueup.domain.policy import MANUAL_SOURCE
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services import queries
+from trueup.services.counts import Blind, blind
 from trueup.services.identity import record_audit
 from trueup.services.ports import MovementPage, StockFilter, UnitOfWork
 from trueup.services.posting import post_document, reverse
@@ -40,6 +42,13 @@ MAX_PAGE = 1000
 MAX_LINES = 5000
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")]
 CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+def blind_to(request: Request, who: Principal) -> Blind | None:
+    """What `who` may not see while counts are open; None for those who may see it all."""
+    if who.can(Action.COUNTS_REVIEW):
+        return None
+    return blind(uow_of(request))
 
 
 def _int_cursor(cursor: str | None) -> int:
@@ -192,6 +201,12 @@ def _post(
     return report, [posted[key] for key in unique]
 
 
+def _json(model: BaseModel, status: int) -> Response:
+    """The answer, serialised once by its own model: posting is the hot path, and the
+    model was built from validated data, so FastAPI need not validate it again."""
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
 @router.post(
     "/movements",
     tags=["ledger"],
@@ -201,10 +216,9 @@ def _post(
 )
 def post_movement(
     request: Request,
-    response: Response,
     body: MovementIn,
     who: Annotated[Principal, Depends(require(Action.MOVEMENTS_POST))],
-) -> MovementOut:
+) -> Response:
     """Post one movement. Idempotent by (source, external_id) and by Idempotency-Key: a
     repeat returns the original with 200."""
 
@@ -213,8 +227,7 @@ def post_movement(
         return (201 if report.applied else 200), movements[0]
 
     status, out = idempotent(request, who, body, run, MovementOut)
-    response.status_code = status
-    return out
+    return _json(out, status)
 
 
 @router.post(
@@ -226,10 +239,9 @@ def post_movement(
 )
 def post_document_endpoint(
     request: Request,
-    response: Response,
     body: DocumentIn,
     who: Annotated[Principal, Depends(require(Action.DOCUMENTS_POST))],
-) -> DocumentOut:
+) -> Response:
     """Post a multi-line document, all or nothing."""
     if len(body.lines) > MAX_LINES:
         raise InputError(f"at most {MAX_LINES} lines per document", field="lines")
@@ -248,8 +260,7 @@ def post_document_endpoint(
         return (201 if report.applied else 200), out
 
     status, out = idempotent(request, who, body, run, DocumentOut)
-    response.status_code = status
-    return out
+    return _json(out, status)
 
 
 @router.get("/movements", tags=["ledger"], response_model=Page[MovementOut])
@@ -275,10 +286,14 @@ def list_movements(
         limit=limit + 1,
     )
     found = queries.movements_page(uow_of(request), query)
+    hidden = blind_to(request, who)
     page = found[:limit]
+    more = len(found) > limit
+    if hidden is not None:
+        page = [m for m in page if not hidden.hides(m.sku, m.from_location, m.to_location)]
     return Page[MovementOut](
         data=[MovementOut.of(m) for m in page],
-        next_cursor=str(page[-1].id) if len(found) > limit else None,
+        next_cursor=str(found[limit - 1].id) if more else None,
     )
 
 
@@ -295,6 +310,9 @@ def get_movement(
         sites = {loc.site for loc in places.values() if not loc.is_virtual}
         if not sites & who.sites:
             raise NotFound(f"movement {movement_id} does not exist")  # not theirs to see
+    hidden = blind_to(request, who)
+    if hidden is not None and hidden.hides(found.sku, found.from_location, found.to_location):
+        raise Forbidden(f"movement {movement_id} is under a count; counts are blind")
     return MovementOut.of(found)
 
 
@@ -350,6 +368,9 @@ def get_stock(
     )
     uow = uow_of(request)
     rows = queries.stock(uow, query)
+    hidden = blind_to(request, who)
+    if hidden is not None:  # counts are blind: a counter never reads what is being counted
+        rows = [r for r in rows if not hidden.hides(r.sku, r.location)]
     after = _key_cursor(cursor)
     if after is not None:
         rows = [r for r in rows if (r.sku, r.location, r.lot, r.serial) > after]

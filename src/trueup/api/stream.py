@@ -16,12 +16,22 @@ from trueup.api.security import known_query, require
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import InputError
 from trueup.domain.values import normalize_code
+from trueup.services.counts import Blind, blind
 from trueup.services.events import EVENT_TYPES, Cursor, Event, events_after
 from trueup.services.ports import UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 POLL_SECONDS = 0.2
 KEEPALIVE_SECONDS = 15.0
+
+
+def _hidden(event: Event, hidden: Blind | None) -> bool:
+    """An event that would tell a counter what an open count is expected to find."""
+    if hidden is None or "sku" not in event.data:
+        return False
+    data = event.data
+    places = [str(data[k]) for k in ("location", "from_location", "to_location") if k in data]
+    return hidden.hides(str(data["sku"]), *places)
 
 
 def _frame(event: Event) -> str:
@@ -45,9 +55,10 @@ async def stream(
     ] = None,
     once: Annotated[bool, Query(description="Send what is there, then close")] = False,
 ) -> StreamingResponse:
-    """`movement.posted`, `balance.changed`, `exception.raised` and `batch.posted`
-    events as they commit. Reconnect with the `Last-Event-ID` header (or `last_event_id`)
-    to resume exactly after the last event received: no gap, no repeat."""
+    """`movement.posted`, `balance.changed`, `exception.raised`, `batch.posted` and the
+    count events as they commit (blind: see docs/counts.md). Reconnect with the
+    `Last-Event-ID` header (or `last_event_id`) to resume exactly after the last event
+    received: no gap, no repeat."""
     types = frozenset(type or ())
     unknown = sorted(types - set(EVENT_TYPES))
     if unknown:
@@ -66,10 +77,13 @@ async def stream(
         idle = 0.0
         while True:
             batch = await run_in_threadpool(events_after, uow, cursor)
+            hidden = None
+            if batch and not who.can(Action.COUNTS_REVIEW):  # counts are blind
+                hidden = await run_in_threadpool(blind, uow)
             for event in batch:
                 row, _, index = event.id.partition("-")
                 cursor = Cursor(int(row), int(index))
-                if event.matches(types, sites):
+                if event.matches(types, sites) and not _hidden(event, hidden):
                     yield _frame(event)
             if batch:
                 idle = 0.0

@@ -26,7 +26,15 @@ EventId = Annotated[
     Field(max_length=40, description="An event id such as 17-3"),
 ]
 #: services.events.EVENT_TYPES, spelled out for the OpenAPI document (a test compares them).
-EventTypeName = Literal["movement.posted", "balance.changed", "exception.raised", "batch.posted"]
+EventTypeName = Literal[
+    "movement.posted",
+    "balance.changed",
+    "exception.raised",
+    "batch.posted",
+    "count.submitted",
+    "variance.found",
+    "count.approved",
+]
 _PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 #: What services check, as far as a pattern can say it: http(s), a host, a valid port.
 URL_PATTERN = rf"^https?://[A-Za-z0-9._~-]+(:{_PORT})?([/?#][^\s]*)?$"

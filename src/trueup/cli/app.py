@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from trueup.cli import (
+    counts,
     database,
     demo,
     imports,
@@ -59,6 +60,7 @@ users.register(app)
 tokens.register(app)
 serve.register(app)
 webhooks.register(app)
+counts.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

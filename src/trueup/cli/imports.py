@@ -1,21 +1,25 @@
-"""`trueup import items|locations|movements FILE`."""
+"""`trueup import items|locations|movements|manual-log FILE`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from trueup.cli.common import SafeCsv, console, is_interactive, opened
+from trueup.cli import manual_logs
+from trueup.cli.common import Format, SafeCsv, console, errors, fail, is_interactive, opened
 from trueup.domain.errors import RowProblem
 from trueup.services.catalog import import_items, import_locations
 from trueup.services.files import read_table
+from trueup.services.manual_logs import MAX_WINDOW, reconcile_manual_log
 from trueup.services.posting import post_table
 
 imports = typer.Typer(
-    help="Import items, locations or movements from CSV or XLSX files.", no_args_is_help=True
+    help="Import items, locations or movements from CSV or XLSX files; reconcile manual logs.",
+    no_args_is_help=True,
 )
 
 FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8) or .xlsx file with a header row.")]
@@ -106,6 +110,55 @@ def movements(
         target = rejects or file.with_name(file.name + ".rejects.csv")
         _write_rejects(target, report.rejected)
         console.print(f"rejected rows and their reasons: {target}")
+
+
+@imports.command("manual-log")
+def manual_log(
+    ctx: typer.Context,
+    file: FileArg,
+    window: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=MAX_WINDOW // timedelta(hours=1),
+            metavar="HOURS",
+            help="Hours before and after an entry's date in which a movement may match it.",
+        ),
+    ] = 24,
+    output: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.TABLE,
+    out: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the report to this file instead of the screen."),
+    ] = None,
+) -> None:
+    """Reconcile a manual log (date,sku,location,quantity,direction) with the ledger.
+
+    Reads the whole log (all or nothing), matches each entry with a movement by reference,
+    then by item, location, quantity and time, and reports matched entries, entries missing
+    in the system and movements missing in the log. Writes nothing to the database. Exits 0
+    when everything matched, 1 when something did not.
+
+    Example: trueup import manual-log floor-log-2026-03-02.csv --format csv --out report.csv
+    """
+    table = read_table(file)
+    with opened(ctx) as system:
+        report = reconcile_manual_log(system.uow, table, timedelta(hours=window))
+    line = manual_logs.summary(file.name, report)
+    if out is not None:
+        try:
+            with out.open("w", newline="", encoding="utf-8") as handle:
+                manual_logs.write(report, output, handle)
+        except OSError as error:
+            fail(f"{out}: cannot write the report ({error.strerror}); expected a writable file")
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    elif output is Format.TABLE:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        manual_logs.write(report, output)
+    else:  # the report is the output: the summary goes to standard error
+        errors.print(line, markup=False, highlight=False, soft_wrap=True)
+        manual_logs.write(report, output)
+    if not report.reconciled:
+        raise typer.Exit(1)
 
 
 def _count_lines(file: Path) -> int:

@@ -69,6 +69,16 @@ class Action(StrEnum):
     #: create, list and revoke one's own tokens
     TOKENS_OWN = "tokens.own"
     AUDIT_READ = "audit.read"
+    #: list counts and their lines, blind: never an expected quantity or a variance
+    COUNTS_READ = "counts.read"
+    #: plan counts, generate and cancel tasks, set tolerance bands
+    COUNTS_PLAN = "counts.plan"
+    #: enter, void and submit counts
+    COUNTS_COUNT = "counts.count"
+    #: expected quantities and variances of open counts; send back, approve
+    COUNTS_REVIEW = "counts.review"
+    #: expected quantities, variances and audit reports of closed counts
+    COUNTS_RESULTS = "count_results.read"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -83,7 +93,12 @@ _EVERYONE = frozenset(
         Action.TOKENS_OWN,
     }
 )
-_STAFF = _EVERYONE | {Action.MOVEMENTS_POST, Action.DOCUMENTS_POST}
+_STAFF = _EVERYONE | {
+    Action.MOVEMENTS_POST,
+    Action.DOCUMENTS_POST,
+    Action.COUNTS_READ,
+    Action.COUNTS_COUNT,
+}
 
 #: The matrix. Reasons, row by row, are in docs/permissions.md.
 PERMISSIONS: Mapping[Role, frozenset[Action]] = {
@@ -100,9 +115,14 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.VERIFY_RUN,
         Action.POLICY_READ,
         Action.POLICY_WRITE,
+        Action.COUNTS_PLAN,
+        Action.COUNTS_REVIEW,
+        Action.COUNTS_RESULTS,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
-    Role.FINANCE: _EVERYONE | {Action.STOCK_COST, Action.POLICY_READ},
+    # It reads count results once a count is closed (shrinkage is finance's business).
+    Role.FINANCE: _EVERYONE
+    | {Action.STOCK_COST, Action.POLICY_READ, Action.COUNTS_READ, Action.COUNTS_RESULTS},
     # The auditor reads everything, costs and the audit trail included, and changes nothing.
     # Access reviews are audit work, so it sees who holds which role too.
     Role.AUDITOR: _EVERYONE
@@ -112,6 +132,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.VERIFY_RUN,
         Action.USERS_READ,
         Action.AUDIT_READ,
+        Action.COUNTS_READ,
+        Action.COUNTS_RESULTS,
     },
     # IT runs the system: people, tokens, integrations, configuration, master data; it reads
     # stock to support users but has no need for costs and posts no stock.

@@ -26,7 +26,19 @@ MOVEMENT_POSTED = "movement.posted"
 BALANCE_CHANGED = "balance.changed"
 EXCEPTION_RAISED = "exception.raised"
 BATCH_POSTED = "batch.posted"
-EVENT_TYPES = (MOVEMENT_POSTED, BALANCE_CHANGED, EXCEPTION_RAISED, BATCH_POSTED)
+#: counts (services/counts.py, count_review.py): never an expected quantity in them
+COUNT_SUBMITTED = "count.submitted"
+VARIANCE_FOUND = "variance.found"
+COUNT_APPROVED = "count.approved"
+EVENT_TYPES = (
+    MOVEMENT_POSTED,
+    BALANCE_CHANGED,
+    EXCEPTION_RAISED,
+    BATCH_POSTED,
+    COUNT_SUBMITTED,
+    VARIANCE_FOUND,
+    COUNT_APPROVED,
+)
 DETAIL_LIMIT = 10_000
 
 

@@ -8,7 +8,7 @@ change nothing; with another payload they are conflicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 
 from trueup.domain.errors import (
@@ -23,7 +23,7 @@ from trueup.domain.ledger import (
     Posting,
 )
 from trueup.domain.model import Location, Movement
-from trueup.domain.policy import MANUAL_SOURCE, SYSTEM_SOURCE, StockPolicy
+from trueup.domain.policy import MANUAL_SOURCE, SYSTEM_SOURCE, PolicyRule, StockPolicy
 from trueup.domain.values import format_quantity, normalize_code, storage_time, utc_now
 from trueup.services import movement_frame
 from trueup.services.events import record_posting
@@ -59,11 +59,14 @@ def post_table(
     progress: Progress = _no_progress,
     scope: Callable[[str | None], bool] | None = None,
     audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
+    extra_rules: Sequence[PolicyRule] = (),
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
 
     `scope` says which sites the actor may move stock at (a Forbidden names the first
-    line outside them); `audit` runs inside the transaction, just before it commits.
+    line outside them); `audit` runs inside the transaction, just before it commits;
+    `extra_rules` override the stored policy for this posting only (count corrections
+    are facts).
     """
     with uow_factory() as uow:
         recorded_at = utc_now()
@@ -84,7 +87,8 @@ def post_table(
             default_source=default_source,
             reverses=reverses,
         )
-        run = PostingRun(uow, StockPolicy(uow.ledger.policy_rules()), skip_invalid, table.name)
+        policy = StockPolicy([*uow.ledger.policy_rules(), *extra_rules])
+        run = PostingRun(uow, policy, skip_invalid, table.name)
         run.report.batch_id = batch_id
         rest = 0  # the row path posts the lines from this one on
         for segment in read_segments(table.path) if table.path is not None else ():
@@ -143,6 +147,7 @@ def post_document(
     label: str = "document",
     scope: Callable[[str | None], bool] | None = None,
     audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
+    extra_rules: Sequence[PolicyRule] = (),
 ) -> PostingReport:
     """Post a multi-line document (fields as in the movements file), all or nothing."""
     return post_table(
@@ -153,6 +158,7 @@ def post_document(
         batch_kind="document",
         scope=scope,
         audit=audit,
+        extra_rules=extra_rules,
     )
 
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, func, literal, select, tuple_, union_all
@@ -42,6 +43,20 @@ class LedgerReads:
                 m = _to_movement(row)
                 found[(m.source, m.external_id)] = m
         return found
+
+    def movements_at(
+        self, locations: Collection[str], since: datetime, until: datetime
+    ) -> list[Movement]:
+        if not locations:
+            return []
+        at = select(location.c.id).where(location.c.code.in_(sorted(locations)))
+        statement = _movements().where(
+            movement.c.occurred_at >= since,
+            movement.c.occurred_at < until,
+            movement.c.from_location_id.in_(at) | movement.c.to_location_id.in_(at),
+        )
+        rows = self.connection.execute(statement.order_by(movement.c.occurred_at, movement.c.id))
+        return [_to_movement(row) for row in rows]
 
     def history(self, query: HistoryFilter) -> list[Movement]:
         statement = _movements()

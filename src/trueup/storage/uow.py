@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from trueup.domain.errors import TransientConflict
 from trueup.storage.catalog import SqlCatalog
+from trueup.storage.counts import SqlCounts
 from trueup.storage.engine import READONLY
 from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     ledger: SqlLedger
     identity: SqlIdentity
     webhooks: SqlWebhooks
+    counts: SqlCounts
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(connection)
         self.identity = SqlIdentity(connection)
         self.webhooks = SqlWebhooks(connection)
+        self.counts = SqlCounts(connection)
         return self
 
     def __exit__(
