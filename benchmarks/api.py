@@ -13,20 +13,14 @@ posts/s and p50/p99 latency; the last line is the headline.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-import httpx
-
+from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Role
 from trueup.services import identity
@@ -69,23 +63,6 @@ def prepare(url: str) -> str:
     return token
 
 
-class Client:
-    """One keep-alive HTTP/1.1 connection (the standard library's client: light enough
-    that the figures are the server's, not the client's)."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-    def post(self, path: str, body: object) -> tuple[int, bytes]:
-        self.connection.request("POST", path, body=json.dumps(body), headers=self.headers)
-        response = self.connection.getresponse()
-        return response.status, response.read()
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -102,12 +79,12 @@ def baseline(url: str, posts: int) -> float:
     return posts / elapsed
 
 
-def sequential(client: Client, posts: int, prefix: str) -> tuple[float, list[float]]:
+def sequential(client: Connection, posts: int, prefix: str) -> tuple[float, list[float]]:
     latencies = []
     started = time.perf_counter()
     for n in range(posts):
         t0 = time.perf_counter()
-        status, body = client.post("/api/v1/movements", movement(n, prefix))
+        status, body = client.request("POST", "/api/v1/movements", movement(n, prefix))
         latencies.append(time.perf_counter() - t0)
         if status != 201:
             raise SystemExit(f"post failed: {status} {body[:300]!r}")
@@ -121,11 +98,11 @@ def concurrent(port: int, token: str, posts: int, clients: int) -> tuple[float, 
     failures: list[str] = []
 
     def work(c: int) -> None:
-        client = Client(port, token)
+        client = Connection(port, token)
         mine = []
         for n in range(per_client):
             t0 = time.perf_counter()
-            status, body = client.post("/api/v1/movements", movement(n, f"C{c}"))
+            status, body = client.request("POST", "/api/v1/movements", movement(n, f"C{c}"))
             mine.append(time.perf_counter() - t0)
             if status != 201:
                 failures.append(f"{status} {body[:300]!r}")
@@ -144,29 +121,16 @@ def concurrent(port: int, token: str, posts: int, clients: int) -> tuple[float, 
     return per_client * clients / (time.perf_counter() - started), latencies
 
 
-def documents(client: Client, count: int, lines: int) -> list[float]:
+def documents(client: Connection, count: int, lines: int) -> list[float]:
     times = []
     for d in range(count):
         body = {"lines": [movement(n, f"DOC{d}") for n in range(lines)]}
         t0 = time.perf_counter()
-        status, answer = client.post("/api/v1/documents", body)
+        status, answer = client.request("POST", "/api/v1/documents", body)
         times.append(time.perf_counter() - t0)
         if status != 201:
             raise SystemExit(f"document failed: {status} {answer[:300]!r}")
     return times
-
-
-def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("trueup serve exited")
-        try:
-            httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit("trueup serve did not start")
 
 
 def main() -> None:
@@ -182,35 +146,15 @@ def main() -> None:
         token = prepare(url)
         prepare(f"sqlite:///{folder}/baseline.db")
         base_rate = baseline(f"sqlite:///{folder}/baseline.db", args.posts)
-        script = Path(sys.executable).with_name("trueup")
-        env = {**os.environ, "TRUEUP_ACTOR": "bench"}
-        server = subprocess.Popen(
-            [
-                str(script),
-                "--db",
-                url,
-                "serve",
-                "--port",
-                str(args.port),
-                "--rate-limit",
-                "1e6",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{args.port}"
-        try:
-            wait_until_up(base, server)
-            client = Client(args.port, token)
+        with serving(url, args.port):
+            client = Connection(args.port, token)
             sequential(client, 200, "WARM")
             seq_rate, seq_lat = sequential(client, args.posts, "SEQ")
             client.close()  # idle through the next phase, the server would close it
             conc_rate, conc_lat = concurrent(args.port, token, args.posts, args.clients)
-            client = Client(args.port, token)
+            client = Connection(args.port, token)
             doc_times = documents(client, args.documents, 500)
             client.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     ms = 1000

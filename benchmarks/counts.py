@@ -14,18 +14,13 @@ step; the last line is the headline (bar: under 1 s end to end).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
+from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Role
 from trueup.services import counts, identity
@@ -86,35 +81,15 @@ def counted(n: int) -> str:
     return "18" if n % 100 == 0 else "19" if n % 100 == 50 else "20"
 
 
-def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("trueup serve exited")
-        try:
-            httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit("trueup serve did not start")
-
-
-class Timed:
-    """One keep-alive HTTP/1.1 connection (the standard library's client)."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+class Timed(Connection):
+    """A connection whose calls return their time and the decoded answer."""
 
     def call(self, method: str, path: str, body: object | None = None) -> tuple[float, object]:
         t0 = time.perf_counter()
-        data = None if body is None else json.dumps(body)
-        self.connection.request(method, path, body=data, headers=self.headers)
-        response = self.connection.getresponse()
-        raw = response.read()
+        status, raw = self.request(method, path, body)
         elapsed = time.perf_counter() - t0
-        if response.status >= 300:
-            raise SystemExit(f"{method} {path} failed: {response.status} {raw[:300]!r}")
+        if status >= 300:
+            raise SystemExit(f"{method} {path} failed: {status} {raw[:300]!r}")
         return elapsed, json.loads(raw) if raw else None
 
 
@@ -130,12 +105,7 @@ def main() -> None:
     try:
         url = f"sqlite:///{folder}/counts.db"
         tokens, task = prepare(url, args.items, args.bins)
-        script = Path(sys.executable).with_name("trueup")
-        env = {**os.environ, "TRUEUP_ACTOR": "bench"}
-        command = [str(script), "--db", url, "serve", "--port", str(args.port)]
-        server = subprocess.Popen([*command, "--rate-limit", "1e6"], env=env)
-        try:
-            wait_until_up(f"http://127.0.0.1:{args.port}", server)
+        with serving(url, args.port):
             ann, bob, mgr = (Timed(args.port, tokens[n]) for n in ("ann", "bob", "mgr"))
             mgr.call("GET", "/api/v1/counts")  # warm the connection and the token cache
             for client in (ann, bob):
@@ -176,9 +146,6 @@ def main() -> None:
             elapsed, approval = mgr.call("POST", f"{base}/approve")
             steps.append(("approve", elapsed))
             total = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     assert isinstance(first, dict) and isinstance(approval, dict) and isinstance(review, dict)
