@@ -16,24 +16,18 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from trueup.api.schemas import ERRORS, Code, Text, money
-from trueup.api.security import known_query, require
+from trueup.api.security import known_query, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.counts import Band, Plan, Task
 from trueup.domain.errors import Forbidden
 from trueup.domain.values import format_quantity
 from trueup.services import count_entry, count_review, counts
-from trueup.services.ports import UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 MAX_ENTRIES = 20_000
 CountId = Annotated[int, PathParam(ge=1, le=2**62)]
 Id = Annotated[int, Field(ge=1, le=2**62)]
 Days = Annotated[int, Field(ge=1, le=3650)]
-
-
-def _uow(request: Request) -> UnitOfWorkFactory:
-    factory: UnitOfWorkFactory = request.app.state.uow
-    return factory
 
 
 class PlanIn(BaseModel):
@@ -262,7 +256,7 @@ def list_plans(
     request: Request, who: Annotated[Principal, Depends(require(Action.COUNTS_READ))]
 ) -> list[PlanOut]:
     """Every count plan."""
-    return [PlanOut.of(p) for p in counts.plans(_uow(request))]
+    return [PlanOut.of(p) for p in counts.plans(uow_of(request))]
 
 
 @router.post("/count-plans", tags=["counts"], response_model=PlanOut, status_code=201)
@@ -273,7 +267,7 @@ def create_plan(
 ) -> PlanOut:
     """Plan full, cycle or targeted counts; `generate` makes their tasks."""
     plan = counts.create_plan(
-        _uow(request),
+        uow_of(request),
         name=body.name,
         kind=body.kind,
         scope=body.scope,
@@ -297,7 +291,7 @@ def generate(
     who: Annotated[Principal, Depends(require(Action.COUNTS_PLAN))],
 ) -> list[TaskOut]:
     """Make the tasks of every due plan (or of one plan, now)."""
-    made = counts.generate(_uow(request), actor=who.username, plan_id=body.plan_id)
+    made = counts.generate(uow_of(request), actor=who.username, plan_id=body.plan_id)
     return [TaskOut.of(t) for t in made]
 
 
@@ -306,7 +300,7 @@ def list_tolerances(
     request: Request, who: Annotated[Principal, Depends(require(Action.COUNTS_READ))]
 ) -> list[BandOut]:
     """The tolerance bands set (classes without one use the defaults in docs/counts.md)."""
-    found = count_review.tolerances(_uow(request))
+    found = count_review.tolerances(uow_of(request))
     return [_band(site, klass, band) for (site, klass), band in sorted(found.items())]
 
 
@@ -319,7 +313,7 @@ def set_tolerance(
     who: Annotated[Principal, Depends(require(Action.COUNTS_PLAN))],
 ) -> BandOut:
     """Set the band of a site (`*`: any site) and ABC class."""
-    band = count_review.set_tolerance(_uow(request), site, abc_class, body.units, body.percent)
+    band = count_review.set_tolerance(uow_of(request), site, abc_class, body.units, body.percent)
     return _band(site, abc_class.upper(), band)
 
 
@@ -344,7 +338,7 @@ def discrepancies(
             "status": d["status"],
             "opened_at": d["opened_at"].isoformat(),
         }
-        for d in count_review.discrepancies(_uow(request))
+        for d in count_review.discrepancies(uow_of(request))
         if who.may_act_at(d["site"])
     ]
 
@@ -359,7 +353,7 @@ def list_counts(
     ] = [],  # noqa: B006
 ) -> list[TaskOut]:
     """Count tasks, newest first, at the caller's sites."""
-    found = counts.tasks(_uow(request), list(status))
+    found = counts.tasks(uow_of(request), list(status))
     return [TaskOut.of(t) for t in found if who.may_act_at(t.site)]
 
 
@@ -371,7 +365,7 @@ def create_targeted(
 ) -> TaskOut:
     """A targeted count task now, for the items and/or locations named."""
     made = counts.create_targeted(
-        _uow(request),
+        uow_of(request),
         scope=body.scope,
         actor=who.username,
         skus=body.skus,
@@ -396,10 +390,10 @@ def get_count(
 ) -> Response:
     """A count and its lines. Expected quantities and variances only for reviewers, and
     for readers of results once the count is closed."""
-    task = counts.get(_uow(request), count_id)
+    task = counts.get(uow_of(request), count_id)
     _in_scope(who, task)
     result = count_review.review(
-        _uow(request), count_id, reveal=count_review.reveals_expected(who, task), entries=False
+        uow_of(request), count_id, reveal=count_review.reveals_expected(who, task), entries=False
     )
     # Built by hand, not through the response model: a count has tens of thousands of
     # lines, and this is the shape CountOut documents.
@@ -454,7 +448,7 @@ def enter(
 ) -> EntriesOut:
     """Record counts, all or nothing; the answer never says what was expected."""
     report = count_entry.enter(
-        _uow(request),
+        uow_of(request),
         count_id,
         [
             count_entry.EntryIn(
@@ -482,7 +476,7 @@ def void_entry(
     who: Annotated[Principal, Depends(require(Action.COUNTS_COUNT))],
 ) -> None:
     """Cancel one of your own entries before the round is submitted."""
-    count_entry.void(_uow(request), count_id, entry_id, counter=who.username)
+    count_entry.void(uow_of(request), count_id, entry_id, counter=who.username)
 
 
 @router.post("/counts/{count_id}/submit", tags=["counts"], response_model=SubmitOut)
@@ -492,9 +486,9 @@ def submit(
     who: Annotated[Principal, Depends(require(Action.COUNTS_COUNT))],
 ) -> SubmitOut:
     """Close the current round: lines beyond tolerance go to a recount by someone else."""
-    task = counts.get(_uow(request), count_id)
+    task = counts.get(uow_of(request), count_id)
     _in_scope(who, task)
-    r = counts.submit(_uow(request), count_id, actor=who.username)
+    r = counts.submit(uow_of(request), count_id, actor=who.username)
     return SubmitOut(count=r.task_id, status=r.status, lines=r.lines, recounts=r.recounts)
 
 
@@ -512,7 +506,7 @@ def cancel(
     who: Annotated[Principal, Depends(require(Action.COUNTS_PLAN))],
 ) -> TaskOut:
     """Cancel a count not yet submitted (nothing posts; its entries stay)."""
-    return TaskOut.of(counts.cancel(_uow(request), count_id, actor=who.username, note=body.note))
+    return TaskOut.of(counts.cancel(uow_of(request), count_id, actor=who.username, note=body.note))
 
 
 @router.post("/counts/{count_id}/send-back", tags=["counts"], response_model=TaskOut)
@@ -524,7 +518,7 @@ def send_back(
 ) -> TaskOut:
     """Send lines of a submitted count back for another round."""
     task = count_review.send_back(
-        _uow(request), count_id, body.lines, actor=who.username, note=body.note
+        uow_of(request), count_id, body.lines, actor=who.username, note=body.note
     )
     return TaskOut.of(task)
 
@@ -537,9 +531,9 @@ def approve(
 ) -> ApprovalOut:
     """Approve a submitted count: its corrections post, all or nothing. Nobody approves a
     count they counted on."""
-    task = counts.get(_uow(request), count_id)
+    task = counts.get(uow_of(request), count_id)
     _in_scope(who, task)
-    done = count_review.approve(_uow(request), count_id, actor=who.username)
+    done = count_review.approve(uow_of(request), count_id, actor=who.username)
     return ApprovalOut(
         count=count_id,
         corrections=done.corrections,
@@ -562,10 +556,10 @@ def report(
 ) -> Response:
     """The count's audit report (entries, recounts, decisions, corrections) as CSV or
     HTML; blind, like the count itself, for those who may not see expected quantities."""
-    task = counts.get(_uow(request), count_id)
+    task = counts.get(uow_of(request), count_id)
     _in_scope(who, task)
     result = count_review.review(
-        _uow(request), count_id, reveal=count_review.reveals_expected(who, task)
+        uow_of(request), count_id, reveal=count_review.reveals_expected(who, task)
     )
     if format == "html":
         return Response(count_review.report_html(result), media_type="text/html")
