@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from trueup.domain.alerts import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
 from trueup.domain.errors import InputError, StorageUnavailable
+from trueup.services.monitor import parse_every
+from trueup.services.notifications import SmtpMailer
 from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
 from trueup.storage.uow import SqlUnitOfWorkFactory
@@ -18,12 +23,23 @@ DEFAULT_DATABASE = "sqlite:///trueup.db"
 DATABASE_ENV = "TRUEUP_DATABASE_URL"
 ACTOR_ENV = "TRUEUP_ACTOR"
 MAX_ACTOR = 100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     actor: str
+    #: e-mail notifications (docs/alerts.md): none are sent without a host
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "trueup@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    alerts: AlertConfig = field(default_factory=AlertConfig)
+    #: intervals of the periodic jobs, seconds by job name (services/monitor.py JOBS)
+    monitor_every: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -31,7 +47,52 @@ class Settings:
         actor = (os.environ.get(ACTOR_ENV) or _login()).strip()
         if not actor or len(actor) > MAX_ACTOR:
             raise InputError(f"{ACTOR_ENV}: expected a name of 1 to {MAX_ACTOR} characters")
-        return cls(database_url=normalize_url(url), actor=actor)
+        return cls(database_url=normalize_url(url), actor=actor, **_monitor_env())
+
+    def mailer(self) -> SmtpMailer | None:
+        """The SMTP mailer, or None when no SMTP host is configured."""
+        if not self.smtp_host:
+            return None
+        return SmtpMailer(
+            self.smtp_host,
+            self.smtp_port,
+            self.smtp_from,
+            self.smtp_user,
+            self.smtp_password,
+            self.smtp_starttls,
+        )
+
+
+def _monitor_env() -> dict[str, Any]:
+    """SMTP, alert and monitor settings from TRUEUP_SMTP_*, TRUEUP_ALERT_* and
+    TRUEUP_MONITOR_EVERY (docs/alerts.md)."""
+    env = os.environ
+    port = env.get("TRUEUP_SMTP_PORT", "25").strip()
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise InputError("TRUEUP_SMTP_PORT: expected a port from 1 to 65535", value=port)
+    cover = env.get("TRUEUP_ALERT_COVER_DAYS", str(DEFAULT_COVER_DAYS)).strip()
+    if not cover.isdigit():
+        raise InputError("TRUEUP_ALERT_COVER_DAYS: expected whole days", value=cover)
+    waits = _named("TRUEUP_ALERT_ESCALATE_AFTER", parse_escalate_after)
+    every = _named("TRUEUP_MONITOR_EVERY", parse_every)
+    return {
+        "smtp_host": env.get("TRUEUP_SMTP_HOST", "").strip() or None,
+        "smtp_port": int(port),
+        "smtp_from": env.get("TRUEUP_SMTP_FROM", "").strip() or "trueup@localhost",
+        "smtp_user": env.get("TRUEUP_SMTP_USER", "").strip() or None,
+        "smtp_password": env.get("TRUEUP_SMTP_PASSWORD") or None,
+        "smtp_starttls": env.get("TRUEUP_SMTP_STARTTLS", "").strip().lower() in ("1", "true"),
+        "alerts": AlertConfig(cover_days=int(cover), escalate_after=waits),
+        "monitor_every": every,
+    }
+
+
+def _named(variable: str, parse: Callable[[str], T]) -> T:
+    """Parse an environment variable; a mistake names the variable."""
+    try:
+        return parse(os.environ.get(variable, ""))
+    except InputError as error:
+        raise InputError(f"{variable}: {error}", value=error.value) from None
 
 
 def _login() -> str:

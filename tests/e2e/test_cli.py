@@ -501,6 +501,8 @@ def test_demo_simulates_the_small_world_and_its_ledger_verifies(
     assert "stock value at cost:" in said
     assert "theft" in said and "what the faults left behind" in said
     assert "verify: ok" in said
+    assert "monitor cycle" in said and "open alerts: low_stock" in said  # one cycle ran
+    assert "order proposals" in said
     assert (tmp_path / "trueup-demo.db").is_file()
     demo = Cli(runner, "sqlite:///trueup-demo.db")
     assert demo.ok("stock", "--format", "csv").csv()[0] == "sku,location,lot,serial,quantity"

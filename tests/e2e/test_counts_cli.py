@@ -18,6 +18,8 @@ def test_a_count_from_plan_to_approval_on_the_command_line(
     stocked: Cli,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    for name in ("ann", "bob"):
+        stocked.ok("users", "add", name, "--role", "warehouse_staff", "--site", "DC1")
     stocked.ok("counts", "tolerance", "C", "--site", "DC1", "--units", "0", "--percent", "0")
     stocked.ok("counts", "plan", "DC1 monthly", "--kind", "full", "--scope", "DC1")
     made = stocked.ok("counts", "generate", "--plan", "1").said
@@ -83,3 +85,18 @@ def test_a_count_from_plan_to_approval_on_the_command_line(
     assert "<table>" in page.read_text(encoding="utf-8")
     stock = stocked.ok("stock", "--location", "DC1-A-01", "--format", "csv").csv()
     assert stock[1:] == ["A,DC1-A-01,,,5"]
+
+
+def test_an_entry_by_a_counter_outside_the_assignment_is_a_clear_error(
+    stocked: Cli,  # noqa: F811
+) -> None:
+    stocked.ok("users", "add", "ann", "--role", "warehouse_staff", "--site", "DC1")
+    stocked.ok("users", "add", "rita", "--role", "retail_staff", "--site", "DC1")
+    stocked.ok("counts", "plan", "DC1 A", "--kind", "targeted", "--scope", "DC1", "--sku", "A")
+    stocked.ok("counts", "generate", "--plan", "1")
+    entry = ("counts", "enter", "1", "A", "--location", "DC1-A-01", "--quantity", "5")
+    for outsider in ("rita", "nobody"):
+        refused = stocked(*entry, "--counter", outsider)
+        assert refused.code == 9
+        assert "assigned to the role warehouse_staff" in refused.err and outsider in refused.err
+    assert "entry 1" in stocked.ok(*entry, "--counter", "ann").said

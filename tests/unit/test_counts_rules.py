@@ -11,15 +11,20 @@ from trueup.domain.counts import (
     DEFAULT_BANDS,
     Band,
     Combine,
+    CountKind,
     Entry,
+    RoundTotals,
+    Task,
     TaskStatus,
     band_for,
     check_approver,
+    check_assignee,
     check_recounter,
     check_task_transition,
     classify_abc,
     combine,
     live_entries,
+    round_result,
     variance,
 )
 from trueup.domain.errors import Conflict, Forbidden
@@ -93,3 +98,30 @@ def test_an_approved_count_changes_no_more() -> None:
             check_task_transition(TaskStatus.APPROVED, target)
     with pytest.raises(Conflict):
         check_task_transition(TaskStatus.OPEN, TaskStatus.APPROVED)
+
+
+def test_sums_made_in_sql_combine_like_the_entries_themselves() -> None:
+    entries = [entry(1, "bob", 4), entry(2, "ann", 6), entry(3, "ann", 1)]
+    for how in Combine:
+        totals = RoundTotals(1, 11 * U, 7 * U, 4 * U, AT, ("ann", "bob"))
+        assert round_result(totals, how) == combine(entries, how)
+    alone = round_result(RoundTotals(1, 3 * U, 3 * U, 3 * U, AT, ("ann",)), Combine.AGREE)
+    assert alone.counted == 3 * U and alone.agreed
+
+
+def task(assign_role: str = "", assign_user: str = "") -> Task:
+    return Task(
+        7, None, CountKind.TARGETED, "DC1", "DC1", TaskStatus.OPEN, 1, Combine.SUM,
+        assign_role, assign_user, AT, "mgr", AT,
+    )  # fmt: skip
+
+
+def test_a_task_is_counted_by_its_assignee_or_its_role_only() -> None:
+    check_assignee(task("warehouse_staff"), "ann", "warehouse_staff")
+    check_assignee(task("warehouse_staff", "rita"), "rita", "retail_staff")
+    check_assignee(task(), "anyone", None)
+    for who, role in (("rita", "retail_staff"), ("mgr", "inventory_manager"), ("x", None)):
+        with pytest.raises(Forbidden, match="assigned to the role warehouse_staff"):
+            check_assignee(task("warehouse_staff"), who, role)
+    with pytest.raises(Forbidden, match="assigned to rita"):
+        check_assignee(task("", "rita"), "ann", "warehouse_staff")

@@ -11,11 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trueup.api import (
     admin_routes,
+    alert_routes,
     catalog_routes,
     count_routes,
     ledger_routes,
     manual_log_routes,
     problems,
+    replenishment_routes,
     stream,
     webhook_routes,
 )
@@ -116,6 +118,8 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
         webhook_routes.router,
         count_routes.router,
         manual_log_routes.router,
+        alert_routes.router,
+        replenishment_routes.router,
     )
     for router in routers:
         app.include_router(router, prefix=PREFIX)

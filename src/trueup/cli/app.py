@@ -7,12 +7,16 @@ from typing import Annotated
 import typer
 
 from trueup.cli import (
+    alerts,
     counts,
     database,
     demo,
     imports,
     ledger,
+    monitor,
     policy,
+    purchasing,
+    reorder,
     serve,
     simulate,
     stock,
@@ -61,6 +65,10 @@ tokens.register(app)
 serve.register(app)
 webhooks.register(app)
 counts.register(app)
+alerts.register(app)
+monitor.register(app)
+reorder.register(app)
+purchasing.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,8 +18,16 @@ from rich.table import Table
 from trueup.cli.common import Format, SafeCsv, console, opened
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity
-from trueup.services import count_entry, count_review, counts
-from trueup.services.count_review import REPORT_COLUMNS, CountReview, report_html, report_rows
+from trueup.services import (
+    count_approval,
+    count_entry,
+    count_plans,
+    count_review,
+    count_submit,
+    counts,
+)
+from trueup.services.count_reports import REPORT_COLUMNS, report_html, report_rows
+from trueup.services.count_review import CountReview
 
 app = typer.Typer(
     help="Physical counts: full, ABC cycle and targeted; blind entry, recounts, review.",
@@ -67,7 +75,7 @@ def plan(
     if not scope:
         raise typer.BadParameter("the site or zone to count", param_hint="--scope")
     with opened(ctx) as system:
-        made = counts.create_plan(
+        made = count_plans.create_plan(
             system.uow,
             name=name,
             kind=kind,
@@ -97,7 +105,7 @@ def generate(
     Example: trueup counts generate
     """
     with opened(ctx) as system:
-        made = counts.generate(system.uow, actor=system.settings.actor, plan_id=plan_id)
+        made = count_plans.generate(system.uow, actor=system.settings.actor, plan_id=plan_id)
     for t in made:
         console.print(f"count {t.id}: {t.kind.value} at {t.scope}, {t.lines} lines, due {t.due_at}")
     if not made:
@@ -117,7 +125,7 @@ def list_(
     with opened(ctx) as system:
         if plans:
             table = Table("plan", "name", "kind", "scope", "every", "combine", "next")
-            for p in counts.plans(system.uow):
+            for p in count_plans.plans(system.uow):
                 table.add_row(
                     str(p.id),
                     p.name,
@@ -232,7 +240,7 @@ def submit(ctx: typer.Context, count_id: Annotated[int, typer.Argument(help="The
     Example: trueup counts submit 7
     """
     with opened(ctx) as system:
-        r = counts.submit(system.uow, count_id, actor=system.settings.actor)
+        r = count_submit.submit(system.uow, count_id, actor=system.settings.actor)
     console.print(f"count {r.task_id}: {r.status}, {r.lines} lines, {r.recounts} to recount")
 
 
@@ -333,7 +341,7 @@ def approve(
     Example: trueup counts approve 7
     """
     with opened(ctx) as system:
-        done = count_review.approve(system.uow, count_id, actor=system.settings.actor)
+        done = count_approval.approve(system.uow, count_id, actor=system.settings.actor)
     console.print(
         f"count {count_id} approved: {done.corrections} corrections posted"
         f" (batch {done.batch_id}), {done.discrepancies} discrepancies registered"

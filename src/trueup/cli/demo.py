@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,16 +13,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
 from trueup.analytics import SCALES, Business, write_world
-from trueup.bootstrap import Settings, initialise, safe_url
+from trueup.bootstrap import Settings, System, initialise, safe_url
 from trueup.cli.common import console, is_interactive, state
+from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
+from trueup.domain.alerts import Alert
 from trueup.domain.model import BalanceRow
-from trueup.domain.values import QUANTITY_SCALE
+from trueup.domain.values import QUANTITY_SCALE, format_quantity
+from trueup.services import alert_queries
 from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import read_table
+from trueup.services.files import read_table, table_from_dicts
+from trueup.services.monitor import Monitor
 from trueup.services.ports import StockFilter
 from trueup.services.posting import post_table
 from trueup.services.posting_run import PostingReport
+from trueup.services.purchasing import import_suppliers
 from trueup.services.queries import stock, stock_value
+from trueup.services.replenishment import set_policies
 from trueup.services.verification import VerifyReport, verify
 
 DEMO_FILE = "trueup-demo.db"
@@ -68,13 +75,94 @@ def demo(
         on_hand = stock(system.uow, StockFilter())
         value = stock_value(system.uow)
         checked = verify(system.uow)
+        _replenishment(system, business, settings.actor)
+        with monitor_steps() as steps:
+            runner = Monitor(system.uow, settings.alerts, settings.actor)
+            cycle = runner.cycle(now=_end_of(business), steps=steps)
+        opened = alert_queries.list_alerts(system.uow, limit=1000)
+        totals = alert_queries.summary(system.uow)
     finally:
         system.close()
     _summary(settings.database_url, seed, business, report, on_hand, value, checked)
+    print_cycle(cycle)
+    _alerts(opened.alerts, totals)
+    if cycle.proposals is not None:
+        print_proposals(cycle.proposals.proposals)
     if not checked.ok:
         for problem in checked.problems:
             console.print(f"  {problem}", markup=False)
         raise typer.Exit(1)
+
+
+def _end_of(business: Business) -> datetime:
+    """The end of the simulated period: the cycle runs as of then, so the demand history
+    behind the reorder points is the simulated one."""
+    config = business.world.config
+    last = config.start + timedelta(days=config.days)
+    return datetime(last.year, last.month, last.day, tzinfo=UTC)
+
+
+def _replenishment(system: System, business: Business, actor: str) -> None:
+    """Suppliers as the simulated world promises them, and computed reorder policies: every
+    item at every DC from its supplier, every item a store carries by transfer from its DC."""
+    world = business.world
+    import_suppliers(
+        system.uow,
+        table_from_dicts(
+            "suppliers.csv",
+            [
+                {
+                    "supplier": sku.supplier.code,
+                    "name": sku.supplier.code,
+                    "sku": sku.code,
+                    "lead_days": str(sku.supplier.promised_lead_days),
+                }
+                for sku in world.skus
+            ],
+        ),
+    )
+    rows = [
+        {"sku": sku.code, "location": dc.code, "kind": "computed", "supplier": sku.supplier.code}
+        for dc in world.dcs
+        for sku in world.skus
+    ]
+    rows += [
+        {
+            "sku": world.skus[index].code,
+            "location": store.code,
+            "kind": "computed",
+            "source_location": store.dc.code,
+        }
+        for store in world.stores
+        for index in store.assortment
+    ]
+    set_policies(
+        system.uow, table_from_dicts("policies.csv", rows), actor=actor, now=_end_of(business)
+    )
+
+
+def _alerts(found: list[Alert], totals: dict[tuple[str, str], int], limit: int = 10) -> None:
+    by_kind = Counter[str]()
+    for (kind, _status), count in totals.items():
+        by_kind[kind] += count
+    listed = ", ".join(f"{kind} {count:,}" for kind, count in by_kind.most_common())
+    console.print(f"open alerts: {listed or 'none'}")
+    table = Table(
+        "alert", "kind", "sku", "site", "on-hand", "position", "threshold", title="alerts"
+    )
+    for a in found[:limit]:
+        table.add_row(
+            str(a.id),
+            a.kind.value,
+            a.sku,
+            a.site,
+            format_quantity(a.on_hand),
+            format_quantity(a.position),
+            "" if a.threshold is None else format_quantity(a.threshold),
+        )
+    console.print(table)
+    if len(found) > limit:
+        console.print("... and more: trueup alerts list")
 
 
 def _bar() -> Progress:

@@ -1,4 +1,4 @@
-"""`trueup serve`: the HTTP API."""
+"""`trueup serve`: the HTTP API, the webhook dispatcher and the periodic jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uvicorn
 from trueup.api.app import Limits, create_app
 from trueup.bootstrap import safe_url
 from trueup.cli.common import console, opened
+from trueup.cli.monitor import monitor_of, start_scheduler
 from trueup.services.webhook_dispatch import Dispatcher
 
 
@@ -33,6 +34,14 @@ def serve(
             "runs elsewhere).",
         ),
     ] = True,
+    monitor: Annotated[
+        bool,
+        typer.Option(
+            "--monitor/--no-monitor",
+            help="Run the periodic jobs (alerts, policy recompute, counts, digests, e-mails) "
+            "in this process (off when `trueup monitor` runs elsewhere).",
+        ),
+    ] = True,
 ) -> None:
     """Run the REST API (/api/v1, docs at /api/v1/docs) until interrupted.
 
@@ -48,9 +57,12 @@ def serve(
         dispatcher = Dispatcher(system.uow) if webhooks else None
         if dispatcher is not None:
             dispatcher.start()  # its own thread: deliveries never block posting
+        scheduler = start_scheduler(monitor_of(system)) if monitor else None
         try:
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
             if dispatcher is not None:
                 dispatcher.close()
 

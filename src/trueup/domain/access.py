@@ -79,6 +79,26 @@ class Action(StrEnum):
     COUNTS_REVIEW = "counts.review"
     #: expected quantities, variances and audit reports of closed counts
     COUNTS_RESULTS = "count_results.read"
+    #: stock alerts within one's sites (low stock, stockout, negative, overstock)
+    ALERTS_READ = "alerts.read"
+    #: acknowledge an alert: someone is on it, so it does not escalate
+    ALERTS_ACKNOWLEDGE = "alerts.acknowledge"
+    #: one's own notification inbox
+    NOTIFICATIONS_READ = "notifications.read"
+    #: notification rules and users' e-mail addresses
+    NOTIFICATIONS_MANAGE = "notifications.manage"
+    #: reorder policies with their figures and inputs, positions, proposals, the calculator
+    REORDER_READ = "reorder.read"
+    #: set and recompute reorder policies, generate proposals
+    REORDER_WRITE = "reorder.write"
+    #: approve or reject reorder proposals (they become purchase or transfer orders)
+    PROPOSALS_APPROVE = "proposals.approve"
+    #: suppliers, their delivery record, orders, ship notices, receiving discrepancies
+    PURCHASING_READ = "purchasing.read"
+    #: import suppliers, purchase orders and ship notices
+    PURCHASING_WRITE = "purchasing.write"
+    #: receive against an order line at one's sites
+    PURCHASING_RECEIVE = "purchasing.receive"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -91,6 +111,8 @@ _EVERYONE = frozenset(
         Action.LEDGER_READ,
         Action.EVENTS_READ,
         Action.TOKENS_OWN,
+        Action.ALERTS_READ,
+        Action.NOTIFICATIONS_READ,
     }
 )
 _STAFF = _EVERYONE | {
@@ -98,6 +120,9 @@ _STAFF = _EVERYONE | {
     Action.DOCUMENTS_POST,
     Action.COUNTS_READ,
     Action.COUNTS_COUNT,
+    Action.ALERTS_ACKNOWLEDGE,
+    Action.PURCHASING_READ,
+    Action.PURCHASING_RECEIVE,
 }
 
 #: The matrix. Reasons, row by row, are in docs/permissions.md.
@@ -118,11 +143,23 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.COUNTS_PLAN,
         Action.COUNTS_REVIEW,
         Action.COUNTS_RESULTS,
+        Action.NOTIFICATIONS_MANAGE,
+        Action.REORDER_READ,
+        Action.REORDER_WRITE,
+        Action.PROPOSALS_APPROVE,
+        Action.PURCHASING_WRITE,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
     # It reads count results once a count is closed (shrinkage is finance's business).
     Role.FINANCE: _EVERYONE
-    | {Action.STOCK_COST, Action.POLICY_READ, Action.COUNTS_READ, Action.COUNTS_RESULTS},
+    | {
+        Action.STOCK_COST,
+        Action.POLICY_READ,
+        Action.COUNTS_READ,
+        Action.COUNTS_RESULTS,
+        Action.REORDER_READ,
+        Action.PURCHASING_READ,
+    },
     # The auditor reads everything, costs and the audit trail included, and changes nothing.
     # Access reviews are audit work, so it sees who holds which role too.
     Role.AUDITOR: _EVERYONE
@@ -134,6 +171,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.AUDIT_READ,
         Action.COUNTS_READ,
         Action.COUNTS_RESULTS,
+        Action.REORDER_READ,
+        Action.PURCHASING_READ,
     },
     # IT runs the system: people, tokens, integrations, configuration, master data; it reads
     # stock to support users but has no need for costs and posts no stock.
@@ -149,13 +188,20 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.USERS_MANAGE,
         Action.TOKENS_MANAGE,
         Action.AUDIT_READ,
+        Action.NOTIFICATIONS_MANAGE,
     },
 }
 
 #: What a machine token (bound to a source) may never do, whatever its user's role:
 #: a leaked ERP token must not mint further tokens or accounts.
 MACHINE_DENIED = frozenset(
-    {Action.USERS_MANAGE, Action.TOKENS_MANAGE, Action.TOKENS_OWN, Action.WEBHOOKS_MANAGE}
+    {
+        Action.USERS_MANAGE,
+        Action.TOKENS_MANAGE,
+        Action.TOKENS_OWN,
+        Action.WEBHOOKS_MANAGE,
+        Action.NOTIFICATIONS_MANAGE,
+    }
 )
 
 

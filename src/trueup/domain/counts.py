@@ -122,8 +122,9 @@ def band_for(bands: Mapping[tuple[str, str], Band], site: str, abc_class: str) -
     return bands.get((site, klass)) or bands.get((ANY_SITE, klass)) or DEFAULT_BANDS[klass]
 
 
-@dataclass(frozen=True, slots=True)
-class Variance:
+class Variance(NamedTuple):
+    """One line's variance (a tuple: a count builds tens of thousands at once)."""
+
     expected: int
     counted: int
     quantity: int
@@ -205,10 +206,9 @@ class Entry(NamedTuple):
     recorded_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RoundResult:
+class RoundResult(NamedTuple):
     """What one round of entries says: the counted quantity, when, by whom; `agreed` is
-    False when counters who must agree did not."""
+    False when counters who must agree did not (a tuple, built per line)."""
 
     counted: int
     counted_at: datetime
@@ -230,12 +230,54 @@ def combine(entries: Sequence[Entry], how: Combine) -> RoundResult | None:
     per_counter: dict[str, int] = {}
     for e in entries:
         per_counter[e.counter] = per_counter.get(e.counter, 0) + e.quantity
-    counted_at = max(e.occurred_at for e in entries)
-    counters = tuple(sorted(per_counter))
+    return combine_totals(per_counter, max(e.occurred_at for e in entries), how)
+
+
+def combine_totals(
+    per_counter: Mapping[str, int], counted_at: datetime, how: Combine
+) -> RoundResult:
+    """The result of one round from each counter's total."""
+    totals = per_counter.values()
+    return round_result(
+        RoundTotals(
+            0, sum(totals), max(totals), min(totals), counted_at, tuple(sorted(per_counter))
+        ),
+        how,
+    )
+
+
+class RoundTotals(NamedTuple):
+    """One line's round as storage sums it: the total over every counter, the largest
+    and smallest counter's total, the latest count time and the counters."""
+
+    line_id: int
+    total: int
+    largest: int
+    smallest: int
+    counted_at: datetime
+    counters: tuple[str, ...]
+
+
+class PendingLine(NamedTuple):
+    """An open or recount line as submitting reads it: what it is, on-hand now, and its
+    round's sums (None when nobody counted it in this round)."""
+
+    id: int
+    sku: str
+    location: str
+    abc_class: str
+    round: int
+    on_hand: int
+    totals: RoundTotals | None
+
+
+def round_result(totals: RoundTotals, how: Combine) -> RoundResult:
+    """`sum`: the total; `agree`: the counters' common total (the largest, not agreed,
+    when they differ). The same rule as combine_totals, from sums made in SQL."""
     if how is Combine.SUM:
-        return RoundResult(sum(per_counter.values()), counted_at, counters, True)
-    totals = set(per_counter.values())
-    return RoundResult(max(totals), counted_at, counters, len(totals) == 1)
+        return RoundResult(totals.total, totals.counted_at, totals.counters, True)
+    agreed = totals.largest == totals.smallest
+    return RoundResult(totals.largest, totals.counted_at, totals.counters, agreed)
 
 
 def check_recounter(counter: str, earlier_counters: Iterable[str]) -> None:
@@ -327,6 +369,47 @@ class Line(NamedTuple):
     location_id: int = 0
 
 
+class NewLine(NamedTuple):
+    """A line to add to a task (ids, as storage keeps them)."""
+
+    task_id: int
+    item_id: int | None
+    location_id: int
+    lot: str
+    serial: str
+    abc_class: str
+    status: str = LineStatus.OPEN.value
+    round: int = 1
+
+
+class NewEntry(NamedTuple):
+    """An entry to record (storage gives it its id)."""
+
+    task_id: int
+    line_id: int
+    round: int
+    counter: str
+    quantity: int
+    method: str
+    scanned: str
+    occurred_at: datetime
+    recorded_at: datetime
+    voids: int | None = None
+
+
+class Settled(NamedTuple):
+    """What submitting a round writes on a line."""
+
+    line_id: int
+    status: str
+    round: int
+    expected: int
+    within: bool
+    counted: int
+    counted_at: datetime
+    counters: str
+
+
 @dataclass(frozen=True, slots=True)
 class Review:
     id: int
@@ -336,3 +419,21 @@ class Review:
     actor: str
     at: datetime
     detail: str
+
+
+def check_assignee(task: Task, counter: str, role: str | None) -> None:
+    """A task is counted by the user it is assigned to or by users of the role it is
+    assigned to (either will do: a recount needs someone other than the first counter);
+    `role` None means the counter is no known user. A task assigned to neither is open to
+    every counter."""
+    if not (task.assign_user or task.assign_role):
+        return
+    if counter == task.assign_user or (task.assign_role and role == task.assign_role):
+        return
+    assigned = " or ".join(
+        part
+        for part in (task.assign_user, task.assign_role and f"the role {task.assign_role}")
+        if part
+    )
+    who = f"{counter} is {role}" if role else f"{counter} is no user"
+    raise Forbidden(f"count {task.id} is assigned to {assigned}, and {who}")

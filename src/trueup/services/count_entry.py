@@ -7,20 +7,19 @@ here returns or reads an expected quantity.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
+from trueup.domain.access import username_key
 from trueup.domain.counts import (
-    Entry,
-    Line,
     LineStatus,
+    NewEntry,
+    NewLine,
     Task,
     TaskStatus,
+    check_assignee,
     check_recounter,
-    live_entries,
 )
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.model import Item, Location, Tracking
@@ -31,8 +30,9 @@ from trueup.domain.values import (
     parse_timestamp,
     utc_now,
 )
-from trueup.services.counts import get_task, line_row
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.count_plans import line_row
+from trueup.services.counts import gc_paused, get_task, id_of
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 
@@ -67,91 +67,97 @@ def enter(
     entries: Sequence[EntryIn],
     *,
     counter: str,
-    may_act_at: Any = None,
+    role: str | None = None,
+    may_act_at: Callable[[str], bool] | None = None,
 ) -> EntryReport:
-    """Record counts, all or nothing. An item found where the task has no line gets a new
-    line (expected zero unless the record says otherwise). The report says which lines
-    were counted, never what they were expected to hold."""
+    """Record counts, all or nothing, by `counter` in `role` (None: the counter's role
+    as stored, if the counter is a user). An item found where the task has no line gets
+    a new line (expected zero unless the record says otherwise). The report says which
+    lines were counted, never what they were expected to hold."""
     if not entries:
         raise InputError("at least one entry", field="entries")
     now = utc_now()
-    with uow_factory() as uow:
+    with gc_paused(), uow_factory() as uow:
         found = get_task(uow, task_id)
         if found.status not in (TaskStatus.OPEN, TaskStatus.RECOUNT):
             raise Conflict(f"count {task_id} is {found.status.value}: it takes no entries")
         if may_act_at is not None and not may_act_at(found.site):
             raise Forbidden(f"{counter} may not count at site {found.site}")
-        if found.assign_user and found.assign_user != counter:
-            raise Forbidden(f"count {task_id} is assigned to {found.assign_user}")
-        lines = uow.counts.lines(task_id)
-        by_key = {(ln.sku, ln.location, ln.lot, ln.serial): ln for ln in lines}
-        earlier = _earlier_counters(uow.counts.entries(task_id), lines)
+        check_assignee(found, counter, role if role is not None else _role_of(uow, counter))
+        keys = uow.counts.line_keys(task_id)
+        earlier = uow.counts.earlier_counters(task_id) if found.status is TaskStatus.RECOUNT else {}
         locations = uow.catalog.locations()
         items = uow.catalog.items()
         barcodes = {code: (it, unit) for it in items.values() for code, unit in it.barcodes.items()}
-        serials = {(ln.serial, ln.location): ln for ln in lines if ln.serial}
-        report = EntryReport(task_id)
-        rows: list[dict[str, Any]] = []
-        new_lines: list[tuple[int, dict[str, Any]]] = []
-        for index, e in enumerate(entries):
-            where = _entry_location(locations, e.location, found)
-            when = parse_timestamp(e.occurred_at) if e.occurred_at else now
-            if when > now + timedelta(minutes=5):
+        serials = {(k[3], k[1]): k for k in keys if k[3]}
+        by_id = {it.id: it for it in items.values()}
+        latest = now + timedelta(minutes=5)
+        places: dict[str, Location] = {}
+        resolved: list[tuple[LineKey, int, str, str, datetime]] = []
+        new_lines: dict[LineKey, NewLine] = {}
+        for e in entries:
+            where = places.get(e.location) or places.setdefault(
+                e.location, _entry_location(locations, e.location, found)
+            )
+            when = _timestamp(e.occurred_at) if e.occurred_at else now
+            if when > latest:
                 raise InputError("a count time not in the future", field="occurred_at")
-            key, quantity, method, scanned = _resolve(e, where, items, barcodes, serials)
-            line = by_key.get(key)
-            if line is None and key[0] == "":
+            key, quantity, method, scanned = _resolve(e, where, items, barcodes, serials, by_id)
+            line = keys.get(key)
+            if line is None and key[0] is None:
                 raise InputError(
-                    f"an item code: {key[1]} has items to count (confirm each one empty)",
+                    f"an item code: {where.code} has items to count (confirm each one empty)",
                     field="code",
                     value=e.code,
                 )
             if line is None:
+                it = by_id[key[0]]
                 if found.status is TaskStatus.RECOUNT:
-                    raise Conflict(f"{key[0]} at {key[1]} is not among the lines to recount")
-                it = items[key[0]]
-                new_lines.append(
-                    (
-                        index,
-                        line_row(task_id, it, where, key[2], key[3], (it.abc_class or "C").upper()),
-                    )
-                )
-                rows.append({"_key": key})
+                    raise Conflict(f"{it.sku} at {where.code} is not among the lines to recount")
+                if key not in new_lines:
+                    abc = (it.abc_class or "C").upper()
+                    new_lines[key] = line_row(task_id, it, where, key[2], key[3], abc)
             else:
-                if line.status not in (LineStatus.OPEN, LineStatus.RECOUNT):
-                    raise Conflict(f"line {line.id} ({line.sku} at {line.location}) is settled")
-                if line.round > 1:
-                    check_recounter(counter, earlier.get(line.id, ()))
-                rows.append({"line_id": line.id, "round": line.round})
-            rows[-1].update(
-                task_id=task_id,
-                counter=counter,
-                quantity=quantity,
-                method=method,
-                scanned=scanned,
-                occurred_at=when,
-                recorded_at=now,
-                voids=None,
-            )
+                line_id, status, round_ = line
+                if status is not LineStatus.OPEN and status is not LineStatus.RECOUNT:
+                    raise Conflict(f"line {line_id} ({e.code} at {where.code}) is settled")
+                if round_ > 1:
+                    check_recounter(counter, earlier.get(line_id, ()))
+            resolved.append((key, quantity, method, scanned, when))
         if new_lines:
-            uow.counts.add_lines([row for _i, row in new_lines])
-            report.lines_added = len({tuple(r["_key"]) for r in rows if "_key" in r})
-            fresh = {
-                (ln.sku, ln.location, ln.lot, ln.serial): ln for ln in uow.counts.lines(task_id)
-            }
-            for row in rows:
-                if "_key" in row:
-                    line = fresh[row.pop("_key")]
-                    row["line_id"], row["round"] = line.id, line.round
+            uow.counts.add_lines(list(new_lines.values()))
+            keys = uow.counts.line_keys(task_id)
+        rows = []
+        for key, quantity, method, scanned, when in resolved:
+            line_id, _status, round_ = keys[key]
+            rows.append(
+                NewEntry(task_id, line_id, round_, counter, quantity, method, scanned, when, now)
+            )
+        report = EntryReport(task_id, lines_added=len(new_lines))
         report.entry_ids = uow.counts.add_entries(rows)
         report.entries = len(rows)
-        report.line_ids = sorted({r["line_id"] for r in rows})
+        report.line_ids = sorted({r.line_id for r in rows})
         uow.commit()
         return report
 
 
 #: Codes repeat across a count's entries; normalising each once is enough.
 _code = functools.lru_cache(maxsize=65_536)(normalize_code)
+#: As do the count times (a counter's batch often shares one) and the quantities.
+_timestamp = functools.lru_cache(maxsize=4096)(parse_timestamp)
+_quantity = functools.lru_cache(maxsize=4096)(parse_quantity)
+
+
+def _role_of(uow: UnitOfWork, counter: str) -> str | None:
+    """The stored role of the counter, None when no user has that name."""
+    try:
+        stored = uow.identity.user(username_key(counter))
+    except InputError:
+        return None
+    return None if stored is None else stored.user.role.value
+
+
+LineKey = tuple[int | None, int, str, str]
 
 
 def _resolve(
@@ -159,25 +165,28 @@ def _resolve(
     where: Location,
     items: Mapping[str, Item],
     barcodes: Mapping[str, tuple[Item, str]],
-    serials: Mapping[tuple[str, str], Line],
-) -> tuple[tuple[str, str, str, str], int, str, str]:
-    """(line key, scaled quantity, method, what was scanned) of one entry."""
+    serials: Mapping[tuple[str, int], LineKey],
+    by_id: Mapping[int | None, Item],
+) -> tuple[LineKey, int, str, str]:
+    """(line key, scaled quantity, method, what was scanned) of one entry; the key is
+    (item id or None for the location itself, location id, lot, serial)."""
     code = _code(e.code)
     lot = _code(e.lot)
+    place = id_of(where)
     if e.empty:
         if e.quantity not in ("", "0"):
             raise InputError("no quantity with --empty", field="quantity", value=e.quantity)
         if not code:
-            return ("", where.code, "", ""), 0, "empty", ""
+            return (None, place, "", ""), 0, "empty", ""
         it = items.get(code) or (barcodes[code][0] if code in barcodes else None)
         if it is None:
             raise NotFound(f"no item with SKU or barcode {code!r}")
-        return (it.sku, where.code, lot, ""), 0, "empty", code
+        return (it.id, place, lot, ""), 0, "empty", code
     if e.serial:
-        line = serials.get((code, where.code))
-        if line is None:
+        key = serials.get((code, place))
+        if key is None:
             raise NotFound(f"serial {code!r} is not on this count at {where.code}")
-        return (line.sku, where.code, line.lot, code), QUANTITY_SCALE, "serial", code
+        return key, QUANTITY_SCALE, "serial", code
     if code in barcodes:
         it, unit = barcodes[code]
         multiple = it.pack_sizes.get(unit, QUANTITY_SCALE) if unit != it.unit else QUANTITY_SCALE
@@ -190,8 +199,8 @@ def _resolve(
         raise InputError("a serial scan (--serial) for a serial-tracked item", field="code")
     if it.tracking is Tracking.LOT and not lot:
         raise InputError(f"the lot of {it.sku}", field="lot")
-    quantity = parse_quantity(e.quantity or "1", it.decimals, multiple=multiple)
-    return (it.sku, where.code, lot, ""), quantity, method, code
+    quantity = _quantity(e.quantity or "1", it.decimals, multiple=multiple)
+    return (it.id, place, lot, ""), quantity, method, code
 
 
 def _entry_location(locations: Mapping[str, Location], code: str, found: Task) -> Location:
@@ -224,28 +233,18 @@ def void(uow_factory: UnitOfWorkFactory, task_id: int, entry_id: int, *, counter
         now = utc_now()
         uow.counts.add_entries(
             [
-                {
-                    "task_id": task_id,
-                    "line_id": target.line_id,
-                    "round": target.round,
-                    "counter": counter,
-                    "quantity": 0,
-                    "method": "void",
-                    "scanned": "",
-                    "occurred_at": now,
-                    "recorded_at": now,
-                    "voids": entry_id,
-                }
+                NewEntry(
+                    task_id,
+                    target.line_id,
+                    target.round,
+                    counter,
+                    0,
+                    "void",
+                    "",
+                    now,
+                    now,
+                    entry_id,
+                )
             ]
         )
         uow.commit()
-
-
-def _earlier_counters(entries: Sequence[Entry], lines: Sequence[Line]) -> dict[int, set[str]]:
-    """line id -> who counted it in a round before its current one."""
-    current = {ln.id: ln.round for ln in lines}
-    out: dict[int, set[str]] = defaultdict(set)
-    for e in live_entries(entries):
-        if e.round < current.get(e.line_id, 0):
-            out[e.line_id].add(e.counter)
-    return out

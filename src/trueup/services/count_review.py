@@ -1,4 +1,6 @@
-"""Reviewing, approving and reporting counts.
+"""Reviewing counts: the record as of each count time, variances, sending lines back,
+tolerance bands and the register (approving is in count_approval.py, the audit report in
+count_reports.py).
 
 The record a line is compared with is the ledger *as of the line's count time* (the
 latest live entry of the round that decided it), computed afresh at every review and
@@ -11,15 +13,11 @@ made after the count is excluded, even if it was recorded first. Corrections pos
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from trueup.domain.access import Action, Principal
 from trueup.domain.counts import (
@@ -34,31 +32,19 @@ from trueup.domain.counts import (
     TaskStatus,
     Variance,
     band_for,
-    check_approver,
     check_task_transition,
     variance,
 )
 from trueup.domain.errors import Conflict, InputError
-from trueup.domain.policy import SYSTEM_SOURCE, OnShort, PolicyRule
 from trueup.domain.values import (
-    format_quantity,
+    QUANTITY_SCALE,
     normalize_code,
     parse_quantity,
-    spreadsheet_safe,
     utc_now,
 )
-from trueup.services.counts import count_event, get_task, write_event
-from trueup.services.events import COUNT_APPROVED
+from trueup.services.counts import gc_paused, get_task
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
-from trueup.services.posting import post_document
-from trueup.services.posting_run import PostingReport
 from trueup.services.retry import retry_transient
-
-#: A count is a fact from the floor: its corrections post even when later movements
-#: have taken on-hand below what the correction removes (the shortage is recorded).
-COUNT_RULES = (PolicyRule(SYSTEM_SOURCE, "adjustment", OnShort.ACCEPT),)
-SHORTAGE_REASON = "count_shortage"
-SURPLUS_REASON = "count_surplus"
 
 
 def reveals_expected(who: Principal, task: Task) -> bool:
@@ -69,8 +55,9 @@ def reveals_expected(who: Principal, task: Task) -> bool:
     return task.status.is_closed and who.can(Action.COUNTS_RESULTS)
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewLine:
+class ReviewLine(NamedTuple):
+    """A line with its variance (None when blind or not counted) and entries."""
+
     line: Line
     variance: Variance | None
     entries: tuple[Entry, ...]
@@ -88,18 +75,32 @@ class CountReview:
 
 
 def review(
-    uow_factory: UnitOfWorkFactory, task_id: int, *, reveal: bool, entries: bool = True
+    uow_factory: UnitOfWorkFactory,
+    task_id: int,
+    *,
+    reveal: bool,
+    entries: bool = True,
+    statuses: Collection[LineStatus] = (),
 ) -> CountReview:
-    """Lines, entries (unless not wanted) and decisions of a count; with `reveal`, the
-    record as of each count time and the variances (recomputed now, so late movements
-    count)."""
-    with uow_factory(readonly=True) as uow:
+    """Lines (those in `statuses`, or all), entries (unless not wanted) and decisions of
+    a count; with `reveal`, the record as of each count time and the variances
+    (recomputed now, so late movements count), and the accuracy over all lines."""
+    with gc_paused(), uow_factory(readonly=True) as uow:
         found = get_task(uow, task_id)
-        return _review(uow, found, reveal, entries)
+        result = review_in(uow, found, reveal, entries, () if reveal else statuses)
+    if statuses and reveal:
+        result.lines = [r for r in result.lines if r.line.status in statuses]
+    return result
 
 
-def _review(uow: UnitOfWork, found: Task, reveal: bool, with_entries: bool = True) -> CountReview:
-    lines = uow.counts.lines(found.id)
+def review_in(
+    uow: UnitOfWork,
+    found: Task,
+    reveal: bool,
+    with_entries: bool = True,
+    statuses: Collection[LineStatus] = (),
+) -> CountReview:
+    lines = uow.counts.lines(found.id, statuses)
     entries = uow.counts.entries(found.id) if with_entries else []
     by_line: dict[int, list[Entry]] = {}
     for e in entries:
@@ -108,14 +109,19 @@ def _review(uow: UnitOfWork, found: Task, reveal: bool, with_entries: bool = Tru
     if not reveal:
         result.lines = [ReviewLine(ln, None, tuple(by_line.get(ln.id, ()))) for ln in lines]
         return result
-    expected = uow.counts.expected(found.id)
     if found.status is TaskStatus.APPROVED:  # as approved: the corrections are in the ledger
         expected = {ln.id: ln.expected or 0 for ln in lines}
+    else:
+        expected = uow.counts.expected(found.id)
     costs = uow.counts.costs(found.id)
     bands = uow.counts.tolerances()
     by_class: dict[str, Band] = {}
     within = total = 0
-    value_within = value_total = Decimal(0)
+    # scaled quantities (max of expected and counted) per unit cost, summed as integers:
+    # the value is cost x quantity, so one multiplication per cost is exact and enough
+    held_within: dict[Decimal, int] = defaultdict(int)
+    held_total: dict[Decimal, int] = defaultdict(int)
+    no_entries: tuple[Entry, ...] = ()
     for ln in lines:
         v = None
         if ln.counted is not None:
@@ -127,16 +133,28 @@ def _review(uow: UnitOfWork, found: Task, reveal: bool, with_entries: bool = Tru
             total += 1
             within += v.within
             if cost is not None:
-                worth = abs(Decimal(max(v.expected, v.counted)) / 10**6 * cost)
-                value_total += worth
-                value_within += worth if v.within else 0
+                held = abs(max(v.expected, v.counted))
+                held_total[cost] += held
+                if v.within:
+                    held_within[cost] += held
             result.corrections += v.quantity != 0
-        result.lines.append(ReviewLine(ln, v, tuple(by_line.get(ln.id, ()))))
+        entries_of = by_line.get(ln.id)
+        result.lines.append(ReviewLine(ln, v, tuple(entries_of) if entries_of else no_entries))
+    value_total = _value(held_total)
     if total:
         result.accuracy_lines = (Decimal(within) * 100 / total).quantize(Decimal("0.01"))
     if value_total:
+        value_within = _value(held_within)
         result.accuracy_value = (value_within * 100 / value_total).quantize(Decimal("0.01"))
     return result
+
+
+def _value(held: Mapping[Decimal, int]) -> Decimal:
+    """The value of scaled quantities held, per unit cost."""
+    return sum((abs(cost) * quantity / QUANTITY_SCALE for cost, quantity in held.items()), _ZERO)
+
+
+_ZERO = Decimal(0)
 
 
 @retry_transient
@@ -187,183 +205,6 @@ def send_back(
         return get_task(uow, task_id)
 
 
-@dataclass
-class Approval:
-    task_id: int
-    corrections: int
-    discrepancies: int
-    batch_id: int | None
-    movements: list[int] = field(default_factory=list)
-
-
-class _RecordMoved(Exception):
-    """A movement of a counted key arrived between reading and posting: read again."""
-
-
-def approve(uow_factory: UnitOfWorkFactory, task_id: int, *, actor: str) -> Approval:
-    """Approve a submitted count, all or nothing, in one transaction: the corrections
-    (adjustments to or from `loss`, external id `count:TASK:LINE`, source `trueup`,
-    occurred at the count time), the lines, the discrepancy register (every line beyond
-    tolerance), the review trail and the `count.approved` event. Whoever counted on the
-    count may not approve it. Approving an approved count is a Conflict and posts nothing:
-    the external ids and the compare-and-set on the task's status make sure of it."""
-    for _attempt in range(10):
-        try:
-            return _approve(uow_factory, task_id, actor)
-        except _RecordMoved:
-            continue
-    raise Conflict(f"count {task_id}: the record keeps changing; approve again later")
-
-
-def _approve(uow_factory: UnitOfWorkFactory, task_id: int, actor: str) -> Approval:
-    with uow_factory(readonly=True) as uow:
-        found = get_task(uow, task_id)
-        check_task_transition(found.status, TaskStatus.APPROVED)
-        check_approver(actor, {e.counter for e in uow.counts.entries(task_id)})
-        plan = _review(uow, found, True, with_entries=False)
-    lines = [_correction(found, r) for r in plan.lines if r.variance and r.variance.quantity]
-    outcome = Approval(task_id, len(lines), 0, None)
-
-    def finish(uow: UnitOfWork, report: PostingReport | None) -> None:
-        now = utc_now()
-        current = get_task(uow, task_id, lock=True)
-        check_task_transition(current.status, TaskStatus.APPROVED)
-        # With the corrections posted, the record as of each count time is the count.
-        after = uow.counts.expected(task_id)
-        if any(
-            r.line.counted is not None and after.get(r.line.id, 0) != r.line.counted
-            for r in plan.lines
-        ):
-            raise _RecordMoved
-        keys = [(SYSTEM_SOURCE, row["external_id"]) for row in lines]
-        ids = {k[1]: r.id for k, r in uow.ledger.recorded(keys).items()} if keys else {}
-        outcome.movements = [ids[k[1]] for k in keys if k[1] in ids]
-        uow.counts.approve_lines(task_id)
-        uow.counts.update_lines(  # only the lines whose record moved, or were corrected
-            [
-                {
-                    "line_id": r.line.id,
-                    "expected": r.variance.expected,
-                    "within": int(r.variance.within),
-                    "movement_id": ids.get(f"count:{task_id}:{r.line.id}"),
-                }
-                for r in plan.lines
-                if r.variance is not None
-                and (
-                    r.variance.quantity
-                    or r.line.expected != r.variance.expected
-                    or r.line.within != r.variance.within
-                )
-            ]
-        )
-        register = [
-            _discrepancy(current, r, now)
-            for r in plan.lines
-            if r.variance is not None and not r.variance.within and r.line.sku
-        ]
-        uow.counts.add_discrepancies(register, actor)
-        outcome.discrepancies = len(register)
-        batch = report.batch_id if report is not None and report.applied else None
-        outcome.batch_id = batch
-        if not uow.counts.set_task(
-            task_id,
-            [TaskStatus.SUBMITTED.value],
-            status=TaskStatus.APPROVED.value,
-            approved_by=actor,
-            approved_at=now,
-            batch_id=batch,
-        ):
-            raise Conflict(f"count {task_id} was approved meanwhile")
-        uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": None,
-                    "action": "approved",
-                    "actor": actor,
-                    "at": now,
-                    "detail": json.dumps({"corrections": len(lines), "batch": batch}),
-                }
-            ]
-        )
-        write_event(
-            uow,
-            now,
-            [
-                count_event(
-                    COUNT_APPROVED,
-                    current,
-                    {
-                        "count": task_id,
-                        "corrections": len(lines),
-                        "discrepancies": len(register),
-                        "batch": batch,
-                        "approved_by": actor,
-                    },
-                )
-            ],
-        )
-
-    if lines:
-        post_document(
-            uow_factory,
-            lines,
-            actor=actor,
-            default_source=SYSTEM_SOURCE,
-            label=f"count {task_id}",
-            audit=finish,
-            extra_rules=COUNT_RULES,
-        )
-    else:
-        _finish_alone(uow_factory, finish)
-    return outcome
-
-
-@retry_transient
-def _finish_alone(uow_factory: UnitOfWorkFactory, finish: Any) -> None:
-    with uow_factory() as uow:
-        finish(uow, None)
-        uow.commit()
-
-
-def _correction(found: Task, r: ReviewLine) -> dict[str, str]:
-    ln, v = r.line, r.variance
-    assert v is not None and ln.counted_at is not None
-    surplus = v.quantity > 0
-    return {
-        "external_id": f"count:{found.id}:{ln.id}",
-        "occurred_at": ln.counted_at.isoformat(),
-        "kind": "adjustment",
-        "sku": ln.sku,
-        "quantity": format_quantity(abs(v.quantity)),
-        "from_location": "loss" if surplus else ln.location,
-        "to_location": ln.location if surplus else "loss",
-        "lot": ln.lot,
-        "serial": ln.serial,
-        "reason": SURPLUS_REASON if surplus else SHORTAGE_REASON,
-        "reference": f"count {found.id}",
-    }
-
-
-def _discrepancy(found: Task, r: ReviewLine, now: datetime) -> dict[str, Any]:
-    v = r.variance
-    assert v is not None
-    return {
-        "item_id": r.line.item_id,
-        "location_id": r.line.location_id,
-        "lot": r.line.lot,
-        "serial": r.line.serial,
-        "task_id": found.id,
-        "line_id": r.line.id,
-        "expected": v.expected,
-        "counted": v.counted,
-        "variance": v.quantity,
-        "value": v.value,
-        "status": "open",
-        "opened_at": now,
-    }
-
-
 @retry_transient
 def set_tolerance(
     uow_factory: UnitOfWorkFactory, site: str, abc_class: str, units: str, percent: str
@@ -400,126 +241,3 @@ def discrepancies(
 def tolerances(uow_factory: UnitOfWorkFactory) -> dict[tuple[str, str], Band]:
     with uow_factory(readonly=True) as uow:
         return uow.counts.tolerances()
-
-
-# -- the audit report ----------------------------------------------------------------------
-REPORT_COLUMNS = (
-    "count",
-    "line",
-    "sku",
-    "location",
-    "lot",
-    "serial",
-    "abc_class",
-    "event",
-    "round",
-    "actor",
-    "at",
-    "quantity",
-    "method",
-    "scanned",
-    "expected",
-    "variance",
-    "variance_percent",
-    "variance_value",
-    "within_tolerance",
-    "movement_id",
-)
-BLIND = {"expected", "variance", "variance_percent", "variance_value", "within_tolerance"}
-
-
-def report_rows(result: CountReview) -> list[dict[str, str]]:
-    """The audit trail of one count: every entry (who counted what, when, in which round),
-    every review decision, and per line the outcome and the correction posted. Without
-    `reveal` the expected quantity and variance columns are empty."""
-    rows: list[dict[str, str]] = []
-    task_id = str(result.task.id)
-    for r in result.lines:
-        ln = r.line
-        base = {
-            "count": task_id,
-            "line": str(ln.id),
-            "sku": ln.sku,
-            "location": ln.location,
-            "lot": ln.lot,
-            "serial": ln.serial,
-            "abc_class": ln.abc_class,
-        }
-        for e in r.entries:
-            rows.append(
-                {
-                    **base,
-                    "event": "void" if e.voids else "entry",
-                    "round": str(e.round),
-                    "actor": e.counter,
-                    "at": e.occurred_at.isoformat(),
-                    "quantity": format_quantity(e.quantity),
-                    "method": e.method,
-                    "scanned": e.scanned if not e.voids else f"voids {e.voids}",
-                }
-            )
-        outcome = {
-            **base,
-            "event": ln.status.value,
-            "round": str(ln.round),
-            "actor": "+".join(ln.counters),
-            "at": ln.counted_at.isoformat() if ln.counted_at else "",
-            "quantity": format_quantity(ln.counted) if ln.counted is not None else "",
-            "movement_id": str(ln.movement_id or ""),
-        }
-        v = r.variance
-        if result.reveal and v is not None:
-            outcome.update(
-                expected=format_quantity(v.expected),
-                variance=format_quantity(v.quantity),
-                variance_percent="" if v.percent is None else str(v.percent),
-                variance_value="" if v.value is None else str(v.value),
-                within_tolerance="yes" if v.within else "no",
-            )
-        rows.append(outcome)
-    for rv in result.reviews:
-        rows.append(
-            {
-                "count": task_id,
-                "line": str(rv.line_id or ""),
-                "event": rv.action,
-                "actor": rv.actor,
-                "at": rv.at.isoformat(),
-                "scanned": rv.detail,
-            }
-        )
-    return [{c: row.get(c, "") for c in REPORT_COLUMNS} for row in rows]
-
-
-def report_csv(result: CountReview) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(REPORT_COLUMNS)
-    for row in report_rows(result):
-        writer.writerow([spreadsheet_safe(row[c]) for c in REPORT_COLUMNS])
-    return out.getvalue()
-
-
-def report_html(result: CountReview) -> str:
-    t = result.task
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in REPORT_COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(row[c])}</td>" for c in REPORT_COLUMNS) + "</tr>"
-        for row in report_rows(result)
-    )
-    accuracy = ""
-    if result.reveal and result.accuracy_lines is not None:
-        by_value = "n/a" if result.accuracy_value is None else f"{result.accuracy_value} %"
-        accuracy = (
-            f"<p>Inventory record accuracy: {result.accuracy_lines} % of lines "
-            f"within tolerance; {by_value} by value.</p>"
-        )
-    return (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>Count {t.id} audit report</title></head><body>"
-        f"<h1>Count {t.id}: {html.escape(t.kind.value)} count of {html.escape(t.scope)}</h1>"
-        f"<p>Status {html.escape(t.status.value)}; created by {html.escape(t.created_by)} "
-        f"at {t.created_at.isoformat()}; approved by {html.escape(t.approved_by or '-')}.</p>"
-        f"{accuracy}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        "</body></html>\n"
-    )

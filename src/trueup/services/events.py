@@ -30,6 +30,11 @@ BATCH_POSTED = "batch.posted"
 COUNT_SUBMITTED = "count.submitted"
 VARIANCE_FOUND = "variance.found"
 COUNT_APPROVED = "count.approved"
+#: alerts (services/alerts.py) and notification digests for webhooks (notifications.py)
+ALERT_OPENED = "alert.opened"
+ALERT_RESOLVED = "alert.resolved"
+ALERT_ESCALATED = "alert.escalated"
+ALERT_DIGEST = "alert.digest"
 EVENT_TYPES = (
     MOVEMENT_POSTED,
     BALANCE_CHANGED,
@@ -38,6 +43,10 @@ EVENT_TYPES = (
     COUNT_SUBMITTED,
     VARIANCE_FOUND,
     COUNT_APPROVED,
+    ALERT_OPENED,
+    ALERT_RESOLVED,
+    ALERT_ESCALATED,
+    ALERT_DIGEST,
 )
 DETAIL_LIMIT = 10_000
 

@@ -111,6 +111,8 @@ count_entry = Table(
     Column("voids", Integer, ForeignKey("count_entry.id")),
     CheckConstraint("quantity >= 0", name="quantity"),
     Index(None, "task_id", "line_id"),
+    #: revision 0008: a round's live entries exclude the voided ones
+    Index(None, "task_id", "voids"),
 )
 
 count_review = Table(
@@ -143,14 +145,19 @@ discrepancy = Table(
     Column("location_id", Integer, ForeignKey("location.id"), nullable=False),
     Column("lot", String(100), nullable=False, server_default=""),
     Column("serial", String(100), nullable=False, server_default=""),
-    Column("task_id", Integer, ForeignKey("count_task.id"), nullable=False),
-    Column("line_id", Integer, ForeignKey("count_line.id"), nullable=False, unique=True),
+    #: the count and line of a count discrepancy (NULL for a receiving one, revision 0006)
+    Column("task_id", Integer, ForeignKey("count_task.id")),
+    Column("line_id", Integer, ForeignKey("count_line.id"), unique=True),
     Column("expected", BigInteger, nullable=False),
     Column("counted", BigInteger, nullable=False),
     Column("variance", BigInteger, nullable=False),
     Column("value", ExactDecimal()),
     Column("status", String(20), nullable=False),
     Column("opened_at", UtcDateTime(), nullable=False),
+    #: count, or receiving (an over- or under-receipt against a purchase order line)
+    Column("kind", String(20), nullable=False, server_default="count"),
+    Column("po_line_id", Integer, ForeignKey("po_line.id")),
+    Column("receipt_id", Integer, ForeignKey("receipt.id")),
 )
 
 discrepancy_event = Table(

@@ -10,11 +10,14 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from trueup.domain.errors import TransientConflict
+from trueup.storage.alerts import SqlAlerts
 from trueup.storage.catalog import SqlCatalog
 from trueup.storage.counts import SqlCounts
 from trueup.storage.engine import READONLY
 from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
+from trueup.storage.notifications import SqlNotifications
+from trueup.storage.replenishment import SqlReplenishment
 from trueup.storage.webhooks import SqlWebhooks
 
 #: SQLSTATEs a retry resolves: serialization failure, deadlock, unique violation (a
@@ -38,6 +41,9 @@ class SqlUnitOfWork:
     identity: SqlIdentity
     webhooks: SqlWebhooks
     counts: SqlCounts
+    alerts: SqlAlerts
+    notifications: SqlNotifications
+    replenishment: SqlReplenishment
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -59,6 +65,9 @@ class SqlUnitOfWork:
         self.identity = SqlIdentity(connection)
         self.webhooks = SqlWebhooks(connection)
         self.counts = SqlCounts(connection)
+        self.alerts = SqlAlerts(connection)
+        self.notifications = SqlNotifications(connection)
+        self.replenishment = SqlReplenishment(connection)
         return self
 
     def __exit__(

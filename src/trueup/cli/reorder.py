@@ -1,0 +1,380 @@
+"""`trueup reorder`: the reorder calculator, policies, recomputation, positions and
+proposals (docs/replenishment.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trueup.cli.common import Format, console, opened, show_rows
+from trueup.domain.purchasing import Proposal
+from trueup.domain.replenishment import Policy
+from trueup.domain.values import format_quantity, parse_timestamp
+from trueup.services import proposal_export, replenishment
+from trueup.services.files import read_table
+
+app = typer.Typer(
+    help="Reorder points, min/max policies and reorder proposals.", no_args_is_help=True
+)
+policy_app = typer.Typer(help="Reorder policies per item and location.", no_args_is_help=True)
+proposals_app = typer.Typer(
+    help="Reorder proposals: generate, review, approve or reject, export for an ERP.",
+    no_args_is_help=True,
+)
+app.add_typer(policy_app, name="policy")
+app.add_typer(proposals_app, name="proposals")
+
+OutputFormat = Annotated[Format, typer.Option("--format", help="table, csv or json.")]
+
+
+@app.command()
+def calc(
+    demand_mean: Annotated[str, typer.Option(help="Mean demand per period.")],
+    demand_std: Annotated[str, typer.Option(help="Standard deviation of demand per period.")],
+    lead_time: Annotated[str, typer.Option(help="Lead time, in the same periods.")],
+    service_level: Annotated[str, typer.Option(help="Target cycle service level, 0 < P < 1.")],
+    lead_time_std: Annotated[
+        str, typer.Option(help="Standard deviation of the lead time, in periods.")
+    ] = "0",
+    review_days: Annotated[
+        str, typer.Option(help="Review period, for the order-up-to level (periods).")
+    ] = "0",
+    output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
+) -> None:
+    """What-if: the reorder point and safety stock of given inputs, rounded up to whole units.
+
+    Example: trueup reorder calc --demand-mean 100 --demand-std 20 --lead-time 4
+    --service-level 0.95
+    """
+    result = replenishment.what_if(
+        demand_mean, demand_std, lead_time, service_level, lead_time_std, review_days
+    )
+    shown = result.as_dict()
+    if output is Format.JSON:
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+        return
+    rows = [[name, str(value)] for name, value in shown.items()]
+    show_rows(("figure", "value"), rows, output)
+
+
+def _policy_rows(found: list[Policy]) -> list[list[str]]:
+    def quantity(value: int | None) -> str:
+        return "" if value is None else format_quantity(value)
+
+    return [
+        [
+            p.sku,
+            p.location,
+            p.kind.value,
+            quantity(p.min_qty),
+            quantity(p.max_qty),
+            quantity(p.reorder_point),
+            quantity(p.safety_stock),
+            quantity(p.order_up_to),
+            "" if p.service_level is None else str(p.service_level),
+            p.supplier,
+            p.source_location,
+            quantity(p.pack_size),
+            quantity(p.moq),
+            p.inputs_json if p.computed_at else "",
+            p.computed_at.isoformat() if p.computed_at else "",
+        ]
+        for p in found
+    ]
+
+
+POLICY_HEADER = (
+    "sku",
+    "location",
+    "kind",
+    "min",
+    "max",
+    "reorder_point",
+    "safety_stock",
+    "order_up_to",
+    "service_level",
+    "supplier",
+    "source_location",
+    "pack_size",
+    "moq",
+    "inputs",
+    "computed_at",
+)
+
+
+@policy_app.command("set")
+def policy_set(
+    ctx: typer.Context,
+    sku: Annotated[str, typer.Argument(help="The item.")],
+    location: Annotated[str, typer.Argument(help="A site: a warehouse or a store.")],
+    kind: Annotated[str, typer.Option(help="fixed (min/max) or computed.")] = "fixed",
+    min_: Annotated[str, typer.Option("--min", help="Fixed: reorder at or below this.")] = "",
+    max_: Annotated[str, typer.Option("--max", help="Fixed: order up to this.")] = "",
+    service_level: Annotated[str, typer.Option(help="Computed: 0.95 by default.")] = "",
+    lead_time: Annotated[
+        str, typer.Option(help="A fixed lead time in days, instead of the supplier's.")
+    ] = "",
+    lead_time_std: Annotated[str, typer.Option(help="Its standard deviation in days.")] = "",
+    review_days: Annotated[str, typer.Option(help="Days between reviews (7).")] = "",
+    pack_size: Annotated[str, typer.Option(help="Order in multiples of this.")] = "",
+    moq: Annotated[str, typer.Option(help="Order at least this.")] = "",
+    supplier: Annotated[str, typer.Option(help="Order from this supplier.")] = "",
+    source: Annotated[str, typer.Option(help="Replenish by transfer from this DC (a site).")] = "",
+) -> None:
+    """Set the reorder policy of an item at a location (computed ones are computed now).
+
+    Example: trueup reorder policy set COF-250 DC1 --kind fixed --min 40 --max 200
+    """
+    with opened(ctx) as system:
+        made = replenishment.set_policy(
+            system.uow,
+            actor=system.settings.actor,
+            sku=sku,
+            location=location,
+            kind=kind,
+            min=min_,
+            max=max_,
+            service_level=service_level,
+            lead_time_days=lead_time,
+            lead_time_std_days=lead_time_std,
+            review_days=review_days,
+            pack_size=pack_size,
+            moq=moq,
+            supplier=supplier,
+            source_location=source,
+        )
+    console.print(
+        f"{made.sku} at {made.location}: {made.kind.value}, reorder point "
+        f"{format_quantity(made.reorder_point)}, order up to {format_quantity(made.order_up_to)}"
+    )
+
+
+@policy_app.command("import")
+def policy_import(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A policies CSV or XLSX file.")]
+) -> None:
+    """Set many policies from a file (docs/formats.md), all or nothing.
+
+    Example: trueup reorder policy import policies.csv
+    """
+    with opened(ctx) as system:
+        made = replenishment.set_policies(system.uow, read_table(file), actor=system.settings.actor)
+    console.print(f"{len(made)} policies set")
+
+
+@policy_app.command("list")
+def policy_list(
+    ctx: typer.Context,
+    site: Annotated[list[str] | None, typer.Option(help="Only at this site (repeatable).")] = None,
+    sku: Annotated[list[str] | None, typer.Option(help="Only this item (repeatable).")] = None,
+    output: OutputFormat = Format.TABLE,
+) -> None:
+    """Policies with their figures and, for computed ones, the inputs they came from.
+
+    Example: trueup reorder policy list --site DC1 --format csv
+    """
+    with opened(ctx) as system:
+        found = replenishment.policies(system.uow, sites=site or (), skus=sku or ())
+    show_rows(POLICY_HEADER, _policy_rows(found), output)
+
+
+@policy_app.command("unset")
+def policy_unset(
+    ctx: typer.Context,
+    sku: Annotated[str, typer.Argument(help="The item.")],
+    location: Annotated[str, typer.Argument(help="The location.")],
+) -> None:
+    """Remove the reorder policy of an item at a location.
+
+    Example: trueup reorder policy unset COF-250 DC1
+    """
+    with opened(ctx) as system:
+        replenishment.delete_policy(system.uow, sku, location)
+    console.print(f"{sku} at {location}: no policy")
+
+
+@app.command()
+def recompute(
+    ctx: typer.Context,
+    site: Annotated[list[str] | None, typer.Option(help="Only at this site (repeatable).")] = None,
+    sku: Annotated[list[str] | None, typer.Option(help="Only this item (repeatable).")] = None,
+    days: Annotated[int, typer.Option(help="Days of demand history.")] = 91,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Compute as of this time (default now).")
+    ] = "",
+) -> None:
+    """Recompute every computed policy from demand history and lead times (run it daily).
+
+    The history is the DAYS whole UTC days before the day of --as-of.
+
+    Example: trueup reorder recompute --days 91
+    """
+    with opened(ctx) as system:
+        report = replenishment.recompute(
+            system.uow,
+            now=parse_timestamp(as_of) if as_of else None,
+            history_days=days,
+            sites=site or (),
+            skus=sku or (),
+        )
+    console.print(f"{report.computed} policies computed from {report.since} to {report.until}")
+    for item, location, why in report.skipped:
+        console.print(f"  skipped {item} at {location}: {why}", highlight=False)
+
+
+@app.command()
+def positions(
+    ctx: typer.Context,
+    site: Annotated[list[str] | None, typer.Option(help="Only at this site (repeatable).")] = None,
+    sku: Annotated[list[str] | None, typer.Option(help="Only this item (repeatable).")] = None,
+    output: OutputFormat = Format.TABLE,
+) -> None:
+    """Inventory position (on-hand + on order - committed) against each reorder point.
+
+    Example: trueup reorder positions --site DC1
+    """
+    with opened(ctx) as system:
+        found = replenishment.positions(system.uow, sites=site or (), skus=sku or ())
+    rows = [
+        [
+            e.policy.sku,
+            e.policy.location,
+            format_quantity(e.position.on_hand),
+            format_quantity(e.position.on_order),
+            format_quantity(e.position.committed),
+            format_quantity(e.position.position),
+            format_quantity(e.policy.reorder_point),
+            format_quantity(e.policy.order_up_to),
+            "yes" if e.position.position <= e.policy.reorder_point else "no",
+        ]
+        for e in found
+    ]
+    header = (
+        "sku",
+        "location",
+        "on_hand",
+        "on_order",
+        "committed",
+        "position",
+        "reorder_point",
+        "order_up_to",
+        "reorder",
+    )
+    show_rows(header, rows, output)
+
+
+def _proposal_rows(found: list[Proposal]) -> list[list[str]]:
+    return [
+        [
+            str(p.id),
+            p.status.value,
+            p.kind.value,
+            p.supplier or p.source_location,
+            p.location,
+            str(len(p.lines)),
+            p.order_number,
+            p.created_at.isoformat(),
+        ]
+        for p in found
+    ]
+
+
+PROPOSAL_HEADER = ("proposal", "status", "kind", "from", "to", "lines", "order", "created_at")
+
+
+@proposals_app.command("generate")
+def proposals_generate(
+    ctx: typer.Context,
+    site: Annotated[list[str] | None, typer.Option(help="Only for this site (repeatable).")] = None,
+) -> None:
+    """Propose orders for every item-location at or below its reorder point.
+
+    Example: trueup reorder proposals generate
+    """
+    with opened(ctx) as system:
+        run = replenishment.generate_proposals(
+            system.uow, actor=system.settings.actor, sites=site or ()
+        )
+    for p in run.proposals:
+        console.print(
+            f"proposal {p.id}: {p.kind.value} from {p.supplier or p.source_location} to "
+            f"{p.location}, {len(p.lines)} lines"
+        )
+    for item, location, why in run.skipped:
+        console.print(f"  skipped {item} at {location}: {why}", highlight=False)
+    if not run.proposals:
+        console.print("nothing to propose")
+
+
+@proposals_app.command("list")
+def proposals_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="proposed, approved or rejected.")] = None,
+    output: OutputFormat = Format.TABLE,
+) -> None:
+    """Proposals, newest first.
+
+    Example: trueup reorder proposals list --status proposed
+    """
+    with opened(ctx) as system:
+        found = replenishment.proposals(system.uow, status=status)
+    show_rows(PROPOSAL_HEADER, _proposal_rows(found), output)
+
+
+@proposals_app.command("approve")
+def proposals_approve(
+    ctx: typer.Context,
+    proposal_id: Annotated[int, typer.Argument(help="The proposal.")],
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+) -> None:
+    """Approve a proposal: it becomes a purchase order or a transfer order.
+
+    Example: trueup reorder proposals approve 12
+    """
+    with opened(ctx) as system:
+        done = replenishment.approve(
+            system.uow, proposal_id, actor=system.settings.actor, note=note
+        )
+    console.print(f"proposal {done.id} approved: order {done.order_number}")
+
+
+@proposals_app.command("reject")
+def proposals_reject(
+    ctx: typer.Context,
+    proposal_id: Annotated[int, typer.Argument(help="The proposal.")],
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+) -> None:
+    """Reject a proposal (its items may be proposed again).
+
+    Example: trueup reorder proposals reject 12 --note "promotion ended"
+    """
+    with opened(ctx) as system:
+        done = replenishment.reject(system.uow, proposal_id, actor=system.settings.actor, note=note)
+    console.print(f"proposal {done.id} rejected")
+
+
+@proposals_app.command("export")
+def proposals_export(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="proposed, approved or rejected.")] = None,
+    proposal_id: Annotated[
+        list[int] | None, typer.Option("--proposal", help="Only this proposal (repeatable).")
+    ] = None,
+) -> None:
+    """Proposal lines as CSV for an ERP (docs/formats.md), safe to open in a spreadsheet.
+
+    Example: trueup reorder proposals export --status approved > orders.csv
+    """
+    with opened(ctx) as system:
+        found = replenishment.proposals(system.uow, status=status, proposal_ids=proposal_id)
+    rows = proposal_export.export_rows(found)
+    columns = proposal_export.EXPORT_COLUMNS
+    show_rows(columns, [[r[c] for c in columns] for r in rows], Format.CSV)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="reorder")
