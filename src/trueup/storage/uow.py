@@ -10,9 +10,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from trueup.domain.errors import TransientConflict
+from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.catalog import SqlCatalog
 from trueup.storage.counts import SqlCounts
-from trueup.storage.engine import READONLY
+from trueup.storage.engine import NOWAIT, READONLY
 from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
 from trueup.storage.webhooks import SqlWebhooks
@@ -39,9 +40,10 @@ class SqlUnitOfWork:
     webhooks: SqlWebhooks
     counts: SqlCounts
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, *, readonly: bool = False, nowait: bool = False) -> None:
         self.engine = engine
         self.readonly = readonly
+        self.nowait = nowait
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -52,7 +54,13 @@ class SqlUnitOfWork:
                 # One snapshot for every query of the unit: verify compares several reads.
                 options["isolation_level"] = "REPEATABLE READ"
             connection = connection.execution_options(**options)
-        connection.begin()
+        elif self.nowait:
+            connection = connection.execution_options(**{NOWAIT: True})
+        try:
+            connection.begin()
+        except BaseException:
+            connection.close()
+            raise
         self._connection = connection
         self.catalog = SqlCatalog(connection)
         self.ledger = SqlLedger(connection)
@@ -93,3 +101,19 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, readonly=readonly)
+
+    def without_waiting(self) -> UnitOfWorkFactory | None:
+        """Units that raise WriterBusy at once when another writer holds the database,
+        for a caller that must never block on a lock; None where writers do not queue
+        on one database lock (PostgreSQL)."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        return _NoWait(self.engine)
+
+
+class _NoWait:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly, nowait=not readonly)
