@@ -16,6 +16,7 @@ from tests.api.live import serving
 from trueup.api.app import Api as App
 from trueup.bootstrap import System
 from trueup.domain.errors import WriterBusy
+from trueup.domain.policy import OnShort, PolicyRule
 
 MOVEMENTS = "/api/v1/movements"
 
@@ -117,6 +118,11 @@ def test_a_unit_that_must_not_wait_raises_at_once_and_leaves_waiting_to_others(
         with pytest.raises(WriterBusy), without_waiting():
             pass
         assert time.monotonic() - started < 5  # at once, not after the 30 s busy timeout
+    with without_waiting() as uow:  # and once the lock is free, it writes
+        uow.ledger.set_policy_rule(PolicyRule("erp", "sale", OnShort.REFUSE))
+        uow.commit()
+    with factory(readonly=True) as uow:
+        assert PolicyRule("erp", "sale", OnShort.REFUSE) in uow.ledger.policy_rules()
     # The pooled connection waits again for other units: a writer that holds the lock
     # briefly is waited for, not failed.
     with _write_lock(sqlite_system, release_after=0.3), factory() as uow:

@@ -40,26 +40,30 @@ class SqlUnitOfWork:
     webhooks: SqlWebhooks
     counts: SqlCounts
 
-    def __init__(self, engine: Engine, *, readonly: bool = False, nowait: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
+    ) -> None:
         self.engine = engine
         self.readonly = readonly
-        self.nowait = nowait
+        #: where the connection comes from and goes back to, when it is kept open
+        self.keeper = keeper
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
-        connection = self.engine.connect()
-        if self.readonly:
-            options: dict[str, object] = {READONLY: True}
-            if connection.dialect.name == "postgresql":
-                # One snapshot for every query of the unit: verify compares several reads.
-                options["isolation_level"] = "REPEATABLE READ"
-            connection = connection.execution_options(**options)
-        elif self.nowait:
-            connection = connection.execution_options(**{NOWAIT: True})
+        if self.keeper is not None:
+            connection = self.keeper.connection()
+        else:
+            connection = self.engine.connect()
+            if self.readonly:
+                options: dict[str, object] = {READONLY: True}
+                if connection.dialect.name == "postgresql":
+                    # One snapshot for every query of the unit: verify compares several reads.
+                    options["isolation_level"] = "REPEATABLE READ"
+                connection = connection.execution_options(**options)
         try:
             connection.begin()
         except BaseException:
-            connection.close()
+            self._close(connection)
             raise
         self._connection = connection
         self.catalog = SqlCatalog(connection)
@@ -81,10 +85,19 @@ class SqlUnitOfWork:
             try:
                 if connection.in_transaction():
                     connection.rollback()
-            finally:
-                connection.close()
+            except BaseException:
+                self._close(connection)
+                raise
+            if self.keeper is None or exc is not None:
+                self._close(connection)  # a kept connection is kept only while all is well
         if exc is not None and is_transient(exc):
             raise TransientConflict(str(exc).splitlines()[0]) from exc
+
+    def _close(self, connection: Connection) -> None:
+        if self.keeper is not None:
+            self.keeper.drop()
+        else:
+            connection.close()
 
     def commit(self) -> None:
         assert self._connection is not None, "commit outside the unit of work"
@@ -112,8 +125,24 @@ class SqlUnitOfWorkFactory:
 
 
 class _NoWait:
+    """Units that do not wait for the write lock, over one connection kept open between
+    them (no pool round trip per unit): for one caller thread, the server's event loop."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._kept: Connection | None = None
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly, nowait=not readonly)
+        if readonly:
+            return SqlUnitOfWork(self.engine, readonly=True)
+        return SqlUnitOfWork(self.engine, keeper=self)
+
+    def connection(self) -> Connection:
+        if self._kept is None:
+            self._kept = self.engine.connect().execution_options(**{NOWAIT: True})
+        return self._kept
+
+    def drop(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.close()
