@@ -46,9 +46,13 @@ class SqlLedger(LedgerReads):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
+        self._raw: Any = None
 
     def _driver(self) -> Any:
-        return self.connection.connection.driver_connection
+        """The driver's connection (the same for the whole unit of work)."""
+        if self._raw is None:
+            self._raw = self.connection.connection.driver_connection
+        return self._raw
 
     # -- policy ---------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
