@@ -112,10 +112,11 @@ def post_table(
                 sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
                 total_problems=len(run.problems),
             )
-        uow.ledger.apply_deltas(run.delta_rows())
+        on_hand = uow.ledger.apply_deltas(run.delta_rows())
         uow.ledger.raise_shortages(run.shortages, recorded_at)
         report.posted = record_posting(
             uow,
+            on_hand=on_hand,
             batch_id=batch_id,
             recorded_at=recorded_at,
             postings=run.posted,
