@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from trueup.domain.errors import InputError, StorageUnavailable, WriterBusy
 
 READONLY = "trueup_readonly"
-#: an execution option: begin at once or raise WriterBusy, never wait for another writer
+#: an execution option for a SQLite connection whose busy timeout is zero: a transaction
+#: that cannot take the write lock at once raises WriterBusy
 NOWAIT = "trueup_nowait"
 #: how long a SQLite writer waits for another to finish
 BUSY_TIMEOUT_MS = 30_000
@@ -69,14 +70,11 @@ def _configure_sqlite(engine: Engine) -> None:
             driver.execute("BEGIN")
         elif not options.get(NOWAIT, False):
             driver.execute("BEGIN IMMEDIATE")
-        else:
-            driver.execute("PRAGMA busy_timeout=0")
+        else:  # the connection does not wait (busy_timeout=0): a held lock fails at once
             try:
                 driver.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
                 raise WriterBusy(str(error)) from None
-            finally:
-                driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def probe(engine: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -13,7 +13,7 @@ from trueup.domain.errors import TransientConflict
 from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.catalog import SqlCatalog
 from trueup.storage.counts import SqlCounts
-from trueup.storage.engine import NOWAIT, READONLY
+from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
 from trueup.storage.webhooks import SqlWebhooks
@@ -139,10 +139,23 @@ class _NoWait:
 
     def connection(self) -> Connection:
         if self._kept is None:
-            self._kept = self.engine.connect().execution_options(**{NOWAIT: True})
+            kept = self.engine.connect()
+            _driver(kept).execute("PRAGMA busy_timeout=0")
+            self._kept = kept.execution_options(**{NOWAIT: True})
         return self._kept
 
     def drop(self) -> None:
+        """Give the connection back to the pool, waiting for locks again like the others."""
         kept, self._kept = self._kept, None
         if kept is not None:
-            kept.close()
+            try:
+                if kept.in_transaction():
+                    kept.rollback()
+                _driver(kept).execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            finally:
+                kept.close()
+
+
+def _driver(connection: Connection) -> Any:
+    """The driver's own connection: a PRAGMA there is outside SQLAlchemy's transactions."""
+    return connection.connection.driver_connection
