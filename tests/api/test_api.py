@@ -246,3 +246,13 @@ def test_items_locations_and_the_policy_are_written_all_or_nothing_and_audited(
     assert api.client.delete("/api/v1/policy/pos/sale", headers=manager).status_code == 404
     trail = api.client.get("/api/v1/audit", headers=api.headers("auditor")).json()["data"]
     assert {"locations.write", "items.write", "policy.write"} <= {e["action"] for e in trail}
+
+
+def test_a_document_with_one_line_outside_the_staffs_sites_names_that_line(api: Api) -> None:
+    lines = [receipt("D1"), receipt("D2", to_location="ST1"), receipt("D3")]
+    refused = api.client.post(
+        "/api/v1/documents", json={"lines": lines}, headers=api.headers("warehouse_staff")
+    )
+    assert refused.status_code == 403
+    assert "line 2: ST1 is at site ST1" in refused.json()["detail"]
+    assert api.client.get(MOVEMENTS, headers=api.headers("auditor")).json()["data"] == []

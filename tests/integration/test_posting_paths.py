@@ -275,3 +275,25 @@ def test_a_key_changed_in_a_later_segment_is_a_conflict_and_nothing_posts(
     assert result[0] == "rejected"
     assert [p[:3] for p in result[2]] == [(6002, "external_id", changed["external_id"])]
     assert snapshot(sqlite_system) == before
+
+
+def test_conflicts_in_both_the_serial_and_the_other_rows_are_all_reported(
+    tmp_path: Path,
+) -> None:
+    """The columnar path sends serial rows down the row path after the rest; a conflict
+    among the rest must not hide one among the serial rows."""
+    rows = [
+        movement(external_id="K1", quantity=2),
+        movement(external_id="OLD-1", quantity=6),  # posted with 5
+        movement(external_id="OLD-2", sku="SER", quantity=1, serial="S1"),  # was S9
+    ]
+    by_row, by_column = fresh(tmp_path, "rows"), fresh(tmp_path, "columns")
+    try:
+        path = tmp_path / "movements.csv"
+        expected = outcome(by_row, rows, path, columnar=False)
+        assert expected[0] == "rejected"
+        assert [problem[0] for problem in expected[2]] == [3, 4]  # file lines
+        assert outcome(by_column, rows, path, columnar=True) == expected
+    finally:
+        by_row.close()
+        by_column.close()

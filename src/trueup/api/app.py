@@ -21,6 +21,7 @@ from trueup.api import (
     stream,
     webhook_routes,
 )
+from trueup.api.express import ExpressLane
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.schemas import problem_schemas
 from trueup.api.security import RateLimiter, TokenCache
@@ -96,9 +97,25 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
+class Api(FastAPI):
+    """The FastAPI app with the express lane (api/express.py) in front of it."""
+
+    express: ExpressLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.express is None:
+            await self.served(scope, receive, send)
+        else:
+            await self.express(scope, receive, send)
+
+    async def served(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app itself: middleware, routing, dependencies, the operation."""
+        await super().__call__(scope, receive, send)
+
+
+def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
     limits = limits or Limits()
-    app = FastAPI(
+    app = Api(
         title="trueup",
         version="1",
         summary="An exact, append-only stock ledger across warehouses and stores.",
@@ -124,6 +141,14 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, prefix=PREFIX)
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    app.express = ExpressLane(
+        app.served,
+        path=f"{PREFIX}/movements",
+        uow=uow,
+        tokens=app.state.tokens,
+        limiter=app.state.limiter,
+        max_body=limits.max_body_bytes,
+    )
     _describe_security(app)
     return app
 

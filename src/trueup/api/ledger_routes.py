@@ -32,7 +32,7 @@ from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services import queries
 from trueup.services.counts import Blind, blind
 from trueup.services.identity import record_audit
-from trueup.services.ports import MovementPage, StockFilter, UnitOfWork
+from trueup.services.ports import MovementPage, StockFilter, UnitOfWork, UnitOfWorkFactory
 from trueup.services.posting import post_document, reverse
 from trueup.services.posting_run import PostingReport
 from trueup.services.verification import verify
@@ -40,6 +40,7 @@ from trueup.services.verification import verify
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 MAX_PAGE = 1000
 MAX_LINES = 5000
+SINGLE_LABEL = "api movement"
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")]
 CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
@@ -177,8 +178,15 @@ def _auditor(who: Principal, where: str, action: str, target: str):  # type: ign
 def _post(
     request: Request, who: Principal, lines: list[dict[str, str]], label: str
 ) -> tuple[PostingReport, list[MovementOut]]:
+    return post_lines(uow_of(request), who, origin(request), lines, label)
+
+
+def post_lines(
+    uow: UnitOfWorkFactory, who: Principal, where: str, lines: list[dict[str, str]], label: str
+) -> tuple[PostingReport, list[MovementOut]]:
+    """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
+    the order of the lines, each (source, external_id) once, originals for repeats."""
     source = _bound(who, lines)
-    uow = uow_of(request)
     report = post_document(
         uow,
         lines,
@@ -186,7 +194,7 @@ def _post(
         default_source=source,
         label=label,
         scope=who.may_act_at,
-        audit=_auditor(who, origin(request), "movements.post", label),
+        audit=_auditor(who, where, "movements.post", label),
     )
     keys = [
         (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
@@ -223,11 +231,18 @@ def post_movement(
     repeat returns the original with 200."""
 
     def run() -> tuple[int, MovementOut]:
-        report, movements = _post(request, who, [body.line()], "api movement")
-        return (201 if report.applied else 200), movements[0]
+        return post_one(uow_of(request), who, origin(request), body)
 
     status, out = idempotent(request, who, body, run, MovementOut)
     return _json(out, status)
+
+
+def post_one(
+    uow: UnitOfWorkFactory, who: Principal, where: str, body: MovementIn
+) -> tuple[int, MovementOut]:
+    """One movement: 201 and the movement, or 200 and the original of a repeat."""
+    report, movements = post_lines(uow, who, where, [body.line()], SINGLE_LABEL)
+    return (201 if report.applied else 200), movements[0]
 
 
 @router.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -134,14 +135,20 @@ class MovementOut(BaseModel):
             to_location=data["to_location"],
             lot=data["lot"],
             serial=data["serial"],
-            occurred_at=datetime.fromisoformat(data["occurred_at"]).isoformat(),
-            recorded_at=datetime.fromisoformat(data["recorded_at"]).isoformat(),
+            occurred_at=_iso(data["occurred_at"]),
+            recorded_at=_iso(data["recorded_at"]),
             reason=data["reason"],
             reference=data["reference"],
             actor=data["actor"],
             reverses=data["reverses"],
             batch=data["batch"],
         )
+
+
+@lru_cache(maxsize=4096)
+def _iso(stored: str) -> str:
+    """A stored time as the API shows it (a document's lines share their times)."""
+    return datetime.fromisoformat(stored).isoformat()
 
 
 class DocumentOut(BaseModel):

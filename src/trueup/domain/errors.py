@@ -107,6 +107,10 @@ class TransientConflict(TrueupError):
     """Storage contention that a retry resolves; safe because posting is idempotent."""
 
 
+class WriterBusy(TrueupError):
+    """Another writer holds the database and the caller asked not to wait for it."""
+
+
 class StorageUnavailable(TrueupError):
     """The database cannot be reached or opened; nothing was changed."""
 

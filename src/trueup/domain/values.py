@@ -88,7 +88,12 @@ def normalize_code(text: str) -> str:
 
     NFC makes look-alikes typed on different keyboards (an NFD "é") the same code.
     """
-    code = unicodedata.normalize("NFC", text.strip())
+    code = text.strip()
+    if code.isascii() and code.isprintable():  # the common case: already NFC, no controls
+        if len(code) > MAX_CODE_LENGTH:
+            raise InputError(f"at most {MAX_CODE_LENGTH} characters", value=text)
+        return code
+    code = unicodedata.normalize("NFC", code)
     if len(code) > MAX_CODE_LENGTH:
         raise InputError(f"at most {MAX_CODE_LENGTH} characters", value=text)
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in code):

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from trueup.domain.errors import InputError
-from trueup.domain.ledger import NegativeStock, Posting
+from trueup.domain.ledger import BalanceKey, NegativeStock, Posting
 from trueup.domain.model import Item, Location
 from trueup.domain.values import format_quantity
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -96,10 +96,13 @@ def record_posting(
     shortages: Sequence[NegativeStock],
     items: Mapping[str, Item],
     locations: Mapping[str, Location],
+    on_hand: Mapping[BalanceKey, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Write the outbox row of a posting transaction (nothing when it posted nothing).
     `postings` are the applied ones, or None when there were too many to list; `ids`
-    their movement ids when known. Returns the data of the `movement.posted` events."""
+    their movement ids when known; `on_hand` the balances after, for the keys the
+    caller knows them (the rest are read). Returns the data of the `movement.posted`
+    events."""
     if applied == 0:
         return []
     events: list[dict[str, Any]]
@@ -108,7 +111,7 @@ def record_posting(
             {"type": BATCH_POSTED, "sites": [], "data": {"batch": batch_id, "applied": applied}}
         ]
     else:
-        events = _detailed(uow, postings, ids, shortages, items, locations)
+        events = _detailed(uow, postings, ids, shortages, items, locations, on_hand or {})
     payload = json.dumps({"batch": batch_id, "events": events}, separators=(",", ":"))
     uow.ledger.append_event(recorded_at, batch_id, payload)
     return [e["data"] for e in events if e["type"] == MOVEMENT_POSTED]
@@ -121,6 +124,7 @@ def _detailed(
     shortages: Sequence[NegativeStock],
     items: Mapping[str, Item],
     locations: Mapping[str, Location],
+    known: Mapping[BalanceKey, int],
 ) -> list[dict[str, Any]]:
     sku = {it.id: it.sku for it in items.values()}
     place = {loc.id: loc for loc in locations.values()}
@@ -155,7 +159,8 @@ def _detailed(
         for location_id, physical in ((p.from_id, p.from_physical), (p.to_id, p.to_physical)):
             if physical:
                 touched[(p.item_id, location_id, p.lot, p.serial)] = None
-    on_hand = dict(uow.ledger.balances(touched))
+    missing = [key for key in touched if key not in known]
+    on_hand = {**known, **dict(uow.ledger.balances(missing))} if missing else known
     for key in touched:
         at = place[key[1]]
         data = {

@@ -170,8 +170,8 @@ def table_from_dicts(name: str, records: list[dict[str, str]]) -> Table:
             if key not in header:
                 header.append(key)
 
-    def rows() -> Iterator[Row]:
-        for number, record in enumerate(records, 1):
-            yield number, [str(record.get(h, "") or "") for h in header]
-
-    return Table(name, header, rows)
+    rows = [
+        (number, [str(record.get(h, "") or "") for h in header])
+        for number, record in enumerate(records, 1)
+    ]
+    return Table(name, header, lambda: iter(rows))

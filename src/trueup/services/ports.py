@@ -180,8 +180,11 @@ class LedgerRepository(Protocol):
         Returns their ids in order, or None when the store cannot tell them cheaply."""
         ...
 
-    def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
-        """Add (item, location, lot, serial, change) rows, sorted by key, to on-hand."""
+    def apply_deltas(
+        self, rows: Sequence[tuple[int, int, str, str, int]]
+    ) -> dict[BalanceKey, int] | None:
+        """Add (item, location, lot, serial, change) rows, sorted by key, to on-hand; the
+        on-hand after, per key, when the store learns it for free (else None)."""
         ...
 
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None: ...

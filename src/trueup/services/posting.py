@@ -76,7 +76,8 @@ def post_table(
             items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
         else:
             items, locations = uow.catalog.items(), uow.catalog.locations()
-        if scope is not None:
+            codes = set(locations)
+        if scope is not None and not _within(codes, locations, scope):
             _check_scope(table, locations, scope)
         context = PostingContext(
             items=items,
@@ -111,10 +112,11 @@ def post_table(
                 sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
                 total_problems=len(run.problems),
             )
-        uow.ledger.apply_deltas(run.delta_rows())
+        on_hand = uow.ledger.apply_deltas(run.delta_rows())
         uow.ledger.raise_shortages(run.shortages, recorded_at)
         report.posted = record_posting(
             uow,
+            on_hand=on_hand,
             batch_id=batch_id,
             recorded_at=recorded_at,
             postings=run.posted,
@@ -172,9 +174,21 @@ def _post_frame(segment: Segment, rows: MovementRows, run: PostingRun, progress:
     run.post_columns(postings, progress)
 
 
+def _within(
+    codes: set[str], locations: dict[str, Location], scope: Callable[[str | None], bool]
+) -> bool:
+    """Whether every location among `codes` is virtual or at a site within `scope`."""
+    for code in codes:
+        found = locations.get(code)
+        if found is not None and not found.is_virtual and not scope(found.site):
+            return False
+    return True
+
+
 def _check_scope(
     table: Table, locations: dict[str, Location], scope: Callable[[str | None], bool]
 ) -> None:
+    """Refuse the table at its first line that moves stock at a site outside `scope`."""
     columns = [table.column(name, required=False) for name in ("from_location", "to_location")]
     for line, values in table.rows():
         for index in columns:

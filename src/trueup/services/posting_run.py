@@ -87,7 +87,10 @@ class PostingRun:
     def post(self, chunk: list[Posting]) -> None:
         fresh = self._new_in_file(chunk)
         if self.failed:
-            return  # keep parsing to report every problem, but write nothing
+            # Keep reading to report every problem (conflicts with the ledger included,
+            # whichever path and chunk the rows came in), but write nothing.
+            self._new_in_ledger(fresh)
+            return
         ledger, book = self.uow.ledger, self.book
         # Lock first, then look for the events in the ledger: a twin of this batch that
         # committed while we waited for its rows is then seen, and is a duplicate.

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from trueup.domain.errors import InputError, StorageUnavailable
+from trueup.domain.errors import InputError, StorageUnavailable, WriterBusy
 
 READONLY = "trueup_readonly"
+#: an execution option for a SQLite connection whose busy timeout is zero: a transaction
+#: that cannot take the write lock at once raises WriterBusy
+NOWAIT = "trueup_nowait"
+#: how long a SQLite writer waits for another to finish
+BUSY_TIMEOUT_MS = 30_000
 
 
 def normalize_url(url: str) -> str:
@@ -51,14 +57,24 @@ def _configure_sqlite(engine: Engine) -> None:
         # INSERT OR REPLACE deletes the row it replaces; with recursive triggers that
         # delete meets the ledger's DELETE trigger, so REPLACE cannot rewrite history.
         cursor.execute("PRAGMA recursive_triggers=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        readonly = connection.get_execution_options().get(READONLY, False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        # Straight to the driver: SQLAlchemy's statement machinery costs more than BEGIN.
+        driver = connection.connection.driver_connection
+        if options.get(READONLY, False):
+            driver.execute("BEGIN")
+        elif not options.get(NOWAIT, False):
+            driver.execute("BEGIN IMMEDIATE")
+        else:  # the connection does not wait (busy_timeout=0): a held lock fails at once
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise WriterBusy(str(error)) from None
 
 
 def probe(engine: Engine) -> None:

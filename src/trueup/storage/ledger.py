@@ -28,6 +28,8 @@ from trueup.storage.tables import (
 )
 
 CHUNK = 20_000
+#: up to this many balance changes are written one statement each, returning the after
+FEW_DELTAS = 64
 _COLUMNS = ", ".join(MOVEMENT_INSERT_COLUMNS)
 _PAYLOAD = (
     "kind, item_id, from_location_id, to_location_id, lot, serial, quantity, occurred_at, "
@@ -46,9 +48,13 @@ class SqlLedger(LedgerReads):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
+        self._raw: Any = None
 
     def _driver(self) -> Any:
-        return self.connection.connection.driver_connection
+        """The driver's connection (the same for the whole unit of work)."""
+        if self._raw is None:
+            self._raw = self.connection.connection.driver_connection
+        return self._raw
 
     # -- policy ---------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -227,10 +233,29 @@ class SqlLedger(LedgerReads):
         cursor.close()
         return list(range(last - len(rows) + 1, last + 1))
 
-    def apply_deltas(self, rows: Sequence[tuple[int, int, str, str, int]]) -> None:
+    def apply_deltas(
+        self, rows: Sequence[tuple[int, int, str, str, int]]
+    ) -> dict[BalanceKey, int] | None:
         if not rows:
-            return
+            return {}
         driver = self._driver()
+        if len(rows) <= FEW_DELTAS:  # a document's: one statement each, the after returned
+            mark = "%s" if self.postgres else "?"
+            sql = (
+                "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+                f"VALUES ({', '.join([mark] * 5)}) ON CONFLICT (item_id, location_id, lot, "
+                "serial) DO UPDATE SET quantity = balance.quantity + excluded.quantity "
+                "RETURNING quantity"
+            )
+            cursor = driver.cursor()
+            after: dict[BalanceKey, int] = {}
+            try:
+                for row in rows:
+                    cursor.execute(sql, row)
+                    after[(row[0], row[1], row[2], row[3])] = int(cursor.fetchone()[0])
+            finally:
+                cursor.close()
+            return after
         if self.postgres:
             # COPY the changes into a scratch table, then upsert them in key order.
             with driver.cursor() as cursor:
@@ -249,13 +274,14 @@ class SqlLedger(LedgerReads):
                     "DO UPDATE SET quantity = balance.quantity + excluded.quantity"
                 )
                 cursor.execute("DELETE FROM balance_change")
-            return
+            return None
         driver.executemany(
             "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_id, location_id, lot, serial) "
             "DO UPDATE SET quantity = quantity + excluded.quantity",
             rows,
         )
+        return None
 
     # -- the event outbox -------------------------------------------------------------
     def append_event(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from trueup.domain.errors import TransientConflict
+from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.alerts import SqlAlerts
 from trueup.storage.catalog import SqlCatalog
 from trueup.storage.counts import SqlCounts
-from trueup.storage.engine import READONLY
+from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
 from trueup.storage.notifications import SqlNotifications
@@ -45,20 +46,31 @@ class SqlUnitOfWork:
     notifications: SqlNotifications
     replenishment: SqlReplenishment
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
+    ) -> None:
         self.engine = engine
         self.readonly = readonly
+        #: where the connection comes from and goes back to, when it is kept open
+        self.keeper = keeper
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
-        connection = self.engine.connect()
-        if self.readonly:
-            options: dict[str, object] = {READONLY: True}
-            if connection.dialect.name == "postgresql":
-                # One snapshot for every query of the unit: verify compares several reads.
-                options["isolation_level"] = "REPEATABLE READ"
-            connection = connection.execution_options(**options)
-        connection.begin()
+        if self.keeper is not None:
+            connection = self.keeper.connection()
+        else:
+            connection = self.engine.connect()
+            if self.readonly:
+                options: dict[str, object] = {READONLY: True}
+                if connection.dialect.name == "postgresql":
+                    # One snapshot for every query of the unit: verify compares several reads.
+                    options["isolation_level"] = "REPEATABLE READ"
+                connection = connection.execution_options(**options)
+        try:
+            connection.begin()
+        except BaseException:
+            self._close(connection)
+            raise
         self._connection = connection
         self.catalog = SqlCatalog(connection)
         self.ledger = SqlLedger(connection)
@@ -82,10 +94,19 @@ class SqlUnitOfWork:
             try:
                 if connection.in_transaction():
                     connection.rollback()
-            finally:
-                connection.close()
+            except BaseException:
+                self._close(connection)
+                raise
+            if self.keeper is None or exc is not None:
+                self._close(connection)  # a kept connection is kept only while all is well
         if exc is not None and is_transient(exc):
             raise TransientConflict(str(exc).splitlines()[0]) from exc
+
+    def _close(self, connection: Connection) -> None:
+        if self.keeper is not None:
+            self.keeper.drop()
+        else:
+            connection.close()
 
     def commit(self) -> None:
         assert self._connection is not None, "commit outside the unit of work"
@@ -102,3 +123,48 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, readonly=readonly)
+
+    def without_waiting(self) -> UnitOfWorkFactory | None:
+        """Units that raise WriterBusy at once when another writer holds the database,
+        for a caller that must never block on a lock; None where writers do not queue
+        on one database lock (PostgreSQL)."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        return _NoWait(self.engine)
+
+
+class _NoWait:
+    """Units that do not wait for the write lock, over one connection kept open between
+    them (no pool round trip per unit): for one caller thread, the server's event loop."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._kept: Connection | None = None
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        if readonly:
+            return SqlUnitOfWork(self.engine, readonly=True)
+        return SqlUnitOfWork(self.engine, keeper=self)
+
+    def connection(self) -> Connection:
+        if self._kept is None:
+            kept = self.engine.connect()
+            _driver(kept).execute("PRAGMA busy_timeout=0")
+            self._kept = kept.execution_options(**{NOWAIT: True})
+        return self._kept
+
+    def drop(self) -> None:
+        """Give the connection back to the pool, waiting for locks again like the others."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            try:
+                if kept.in_transaction():
+                    kept.rollback()
+                _driver(kept).execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            finally:
+                kept.close()
+
+
+def _driver(connection: Connection) -> Any:
+    """The driver's own connection: a PRAGMA there is outside SQLAlchemy's transactions."""
+    return connection.connection.driver_connection
