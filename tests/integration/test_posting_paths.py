@@ -297,3 +297,32 @@ def test_conflicts_in_both_the_serial_and_the_other_rows_are_all_reported(
     finally:
         by_row.close()
         by_column.close()
+
+
+def test_refusals_among_serial_and_other_rows_are_all_reported(tmp_path: Path) -> None:
+    """Serial rows are judged after the rest on the columnar path: a refusal among the
+    rest must not hide one among the serial rows, nor the other way round."""
+    rows = [
+        movement(external_id="K1", sku="SER", quantity=1, serial="S9"),  # S9 is on hand
+        movement(
+            external_id="K2",
+            kind="issue",
+            quantity=6,  # 5 on hand, and manual issues are refused when short
+            from_location="DC1-A-01",
+            to_location="",
+            source="manual",
+        ),
+    ]
+    by_row, by_column = fresh(tmp_path, "rows"), fresh(tmp_path, "columns")
+    try:
+        path = tmp_path / "movements.csv"
+        expected = outcome(by_row, rows, path, columnar=False)
+        assert expected[0] == "rejected"
+        assert [(problem[0], problem[4]) for problem in expected[2]] == [
+            (2, "refused"),
+            (3, "refused"),
+        ]
+        assert outcome(by_column, rows, path, columnar=True) == expected
+    finally:
+        by_row.close()
+        by_column.close()

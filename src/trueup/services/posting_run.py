@@ -86,11 +86,6 @@ class PostingRun:
     # -- the reference path, one posting at a time ---------------------------------
     def post(self, chunk: list[Posting]) -> None:
         fresh = self._new_in_file(chunk)
-        if self.failed:
-            # Keep reading to report every problem (conflicts with the ledger included,
-            # whichever path and chunk the rows came in), but write nothing.
-            self._new_in_ledger(fresh)
-            return
         ledger, book = self.uow.ledger, self.book
         # Lock first, then look for the events in the ledger: a twin of this batch that
         # committed while we waited for its rows is then seen, and is a duplicate.
@@ -111,12 +106,15 @@ class PostingRun:
                         posting.line, refused.field, value, str(refused), self.file, "refused"
                     )
                 )
-                if self.failed:
-                    return
                 continue
             if shortage is not None:
                 self.shortages.append(shortage)
             accepted.append(posting)
+        if self.failed:
+            # Once there is a problem nothing is written, but every row is still judged
+            # (conflicts, refusals against the running balances), so that the report
+            # names every problem whichever path and chunk the rows came in.
+            return
         ids = ledger.append(accepted)
         if self.posted is not None:
             self.posted.extend(accepted)
