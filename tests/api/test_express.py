@@ -13,9 +13,11 @@ import pytest
 
 from tests.api.conftest import Api, make_api, receipt
 from tests.api.live import serving
+from tests.builders import world
 from trueup.api.app import Api as App
 from trueup.bootstrap import System
 from trueup.domain.errors import WriterBusy
+from trueup.domain.model import Item, Location, LocationKind
 from trueup.domain.policy import OnShort, PolicyRule
 
 MOVEMENTS = "/api/v1/movements"
@@ -100,6 +102,35 @@ def test_a_query_string_an_unknown_token_or_another_media_type_go_to_the_app(
     assert api.client.get(MOVEMENTS, headers=api.headers("auditor")).json()["data"] == []
 
 
+def test_the_lane_sees_catalog_and_policy_changes_made_elsewhere(
+    api: Api, counted: Counted
+) -> None:
+    """The event loop's writer remembers the catalog and the policy between posts, only
+    while no other connection has changed the database."""
+    erp, manager = api.headers("erp"), api.headers("inventory_manager")
+    assert api.client.post(MOVEMENTS, json=receipt("C1"), headers=erp).status_code == 201
+    short_sale = receipt("C2", kind="sale", quantity="99", from_location="DC1-A-01", to_location="")
+    # A new bin and a new item, written by the app on another connection...
+    bin_3 = {"code": "DC1-A-03", "name": "Bin A-03", "kind": "bin", "parent": "DC1-A"}
+    api.client.post("/api/v1/locations", json={"locations": [bin_3]}, headers=manager)
+    new_item = {"sku": "NEW", "name": "New", "unit": "each"}
+    api.client.post("/api/v1/items", json={"items": [new_item]}, headers=manager)
+    # ...are there for the lane's next post,
+    placed = api.client.post(
+        MOVEMENTS, json=receipt("C3", sku="NEW", to_location="DC1-A-03"), headers=erp
+    )
+    assert placed.status_code == 201, placed.text
+    # and so is a policy that now refuses the short sale the lane would have posted.
+    api.client.put("/api/v1/policy/erp/sale", json={"on_short": "refuse"}, headers=manager)
+    counted.calls = 0
+    refused = api.client.post(MOVEMENTS, json=short_sale, headers=erp)
+    assert refused.status_code == 409 and refused.json()["type"].endswith("stock-refused")
+    api.client.delete("/api/v1/policy/erp/sale", headers=manager)
+    allowed = api.client.post(MOVEMENTS, json=short_sale, headers=erp)
+    assert allowed.status_code == 201
+    assert counted.calls == 2  # the refusal and the policy change; the posts took the lane
+
+
 def test_a_role_that_may_not_post_is_refused_by_the_app(api: Api, counted: Counted) -> None:
     api.client.get("/api/v1/me", headers=api.headers("auditor"))
     counted.calls = 0
@@ -126,6 +157,33 @@ def test_a_unit_that_must_not_wait_raises_at_once_and_leaves_waiting_to_others(
     # The pooled connection waits again for other units: a writer that holds the lock
     # briefly is waited for, not failed.
     with _write_lock(sqlite_system, release_after=0.3), factory() as uow:
+        uow.commit()
+
+
+def test_the_kept_connection_forgets_what_another_connection_changed(
+    sqlite_system: System,
+) -> None:
+    factory = sqlite_system.uow
+    without_waiting = factory.without_waiting()  # type: ignore[attr-defined]
+    world(sqlite_system)
+    with without_waiting() as uow:  # read, and so remembered
+        before = uow.ledger.policy_rules()
+        assert "DC1-A-09" not in uow.catalog.locations({"DC1-A-09"})
+        assert "NEW" not in uow.catalog.items({"NEW"})
+        uow.commit()
+    with factory() as uow:  # another connection changes all three
+        uow.ledger.set_policy_rule(PolicyRule("erp", "sale", OnShort.REFUSE))
+        uow.catalog.add_locations([Location("DC1-A-09", "Bin", LocationKind.BIN, "DC1-A", "DC1")])
+        uow.catalog.add_items([Item("NEW", "New", "each")])
+        uow.commit()
+    with without_waiting() as uow:
+        assert PolicyRule("erp", "sale", OnShort.REFUSE) in uow.ledger.policy_rules()
+        assert uow.ledger.policy_rules() != before
+        assert uow.catalog.locations({"DC1-A-09"})["DC1-A-09"].site == "DC1"
+        assert "NEW" in uow.catalog.items({"NEW"})
+        # ...and what it changes itself, it forgets too.
+        uow.ledger.delete_policy_rule("erp", "sale")
+        assert PolicyRule("erp", "sale", OnShort.REFUSE) not in uow.ledger.policy_rules()
         uow.commit()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import BindParameter, Connection, bindparam, delete, insert, sel
 
 from trueup.domain.model import Item, Location, LocationKind, Tracking
 from trueup.domain.values import utc_now
+from trueup.storage.memory import Memory
 from trueup.storage.tables import balance, item, item_barcode, item_pack, location
 
 #: Up to this many codes are looked up with one plain statement (a posted document).
@@ -37,8 +38,10 @@ _LOCATIONS_NAMED = _LOCATIONS.where(
 
 
 class SqlCatalog:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, memory: Memory | None = None) -> None:
         self.connection = connection
+        #: what earlier transactions of this connection read, when it is kept open
+        self.memory = memory
 
     def _named(self, sql: str, codes: Collection[str]) -> list[tuple[Any, ...]]:
         """Rows for a handful of codes, on the driver's cursor (a document's hot path)."""
@@ -55,7 +58,15 @@ class SqlCatalog:
     def items(self, skus: Collection[str] | None = None) -> dict[str, Item]:
         """Every item, or only those with these SKUs (a document's, not the catalog)."""
         if skus is not None and len(skus) <= _FEW:
-            return self._few_items(skus)
+            known = self.memory
+            if known is None:
+                return self._few_items(skus)
+            found = {sku: known.items[sku] for sku in skus if sku in known.items}
+            if len(found) < len(skus):
+                fetched = self._few_items([sku for sku in skus if sku not in found])
+                known.items.update(fetched)
+                found.update(fetched)
+            return found
         if skus is None:
             queries, params = _ITEMS, {}
         else:
@@ -113,18 +124,22 @@ class SqlCatalog:
 
     def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]:
         """Every location, or those with these codes and the virtual ones."""
+        known = self.memory
+        if codes is not None and len(codes) <= _FEW and known is not None:
+            virtual, places, nowhere = known.virtual, known.locations, known.nowhere
+            if virtual is not None and all(
+                c in places or c in virtual or c in nowhere for c in codes
+            ):
+                found = dict(virtual)
+                found.update((c, places[c]) for c in codes if c in places)
+                return found
+            found = self._few_locations(codes)
+            known.virtual = {code: loc for code, loc in found.items() if loc.is_virtual}
+            places.update((c, loc) for c, loc in found.items() if not loc.is_virtual)
+            nowhere.update(c for c in codes if c not in found)
+            return found
         if codes is not None and len(codes) <= _FEW:
-            few = self._named(
-                "SELECT l.code, l.name, l.kind, p.code, s.code, l.id FROM location l "
-                "LEFT JOIN location p ON p.id = l.parent_id "
-                "LEFT JOIN location s ON s.id = l.site_id "
-                "WHERE l.code IN_CODES OR l.is_virtual = 1",
-                codes,
-            )
-            return {
-                code: Location(code, name, LocationKind(kind), parent, site, id)
-                for code, name, kind, parent, site, id in few
-            }
+            return self._few_locations(codes)
         if codes is None:
             rows = self.connection.execute(_LOCATIONS)
         else:
@@ -141,7 +156,25 @@ class SqlCatalog:
             for row in rows
         }
 
+    def _few_locations(self, codes: Collection[str]) -> dict[str, Location]:
+        few = self._named(
+            "SELECT l.code, l.name, l.kind, p.code, s.code, l.id FROM location l "
+            "LEFT JOIN location p ON p.id = l.parent_id "
+            "LEFT JOIN location s ON s.id = l.site_id "
+            "WHERE l.code IN_CODES OR l.is_virtual = 1",
+            codes,
+        )
+        return {
+            code: Location(code, name, LocationKind(kind), parent, site, id)
+            for code, name, kind, parent, site, id in few
+        }
+
+    def _forget(self) -> None:
+        if self.memory is not None:
+            self.memory.forget()
+
     def add_items(self, items: Sequence[Item]) -> None:
+        self._forget()
         if not items:
             return
         now = utc_now()
@@ -153,6 +186,7 @@ class SqlCatalog:
         self._write_units(items, ids)
 
     def update_items(self, items: Sequence[Item]) -> None:
+        self._forget()
         if not items:
             return
         now = utc_now()
@@ -183,6 +217,7 @@ class SqlCatalog:
             self.connection.execute(insert(item_barcode), codes)
 
     def add_locations(self, locations: Sequence[Location]) -> None:
+        self._forget()
         if not locations:
             return
         self.connection.execute(
@@ -200,6 +235,7 @@ class SqlCatalog:
         self._link(locations)
 
     def update_locations(self, locations: Sequence[Location]) -> None:
+        self._forget()
         if not locations:
             return
         self.connection.execute(

@@ -21,6 +21,7 @@ from trueup.domain.ledger import INSERT_WIDTH, BalanceKey, NegativeStock, Serial
 from trueup.domain.policy import OnShort, PolicyRule
 from trueup.services.ports import Recorded
 from trueup.storage.ledger_reads import LedgerReads
+from trueup.storage.memory import Memory
 from trueup.storage.outbox import event, idempotency_key
 from trueup.storage.tables import (
     MOVEMENT_INSERT_COLUMNS,
@@ -45,10 +46,12 @@ def canonical_time(value: datetime | str) -> str:
 
 
 class SqlLedger(LedgerReads):
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, memory: Memory | None = None) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
         self._raw: Any = None
+        #: what earlier transactions of this connection read, when it is kept open
+        self.memory = memory
 
     def _driver(self) -> Any:
         """The driver's connection (the same for the whole unit of work)."""
@@ -71,10 +74,18 @@ class SqlLedger(LedgerReads):
         return moment if self.postgres else canonical_time(moment)
 
     def policy_rules(self) -> list[PolicyRule]:
+        known = self.memory
+        if known is not None and known.rules is not None:
+            return list(known.rules)
         rows = self._run("SELECT source, kind, on_short FROM stock_policy ORDER BY source, kind")
-        return [PolicyRule(source, kind, OnShort(on_short)) for source, kind, on_short in rows]
+        rules = [PolicyRule(source, kind, OnShort(on_short)) for source, kind, on_short in rows]
+        if known is not None:
+            known.rules = list(rules)
+        return rules
 
     def set_policy_rule(self, rule: PolicyRule) -> None:
+        if self.memory is not None:
+            self.memory.forget()
         upsert = (pg_insert if self.postgres else sqlite_insert)(stock_policy).values(
             source=rule.source, kind=rule.kind, on_short=rule.on_short.value
         )
@@ -85,6 +96,8 @@ class SqlLedger(LedgerReads):
         )
 
     def delete_policy_rule(self, source: str, kind: str) -> bool:
+        if self.memory is not None:
+            self.memory.forget()
         result = self.connection.execute(
             delete(stock_policy).where(stock_policy.c.source == source, stock_policy.c.kind == kind)
         )

@@ -17,6 +17,7 @@ from trueup.storage.counts import SqlCounts
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.identity import SqlIdentity
 from trueup.storage.ledger import SqlLedger
+from trueup.storage.memory import Memory
 from trueup.storage.notifications import SqlNotifications
 from trueup.storage.replenishment import SqlReplenishment
 from trueup.storage.webhooks import SqlWebhooks
@@ -72,8 +73,12 @@ class SqlUnitOfWork:
             self._close(connection)
             raise
         self._connection = connection
-        self.catalog = SqlCatalog(connection)
-        self.ledger = SqlLedger(connection)
+        memory = None
+        if self.keeper is not None:
+            memory = self.keeper.memory
+            memory.check(_driver(connection))
+        self.catalog = SqlCatalog(connection, memory)
+        self.ledger = SqlLedger(connection, memory)
         self.identity = SqlIdentity(connection)
         self.webhooks = SqlWebhooks(connection)
         self.counts = SqlCounts(connection)
@@ -140,6 +145,8 @@ class _NoWait:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._kept: Connection | None = None
+        #: the catalog and policy its earlier transactions read, while still true
+        self.memory = Memory()
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
         if readonly:
@@ -156,6 +163,7 @@ class _NoWait:
     def drop(self) -> None:
         """Give the connection back to the pool, waiting for locks again like the others."""
         kept, self._kept = self._kept, None
+        self.memory.forget()
         if kept is not None:
             try:
                 if kept.in_transaction():
