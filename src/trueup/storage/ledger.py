@@ -133,24 +133,23 @@ class SqlLedger(LedgerReads):
             if len(ids) > 100 and not self._has_source(cursor, source):
                 continue  # a source new to the ledger has none of these events
             for start in range(0, len(ids), CHUNK):
-                part = ids[start : start + CHUNK]
-                if self.postgres:
-                    cursor.execute(
-                        f"SELECT id, external_id, {_PAYLOAD} FROM movement "
-                        "WHERE source = %s AND external_id = ANY(%s)",
-                        (source, part),
-                    )
-                else:
-                    cursor.execute(
-                        f"SELECT id, external_id, {_PAYLOAD} FROM movement WHERE source = ? "
-                        "AND external_id IN (SELECT value FROM json_each(?))",
-                        (source, json.dumps(part)),
-                    )
+                cursor.execute(*self._recorded_query(source, ids[start : start + CHUNK]))
                 for row in cursor.fetchall():
                     payload = (*row[2:9], canonical_time(row[9]), *row[10:])
                     found[(source, row[1])] = Recorded(id=row[0], payload=payload)
         cursor.close()
         return found
+
+    def _recorded_query(self, source: str, ids: list[str]) -> tuple[str, tuple[Any, ...]]:
+        wanted = f"SELECT id, external_id, {_PAYLOAD} FROM movement WHERE source = "
+        if self.postgres:
+            return wanted + "%s AND external_id = ANY(%s)", (source, ids)
+        if len(ids) == 1:  # a single post: a plain lookup
+            return wanted + "? AND external_id = ?", (source, ids[0])
+        return (
+            wanted + "? AND external_id IN (SELECT value FROM json_each(?))",
+            (source, json.dumps(ids)),
+        )
 
     def _has_source(self, cursor: Any, source: str) -> bool:
         mark = "%s" if self.postgres else "?"
@@ -238,6 +237,12 @@ class SqlLedger(LedgerReads):
                     copy.write_row(row[:INSERT_WIDTH])
             return None
         placeholders = ", ".join("?" * INSERT_WIDTH)
+        if len(rows) == 1:  # a single post: one statement that tells its id
+            found = driver.execute(
+                f"INSERT INTO movement ({_COLUMNS}) VALUES ({placeholders}) RETURNING id",
+                rows[0][:INSERT_WIDTH],
+            ).fetchone()
+            return [int(found[0])]
         cursor = driver.executemany(
             f"INSERT INTO movement ({_COLUMNS}) VALUES ({placeholders})",
             [row[:INSERT_WIDTH] for row in rows],
