@@ -256,3 +256,15 @@ def test_a_document_with_one_line_outside_the_staffs_sites_names_that_line(api: 
     assert refused.status_code == 403
     assert "line 2: ST1 is at site ST1" in refused.json()["detail"]
     assert api.client.get(MOVEMENTS, headers=api.headers("auditor")).json()["data"] == []
+
+
+def test_booleans_are_not_numbers_in_request_bodies(api: Api) -> None:
+    """JSON true is not 1: a field that takes a whole number refuses a boolean."""
+    erp = api.headers("erp")
+    movement = api.client.post(MOVEMENTS, json=receipt("B1", quantity=True), headers=erp)  # type: ignore[arg-type]
+    assert movement.status_code == 422 and "quantity" in movement.text
+    read = api.client.post(
+        "/api/v1/notifications/read", json={"ids": [True]}, headers=api.headers("admin")
+    )
+    assert read.status_code == 422
+    assert api.client.get(MOVEMENTS, headers=api.headers("auditor")).json()["data"] == []

@@ -49,7 +49,12 @@ def test_every_operation_answers_within_its_schema(case: schemathesis.Case) -> N
         # query string the two cannot be told apart, so the negative check misfires here.
         # Unknown and malformed parameters are covered by test_api.py.
         excluded.append(schemathesis.checks.negative_data_rejection)
-    case.call_and_validate(excluded_checks=excluded)
+    response = case.call()
+    if response.status_code == 413:
+        # A generated body over the size limit is refused as too large (documented)
+        # before anything looks at its fields: that refusal is not a 400 or a 422.
+        excluded.append(schemathesis.checks.negative_data_rejection)
+    case.validate_response(response, excluded_checks=excluded)
 
 
 def test_receipt_withdrawal_reversal_in_sequence_match_the_schema() -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from trueup.api.schemas import ERRORS, Code, Page
 from trueup.api.security import known_query, origin, require, uow_of
@@ -103,7 +103,7 @@ class NotificationOut(BaseModel):
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[StrictInt, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
 
 
 class ReadOut(BaseModel):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from trueup.api.schemas import Code, Text
 from trueup.domain.counts import Band, Plan, Task
@@ -18,8 +18,8 @@ from trueup.domain.values import format_quantity
 
 MAX_ENTRIES = 20_000
 CountId = Annotated[int, PathParam(ge=1, le=2**62)]
-Id = Annotated[int, Field(ge=1, le=2**62)]
-Days = Annotated[int, Field(ge=1, le=3650)]
+Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
+Days = Annotated[StrictInt, Field(ge=1, le=3650)]
 
 
 class PlanIn(BaseModel):
@@ -35,7 +35,7 @@ class PlanIn(BaseModel):
     combine: Literal["sum", "agree"] = "sum"
     assign_role: Code = "warehouse_staff"
     assign_user: Code = ""
-    due_days: int = Field(7, ge=0, le=365)
+    due_days: StrictInt = Field(7, ge=0, le=365)
     skus: list[Code] = Field(default_factory=list, max_length=10_000)
     locations: list[Code] = Field(default_factory=list, max_length=10_000)
 
@@ -77,7 +77,7 @@ class PlanOut(BaseModel):
 class GenerateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    plan_id: int | None = Field(
+    plan_id: StrictInt | None = Field(
         None, ge=1, le=2**62, description="This plan now, due or not; else every due plan"
     )
 
@@ -93,7 +93,7 @@ class TargetedIn(BaseModel):
     combine: Literal["sum", "agree"] = "sum"
     assign_role: Code = "warehouse_staff"
     assign_user: Code = ""
-    due_days: int = Field(1, ge=0, le=365)
+    due_days: StrictInt = Field(1, ge=0, le=365)
 
 
 class TaskOut(BaseModel):
@@ -176,8 +176,8 @@ class EntryIn(BaseModel):
     code: Code = ""
     quantity: Code = Field("", description='Decimal as a string; "1" for a scan')
     lot: Code = ""
-    serial: bool = False
-    empty: bool = False
+    serial: StrictBool = False
+    empty: StrictBool = False
     occurred_at: Code = Field("", description="When it was counted; now by default")
 
 

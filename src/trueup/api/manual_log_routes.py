@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from trueup.api.schemas import ERRORS
 from trueup.api.security import known_query, require, uow_of
@@ -41,7 +41,7 @@ class ManualLogEntryIn(BaseModel):
     date: Code = Field(description="2026-03-02 (a UTC day) or a time with an offset")
     sku: Code
     location: Code = Field(description="A physical location")
-    quantity: Code | int = Field(description='A positive decimal in base units ("2.5")')
+    quantity: Code | StrictInt = Field(description='A positive decimal in base units ("2.5")')
     direction: Code = Field(description="in or out")
     reference: Text = ""
     recorded_by: Text = ""
@@ -51,7 +51,7 @@ class ManualLogIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: Code = Field("manual log", description="Names the log in problems")
-    window_hours: int = Field(
+    window_hours: StrictInt = Field(
         24,
         ge=0,
         le=MAX_WINDOW.days * 24,

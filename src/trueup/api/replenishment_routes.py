@@ -262,15 +262,7 @@ def approve(
     who: Annotated[Principal, Depends(require(Action.PROPOSALS_APPROVE))],
 ) -> ProposalOut:
     """Approve a proposal: it becomes a purchase order or a transfer order."""
-    _proposal_in_scope(request, who, proposal_id)
-    done = replenishment.approve(
-        uow_of(request),
-        proposal_id,
-        actor=who.username,
-        note=body.note,
-        audit=_audit(request, who, "proposals.approve", f"proposal:{proposal_id}"),
-    )
-    return ProposalOut.of(done)
+    return _decide(request, who, proposal_id, body, replenishment.approve, "proposals.approve")
 
 
 @router.post(
@@ -285,13 +277,26 @@ def reject(
     who: Annotated[Principal, Depends(require(Action.PROPOSALS_APPROVE))],
 ) -> ProposalOut:
     """Reject a proposal; its items may be proposed again."""
+    return _decide(request, who, proposal_id, body, replenishment.reject, "proposals.reject")
+
+
+def _decide(
+    request: Request,
+    who: Principal,
+    proposal_id: int,
+    body: DecisionIn,
+    decide: Callable[..., Proposal],
+    action: str,
+) -> ProposalOut:
+    """An approval or a rejection: the proposal must be in the caller's scope; the
+    decision and its audit row commit together (`action` names it in the audit)."""
     _proposal_in_scope(request, who, proposal_id)
-    done = replenishment.reject(
+    done = decide(
         uow_of(request),
         proposal_id,
         actor=who.username,
         note=body.note,
-        audit=_audit(request, who, "proposals.reject", f"proposal:{proposal_id}"),
+        audit=_audit(request, who, action, f"proposal:{proposal_id}"),
     )
     return ProposalOut.of(done)
 

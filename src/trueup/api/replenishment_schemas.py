@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from trueup.api.schemas import Code, Text, money
 from trueup.domain.purchasing import OrderLine, Performance, Proposal
@@ -110,7 +110,7 @@ class RecomputeIn(BaseModel):
 
     sites: list[Code] = Field(default_factory=list, max_length=1000)
     skus: list[Code] = Field(default_factory=list, max_length=10_000)
-    history_days: int = Field(91, ge=1, le=3650)
+    history_days: StrictInt = Field(91, ge=1, le=3650)
 
 
 class Skipped(BaseModel):
@@ -300,11 +300,11 @@ class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     po_number: Code
-    line: Code | int
+    line: Code | StrictInt
     supplier: Code
     dc: Code
     sku: Code
-    quantity: Code | int
+    quantity: Code | StrictInt
     ordered_on: Code
     promised_on: Code
 
@@ -313,7 +313,7 @@ class OrdersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[OrderLineIn] = Field(max_length=MAX_ROWS)
-    create_suppliers: bool = False
+    create_suppliers: StrictBool = False
 
 
 class AsnIn(BaseModel):
@@ -323,9 +323,9 @@ class AsnIn(BaseModel):
 
     asn_number: Code
     po_number: Code
-    line: Code | int
+    line: Code | StrictInt
     sku: Code
-    quantity: Code | int
+    quantity: Code | StrictInt
     lot: Code = ""
     shipped_on: Code
     expected_on: Code
@@ -385,12 +385,12 @@ class OrderLineOut(BaseModel):
 class ReceiptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: Code | int = Field(description="How much arrived, in base units")
+    quantity: Code | StrictInt = Field(description="How much arrived, in base units")
     location: Code = Field("", description="Where it was put; the order's site by default")
     lot: Code = ""
     serial: Code = ""
     asn: Code = Field("", description="The ship notice it arrived under")
-    final: bool | None = Field(None, description="No more will come (default: with an asn)")
+    final: StrictBool | None = Field(None, description="No more will come (default: with an asn)")
     occurred_at: Code = Field("", description="When it arrived, ISO 8601 with an offset")
     external_id: Code = Field("", description="Your receipt's id: posting it twice is a no-op")
 
@@ -428,7 +428,7 @@ class ReceiptOut(BaseModel):
 class ShipmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: Code | int = Field(description="How much leaves, in base units")
+    quantity: Code | StrictInt = Field(description="How much leaves, in base units")
     location: Code = Field("", description="Where it is picked; the source DC by default")
     lot: Code = ""
     serial: Code = ""

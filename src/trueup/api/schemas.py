@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from trueup.domain.model import BalanceRow, Item, Location, Movement
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
@@ -39,7 +39,7 @@ class MovementIn(BaseModel):
     occurred_at: Code = Field(description="When it happened: ISO 8601 with an offset")
     kind: Code = Field(description="receipt, sale, issue, transfer, ... (docs/formats.md)")
     sku: Code
-    quantity: Code | int = Field(description='A positive decimal, as a string ("2.5")')
+    quantity: Code | StrictInt = Field(description='A positive decimal, as a string ("2.5")')
     unit: Code = ""
     from_location: Code = ""
     to_location: Code = ""

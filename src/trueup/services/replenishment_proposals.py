@@ -235,20 +235,17 @@ def approve(
                 for n, ln in enumerate(found.lines, start=1)
             ]
         )
-        if not uow.replenishment.set_proposal(
+        result = _decide(
+            uow,
             proposal_id,
-            ProposalStatus.PROPOSED.value,
+            f"proposal {proposal_id} was decided meanwhile",
+            audit,
             status=ProposalStatus.APPROVED.value,
             decided_by=actor,
             decided_at=moment,
             note=note,
             order_id=order_id,
-        ):
-            raise Conflict(f"proposal {proposal_id} was decided meanwhile")
-        result = get_proposal(uow, proposal_id)
-        if audit is not None:
-            audit(uow)
-        uow.commit()
+        )
     return result
 
 
@@ -266,17 +263,33 @@ def reject(
     moment = now or utc_now()
     with uow_factory() as uow:
         found = get_proposal(uow, proposal_id)
-        if not uow.replenishment.set_proposal(
+        result = _decide(
+            uow,
             proposal_id,
-            ProposalStatus.PROPOSED.value,
+            f"proposal {proposal_id} is {found.status.value}: it cannot be rejected",
+            audit,
             status=ProposalStatus.REJECTED.value,
             decided_by=actor,
             decided_at=moment,
             note=note,
-        ):
-            raise Conflict(f"proposal {proposal_id} is {found.status.value}: it cannot be rejected")
-        result = get_proposal(uow, proposal_id)
-        if audit is not None:
-            audit(uow)
-        uow.commit()
+        )
+    return result
+
+
+def _decide(
+    uow: UnitOfWork,
+    proposal_id: int,
+    conflict: str,
+    audit: Callable[[UnitOfWork], None] | None,
+    **decision: Any,
+) -> Proposal:
+    """Record the decision on a proposal still proposed, its audit row and the commit, in
+    the caller's transaction. The status check in the update makes two deciders at once
+    safe: the loser changes no row and gets a Conflict (`conflict` says why)."""
+    if not uow.replenishment.set_proposal(proposal_id, ProposalStatus.PROPOSED.value, **decision):
+        raise Conflict(conflict)
+    result = get_proposal(uow, proposal_id)
+    if audit is not None:
+        audit(uow)
+    uow.commit()
     return result
