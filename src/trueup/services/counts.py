@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from trueup.domain.values import normalize_code, utc_now
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
+_pause_lock = threading.Lock()
+_pauses = 0  # the pauses in force, in every thread
+_resume = False  # whether the collector ran before the first of them
+
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
@@ -31,15 +36,21 @@ def gc_paused() -> Iterator[None]:
     reference cycle; every 700 allocations the collector would run, and several times per
     request it would traverse the whole heap, finding nothing (a third of the time such a
     request took). Reference counting still frees everything at once. The pause is
-    process-wide: a concurrent request allocates without collections meanwhile, and of
-    two overlapping pauses the first to end turns the collector back on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    process-wide: a concurrent request allocates without collections meanwhile, and the
+    collector comes back when the last of overlapping pauses ends, in whatever order."""
+    global _pauses, _resume
+    with _pause_lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
 
 
 def write_event(uow: UnitOfWork, at: datetime, events: list[dict[str, Any]]) -> None:
