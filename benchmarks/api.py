@@ -23,10 +23,10 @@ from pathlib import Path
 from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Role
-from trueup.services import identity
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import table_from_dicts
-from trueup.services.posting import post_document
+from trueup.services.identity import users as identity
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.posting import post_document
 
 SKUS = 200
 BINS = 20

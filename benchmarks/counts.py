@@ -30,10 +30,11 @@ from typing import NamedTuple
 from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Role
-from trueup.services import count_plans, identity
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import table_from_dicts
-from trueup.services.posting import post_table
+from trueup.services.counts import plans as count_plans
+from trueup.services.identity import users as identity
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.posting import post_table
 
 COUNTED_AT = "2026-03-02T10:00:00+00:00"
 RECOUNTED_AT = "2026-03-02T11:00:00+00:00"

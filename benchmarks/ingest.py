@@ -28,9 +28,9 @@ from typing import Any
 import psycopg
 
 from trueup.bootstrap import Settings, System, initialise
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import read_table
-from trueup.services.posting import post_table
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import read_table
+from trueup.services.ledger.posting import post_table
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

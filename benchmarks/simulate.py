@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from trueup.analytics import HEADERS, SCALES, write_world
+from trueup.analytics.simulation import HEADERS, SCALES, write_world
 from trueup.bootstrap import Settings, initialise
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import read_table
-from trueup.services.posting import post_table
-from trueup.services.verification import verify
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import read_table
+from trueup.services.ledger.posting import post_table
+from trueup.services.ledger.verification import verify
 
 
 def count_rows(folder: Path) -> dict[str, int]:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from trueup.bootstrap import System
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import Table, table_from_dicts
-from trueup.services.posting import PostingReport, post_table
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import Table, table_from_dicts
+from trueup.services.ledger.posting import PostingReport, post_table
 
 LOCATIONS = [
     {"code": "DC1", "name": "Distribution centre", "kind": "warehouse", "parent": ""},

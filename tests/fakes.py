@@ -1,7 +1,7 @@
 """An in-memory storage for unit tests: the services.ports protocols over dicts and lists.
 
-It mirrors storage/catalog.py and storage/ledger.py, including what the database itself
-enforces (unique SKUs, barcodes, locations and event keys; positive quantities; two
+It mirrors storage/ledger/catalog.py and storage/ledger/repository.py, including what the
+database itself enforces (unique SKUs, barcodes, locations and event keys; positive quantities; two
 different sides; references that exist): a breach raises IntegrityViolation, where SQL
 would raise an IntegrityError.
 
@@ -22,8 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from trueup.domain.errors import NotFound, TransientConflict
-from trueup.domain.ledger import PAYLOAD_INDEXES, BalanceKey, NegativeStock, Posting, SerialKey
-from trueup.domain.model import (
+from trueup.domain.ledger.model import (
     VIRTUAL_LOCATION_CODES,
     BalanceRow,
     Item,
@@ -32,7 +31,14 @@ from trueup.domain.model import (
     Movement,
     MovementKind,
 )
-from trueup.domain.policy import DEFAULT_RULES, OnShort, PolicyRule
+from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort, PolicyRule
+from trueup.domain.ledger.postings import (
+    PAYLOAD_INDEXES,
+    BalanceKey,
+    NegativeStock,
+    Posting,
+    SerialKey,
+)
 from trueup.domain.values import storage_time
 from trueup.services.ports import HistoryFilter, Recorded, StockFilter
 

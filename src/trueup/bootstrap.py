@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from trueup.domain.alerts import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
+from trueup.domain.alerts.conditions import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
 from trueup.domain.errors import InputError, StorageUnavailable
-from trueup.services.monitor import parse_every
-from trueup.services.notifications import SmtpMailer
+from trueup.services.alerts.monitor import parse_every
+from trueup.services.alerts.notifications import SmtpMailer
 from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
 from trueup.storage.uow import SqlUnitOfWorkFactory
@@ -38,7 +38,7 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_starttls: bool = False
     alerts: AlertConfig = field(default_factory=AlertConfig)
-    #: intervals of the periodic jobs, seconds by job name (services/monitor.py JOBS)
+    #: intervals of the periodic jobs, seconds by job name (services/alerts/monitor.py JOBS)
     monitor_every: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod

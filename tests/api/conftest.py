@@ -13,7 +13,7 @@ from tests.builders import world
 from trueup.api.app import Limits, create_app
 from trueup.bootstrap import System
 from trueup.domain.access import Role
-from trueup.services import identity
+from trueup.services.identity import users as identity
 
 #: The site a scoped staff user works at in these tests.
 STAFF_SITE = "DC1"

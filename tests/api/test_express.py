@@ -17,8 +17,8 @@ from tests.builders import world
 from trueup.api.app import Api as App
 from trueup.bootstrap import System
 from trueup.domain.errors import WriterBusy
-from trueup.domain.model import Item, Location, LocationKind
-from trueup.domain.policy import OnShort, PolicyRule
+from trueup.domain.ledger.model import Item, Location, LocationKind
+from trueup.domain.ledger.policy import OnShort, PolicyRule
 
 MOVEMENTS = "/api/v1/movements"
 

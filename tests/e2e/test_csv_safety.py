@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import movement, post, world
-from tests.e2e.test_cli import in_process
+from tests.e2e.harness import in_process
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.values import spreadsheet_safe
 

@@ -9,21 +9,18 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trueup.api import (
-    admin_routes,
-    alert_routes,
-    catalog_routes,
-    count_routes,
-    ledger_routes,
-    manual_log_routes,
-    problems,
-    replenishment_routes,
-    stream,
-    webhook_routes,
-)
+from trueup.api import problems, stream
 from trueup.api.express import ExpressLane
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
-from trueup.api.schemas import problem_schemas
+from trueup.api.routes import alerts as alert_routes
+from trueup.api.routes import catalog as catalog_routes
+from trueup.api.routes import counts as count_routes
+from trueup.api.routes import identity as admin_routes
+from trueup.api.routes import ledger as ledger_routes
+from trueup.api.routes import manual_logs as manual_log_routes
+from trueup.api.routes import replenishment as replenishment_routes
+from trueup.api.routes import webhooks as webhook_routes
+from trueup.api.schemas.ledger import problem_schemas
 from trueup.api.security import RateLimiter, TokenCache
 from trueup.domain.access import Action
 from trueup.services.ports import UnitOfWorkFactory

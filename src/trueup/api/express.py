@@ -13,8 +13,8 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trueup.api.ledger_routes import post_one
-from trueup.api.schemas import MovementIn, MovementOut
+from trueup.api.routes.ledger import post_one
+from trueup.api.schemas.ledger import MovementIn, MovementOut
 from trueup.api.security import RateLimiter, TokenCache
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import TrueupError, WriterBusy

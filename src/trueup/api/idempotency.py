@@ -9,7 +9,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from trueup.domain.access import Principal
-from trueup.services.idempotency import Response, check_key, once, request_hash
+from trueup.services.ledger.idempotency import Response, check_key, once, request_hash
 from trueup.services.ports import UnitOfWorkFactory
 
 Out = TypeVar("Out", bound=BaseModel)

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from trueup.api.schemas import ERRORS
+from trueup.api.schemas.ledger import ERRORS
 from trueup.api.security import known_query, require
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import InputError
 from trueup.domain.values import normalize_code
-from trueup.services.counts import Blind, blind
-from trueup.services.events import EVENT_TYPES, Cursor, Event, events_after
+from trueup.services.counts.tasks import Blind, blind
+from trueup.services.events.outbox import EVENT_TYPES, Cursor, Event, events_after
 from trueup.services.ports import UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])

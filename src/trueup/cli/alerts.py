@@ -8,10 +8,12 @@ import typer
 from rich.table import Table
 
 from trueup.cli.common import Format, console, opened, show_rows
-from trueup.domain.alerts import Alert
-from trueup.domain.notifications import Notification, Rule
+from trueup.domain.alerts.conditions import Alert
+from trueup.domain.alerts.notifications import Notification, Rule
 from trueup.domain.values import format_quantity
-from trueup.services import alert_queries, alerts, notifications
+from trueup.services.alerts import evaluation as alerts
+from trueup.services.alerts import notifications
+from trueup.services.alerts import queries as alert_queries
 
 app = typer.Typer(
     help="Stock alerts (low stock, stockout, negative, overstock) and who hears of them.",

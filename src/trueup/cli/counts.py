@@ -18,16 +18,14 @@ from rich.table import Table
 from trueup.cli.common import Format, SafeCsv, console, opened
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity
-from trueup.services import (
-    count_approval,
-    count_entry,
-    count_plans,
-    count_review,
-    count_submit,
-    counts,
-)
-from trueup.services.count_reports import REPORT_COLUMNS, report_html, report_rows
-from trueup.services.count_review import CountReview
+from trueup.services.counts import approval as count_approval
+from trueup.services.counts import entry as count_entry
+from trueup.services.counts import plans as count_plans
+from trueup.services.counts import review as count_review
+from trueup.services.counts import submit as count_submit
+from trueup.services.counts import tasks as counts
+from trueup.services.counts.reports import REPORT_COLUMNS, report_html, report_rows
+from trueup.services.counts.review import CountReview
 
 app = typer.Typer(
     help="Physical counts: full, ABC cycle and targeted; blind entry, recounts, review.",

@@ -10,8 +10,8 @@ from trueup.bootstrap import initialise, safe_url
 from trueup.cli.common import console, errors, fail, opened, state
 from trueup.cli.users import read_password
 from trueup.domain.access import Role, check_password, normalize_username
-from trueup.services.identity import add_user
-from trueup.services.verification import verify as run_verify
+from trueup.services.identity.users import add_user
+from trueup.services.ledger.verification import verify as run_verify
 
 
 def init(

@@ -12,24 +12,24 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
-from trueup.analytics import SCALES, Business, write_world
+from trueup.analytics.simulation import SCALES, Business, write_world
 from trueup.bootstrap import Settings, System, initialise, safe_url
 from trueup.cli.common import console, is_interactive, state
 from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
-from trueup.domain.alerts import Alert
-from trueup.domain.model import BalanceRow
+from trueup.domain.alerts.conditions import Alert
+from trueup.domain.ledger.model import BalanceRow
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
-from trueup.services import alert_queries
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import read_table, table_from_dicts
-from trueup.services.monitor import Monitor
+from trueup.services.alerts import queries as alert_queries
+from trueup.services.alerts.monitor import Monitor
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import read_table, table_from_dicts
+from trueup.services.ledger.posting import post_table
+from trueup.services.ledger.queries import stock, stock_value
+from trueup.services.ledger.run import PostingReport
+from trueup.services.ledger.verification import VerifyReport, verify
 from trueup.services.ports import StockFilter
-from trueup.services.posting import post_table
-from trueup.services.posting_run import PostingReport
-from trueup.services.purchasing import import_suppliers
-from trueup.services.queries import stock, stock_value
-from trueup.services.replenishment import set_policies
-from trueup.services.verification import VerifyReport, verify
+from trueup.services.replenishment.policies import set_policies
+from trueup.services.replenishment.purchasing import import_suppliers
 
 DEMO_FILE = "trueup-demo.db"
 

@@ -12,10 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from trueup.cli import manual_logs
 from trueup.cli.common import Format, SafeCsv, console, errors, fail, is_interactive, opened
 from trueup.domain.errors import RowProblem
-from trueup.services.catalog import import_items, import_locations
-from trueup.services.files import read_table
-from trueup.services.manual_logs import MAX_WINDOW, reconcile_manual_log
-from trueup.services.posting import post_table
+from trueup.services.counts.manual_logs import MAX_WINDOW, reconcile_manual_log
+from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import read_table
+from trueup.services.ledger.posting import post_table
 
 imports = typer.Typer(
     help="Import items, locations or movements from CSV or XLSX files; reconcile manual logs.",

@@ -11,11 +11,11 @@ from rich.table import Table
 
 from trueup.cli.common import Format, SafeCsv, console, opened
 from trueup.cli.stock import parse_time
-from trueup.domain.model import Movement
+from trueup.domain.ledger.model import Movement
 from trueup.domain.values import format_quantity
+from trueup.services.ledger.posting import reverse as reverse_movement
+from trueup.services.ledger.queries import history
 from trueup.services.ports import HistoryFilter
-from trueup.services.posting import reverse as reverse_movement
-from trueup.services.queries import history
 
 COLUMNS = (
     "id",

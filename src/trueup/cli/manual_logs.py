@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from trueup.cli.common import Format, SafeCsv, console
-from trueup.domain.manual_logs import MatchedBy, Reconciliation
-from trueup.services.manual_logs import (
+from trueup.domain.counts.manual_logs import MatchedBy, Reconciliation
+from trueup.services.counts.manual_logs import (
     MATCHED,
     MISSING_IN_LOG,
     MISSING_IN_SYSTEM,

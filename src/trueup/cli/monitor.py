@@ -18,9 +18,9 @@ from rich.table import Table
 
 from trueup.bootstrap import System
 from trueup.cli.common import console, is_interactive, opened
-from trueup.domain.purchasing import Proposal
+from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.values import format_quantity
-from trueup.services.monitor import CycleReport, Monitor, jobs
+from trueup.services.alerts.monitor import CycleReport, Monitor, jobs
 
 
 def monitor_of(system: System) -> Monitor:

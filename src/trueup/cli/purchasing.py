@@ -10,8 +10,8 @@ import typer
 
 from trueup.cli.common import Format, console, opened, show_rows
 from trueup.domain.values import format_quantity
-from trueup.services import purchasing
-from trueup.services.files import read_table
+from trueup.services.ledger.files import read_table
+from trueup.services.replenishment import purchasing
 
 suppliers_app = typer.Typer(
     help="Suppliers, what they promise per item, and how they deliver.", no_args_is_help=True

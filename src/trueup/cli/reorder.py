@@ -11,11 +11,12 @@ from typing import Annotated
 import typer
 
 from trueup.cli.common import Format, console, opened, show_rows
-from trueup.domain.purchasing import Proposal
-from trueup.domain.replenishment import Policy
+from trueup.domain.replenishment.purchasing import Proposal
+from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import format_quantity, parse_timestamp
-from trueup.services import proposal_export, replenishment
-from trueup.services.files import read_table
+from trueup.services.ledger.files import read_table
+from trueup.services.replenishment import export as proposal_export
+from trueup.services.replenishment import policies as replenishment
 
 app = typer.Typer(
     help="Reorder points, min/max policies and reorder proposals.", no_args_is_help=True

@@ -11,7 +11,7 @@ from trueup.api.app import Limits, create_app
 from trueup.bootstrap import safe_url
 from trueup.cli.common import console, opened
 from trueup.cli.monitor import monitor_of, start_scheduler
-from trueup.services.webhook_dispatch import Dispatcher
+from trueup.services.events.dispatch import Dispatcher
 
 
 def serve(

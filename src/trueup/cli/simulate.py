@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from trueup.analytics import HEADERS, SCALES, write_world
+from trueup.analytics.simulation import HEADERS, SCALES, write_world
 from trueup.cli.common import console, is_interactive
 
 

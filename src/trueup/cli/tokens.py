@@ -12,7 +12,7 @@ from trueup.cli.common import Format, console, errors, opened, show_rows
 from trueup.cli.stock import parse_time
 from trueup.domain.access import ApiToken
 from trueup.domain.values import utc_now
-from trueup.services.identity import create_token, list_tokens, revoke_token
+from trueup.services.identity.users import create_token, list_tokens, revoke_token
 
 tokens = typer.Typer(
     help="API tokens: shown once when created, stored only as a hash, revocable.",

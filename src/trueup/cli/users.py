@@ -11,7 +11,7 @@ import typer
 from trueup.cli.common import Format, console, opened, show_rows
 from trueup.domain.access import Role, User
 from trueup.domain.values import utc_now
-from trueup.services.identity import add_user, disable_user, list_users, set_password
+from trueup.services.identity.users import add_user, disable_user, list_users, set_password
 
 users = typer.Typer(
     help="Users: a role (what they may do), sites (where), and a password or tokens.",

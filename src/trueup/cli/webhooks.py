@@ -12,9 +12,9 @@ import typer
 
 from trueup.cli.common import Format, console, errors, fail, opened, show_rows
 from trueup.domain.webhooks import Delivery, DeliveryStatus
-from trueup.services import webhooks as service
-from trueup.services.events import EVENT_TYPES
-from trueup.services.webhooks import Dispatcher, PassReport, WebhookSummary
+from trueup.services.events import webhooks as service
+from trueup.services.events.outbox import EVENT_TYPES
+from trueup.services.events.webhooks import Dispatcher, PassReport, WebhookSummary
 
 webhooks = typer.Typer(
     help="Webhooks: signed HTTP deliveries of ledger events, retried, logged, replayable.",

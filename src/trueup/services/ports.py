@@ -12,8 +12,9 @@ from typing import Any, Protocol, Self
 import polars as pl
 
 from trueup.domain.access import ApiToken, AuditEvent, Role, User
-from trueup.domain.alerts import Alert, AlertKind
-from trueup.domain.counts import (
+from trueup.domain.alerts.conditions import Alert, AlertKind
+from trueup.domain.alerts.notifications import Notification, Rule
+from trueup.domain.counts.tasks import (
     Band,
     Entry,
     Line,
@@ -26,21 +27,20 @@ from trueup.domain.counts import (
     Settled,
     Task,
 )
-from trueup.domain.ledger import BalanceKey, NegativeStock, SerialKey
-from trueup.domain.model import BalanceRow, Item, Location, Movement
-from trueup.domain.notifications import Notification, Rule
-from trueup.domain.policy import PolicyRule
-from trueup.domain.purchasing import (
+from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
+from trueup.domain.ledger.policy import PolicyRule
+from trueup.domain.ledger.postings import BalanceKey, NegativeStock, SerialKey
+from trueup.domain.replenishment.purchasing import (
     Asn,
     OrderLine,
     Proposal,
     Supplier,
     SupplierItem,
 )
-from trueup.domain.purchasing import (
+from trueup.domain.replenishment.purchasing import (
     Delivery as SupplierDelivery,
 )
-from trueup.domain.replenishment import Policy as ReorderPolicy
+from trueup.domain.replenishment.reorder import Policy as ReorderPolicy
 from trueup.domain.webhooks import (
     Attempt,
     Delivery,
@@ -219,7 +219,7 @@ class LedgerRepository(Protocol):
 
 
 class IdentityRepository(Protocol):
-    """Users, their sites, API tokens and the audit trail (storage/identity.py)."""
+    """Users, their sites, API tokens and the audit trail (storage/identity/repository.py)."""
 
     def user(self, username_key: str, *, lock: bool = False) -> StoredUser | None:
         """The user with this key; on PostgreSQL `lock` takes the row (SELECT FOR UPDATE)."""
@@ -262,7 +262,7 @@ class IdentityRepository(Protocol):
 
 
 class WebhookRepository(Protocol):
-    """Subscriptions, deliveries and the attempt log (storage/webhooks.py). The steps that
+    """Subscriptions, deliveries and the attempt log (storage/events/webhooks.py). The steps that
     hand out work are compare-and-set, so two dispatchers never both take it."""
 
     def add(
@@ -308,7 +308,7 @@ class WebhookRepository(Protocol):
 
 class CountRepository(Protocol):
     """Count plans, tasks, lines, entries, reviews, tolerances and the discrepancy register
-    (storage/counts.py). `set_task` is compare-and-set on the task's status."""
+    (storage/counts/repository.py). `set_task` is compare-and-set on the task's status."""
 
     def add_plan(self, values: Mapping[str, Any]) -> int: ...
     def plans(self, plan_id: int | None = None) -> list[Plan]: ...
@@ -373,7 +373,7 @@ class CountRepository(Protocol):
 
 class ReplenishmentRepository(Protocol):
     """Suppliers, reorder policies, orders, ship notices, receipts and proposals
-    (storage/replenishment.py). The reads a sweep needs are set-wise: every policy in one
+    (storage/replenishment/repository.py). The reads a sweep needs are set-wise: every policy in one
     query; on-hand, on-order, committed and demand each in one grouped query, keyed by
     (item id, site id). `receive_on_line`, `ship_on_line` and `set_proposal` are
     compare-and-set."""
@@ -478,7 +478,7 @@ class AlertQuery:
 
 
 class AlertRepository(Protocol):
-    """Alerts, their set-wise inputs and the monitor's outbox cursor (storage/alerts.py).
+    """Alerts, their set-wise inputs and the monitor's outbox cursor (storage/alerts/repository.py).
     Item-locations are (item id, site id) pairs."""
 
     def sweep_inputs(
@@ -505,7 +505,7 @@ class AlertRepository(Protocol):
 
 
 class NotificationRepository(Protocol):
-    """Notification rules, notifications and e-mail addresses (storage/notifications.py).
+    """Notification rules, notifications and e-mail addresses (storage/alerts/notifications.py).
     `claim` is compare-and-set on the attempts made, so two senders never both send."""
 
     def rules(self) -> list[Rule]: ...
@@ -535,7 +535,7 @@ class NotificationRepository(Protocol):
 
 
 class Mailer(Protocol):
-    """Sends one plain-text e-mail (services/notifications.py: SMTP); raises OSError or
+    """Sends one plain-text e-mail (services/alerts/notifications.py: SMTP); raises OSError or
     smtplib.SMTPException when it cannot."""
 
     def send(self, to: str, subject: str, body: str) -> None: ...

@@ -11,16 +11,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from trueup.domain.errors import TransientConflict
 from trueup.services.ports import UnitOfWorkFactory
-from trueup.storage.alerts import SqlAlerts
-from trueup.storage.catalog import SqlCatalog
-from trueup.storage.counts import SqlCounts
+from trueup.storage.alerts.notifications import SqlNotifications
+from trueup.storage.alerts.repository import SqlAlerts
+from trueup.storage.counts.repository import SqlCounts
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
-from trueup.storage.identity import SqlIdentity
-from trueup.storage.ledger import SqlLedger
-from trueup.storage.memory import Memory
-from trueup.storage.notifications import SqlNotifications
-from trueup.storage.replenishment import SqlReplenishment
-from trueup.storage.webhooks import SqlWebhooks
+from trueup.storage.events.webhooks import SqlWebhooks
+from trueup.storage.identity.repository import SqlIdentity
+from trueup.storage.ledger.catalog import SqlCatalog
+from trueup.storage.ledger.memory import Memory
+from trueup.storage.ledger.repository import SqlLedger
+from trueup.storage.replenishment.repository import SqlReplenishment
 
 #: SQLSTATEs a retry resolves: serialization failure, deadlock, unique violation (a
 #: concurrent twin of an idempotent post committed first; the retry sees it).

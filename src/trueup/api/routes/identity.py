@@ -1,0 +1,219 @@
+"""Login, users, tokens and the audit trail."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field
+
+from trueup.api.schemas.ledger import ERRORS, AuditOut, LoginIn, LoginOut, Page
+from trueup.api.security import known_query, origin, principal, require, uow_of
+from trueup.domain.access import Action, ApiToken, Principal, User
+from trueup.domain.values import utc_now
+from trueup.services.identity import users as identity
+from trueup.services.ports import AuditFilter
+
+router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
+LOGIN_HOURS = 12
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    sites: list[str]
+    disabled: bool
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=user.role.value,
+            sites=sorted(user.sites),
+            disabled=user.disabled_at is not None,
+        )
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=100)
+    role: str = Field(max_length=40)
+    sites: list[str] = Field(default_factory=list, max_length=1000)
+    password: str | None = Field(None, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    id: int
+    username: str
+    label: str
+    prefix: str
+    source: str | None
+    created_at: str
+    last_used_at: str | None
+    expires_at: str | None
+    revoked: bool
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        return cls(
+            id=token.id,
+            username=token.username,
+            label=token.label,
+            prefix=token.prefix,
+            source=token.source,
+            created_at=token.created_at.isoformat(),
+            last_used_at=token.last_used_at.isoformat() if token.last_used_at else None,
+            expires_at=token.expires_at.isoformat() if token.expires_at else None,
+            revoked=token.revoked_at is not None,
+        )
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=100)
+    label: str = Field("", max_length=200)
+    source: str | None = Field(None, max_length=100)
+
+
+class NewTokenOut(BaseModel):
+    token: str = Field(description="Shown once; store it now")
+    details: TokenOut
+
+
+@router.post("/auth/login", tags=["auth"], response_model=LoginOut)
+def login(request: Request, body: LoginIn) -> LoginOut:
+    """Exchange a username and password for a token valid for 12 hours."""
+    who = identity.login(uow_of(request), body.username, body.password, origin(request))
+    expires = utc_now() + timedelta(hours=LOGIN_HOURS)
+    _token, plaintext = identity.create_token(
+        uow_of(request),
+        who.username,
+        label="login",
+        actor=who,
+        expires_at=expires,
+        origin=origin(request),
+    )
+    return LoginOut(token=plaintext, expires_at=expires.isoformat())
+
+
+@router.get("/me", tags=["auth"], response_model=UserOut)
+def me(request: Request, who: Annotated[Principal, Depends(principal)]) -> UserOut:
+    """The caller, as the server sees it."""
+    return UserOut.of(identity.get_user(uow_of(request), who.username))
+
+
+@router.get("/users", tags=["users"], response_model=list[UserOut])
+def list_users(
+    request: Request, who: Annotated[Principal, Depends(require(Action.USERS_READ))]
+) -> list[UserOut]:
+    return [UserOut.of(u) for u in identity.list_users(uow_of(request), actor=who)]
+
+
+@router.post("/users", tags=["users"], status_code=201, response_model=UserOut)
+def add_user(
+    request: Request,
+    body: UserIn,
+    who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
+) -> UserOut:
+    user = identity.add_user(
+        uow_of(request),
+        body.username,
+        body.role,
+        body.sites,
+        body.password,
+        who,
+        origin=origin(request),
+    )
+    return UserOut.of(user)
+
+
+@router.post("/users/{username}/disable", tags=["users"], response_model=UserOut)
+def disable_user(
+    request: Request,
+    username: str,
+    who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
+) -> UserOut:
+    user = identity.disable_user(uow_of(request), username, who, origin=origin(request))
+    request.app.state.tokens.clear()  # their tokens stop working now, not in a moment
+    return UserOut.of(user)
+
+
+@router.get("/tokens", tags=["tokens"], response_model=list[TokenOut])
+def list_tokens(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
+    username: str | None = None,
+) -> list[TokenOut]:
+    """Your tokens, or (for admins) anyone's. Never the secret."""
+    return [TokenOut.of(t) for t in identity.list_tokens(uow_of(request), username, actor=who)]
+
+
+@router.post("/tokens", tags=["tokens"], status_code=201, response_model=NewTokenOut)
+def create_token(
+    request: Request,
+    body: TokenIn,
+    who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
+) -> NewTokenOut:
+    token, plaintext = identity.create_token(
+        uow_of(request),
+        body.username,
+        source=body.source,
+        label=body.label,
+        actor=who,
+        origin=origin(request),
+    )
+    return NewTokenOut(token=plaintext, details=TokenOut.of(token))
+
+
+@router.delete("/tokens/{token_id}", tags=["tokens"], response_model=TokenOut)
+def revoke_token(
+    request: Request,
+    token_id: Annotated[int, PathParam(ge=1, le=2**62)],
+    who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
+) -> TokenOut:
+    token = identity.revoke_token(uow_of(request), token_id, actor=who, origin=origin(request))
+    request.app.state.tokens.clear()
+    return TokenOut.of(token)
+
+
+@router.get("/audit", tags=["audit"], response_model=Page[AuditOut])
+def audit_trail(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.AUDIT_READ))],
+    actor: str | None = None,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> Page[AuditOut]:
+    """Who did what, when and from where, oldest first."""
+    found = identity.audit_trail(
+        uow_of(request),
+        AuditFilter(actor=actor, action=action),
+        limit + 1 if limit < 1000 else limit,
+        cursor,
+        actor=who,
+    )
+    page = found[:limit]
+    return Page[AuditOut](
+        data=[
+            AuditOut(
+                id=e.id,
+                at=e.at.isoformat(),
+                actor=e.actor,
+                token_id=e.token_id,
+                origin=e.origin,
+                action=e.action,
+                target=e.target,
+                detail=json.loads(e.detail or "{}"),
+            )
+            for e in page
+        ],
+        next_cursor=str(page[-1].id) if len(found) > limit else None,
+    )

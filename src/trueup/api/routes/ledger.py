@@ -1,0 +1,412 @@
+"""Items, locations, movements, documents, reversals, stock and verify."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from trueup.api.idempotency import idempotent
+from trueup.api.schemas.ledger import (
+    ERRORS,
+    DocumentIn,
+    DocumentOut,
+    ItemOut,
+    LocationOut,
+    MovementIn,
+    MovementOut,
+    Page,
+    ReversalIn,
+    ReversalOut,
+    StockRowOut,
+    VerifyOut,
+)
+from trueup.api.security import known_query, origin, require, uow_of
+from trueup.domain.access import Action, Principal
+from trueup.domain.errors import Forbidden, InputError, NotFound
+from trueup.domain.ledger.policy import MANUAL_SOURCE
+from trueup.domain.values import normalize_code, parse_timestamp
+from trueup.services.counts.tasks import Blind, blind
+from trueup.services.identity.users import record_audit
+from trueup.services.ledger import queries
+from trueup.services.ledger.posting import post_document, reverse
+from trueup.services.ledger.run import PostingReport
+from trueup.services.ledger.verification import verify
+from trueup.services.ports import MovementPage, StockFilter, UnitOfWork, UnitOfWorkFactory
+
+router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
+MAX_PAGE = 1000
+MAX_LINES = 5000
+SINGLE_LABEL = "api movement"
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")]
+CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+def blind_to(request: Request, who: Principal) -> Blind | None:
+    """What `who` may not see while counts are open; None for those who may see it all."""
+    if who.can(Action.COUNTS_REVIEW):
+        return None
+    return blind(uow_of(request))
+
+
+def _int_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InputError("a cursor from a previous page", field="cursor", value=cursor)
+    return int(cursor)
+
+
+def _code_cursor(cursor: str | None) -> str:
+    return "" if cursor is None else cursor
+
+
+def _lenient(text: str) -> str:
+    """A code to look for: normalised when it can be; a code that cannot be (control
+    characters...) matches nothing, which is the answer, not an error."""
+    try:
+        return normalize_code(text)
+    except InputError:
+        return text
+
+
+def _encode_key(key: tuple[str, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _key_cursor(cursor: str | None) -> tuple[str, ...] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeError):
+        key = None
+    if not (isinstance(key, list) and len(key) == 4 and all(isinstance(k, str) for k in key)):
+        raise InputError("a cursor from a previous page", field="cursor", value=cursor[:60])
+    return tuple(key)
+
+
+# -- catalog ---------------------------------------------------------------------------
+@router.get("/items", tags=["catalog"], response_model=Page[ItemOut])
+def list_items(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.ITEMS_READ))],
+    limit: Limit = 100,
+    cursor: CursorQ = None,
+) -> Page[ItemOut]:
+    """Items in SKU order."""
+    after = _code_cursor(cursor)
+    found = sorted(
+        (it for sku, it in queries.items(uow_of(request)).items() if sku > after),
+        key=lambda it: it.sku,
+    )
+    page = found[:limit]
+    cost = who.can(Action.STOCK_COST)
+    return Page[ItemOut](
+        data=[ItemOut.of(it, cost) for it in page],
+        next_cursor=page[-1].sku if len(found) > limit else None,
+    )
+
+
+@router.get("/items/{sku}", tags=["catalog"], response_model=ItemOut)
+def get_item(
+    request: Request, sku: str, who: Annotated[Principal, Depends(require(Action.ITEMS_READ))]
+) -> ItemOut:
+    code = _lenient(sku)
+    found = queries.items(uow_of(request), [code]).get(code)
+    if found is None:
+        raise NotFound(f"no item {code}")
+    return ItemOut.of(found, who.can(Action.STOCK_COST))
+
+
+@router.get("/locations", tags=["catalog"], response_model=Page[LocationOut])
+def list_locations(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.LOCATIONS_READ))],
+    limit: Limit = 100,
+    cursor: CursorQ = None,
+    site: Annotated[str | None, Query(description="Only this site's locations")] = None,
+) -> Page[LocationOut]:
+    """Locations in code order (virtual ones included)."""
+    after = _code_cursor(cursor)
+    found = sorted(
+        (
+            loc
+            for code, loc in queries.locations(uow_of(request)).items()
+            if code > after and (site is None or loc.site == site)
+        ),
+        key=lambda loc: loc.code,
+    )
+    page = found[:limit]
+    return Page[LocationOut](
+        data=[LocationOut.of(loc) for loc in page],
+        next_cursor=page[-1].code if len(found) > limit else None,
+    )
+
+
+# -- posting ---------------------------------------------------------------------------
+def _bound(who: Principal, lines: list[dict[str, str]]) -> str:
+    """The default source of these lines; a machine token posts only as its source."""
+    if who.source is None:
+        return MANUAL_SOURCE
+    for number, line in enumerate(lines, start=1):
+        given = line.get("source", "").strip()
+        if given and normalize_code(given) != who.source:
+            raise Forbidden(
+                f"line {number}: this token posts only as source {who.source!r}, not {given!r}"
+            )
+    return who.source
+
+
+def _auditor(who: Principal, where: str, action: str, target: str):  # type: ignore[no-untyped-def]
+    def audit(uow: UnitOfWork, report: PostingReport) -> None:
+        record_audit(
+            uow,
+            who,
+            where,
+            action,
+            target,
+            {"batch": report.batch_id, "applied": report.applied, "duplicates": report.duplicates},
+        )
+
+    return audit
+
+
+def _post(
+    request: Request, who: Principal, lines: list[dict[str, str]], label: str
+) -> tuple[PostingReport, list[MovementOut]]:
+    return post_lines(uow_of(request), who, origin(request), lines, label)
+
+
+def post_lines(
+    uow: UnitOfWorkFactory, who: Principal, where: str, lines: list[dict[str, str]], label: str
+) -> tuple[PostingReport, list[MovementOut]]:
+    """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
+    the order of the lines, each (source, external_id) once, originals for repeats."""
+    source = _bound(who, lines)
+    report = post_document(
+        uow,
+        lines,
+        actor=who.username,
+        default_source=source,
+        label=label,
+        scope=who.may_act_at,
+        audit=_auditor(who, where, "movements.post", label),
+    )
+    keys = [
+        (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
+        for line in lines
+    ]
+    posted = {(m["source"], m["external_id"]): MovementOut.posted(m) for m in report.posted}
+    unique = list(dict.fromkeys(keys))
+    earlier = [key for key in unique if key not in posted]  # duplicates: read the originals
+    if earlier:
+        for found in queries.movements_by_keys(uow, earlier):
+            posted[(found.source, found.external_id)] = MovementOut.of(found)
+    return report, [posted[key] for key in unique]
+
+
+def _json(model: BaseModel, status: int) -> Response:
+    """The answer, serialised once by its own model: posting is the hot path, and the
+    model was built from validated data, so FastAPI need not validate it again."""
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+@router.post(
+    "/movements",
+    tags=["ledger"],
+    status_code=201,
+    response_model=MovementOut,
+    responses={200: {"model": MovementOut, "description": "Already posted: the original"}},
+)
+def post_movement(
+    request: Request,
+    body: MovementIn,
+    who: Annotated[Principal, Depends(require(Action.MOVEMENTS_POST))],
+) -> Response:
+    """Post one movement. Idempotent by (source, external_id) and by Idempotency-Key: a
+    repeat returns the original with 200."""
+
+    def run() -> tuple[int, MovementOut]:
+        return post_one(uow_of(request), who, origin(request), body)
+
+    status, out = idempotent(request, who, body, run, MovementOut)
+    return _json(out, status)
+
+
+def post_one(
+    uow: UnitOfWorkFactory, who: Principal, where: str, body: MovementIn
+) -> tuple[int, MovementOut]:
+    """One movement: 201 and the movement, or 200 and the original of a repeat."""
+    report, movements = post_lines(uow, who, where, [body.line()], SINGLE_LABEL)
+    return (201 if report.applied else 200), movements[0]
+
+
+@router.post(
+    "/documents",
+    tags=["ledger"],
+    status_code=201,
+    response_model=DocumentOut,
+    responses={200: {"model": DocumentOut, "description": "Every line was already posted"}},
+)
+def post_document_endpoint(
+    request: Request,
+    body: DocumentIn,
+    who: Annotated[Principal, Depends(require(Action.DOCUMENTS_POST))],
+) -> Response:
+    """Post a multi-line document, all or nothing."""
+    if len(body.lines) > MAX_LINES:
+        raise InputError(f"at most {MAX_LINES} lines per document", field="lines")
+
+    def run() -> tuple[int, DocumentOut]:
+        lines = [line.line() for line in body.lines]
+        report, movements = _post(request, who, lines, body.label)
+        out = DocumentOut(
+            batch=report.batch_id,
+            lines=report.lines,
+            applied=report.applied,
+            duplicates=report.duplicates,
+            shortages=report.shortages,
+            movements=movements,
+        )
+        return (201 if report.applied else 200), out
+
+    status, out = idempotent(request, who, body, run, DocumentOut)
+    return _json(out, status)
+
+
+@router.get("/movements", tags=["ledger"], response_model=Page[MovementOut])
+def list_movements(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.LEDGER_READ))],
+    limit: Limit = 100,
+    cursor: CursorQ = None,
+    sku: str | None = None,
+    location: str | None = None,
+    source: str | None = None,
+    kind: str | None = None,
+    site: Annotated[list[str] | None, Query(description="Movements at these sites")] = None,
+) -> Page[MovementOut]:
+    """The ledger in the order it was recorded (a scoped user sees their sites')."""
+    query = MovementPage(
+        sku=_lenient(sku) if sku else None,
+        location=_lenient(location) if location else None,
+        source=_lenient(source) if source else None,
+        kind=kind,
+        sites=who.scoped_sites(_lenient(s) for s in site or ()),
+        after_id=_int_cursor(cursor),
+        limit=limit + 1,
+    )
+    found = queries.movements_page(uow_of(request), query)
+    hidden = blind_to(request, who)
+    page = found[:limit]
+    more = len(found) > limit
+    if hidden is not None:
+        page = [m for m in page if not hidden.hides(m.sku, m.from_location, m.to_location)]
+    return Page[MovementOut](
+        data=[MovementOut.of(m) for m in page],
+        next_cursor=str(found[limit - 1].id) if more else None,
+    )
+
+
+@router.get("/movements/{movement_id}", tags=["ledger"], response_model=MovementOut)
+def get_movement(
+    request: Request,
+    movement_id: Annotated[int, Path(ge=1, le=2**62)],
+    who: Annotated[Principal, Depends(require(Action.LEDGER_READ))],
+) -> MovementOut:
+    uow = uow_of(request)
+    found = queries.movement(uow, movement_id)
+    if who.sites:
+        places = queries.locations(uow, [found.from_location, found.to_location])
+        sites = {loc.site for loc in places.values() if not loc.is_virtual}
+        if not sites & who.sites:
+            raise NotFound(f"movement {movement_id} does not exist")  # not theirs to see
+    hidden = blind_to(request, who)
+    if hidden is not None and hidden.hides(found.sku, found.from_location, found.to_location):
+        raise Forbidden(f"movement {movement_id} is under a count; counts are blind")
+    return MovementOut.of(found)
+
+
+@router.post(
+    "/movements/{movement_id}/reversal",
+    tags=["ledger"],
+    status_code=201,
+    response_model=ReversalOut,
+)
+def reverse_movement(
+    request: Request,
+    movement_id: Annotated[int, Path(ge=1, le=2**62)],
+    body: ReversalIn,
+    who: Annotated[Principal, Depends(require(Action.MOVEMENTS_REVERSE))],
+) -> ReversalOut:
+    """Post the movement that undoes this one (once; it is never deleted)."""
+    reversal, report = reverse(
+        uow_of(request),
+        movement_id,
+        reason=body.reason,
+        actor=who.username,
+        scope=who.may_act_at,
+        audit=_auditor(who, origin(request), "movements.reverse", f"movement:{movement_id}"),
+    )
+    return ReversalOut(reversal=MovementOut.of(reversal), duplicate=not report.applied)
+
+
+# -- reading stock ---------------------------------------------------------------------
+@router.get("/stock", tags=["stock"], response_model=Page[StockRowOut])
+def get_stock(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.STOCK_READ))],
+    sku: Annotated[list[str] | None, Query()] = None,
+    location: Annotated[list[str] | None, Query()] = None,
+    site: Annotated[list[str] | None, Query()] = None,
+    as_of: Annotated[str | None, Query(description="ISO 8601 time with an offset")] = None,
+    limit: Limit = 1000,
+    cursor: CursorQ = None,
+) -> Page[StockRowOut]:
+    """On-hand per item, location, lot and serial (the rows of `trueup stock`)."""
+    sites = who.scoped_sites(_lenient(s) for s in site or ())
+    when = None
+    if as_of:
+        try:
+            when = parse_timestamp(as_of)
+        except InputError as error:
+            raise InputError(str(error), field="as_of", value=as_of) from None
+    query = StockFilter(
+        skus=tuple(_lenient(s) for s in sku or ()),
+        locations=tuple(_lenient(c) for c in location or ()),
+        sites=sites,
+        as_of=when,
+    )
+    uow = uow_of(request)
+    rows = queries.stock(uow, query)
+    hidden = blind_to(request, who)
+    if hidden is not None:  # counts are blind: a counter never reads what is being counted
+        rows = [r for r in rows if not hidden.hides(r.sku, r.location)]
+    after = _key_cursor(cursor)
+    if after is not None:
+        rows = [r for r in rows if (r.sku, r.location, r.lot, r.serial) > after]
+    page = rows[:limit]
+    cost = who.can(Action.STOCK_COST)
+    items = queries.items(uow, {r.sku for r in page}) if cost else {}
+    last = page[-1] if page else None
+    return Page[StockRowOut](
+        data=[StockRowOut.of(r, items.get(r.sku), cost) for r in page],
+        next_cursor=_encode_key((last.sku, last.location, last.lot, last.serial))
+        if last is not None and len(rows) > limit
+        else None,
+    )
+
+
+@router.post("/verify", tags=["stock"], response_model=VerifyOut)
+def run_verify(
+    request: Request, who: Annotated[Principal, Depends(require(Action.VERIFY_RUN))]
+) -> VerifyOut:
+    """Rebuild balances from the ledger and check every rule."""
+    report = verify(uow_of(request))
+    return VerifyOut(
+        ok=report.ok, balances_checked=report.balances_checked, problems=report.problems
+    )

@@ -1,0 +1,1 @@
+"""The API's wire schemas (Pydantic), one module per area."""

@@ -1,0 +1,1 @@
+"""Stock alerts and the notifications that route them to people."""

@@ -1,0 +1,1 @@
+"""Counting: plans, tasks, lines, entries, tolerances, variance; manual logs."""

@@ -1,0 +1,1 @@
+"""The ledger's nouns and rules: items, locations, movements, postings, the stock policy."""

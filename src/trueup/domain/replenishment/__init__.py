@@ -1,0 +1,1 @@
+"""Reorder maths, suppliers, orders, ship notices and receipts."""

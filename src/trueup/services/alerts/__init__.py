@@ -1,0 +1,1 @@
+"""The alerts wing: evaluating alerts, reading them, notifications, the monitor."""

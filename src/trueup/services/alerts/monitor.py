@@ -1,0 +1,186 @@
+"""The monitor: the periodic work of the tracking SOP, as one cycle or as scheduled jobs.
+
+One cycle (`trueup monitor --once`, the demo) runs, in order: recompute the computed
+reorder policies; follow the outbox (alerts for what just moved); sweep every
+item-location (thresholds may have moved with the recompute); escalate what nobody
+acknowledged; generate the count tasks that are due; propose orders for what is at or
+below its reorder point; fold digests; send the e-mails that are due.
+
+`trueup serve` runs the same steps as jobs, each at its own interval (`JOBS`); the
+scheduler never runs a job alongside itself, and the jobs that write alerts share a lock,
+so following and sweeping never overlap in one process (across processes the database
+decides: see services/alerts/evaluation.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from trueup.domain.alerts.conditions import Alert, AlertConfig, parse_waits
+from trueup.domain.counts.tasks import Task
+from trueup.domain.errors import TrueupError
+from trueup.domain.values import utc_now
+from trueup.services.alerts import evaluation as alerts
+from trueup.services.alerts import notifications
+from trueup.services.alerts.evaluation import FollowReport, SweepReport
+from trueup.services.alerts.notifications import DigestReport, EmailReport
+from trueup.services.counts import plans as count_plans
+from trueup.services.ports import Mailer, UnitOfWorkFactory
+from trueup.services.replenishment import policies as replenishment
+from trueup.services.replenishment.policies import ProposalRun, RecomputeReport
+
+log = logging.getLogger("trueup.monitor")
+
+#: A step's name and how far it has got: `start(name, total)` returns `advance(n)`.
+Steps = Callable[[str, int | None], Callable[[int], None]]
+STEPS = (
+    "recomputing reorder policies",
+    "following the outbox",
+    "sweeping every item-location",
+    "escalating alerts",
+    "generating counts",
+    "proposing orders",
+    "sending digests and e-mails",
+)
+
+
+def _quiet(_name: str, _total: int | None) -> Callable[[int], None]:
+    return lambda _n: None
+
+
+@dataclass
+class CycleReport:
+    recomputed: RecomputeReport | None = None
+    followed: FollowReport | None = None
+    swept: SweepReport | None = None
+    escalated: list[Alert] = field(default_factory=list)
+    counts: list[Task] = field(default_factory=list)
+    proposals: ProposalRun | None = None
+    digests: DigestReport | None = None
+    emails: EmailReport | None = None
+
+
+@dataclass
+class Monitor:
+    """What the cycle and the jobs need: storage, the alert rules, who acts, a mailer."""
+
+    uow: UnitOfWorkFactory
+    config: AlertConfig
+    actor: str
+    mailer: Mailer | None = None
+    #: job name -> seconds between runs, over JOBS
+    every: Mapping[str, int] = field(default_factory=dict)
+    _alerts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # -- one cycle ------------------------------------------------------------------------
+    def cycle(self, *, now: datetime | None = None, steps: Steps = _quiet) -> CycleReport:
+        moment = now or utc_now()
+        report = CycleReport()
+        done = steps(STEPS[0], None)
+        report.recomputed = replenishment.recompute(self.uow, now=moment)
+        done(report.recomputed.computed)
+        with self._alerts_lock:
+            done = steps(STEPS[1], None)
+            report.followed = alerts.follow(self.uow, self.config, now=moment)
+            done(report.followed.rows)
+            report.swept = alerts.sweep(
+                self.uow, self.config, now=moment, progress=steps(STEPS[2], None)
+            )
+            done = steps(STEPS[3], None)
+            report.escalated = alerts.escalate(self.uow, self.config, now=moment)
+            done(len(report.escalated))
+        done = steps(STEPS[4], None)
+        report.counts = count_plans.generate(self.uow, actor=self.actor, now=moment)
+        done(len(report.counts))
+        done = steps(STEPS[5], None)
+        report.proposals = replenishment.generate_proposals(self.uow, actor=self.actor, now=moment)
+        done(len(report.proposals.proposals))
+        done = steps(STEPS[6], None)
+        report.digests = notifications.send_digests(self.uow, now=moment)
+        report.emails = notifications.send_emails(self.uow, self.mailer, now=moment)
+        done(report.digests.notifications + report.emails.sent)
+        return report
+
+    # -- the jobs ---------------------------------------------------------------------------
+    def follow(self) -> None:
+        """Alerts for what just moved; a sweep when the outbox cannot say what moved."""
+        with self._alerts_lock:
+            found = alerts.follow(self.uow, self.config)
+            if found.needs_sweep:
+                alerts.sweep(self.uow, self.config)
+
+    def sweep(self) -> None:
+        with self._alerts_lock:
+            alerts.sweep(self.uow, self.config)
+
+    def escalate(self) -> None:
+        with self._alerts_lock:
+            alerts.escalate(self.uow, self.config)
+
+    def recompute(self) -> None:
+        replenishment.recompute(self.uow)
+        self.sweep()  # thresholds moved
+        replenishment.generate_proposals(self.uow, actor=self.actor)
+
+    def generate_counts(self) -> None:
+        count_plans.generate(self.uow, actor=self.actor)
+
+    def digests(self) -> None:
+        notifications.send_digests(self.uow)
+
+    def emails(self) -> None:
+        notifications.send_emails(self.uow, self.mailer)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    seconds: int
+    run: Callable[[], None]
+
+
+#: name -> default interval in seconds.
+JOBS: dict[str, int] = {
+    "follow": 5,
+    "emails": 30,
+    "escalate": 60,
+    "sweep": 15 * 60,
+    "counts": 60 * 60,
+    "digests": 60 * 60,
+    "recompute": 24 * 60 * 60,
+}
+
+
+def parse_every(text: str) -> dict[str, int]:
+    """`sweep=10m,digests=1d`: job intervals over the defaults of JOBS."""
+    return parse_waits(text, JOBS, "TRUEUP_MONITOR_EVERY")
+
+
+def jobs(monitor: Monitor) -> list[Job]:
+    """The scheduled jobs of `trueup serve`, each guarded so that one failing run is
+    logged and the next run goes ahead."""
+    seconds = {**JOBS, **monitor.every}
+    run: dict[str, Callable[[], None]] = {
+        "follow": monitor.follow,
+        "emails": monitor.emails,
+        "escalate": monitor.escalate,
+        "sweep": monitor.sweep,
+        "counts": monitor.generate_counts,
+        "digests": monitor.digests,
+        "recompute": monitor.recompute,
+    }
+    return [Job(name, seconds[name], _guarded(name, run[name])) for name in JOBS]
+
+
+def _guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
+    def guarded() -> None:
+        try:
+            job()
+        except TrueupError as error:
+            log.warning("monitor job %s failed: %s", name, error)
+
+    return guarded

@@ -1,0 +1,243 @@
+"""Reviewing counts: the record as of each count time, variances, sending lines back,
+tolerance bands and the register (approving is in approval.py, the audit report in
+reports.py).
+
+The record a line is compared with is the ledger *as of the line's count time* (the
+latest live entry of the round that decided it), computed afresh at every review and
+again inside the approval's transaction: on-hand now, less every movement of that item,
+location, lot and serial that occurred after the count time, whenever it was recorded.
+A sale reported late but made before the count is therefore included, and a movement
+made after the count is excluded, even if it was recorded first. Corrections post with
+`occurred_at` = the count time, so afterwards the record as of then equals the count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from trueup.domain.access import Action, Principal
+from trueup.domain.counts.tasks import (
+    ABC_CLASSES,
+    ANY_SITE,
+    Band,
+    Entry,
+    Line,
+    LineStatus,
+    Review,
+    Task,
+    TaskStatus,
+    Variance,
+    band_for,
+    check_task_transition,
+    variance,
+)
+from trueup.domain.errors import Conflict, InputError
+from trueup.domain.values import (
+    QUANTITY_SCALE,
+    normalize_code,
+    parse_quantity,
+    utc_now,
+)
+from trueup.services.counts.tasks import gc_paused, get_task
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.retry import retry_transient
+
+
+def reveals_expected(who: Principal, task: Task) -> bool:
+    """Expected quantities and variances: to reviewers always, to readers of results
+    (finance, the auditor) once the count is closed, to nobody else ever."""
+    if who.can(Action.COUNTS_REVIEW):
+        return True
+    return task.status.is_closed and who.can(Action.COUNTS_RESULTS)
+
+
+class ReviewLine(NamedTuple):
+    """A line with its variance (None when blind or not counted) and entries."""
+
+    line: Line
+    variance: Variance | None
+    entries: tuple[Entry, ...]
+
+
+@dataclass
+class CountReview:
+    task: Task
+    lines: list[ReviewLine]
+    reviews: list[Review]
+    reveal: bool
+    accuracy_lines: Decimal | None = None
+    accuracy_value: Decimal | None = None
+    corrections: int = 0
+
+
+def review(
+    uow_factory: UnitOfWorkFactory,
+    task_id: int,
+    *,
+    reveal: bool,
+    entries: bool = True,
+    statuses: Collection[LineStatus] = (),
+) -> CountReview:
+    """Lines (those in `statuses`, or all), entries (unless not wanted) and decisions of
+    a count; with `reveal`, the record as of each count time and the variances
+    (recomputed now, so late movements count), and the accuracy over all lines."""
+    with gc_paused(), uow_factory(readonly=True) as uow:
+        found = get_task(uow, task_id)
+        result = review_in(uow, found, reveal, entries, () if reveal else statuses)
+    if statuses and reveal:
+        result.lines = [r for r in result.lines if r.line.status in statuses]
+    return result
+
+
+def review_in(
+    uow: UnitOfWork,
+    found: Task,
+    reveal: bool,
+    with_entries: bool = True,
+    statuses: Collection[LineStatus] = (),
+) -> CountReview:
+    lines = uow.counts.lines(found.id, statuses)
+    entries = uow.counts.entries(found.id) if with_entries else []
+    by_line: dict[int, list[Entry]] = {}
+    for e in entries:
+        by_line.setdefault(e.line_id, []).append(e)
+    result = CountReview(found, [], uow.counts.reviews(found.id), reveal)
+    if not reveal:
+        result.lines = [ReviewLine(ln, None, tuple(by_line.get(ln.id, ()))) for ln in lines]
+        return result
+    if found.status is TaskStatus.APPROVED:  # as approved: the corrections are in the ledger
+        expected = {ln.id: ln.expected or 0 for ln in lines}
+    else:
+        expected = uow.counts.expected(found.id)
+    costs = uow.counts.costs(found.id)
+    bands = uow.counts.tolerances()
+    by_class: dict[str, Band] = {}
+    within = total = 0
+    # scaled quantities (max of expected and counted) per unit cost, summed as integers:
+    # the value is cost x quantity, so one multiplication per cost is exact and enough
+    held_within: dict[Decimal, int] = defaultdict(int)
+    held_total: dict[Decimal, int] = defaultdict(int)
+    no_entries: tuple[Entry, ...] = ()
+    for ln in lines:
+        v = None
+        if ln.counted is not None:
+            cost = costs.get(ln.sku)
+            band = by_class.get(ln.abc_class) or by_class.setdefault(
+                ln.abc_class, band_for(bands, found.site, ln.abc_class)
+            )
+            v = variance(expected.get(ln.id, 0), ln.counted, cost, band)
+            total += 1
+            within += v.within
+            if cost is not None:
+                held = abs(max(v.expected, v.counted))
+                held_total[cost] += held
+                if v.within:
+                    held_within[cost] += held
+            result.corrections += v.quantity != 0
+        entries_of = by_line.get(ln.id)
+        result.lines.append(ReviewLine(ln, v, tuple(entries_of) if entries_of else no_entries))
+    value_total = _value(held_total)
+    if total:
+        result.accuracy_lines = (Decimal(within) * 100 / total).quantize(Decimal("0.01"))
+    if value_total:
+        value_within = _value(held_within)
+        result.accuracy_value = (value_within * 100 / value_total).quantize(Decimal("0.01"))
+    return result
+
+
+def _value(held: Mapping[Decimal, int]) -> Decimal:
+    """The value of scaled quantities held, per unit cost."""
+    return sum((abs(cost) * quantity / QUANTITY_SCALE for cost, quantity in held.items()), _ZERO)
+
+
+_ZERO = Decimal(0)
+
+
+@retry_transient
+def send_back(
+    uow_factory: UnitOfWorkFactory,
+    task_id: int,
+    line_ids: Sequence[int],
+    *,
+    actor: str,
+    note: str = "",
+) -> Task:
+    """Return lines of a submitted count for another round, counted by someone who has
+    not counted them yet; the task goes back to `recount`."""
+    if not line_ids:
+        raise InputError("at least one line to send back", field="lines")
+    now = utc_now()
+    with uow_factory() as uow:
+        found = get_task(uow, task_id, lock=True)
+        check_task_transition(found.status, TaskStatus.RECOUNT)
+        lines = {ln.id: ln for ln in uow.counts.lines(task_id)}
+        unknown = [i for i in line_ids if i not in lines]
+        if unknown:
+            raise InputError(f"a line of count {task_id}", field="lines", value=str(unknown[0]))
+        uow.counts.update_lines(
+            [
+                {"line_id": i, "status": LineStatus.RECOUNT.value, "round": found.round + 1}
+                for i in sorted(set(line_ids))
+            ]
+        )
+        if not uow.counts.set_task(
+            task_id, [found.status.value], status=TaskStatus.RECOUNT.value, round=found.round + 1
+        ):
+            raise Conflict(f"count {task_id} changed meanwhile; try again")
+        uow.counts.add_reviews(
+            [
+                {
+                    "task_id": task_id,
+                    "line_id": i,
+                    "action": "sent_back",
+                    "actor": actor,
+                    "at": now,
+                    "detail": note,
+                }
+                for i in sorted(set(line_ids))
+            ]
+        )
+        uow.commit()
+        return get_task(uow, task_id)
+
+
+@retry_transient
+def set_tolerance(
+    uow_factory: UnitOfWorkFactory, site: str, abc_class: str, units: str, percent: str
+) -> Band:
+    """The tolerance band of a site (`*`: any site) and ABC class."""
+    klass = abc_class.strip().upper()
+    if klass not in ABC_CLASSES:
+        raise InputError("A, B or C", field="abc_class", value=abc_class)
+    try:
+        pct = Decimal(percent.strip() or "0")
+    except ArithmeticError:
+        raise InputError("a percent such as 2.5", field="percent", value=percent) from None
+    if not pct.is_finite() or not 0 <= pct <= 100:
+        raise InputError("a percent from 0 to 100", field="percent", value=percent)
+    scaled = 0 if units.strip() in ("", "0") else parse_quantity(units, 6)
+    band = Band(scaled, pct)
+    where = ANY_SITE if site.strip() == ANY_SITE else normalize_code(site)
+    with uow_factory() as uow:
+        if where != ANY_SITE and where not in uow.catalog.locations([where]):
+            raise InputError("a site code or *", field="site", value=site)
+        uow.counts.set_tolerance(where, klass, band)
+        uow.commit()
+    return band
+
+
+def discrepancies(
+    uow_factory: UnitOfWorkFactory, task_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The discrepancy register (of one count, or all), oldest first, with each site."""
+    with uow_factory(readonly=True) as uow:
+        return uow.counts.discrepancies(task_id)
+
+
+def tolerances(uow_factory: UnitOfWorkFactory) -> dict[tuple[str, str], Band]:
+    with uow_factory(readonly=True) as uow:
+        return uow.counts.tolerances()

@@ -1,0 +1,1 @@
+"""The events wing: the outbox's events, webhook subscriptions and their dispatch."""

@@ -1,0 +1,1 @@
+"""The identity wing: users, tokens, passwords and logins, the audit trail."""

@@ -1,0 +1,2 @@
+"""The ledger wing: posting files and documents, the catalog, reading stock and
+history, verification, idempotency keys."""

@@ -1,0 +1,255 @@
+"""Movement rows (the movements file format, or a posted document) into postings.
+
+This is the import's hot path: it runs once per row of a million-row file, so it
+resolves columns once, caches lookups, and raises only for bad rows.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from trueup.domain.errors import InputError, RowProblem
+from trueup.domain.ledger.model import IMPLIED_SIDES, Item, Location, MovementKind, Tracking
+from trueup.domain.ledger.postings import Posting
+from trueup.domain.values import (
+    MAX_CODE_LENGTH,
+    QUANTITY_SCALE,
+    normalize_code,
+    parse_quantity,
+    parse_timestamp,
+    storage_time,
+)
+from trueup.services.ledger.files import Table
+
+REQUIRED = ("external_id", "occurred_at", "kind", "sku", "quantity", "from_location", "to_location")
+OPTIONAL = ("unit", "lot", "serial", "reason", "reference", "source")
+KINDS = {kind.value: kind for kind in MovementKind}
+MAX_TEXT = 1000
+T = TypeVar("T")
+
+
+class RowInvalid(Exception):
+    """One bad row; carried out of the parser as a RowProblem."""
+
+    def __init__(self, problem: RowProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _text(text: str) -> str:
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise InputError(f"at most {MAX_TEXT} characters", value=text)
+    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+
+
+@dataclass
+class PostingContext:
+    items: dict[str, Item]
+    locations: dict[str, Location]
+    batch_id: int
+    recorded_at: str
+    actor: str
+    default_source: str | None
+    reverses: int | None = None
+
+
+class MovementRows:
+    """Parses the rows of one table into postings against a catalog snapshot.
+
+    Lookups are cached by the raw text of a cell, so the thousands of rows that name the
+    same SKU or location normalise and resolve it once.
+    """
+
+    def __init__(self, table: Table, context: PostingContext) -> None:
+        self.table = table
+        self.context = context
+        self.index = {name: table.require(name) for name in REQUIRED}
+        # An absent optional column reads position -1: the "" appended to every row.
+        self.optional = {name: _or_last(table.column(name, required=False)) for name in OPTIONAL}
+        if self.optional["source"] == -1 and not context.default_source:
+            raise InputError(
+                f"{table.name}: no 'source' column and no --source given; "
+                "expected one of them to say which system these events come from"
+            )
+        self.width = len(table.header)
+        self._times: dict[str, str] = {}
+        self._items: dict[str, Item] = {}
+        self._codes: dict[str, str] = {"": ""}
+        self._sides: dict[str, tuple[int, bool]] = {
+            code: (loc.id or 0, not loc.is_virtual) for code, loc in context.locations.items()
+        }
+        self._raw_sides: dict[str, tuple[int, bool]] = {}
+
+    def parse(self, line: int, values: list[str]) -> Posting:
+        """One row as a posting, or RowInvalid naming the first bad field."""
+        try:
+            return self._parse(line, values)
+        except InputError as error:
+            raise RowInvalid(
+                RowProblem(line, error.field or "row", error.value, str(error), self.table.name)
+            ) from None
+
+    def _code(self, text: str, field: str) -> str:
+        found = self._codes.get(text)
+        if found is None:
+            found = _field(field, normalize_code, text)
+            if len(self._codes) < 100_000:
+                self._codes[text] = found
+        return found
+
+    def _parse(self, line: int, values: list[str]) -> Posting:
+        idx, opt, context = self.index, self.optional, self.context
+        if len(values) < self.width:
+            values = values + [""] * (self.width - len(values))
+        values.append("")
+        raw_id = values[idx["external_id"]]
+        if raw_id.isascii() and raw_id.isprintable() and len(raw_id) <= MAX_CODE_LENGTH:
+            external_id = raw_id.strip()
+        else:
+            external_id = _field("external_id", normalize_code, raw_id)
+        if not external_id:
+            raise InputError("a non-empty event id", field="external_id")
+        raw_kind = values[idx["kind"]]
+        kind = KINDS.get(raw_kind) or KINDS.get(raw_kind.strip().lower())
+        if kind is None:
+            raise InputError("one of " + ", ".join(KINDS), field="kind", value=raw_kind)
+        raw_sku = values[idx["sku"]]
+        it = self._items.get(raw_sku)
+        if it is None:
+            sku = _field("sku", normalize_code, raw_sku)
+            found = context.items.get(sku)
+            if found is None:
+                raise InputError("a SKU that exists (import items first)", field="sku", value=sku)
+            it = self._items[raw_sku] = found
+        unit = self._code(values[opt["unit"]], "unit")
+        multiple = QUANTITY_SCALE
+        if unit and unit != it.unit:
+            pack = it.pack_sizes.get(unit)
+            if pack is None:
+                choices = ", ".join([it.unit, *it.pack_sizes])
+                raise InputError(f"a unit of {it.sku}: {choices}", field="unit", value=unit)
+            multiple = pack
+        raw_quantity = values[idx["quantity"]]
+        try:
+            quantity = parse_quantity(raw_quantity, it.decimals, multiple=multiple)
+        except InputError as error:
+            raise InputError(str(error), field="quantity", value=raw_quantity) from None
+        raw_time = values[idx["occurred_at"]]
+        occurred_at = self._times.get(raw_time)
+        if occurred_at is None:
+            occurred_at = storage_time(_field("occurred_at", parse_timestamp, raw_time))
+            if len(self._times) < 100_000:
+                self._times[raw_time] = occurred_at
+        implied_from, implied_to = IMPLIED_SIDES[kind]
+        from_id, from_physical = self._side(
+            values[idx["from_location"]], "from_location", implied_from, kind
+        )
+        to_id, to_physical = self._side(values[idx["to_location"]], "to_location", implied_to, kind)
+        if from_id == to_id:
+            raise InputError(
+                "two different locations", field="to_location", value=values[idx["to_location"]]
+            )
+        if not (from_physical or to_physical):
+            raise InputError(
+                "at least one physical location",
+                field="from_location",
+                value=values[idx["from_location"]],
+            )
+        if kind is MovementKind.TRANSFER and not (from_physical and to_physical):
+            raise InputError(
+                "two physical locations for a transfer",
+                field="to_location",
+                value=values[idx["to_location"]],
+            )
+        lot = self._code(values[opt["lot"]], "lot")
+        serial = self._code(values[opt["serial"]], "serial")
+        tracking = it.tracking
+        if lot or serial or tracking is not Tracking.NONE:
+            _check_tracking(it, lot, serial, quantity, raw_quantity)
+        source = self._code(values[opt["source"]], "source") or context.default_source
+        if not source:
+            raise InputError("the system the event comes from (or --source)", field="source")
+        reason = values[opt["reason"]]
+        reference = values[opt["reference"]]
+        if reason:
+            reason = _field("reason", _text, reason)
+        if reference:
+            reference = _field("reference", _text, reference)
+        packed = multiple != QUANTITY_SCALE
+        return Posting(
+            source,
+            external_id,
+            kind.value,
+            it.id or 0,
+            from_id,
+            to_id,
+            lot,
+            serial,
+            quantity,
+            occurred_at,
+            context.recorded_at,
+            reason,
+            reference,
+            context.actor,
+            raw_quantity.strip() if packed else "",
+            unit if packed else "",
+            context.reverses,
+            context.batch_id,
+            line,
+            tracking is Tracking.SERIAL,
+            from_physical,
+            to_physical,
+        )
+
+    def _side(
+        self, text: str, name: str, implied: str | None, kind: MovementKind
+    ) -> tuple[int, bool]:
+        if not text:
+            if implied is None:
+                raise InputError(f"a location for a {kind.value}", field=name)
+            return self._sides[implied]
+        side = self._raw_sides.get(text)
+        if side is not None:
+            return side
+        code = _field(name, normalize_code, text)
+        if not code:
+            raise InputError(f"a location for a {kind.value}", field=name, value=text)
+        side = self._sides.get(code)
+        if side is None:
+            raise InputError("a location code that exists", field=name, value=code)
+        self._raw_sides[text] = side
+        return side
+
+
+def _or_last(position: int | None) -> int:
+    return -1 if position is None else position
+
+
+def _check_tracking(it: Item, lot: str, serial: str, quantity: int, raw_quantity: str) -> None:
+    tracking, sku = it.tracking, it.sku
+    if tracking is Tracking.LOT and not lot:
+        raise InputError(f"a lot: {sku} is lot-tracked", field="lot")
+    if tracking is Tracking.SERIAL:
+        if not serial:
+            raise InputError(f"a serial number: {sku} is serial-tracked", field="serial")
+        if quantity != QUANTITY_SCALE:
+            raise InputError(
+                "1: a serial number moves one unit", field="quantity", value=raw_quantity
+            )
+    if lot and tracking is not Tracking.LOT:
+        raise InputError(f"no lot: {sku} is not lot-tracked", field="lot", value=lot)
+    if serial and tracking is not Tracking.SERIAL:
+        raise InputError(f"no serial: {sku} is not serial-tracked", field="serial", value=serial)
+
+
+def _field(name: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except InputError as error:
+        error.field = error.field or name
+        error.value = error.value or text
+        raise

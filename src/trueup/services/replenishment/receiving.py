@@ -1,0 +1,303 @@
+"""Receiving against order lines, and shipping transfer order lines.
+
+A receipt posts its movement through the posting service (services/ledger/posting.py) and, in
+the same transaction, records the receipt against the line and any over- or
+under-receipt in the discrepancy register (domain/replenishment/purchasing.py says when).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from trueup.domain.errors import InputError, NotFound, TransientConflict
+from trueup.domain.ledger.model import MovementKind
+from trueup.domain.ledger.policy import MANUAL_SOURCE
+from trueup.domain.replenishment.purchasing import (
+    Asn,
+    OrderKind,
+    OrderLine,
+    OrderStatus,
+    ReceiptOutcome,
+    receipt_outcome,
+)
+from trueup.domain.values import format_quantity, normalize_code, parse_timestamp, utc_now
+from trueup.services.ledger.posting import post_document
+from trueup.services.ledger.run import PostingReport
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.replenishment.discrepancies import register_discrepancy
+from trueup.services.replenishment.rows import quantity_of
+
+
+@dataclass
+class Receipt:
+    line: OrderLine
+    outcome: ReceiptOutcome
+    movement_id: int
+    receipt_id: int
+    discrepancy_id: int | None
+    duplicate: bool = False
+    posting: PostingReport | None = field(default=None, repr=False)
+
+
+def receive(
+    uow_factory: UnitOfWorkFactory,
+    number: str,
+    line: int,
+    quantity: str,
+    *,
+    actor: str,
+    location: str = "",
+    lot: str = "",
+    serial: str = "",
+    asn: str = "",
+    final: bool | None = None,
+    occurred_at: str = "",
+    external_id: str = "",
+    scope: Callable[[str | None], bool] | None = None,
+) -> Receipt:
+    """Receive `quantity` against order line `number`/`line` at `location` (the order's
+    site by default): post the movement (a receipt from the supplier, or a transfer_in
+    from in transit for a transfer order) and, in its transaction, record the receipt and
+    any over- or under-receipt. Posting the same `external_id` twice receives once."""
+    code = normalize_code(number)
+    with uow_factory(readonly=True) as uow:
+        target = _existing_line(uow, code, line)
+        earlier = _earlier(uow, target, external_id)
+        if earlier is not None:
+            return earlier
+        item = uow.catalog.items([target.sku])[target.sku]
+        notice = _notice(uow.replenishment.asns(target.id), asn) if asn else None
+    scaled = quantity_of(quantity, item, "quantity")
+    receipt_outcome(target, scaled, asn_quantity=None, final=final)  # refuse early if closed
+    when = parse_timestamp(occurred_at) if occurred_at else utc_now()
+    key = external_id.strip() or f"receipt:{code}:{line}:{uuid.uuid4().hex[:12]}"
+    purchase = target.kind is OrderKind.PURCHASE
+    document = {
+        "external_id": key,
+        "occurred_at": when.isoformat(),
+        "kind": (MovementKind.RECEIPT if purchase else MovementKind.TRANSFER_IN).value,
+        "sku": target.sku,
+        "quantity": quantity,
+        "from_location": "" if purchase else "in_transit",
+        "to_location": normalize_code(location) or target.location,
+        "lot": normalize_code(lot) or (notice.lot if notice else ""),
+        "serial": normalize_code(serial),
+        "reason": f"receipt against {code} line {line}",
+        "reference": code,
+    }
+    recorded: dict[str, Any] = {}
+
+    def record(uow: UnitOfWork, report: PostingReport) -> None:
+        recorded.update(
+            _record_receipt(uow, report, code, line, scaled, notice, final, key, when, actor)
+        )
+
+    posting = post_document(
+        uow_factory,
+        [document],
+        actor=actor,
+        default_source=MANUAL_SOURCE,
+        label=f"receipt {code}/{line}",
+        scope=scope,
+        audit=record,
+    )
+    return Receipt(posting=posting, **recorded)
+
+
+@dataclass
+class Shipment:
+    line: OrderLine
+    movement_id: int
+    duplicate: bool = False
+
+
+def ship(
+    uow_factory: UnitOfWorkFactory,
+    number: str,
+    line: int,
+    quantity: str,
+    *,
+    actor: str,
+    location: str = "",
+    lot: str = "",
+    serial: str = "",
+    occurred_at: str = "",
+    external_id: str = "",
+    scope: Callable[[str | None], bool] | None = None,
+) -> Shipment:
+    """Ship `quantity` of a transfer order line from its source DC (or `location` in it):
+    a `transfer_out` to in transit, posted like any movement, and the line's shipped
+    quantity, in one transaction. The store's receipt (`receive`) is the second step.
+    What has shipped is no longer committed at the source."""
+    code = normalize_code(number)
+    key = external_id.strip() or f"shipment:{code}:{line}:{uuid.uuid4().hex[:12]}"
+    with uow_factory(readonly=True) as uow:
+        target = _existing_line(uow, code, line)
+        if external_id.strip():
+            earlier = uow.ledger.movement_by_key(MANUAL_SOURCE, key)
+            if earlier is not None:
+                return Shipment(target, earlier.id, duplicate=True)
+        item = uow.catalog.items([target.sku])[target.sku]
+    if target.kind is not OrderKind.TRANSFER:
+        raise InputError(
+            "a transfer order line: purchase orders are shipped by the supplier",
+            field="po_number",
+            value=code,
+        )
+    scaled = quantity_of(quantity, item, "quantity")
+    _check_shipment(target, scaled)
+    when = parse_timestamp(occurred_at) if occurred_at else utc_now()
+    document = {
+        "external_id": key,
+        "occurred_at": when.isoformat(),
+        "kind": MovementKind.TRANSFER_OUT.value,
+        "sku": target.sku,
+        "quantity": quantity,
+        "from_location": normalize_code(location) or target.source_location,
+        "to_location": "in_transit",
+        "lot": normalize_code(lot),
+        "serial": normalize_code(serial),
+        "reason": f"shipment of {code} line {line} to {target.location}",
+        "reference": code,
+    }
+    shipped: dict[str, Any] = {}
+
+    def record(uow: UnitOfWork, report: PostingReport) -> None:
+        movement = uow.ledger.movement_by_key(MANUAL_SOURCE, key)
+        current = uow.replenishment.order_line(code, line, lock=True)
+        assert movement is not None and current is not None
+        if report.applied:
+            _check_shipment(current, scaled)
+            if not uow.replenishment.ship_on_line(current.id, current.shipped, scaled):
+                raise TransientConflict(f"order line {code}/{line} changed meanwhile")
+        shipped.update(
+            line=uow.replenishment.order_line(code, line) or current,
+            movement_id=movement.id,
+            duplicate=not report.applied,
+        )
+
+    post_document(
+        uow_factory,
+        [document],
+        actor=actor,
+        default_source=MANUAL_SOURCE,
+        label=f"shipment {code}/{line}",
+        scope=scope,
+        audit=record,
+    )
+    return Shipment(**shipped)
+
+
+def _existing_line(uow: UnitOfWork, code: str, line: int) -> OrderLine:
+    target = uow.replenishment.order_line(code, line)
+    if target is None:
+        raise NotFound(f"order line {code}/{line} does not exist")
+    return target
+
+
+def _check_shipment(line: OrderLine, quantity: int) -> None:
+    if line.status is OrderStatus.CLOSED:
+        raise InputError(
+            f"an open order line: {line.number} line {line.line} is closed",
+            field="line",
+            value=str(line.line),
+        )
+    if line.shipped + quantity > line.quantity:
+        raise InputError(
+            f"at most the {format_quantity(line.quantity - line.shipped)} still to ship",
+            field="quantity",
+            value=format_quantity(quantity),
+        )
+
+
+def _earlier(uow: UnitOfWork, target: OrderLine, external_id: str) -> Receipt | None:
+    """The receipt already recorded under this external id, if any."""
+    if not external_id.strip():
+        return None
+    movement = uow.ledger.movement_by_key(MANUAL_SOURCE, external_id.strip())
+    if movement is None:
+        return None
+    for r in uow.replenishment.receipts(target.id):
+        if r["movement_id"] == movement.id:
+            outcome = ReceiptOutcome(r["expected"], r["quantity"], 0, None, False)
+            return Receipt(target, outcome, movement.id, r["id"], None, duplicate=True)
+    raise InputError(
+        f"an external id not used before: {external_id} is movement {movement.id}",
+        field="external_id",
+        value=external_id,
+    )
+
+
+def _notice(found: list[Asn], number: str) -> Asn:
+    wanted = normalize_code(number)
+    for notice in found:
+        if notice.number == wanted:
+            return notice
+    raise InputError("a ship notice of this order line", field="asn", value=number)
+
+
+def _record_receipt(
+    uow: UnitOfWork,
+    report: PostingReport,
+    number: str,
+    line: int,
+    quantity: int,
+    notice: Asn | None,
+    final: bool | None,
+    key: str,
+    when: datetime,
+    actor: str,
+) -> dict[str, Any]:
+    """Inside the posting's transaction: the receipt, the line's progress, the register."""
+    movement = uow.ledger.movement_by_key(MANUAL_SOURCE, key)
+    target = uow.replenishment.order_line(number, line, lock=True)
+    assert movement is not None and target is not None
+    if report.applied == 0:  # posted before, by a twin of this call that committed first
+        twin = _earlier(uow, target, key)
+        assert twin is not None
+        return {
+            "line": twin.line,
+            "outcome": twin.outcome,
+            "movement_id": twin.movement_id,
+            "receipt_id": twin.receipt_id,
+            "discrepancy_id": None,
+            "duplicate": True,
+        }
+    outcome = receipt_outcome(
+        target, quantity, asn_quantity=notice.quantity if notice else None, final=final
+    )
+    received_on: date = when.date()
+    if not uow.replenishment.receive_on_line(
+        target.id, target.received, quantity, received_on, outcome.closes_line
+    ):
+        raise TransientConflict(f"order line {number}/{line} changed meanwhile")
+    place = uow.catalog.locations([movement.to_location])[movement.to_location]
+    receipt_id = uow.replenishment.add_receipt(
+        {
+            "po_line_id": target.id,
+            "asn_id": notice.id if notice else None,
+            "movement_id": movement.id,
+            "location_id": place.id,
+            "quantity": quantity,
+            "expected": outcome.expected,
+            "received_at": when,
+            "recorded_by": actor,
+        }
+    )
+    found = None
+    if outcome.discrepancy is not None:
+        item = uow.catalog.items([target.sku])[target.sku]
+        found = register_discrepancy(
+            uow, target, item, place, outcome, receipt_id, actor, movement.lot, movement.serial
+        )
+    return {
+        "line": uow.replenishment.order_line(number, line) or target,
+        "outcome": outcome,
+        "movement_id": movement.id,
+        "receipt_id": receipt_id,
+        "discrepancy_id": found,
+    }

@@ -1,0 +1,109 @@
+"""Suppliers, what they promise per item, and their delivery performance."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from trueup.domain.errors import InputError, NotFound
+from trueup.domain.ledger.model import Item
+from trueup.domain.replenishment.purchasing import Performance, Supplier, SupplierItem
+from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now
+from trueup.services.ledger.files import Table
+from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.replenishment.policies import supplier_performance
+from trueup.services.replenishment.rows import ImportReport, Rows, item_of, quantity_of, whole_days
+from trueup.services.retry import retry_transient
+
+SUPPLIER_COLUMNS = ("supplier", "name", "sku", "lead_days", "pack_size", "moq", "unit_cost")
+
+
+@retry_transient
+def import_suppliers(uow_factory: UnitOfWorkFactory, table: Table) -> ImportReport:
+    """Suppliers and what they promise per item (docs/formats.md, "Suppliers"): a row
+    without a SKU names a supplier; a row with one sets its lead time, pack size, MOQ and
+    cost for that item. Created or replaced, all or nothing."""
+    rows = Rows(
+        table, SUPPLIER_COLUMNS, ("name", "sku", "lead_days", "pack_size", "moq", "unit_cost")
+    )
+    report = ImportReport()
+    now = utc_now()
+    with uow_factory() as uow:
+        items = uow.catalog.items()
+        known = uow.replenishment.suppliers()
+        names: dict[str, str] = {}
+        offers: dict[tuple[str, int], dict[str, Any]] = {}
+        for line, cells in rows:
+            report.lines += 1
+            try:
+                code = normalize_code(cells["supplier"])
+                if not code:
+                    raise InputError("a supplier code", field="supplier", value="")
+                if cells["name"] or code not in names:
+                    names[code] = cells["name"] or names.get(code) or code
+                if cells["sku"]:
+                    offers[(code, item_of(items, cells["sku"]).id or 0)] = _offer(items, cells)
+            except InputError as error:
+                rows.reject(line, error)
+        rows.raise_if_any()
+        uow.replenishment.add_suppliers(
+            [{"code": c, "name": n, "created_at": now} for c, n in names.items() if c not in known]
+        )
+        uow.replenishment.rename_suppliers(
+            [
+                {"sid": known[c].id, "name": n}
+                for c, n in names.items()
+                if c in known and known[c].name != n and n != c
+            ]
+        )
+        report.created = sum(c not in known for c in names)
+        ids = {c: s.id for c, s in uow.replenishment.suppliers(names).items()}
+        uow.replenishment.set_supplier_items(
+            [{**values, "supplier_id": ids[code]} for (code, _i), values in offers.items()]
+        )
+        report.updated = len(offers)
+        uow.commit()
+    return report
+
+
+def _offer(items: dict[str, Item], cells: dict[str, str]) -> dict[str, Any]:
+    found = item_of(items, cells["sku"])
+    if not cells["lead_days"]:
+        raise InputError("the promised lead time in days", field="lead_days", value="")
+    cost = None
+    if cells["unit_cost"]:
+        try:
+            cost = Decimal(cells["unit_cost"])
+        except (InvalidOperation, ValueError):
+            cost = None
+        if cost is None or not cost.is_finite() or cost < 0:
+            raise InputError("a cost such as 4.20", field="unit_cost", value=cells["unit_cost"])
+    moq = 0
+    if cells["moq"] and cells["moq"] != "0":
+        moq = quantity_of(cells["moq"], found, "moq")
+    return {
+        "item_id": found.id,
+        "lead_days": whole_days(cells["lead_days"], "lead_days"),
+        "pack_size": quantity_of(cells["pack_size"], found, "pack_size")
+        if cells["pack_size"]
+        else QUANTITY_SCALE,
+        "moq": moq,
+        "unit_cost": cost,
+    }
+
+
+def suppliers(uow_factory: UnitOfWorkFactory) -> list[tuple[Supplier, list[SupplierItem]]]:
+    with uow_factory(readonly=True) as uow:
+        offers: dict[str, list[SupplierItem]] = {}
+        for entry in uow.replenishment.supplier_items():
+            offers.setdefault(entry.supplier, []).append(entry)
+        return [(s, offers.get(c, [])) for c, s in uow.replenishment.suppliers().items()]
+
+
+def performance(uow_factory: UnitOfWorkFactory, supplier: str | None = None) -> list[Performance]:
+    """On-time-in-full and actual lead times, per supplier (or of one)."""
+    with uow_factory(readonly=True) as uow:
+        code = normalize_code(supplier) if supplier else None
+        if code is not None and code not in uow.replenishment.suppliers([code]):
+            raise NotFound(f"supplier {code} does not exist")
+        return sorted(supplier_performance(uow, code).values(), key=lambda p: p.supplier)

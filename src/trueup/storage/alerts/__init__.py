@@ -1,0 +1,1 @@
+"""Alerts in SQL: alerts, the monitor's cursor, notification rules and notifications."""

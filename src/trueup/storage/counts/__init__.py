@@ -1,0 +1,1 @@
+"""Counts in SQL: plans, tasks, lines, entries, reviews, tolerances, the discrepancy register."""

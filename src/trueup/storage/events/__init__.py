@@ -1,0 +1,1 @@
+"""The event outbox, webhooks and their deliveries in SQL."""

@@ -1,0 +1,1 @@
+"""Users, sites, API tokens and the audit trail in SQL."""

@@ -1,0 +1,1 @@
+"""The ledger in SQL: items, locations, movements, balances, the stock policy."""

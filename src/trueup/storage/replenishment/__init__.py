@@ -1,0 +1,1 @@
+"""Replenishment in SQL: suppliers, reorder policies, orders, ship notices, receipts, proposals."""
