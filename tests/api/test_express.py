@@ -150,10 +150,10 @@ def test_a_unit_that_must_not_wait_raises_at_once_and_leaves_waiting_to_others(
             pass
         assert time.monotonic() - started < 5  # at once, not after the 30 s busy timeout
     with without_waiting() as uow:  # and once the lock is free, it writes
-        uow.ledger.set_policy_rule(PolicyRule("erp", "sale", OnShort.REFUSE))
+        uow.stock_policy.set_rule(PolicyRule("erp", "sale", OnShort.REFUSE))
         uow.commit()
     with factory(readonly=True) as uow:
-        assert PolicyRule("erp", "sale", OnShort.REFUSE) in uow.ledger.policy_rules()
+        assert PolicyRule("erp", "sale", OnShort.REFUSE) in uow.stock_policy.rules()
     # The pooled connection waits again for other units: a writer that holds the lock
     # briefly is waited for, not failed.
     with _write_lock(sqlite_system, release_after=0.3), factory() as uow:
@@ -167,23 +167,23 @@ def test_the_kept_connection_forgets_what_another_connection_changed(
     without_waiting = factory.without_waiting()  # type: ignore[attr-defined]
     world(sqlite_system)
     with without_waiting() as uow:  # read, and so remembered
-        before = uow.ledger.policy_rules()
+        before = uow.stock_policy.rules()
         assert "DC1-A-09" not in uow.catalog.locations({"DC1-A-09"})
         assert "NEW" not in uow.catalog.items({"NEW"})
         uow.commit()
     with factory() as uow:  # another connection changes all three
-        uow.ledger.set_policy_rule(PolicyRule("erp", "sale", OnShort.REFUSE))
+        uow.stock_policy.set_rule(PolicyRule("erp", "sale", OnShort.REFUSE))
         uow.catalog.add_locations([Location("DC1-A-09", "Bin", LocationKind.BIN, "DC1-A", "DC1")])
         uow.catalog.add_items([Item("NEW", "New", "each")])
         uow.commit()
     with without_waiting() as uow:
-        assert PolicyRule("erp", "sale", OnShort.REFUSE) in uow.ledger.policy_rules()
-        assert uow.ledger.policy_rules() != before
+        assert PolicyRule("erp", "sale", OnShort.REFUSE) in uow.stock_policy.rules()
+        assert uow.stock_policy.rules() != before
         assert uow.catalog.locations({"DC1-A-09"})["DC1-A-09"].site == "DC1"
         assert "NEW" in uow.catalog.items({"NEW"})
         # ...and what it changes itself, it forgets too.
-        uow.ledger.delete_policy_rule("erp", "sale")
-        assert PolicyRule("erp", "sale", OnShort.REFUSE) not in uow.ledger.policy_rules()
+        uow.stock_policy.delete_rule("erp", "sale")
+        assert PolicyRule("erp", "sale", OnShort.REFUSE) not in uow.stock_policy.rules()
         uow.commit()
 
 

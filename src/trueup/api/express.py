@@ -41,8 +41,7 @@ class ExpressLane:
         # Where writers queue on one database lock (SQLite), a post runs right here on
         # the event loop when the lock is free (no hop to a worker thread), and in a
         # worker, waiting its turn, when another writer holds it.
-        without_waiting = getattr(uow, "without_waiting", None)
-        self.inline: UnitOfWorkFactory | None = without_waiting() if without_waiting else None
+        self.inline: UnitOfWorkFactory | None = uow.without_waiting()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = self._token(scope)

@@ -23,11 +23,11 @@ from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.monitor import Monitor
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table, table_from_dicts
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock, stock_value
 from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.verification import VerifyReport, verify
-from trueup.services.ports import StockFilter
 from trueup.services.replenishment.policies import set_policies
 from trueup.services.replenishment.purchasing import import_suppliers
 

@@ -13,9 +13,9 @@ from trueup.cli.common import Format, SafeCsv, console, opened
 from trueup.cli.stock import parse_time
 from trueup.domain.ledger.model import Movement
 from trueup.domain.values import format_quantity
+from trueup.services.ledger.port import HistoryFilter
 from trueup.services.ledger.posting import reverse as reverse_movement
 from trueup.services.ledger.queries import history
-from trueup.services.ports import HistoryFilter
 
 COLUMNS = (
     "id",

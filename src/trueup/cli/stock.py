@@ -13,8 +13,8 @@ from rich.table import Table
 from trueup.cli.common import Format, SafeCsv, console, opened
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity, parse_timestamp
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.queries import stock as query_stock
-from trueup.services.ports import StockFilter
 
 
 def parse_time(text: str | None, option: str) -> datetime | None:

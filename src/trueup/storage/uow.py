@@ -15,10 +15,13 @@ from trueup.storage.alerts.notifications import SqlNotifications
 from trueup.storage.alerts.repository import SqlAlerts
 from trueup.storage.counts.repository import SqlCounts
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
+from trueup.storage.events.outbox import SqlOutbox
 from trueup.storage.events.webhooks import SqlWebhooks
 from trueup.storage.identity.repository import SqlIdentity
 from trueup.storage.ledger.catalog import SqlCatalog
+from trueup.storage.ledger.idempotency import SqlIdempotency
 from trueup.storage.ledger.memory import Memory
+from trueup.storage.ledger.policy import SqlStockPolicy
 from trueup.storage.ledger.repository import SqlLedger
 from trueup.storage.replenishment.repository import SqlReplenishment
 
@@ -38,8 +41,13 @@ def is_transient(error: BaseException) -> bool:
 
 
 class SqlUnitOfWork:
+    """One transaction over every wing's repositories (services/ports.py)."""
+
     catalog: SqlCatalog
     ledger: SqlLedger
+    stock_policy: SqlStockPolicy
+    idempotency: SqlIdempotency
+    outbox: SqlOutbox
     identity: SqlIdentity
     webhooks: SqlWebhooks
     counts: SqlCounts
@@ -78,7 +86,10 @@ class SqlUnitOfWork:
             memory = self.keeper.memory
             memory.check(_driver(connection))
         self.catalog = SqlCatalog(connection, memory)
-        self.ledger = SqlLedger(connection, memory)
+        self.ledger = SqlLedger(connection)
+        self.stock_policy = SqlStockPolicy(connection, memory)
+        self.idempotency = SqlIdempotency(connection)
+        self.outbox = SqlOutbox(connection)
         self.identity = SqlIdentity(connection)
         self.webhooks = SqlWebhooks(connection)
         self.counts = SqlCounts(connection)
@@ -152,6 +163,9 @@ class _NoWait:
         if readonly:
             return SqlUnitOfWork(self.engine, readonly=True)
         return SqlUnitOfWork(self.engine, keeper=self)
+
+    def without_waiting(self) -> UnitOfWorkFactory:
+        return self
 
     def connection(self) -> Connection:
         if self._kept is None:

@@ -30,7 +30,7 @@ def open_alerts(system: System) -> set[tuple[str, str, str]]:
 
 def alert_events(system: System) -> list[dict[str, object]]:
     with system.uow(readonly=True) as uow:
-        rows = uow.webhooks.outbox_after(0, 10_000)
+        rows = uow.outbox.rows_after(0, 10_000)
     return [
         e for _, _, p in rows for e in json.loads(p)["events"] if e["type"].startswith("alert.")
     ]
@@ -157,7 +157,7 @@ def test_overstock_above_max_and_figures_refresh_while_it_holds(stocked: System)
 def test_a_large_import_asks_for_a_sweep_and_the_sweep_catches_up(stocked: System) -> None:
     alerts.sweep(stocked.uow, CONFIG, now=T0)
     with stocked.uow() as uow:  # what a large import leaves in the outbox
-        uow.ledger.append_event(
+        uow.outbox.append(
             T0,
             None,
             '{"batch":1,"events":[{"type":"batch.posted",'

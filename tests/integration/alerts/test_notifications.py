@@ -176,7 +176,7 @@ def test_a_webhook_digest_is_one_alert_digest_event_per_site(staffed: System) ->
     low_stock_at_dc1(staffed)
     assert notifications.send_digests(staffed.uow, now=T0).webhook == 1
     with staffed.uow(readonly=True) as uow:
-        rows = uow.webhooks.outbox_after(0, 1000)
+        rows = uow.outbox.rows_after(0, 1000)
     digests = [
         e for _, _, p in rows for e in json.loads(p)["events"] if e["type"] == "alert.digest"
     ]

@@ -22,9 +22,9 @@ from trueup.services.counts import submit as count_submit
 from trueup.services.counts import tasks as counts
 from trueup.services.counts.entry import EntryIn
 from trueup.services.identity import users as identity
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.queries import stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import StockFilter
 from trueup.storage.counts import sql as count_sql
 from trueup.storage.counts.tables import count_entry as count_entry_table
 

@@ -29,6 +29,7 @@ from trueup.domain.errors import (
 )
 from trueup.services.identity import passwords
 from trueup.services.identity import users as identity
+from trueup.services.identity.port import AuditFilter
 from trueup.services.identity.users import (
     LOCK_FOR,
     add_user,
@@ -43,8 +44,7 @@ from trueup.services.identity.users import (
     revoke_token,
     set_password,
 )
-from trueup.services.ports import AuditFilter
-from trueup.storage.ledger import tables
+from trueup.storage.identity import tables
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

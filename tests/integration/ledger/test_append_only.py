@@ -15,10 +15,10 @@ from tests.builders import movement, post, world
 from trueup.bootstrap import System
 from trueup.domain.ledger.model import Movement
 from trueup.domain.values import format_quantity
+from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import reverse
 from trueup.services.ledger.queries import history, stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import HistoryFilter, StockFilter
 from trueup.storage.ledger import tables
 
 REFUSED = "append-only"

@@ -36,9 +36,9 @@ from trueup.domain.values import format_quantity
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table
 from trueup.services.ledger.frame import MIN_ROWS, read_frame
+from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import PostingReport, post_table
 from trueup.services.ledger.queries import history, stock
-from trueup.services.ports import HistoryFilter, StockFilter
 
 MOVEMENTS = "movements.csv"
 #: A good row before the bad one, so every rejection also proves all-or-nothing.

@@ -23,10 +23,11 @@ from tests.integration.racing import movement_count, race
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.errors import RowsRejected, StockRefused
 from trueup.domain.values import QUANTITY_SCALE
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import PostingReport, post_document, post_table
 from trueup.services.ledger.queries import stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import StockFilter, UnitOfWorkFactory
+from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.uow import SqlUnitOfWork
 
 pytestmark = pytest.mark.slow

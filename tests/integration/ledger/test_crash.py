@@ -30,10 +30,10 @@ from tests.builders import world, write_csv
 from trueup.bootstrap import System
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.files import read_table
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import StockFilter
 from trueup.storage.ledger.tables import movement
 
 pytestmark = [

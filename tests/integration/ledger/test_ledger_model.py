@@ -36,10 +36,10 @@ from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.errors import AlreadyReversed, Conflict, RowsRejected, StockRefused
 from trueup.domain.values import QUANTITY_SCALE
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import reverse
 from trueup.services.ledger.queries import stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import StockFilter
 from trueup.storage.ledger.tables import movement as movement_table
 
 SKUS = ("A", "B")

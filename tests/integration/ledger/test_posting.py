@@ -8,10 +8,10 @@ from tests.builders import movement, post, world
 from trueup.bootstrap import System
 from trueup.domain.errors import AlreadyReversed, RowsRejected
 from trueup.domain.values import parse_timestamp
+from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import reverse
 from trueup.services.ledger.queries import history, stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import HistoryFilter, StockFilter
 
 
 def on_hand(system: System, **filters: object) -> dict[tuple[str, str, str, str], int]:

@@ -15,8 +15,8 @@ from trueup.domain.errors import ConflictingRows, InputError, NotFound, RowsReje
 from trueup.domain.replenishment.purchasing import OrderStatus
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.queries import stock
-from trueup.services.ports import StockFilter
 from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment import purchasing
 

@@ -8,10 +8,10 @@ from trueup.analytics.simulation import FaultRates, WorldConfig, write_world
 from trueup.bootstrap import System
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table
+from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import StockFilter
 
 WORLD = WorldConfig(
     dcs=1,

@@ -38,7 +38,7 @@ from trueup.domain.alerts.notifications import (
 )
 from trueup.domain.errors import Conflict, InputError
 from trueup.services.alerts.evaluation import changes, evaluate
-from trueup.services.ports import SweepInputs
+from trueup.services.alerts.port import SweepInputs
 
 CONFIG = AlertConfig(cover_days=10)
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

@@ -23,6 +23,7 @@ from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort, PolicyRule
 from trueup.domain.values import QUANTITY_SCALE, parse_timestamp, to_decimal
 from trueup.services.ledger.catalog import CatalogReport, import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import PostingReport, post_document, post_table, reverse
 from trueup.services.ledger.queries import (
     history,
@@ -32,7 +33,6 @@ from trueup.services.ledger.queries import (
     stock_value,
 )
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import HistoryFilter, StockFilter
 
 Stock = dict[tuple[str, str, str, str], Decimal]
 
@@ -111,18 +111,18 @@ def test_a_new_store_has_the_virtual_locations_and_the_default_policy() -> None:
     with uows(readonly=True) as uow:
         assert sorted(uow.catalog.locations()) == sorted(VIRTUAL_LOCATION_CODES)
         assert all(loc.is_virtual for loc in uow.catalog.locations().values())
-        assert set(uow.ledger.policy_rules()) == set(DEFAULT_RULES)
+        assert set(uow.stock_policy.rules()) == set(DEFAULT_RULES)
         assert uow.catalog.items() == {}
 
 
 def test_changes_are_invisible_until_committed() -> None:
     uows = empty()
     with uows() as uow:
-        uow.ledger.set_policy_rule(PolicyRule("pos", "*", OnShort.ACCEPT))
+        uow.stock_policy.set_rule(PolicyRule("pos", "*", OnShort.ACCEPT))
         with uows(readonly=True) as other:
-            assert len(other.ledger.policy_rules()) == len(DEFAULT_RULES)
+            assert len(other.stock_policy.rules()) == len(DEFAULT_RULES)
     with uows(readonly=True) as uow:
-        assert len(uow.ledger.policy_rules()) == len(DEFAULT_RULES)
+        assert len(uow.stock_policy.rules()) == len(DEFAULT_RULES)
 
 
 def test_rollback_throws_away_the_work_since_the_last_commit() -> None:

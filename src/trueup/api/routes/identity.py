@@ -15,7 +15,7 @@ from trueup.api.security import known_query, origin, principal, require, uow_of
 from trueup.domain.access import Action, ApiToken, Principal, User
 from trueup.domain.values import utc_now
 from trueup.services.identity import users as identity
-from trueup.services.ports import AuditFilter
+from trueup.services.identity.port import AuditFilter
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 LOGIN_HOURS = 12

@@ -32,10 +32,11 @@ from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services.counts.tasks import Blind, blind
 from trueup.services.identity.users import record_audit
 from trueup.services.ledger import queries
+from trueup.services.ledger.port import MovementPage, StockFilter
 from trueup.services.ledger.posting import post_document, reverse
 from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import MovementPage, StockFilter, UnitOfWork, UnitOfWorkFactory
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 MAX_PAGE = 1000
@@ -194,7 +195,7 @@ def post_lines(
         default_source=source,
         label=label,
         scope=who.may_act_at,
-        audit=_auditor(who, where, "movements.post", label),
+        before_commit=_auditor(who, where, "movements.post", label),
     )
     keys = [
         (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
@@ -350,7 +351,9 @@ def reverse_movement(
         reason=body.reason,
         actor=who.username,
         scope=who.may_act_at,
-        audit=_auditor(who, origin(request), "movements.reverse", f"movement:{movement_id}"),
+        before_commit=_auditor(
+            who, origin(request), "movements.reverse", f"movement:{movement_id}"
+        ),
     )
     return ReversalOut(reversal=MovementOut.of(reversal), duplicate=not report.applied)
 

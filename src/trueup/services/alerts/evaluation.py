@@ -35,6 +35,7 @@ from trueup.domain.alerts.conditions import (
 from trueup.domain.errors import Conflict, Forbidden, NotFound
 from trueup.domain.values import QUANTITY_SCALE, utc_now
 from trueup.services.alerts import notifications
+from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, SweepInputs
 from trueup.services.events.outbox import (
     ALERT_ESCALATED,
     ALERT_OPENED,
@@ -44,7 +45,6 @@ from trueup.services.events.outbox import (
     EXCEPTION_RAISED,
 )
 from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, record_audit
-from trueup.services.ports import SweepInputs, UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 CURSOR = "alerts"
@@ -157,7 +157,7 @@ def changes(
 # -- sweeping and following -----------------------------------------------------------
 @retry_transient
 def sweep(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     config: AlertConfig,
     *,
     now: datetime | None = None,
@@ -167,7 +167,7 @@ def sweep(
     as it stood before the reads, so what commits meanwhile is followed up."""
     moment = now or utc_now()
     with uow_factory() as uow:
-        head = uow.webhooks.last_outbox_id()
+        head = uow.outbox.last_id()
         inputs = uow.alerts.sweep_inputs(progress=progress)
         seen = uow.alerts.cursor(CURSOR)
         if seen != head:
@@ -177,14 +177,16 @@ def sweep(
     return report
 
 
-def read_inputs(uow_factory: UnitOfWorkFactory, progress: Progress | None = None) -> SweepInputs:
+def read_inputs(
+    uow_factory: AlertsUnitOfWorkFactory, progress: Progress | None = None
+) -> SweepInputs:
     """Just the reads of a sweep, read-only (the benchmark's yardstick)."""
     with uow_factory(readonly=True) as uow:
         return uow.alerts.sweep_inputs(progress=progress)
 
 
 def follow(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     config: AlertConfig,
     *,
     now: datetime | None = None,
@@ -209,13 +211,13 @@ def follow(
 
 @retry_transient
 def _follow_once(
-    uow_factory: UnitOfWorkFactory, config: AlertConfig, now: datetime, limit: int
+    uow_factory: AlertsUnitOfWorkFactory, config: AlertConfig, now: datetime, limit: int
 ) -> FollowReport:
     with uow_factory() as uow:
         seen = uow.alerts.cursor(CURSOR)
         if seen is None:
             return FollowReport(0, 0, 0, 0, 0, True)
-        found = uow.webhooks.outbox_after(seen, limit)
+        found = uow.outbox.rows_after(seen, limit)
         pairs: set[tuple[str, str]] = set()
         last = seen
         needs_sweep = False
@@ -253,7 +255,9 @@ def _touched(payload: str) -> tuple[set[tuple[str, str]], bool]:
     return touched, False
 
 
-def _apply(uow: UnitOfWork, inputs: SweepInputs, config: AlertConfig, now: datetime) -> SweepReport:
+def _apply(
+    uow: AlertsUnitOfWork, inputs: SweepInputs, config: AlertConfig, now: datetime
+) -> SweepReport:
     findings, evaluated = evaluate(inputs, config)
     opened, resolved, moved = changes(inputs.open, findings)
     rows = [
@@ -297,14 +301,16 @@ def _apply(uow: UnitOfWork, inputs: SweepInputs, config: AlertConfig, now: datet
     return SweepReport(evaluated, len(new), len(resolved), moved.height)
 
 
-def announce(uow: UnitOfWork, happened: Sequence[tuple[Alert, AlertEvent]], now: datetime) -> None:
+def announce(
+    uow: AlertsUnitOfWork, happened: Sequence[tuple[Alert, AlertEvent]], now: datetime
+) -> None:
     """The notifications of these alert changes, and their outbox events (written last:
     on PostgreSQL the outbox lock is held from the first event row to the commit)."""
     notifications.route(uow, happened, now)
     for start in range(0, len(happened), EVENTS_PER_ROW):
         events = [_event(a, e) for a, e in happened[start : start + EVENTS_PER_ROW]]
         payload = json.dumps({"batch": None, "events": events}, separators=(",", ":"))
-        uow.ledger.append_event(now, None, payload)
+        uow.outbox.append(now, None, payload)
 
 
 def _event(alert: Alert, event: AlertEvent) -> dict[str, Any]:
@@ -326,7 +332,7 @@ def _event(alert: Alert, event: AlertEvent) -> dict[str, Any]:
 # -- escalation and acknowledgement -----------------------------------------------------------
 @retry_transient
 def escalate(
-    uow_factory: UnitOfWorkFactory, config: AlertConfig, *, now: datetime | None = None
+    uow_factory: AlertsUnitOfWorkFactory, config: AlertConfig, *, now: datetime | None = None
 ) -> list[Alert]:
     """Escalate every open alert nobody acknowledged within its kind's wait."""
     moment = now or utc_now()
@@ -344,7 +350,7 @@ def escalate(
 
 @retry_transient
 def acknowledge(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     alert_id: int,
     actor: Actor,
     *,
@@ -370,7 +376,7 @@ def acknowledge(
         return done
 
 
-def existing(uow: UnitOfWork, alert_id: int, actor: Actor | None) -> Alert:
+def existing(uow: AlertsUnitOfWork, alert_id: int, actor: Actor | None) -> Alert:
     found = uow.alerts.get(alert_id)
     if found is None:
         raise NotFound(f"alert {alert_id} does not exist")

@@ -28,8 +28,8 @@ from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
 from trueup.services.alerts.evaluation import FollowReport, SweepReport
 from trueup.services.alerts.notifications import DigestReport, EmailReport
+from trueup.services.alerts.port import AlertsUnitOfWorkFactory, Mailer
 from trueup.services.counts import plans as count_plans
-from trueup.services.ports import Mailer, UnitOfWorkFactory
 from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment.policies import ProposalRun, RecomputeReport
 
@@ -68,7 +68,7 @@ class CycleReport:
 class Monitor:
     """What the cycle and the jobs need: storage, the alert rules, who acts, a mailer."""
 
-    uow: UnitOfWorkFactory
+    uow: AlertsUnitOfWorkFactory
     config: AlertConfig
     actor: str
     mailer: Mailer | None = None

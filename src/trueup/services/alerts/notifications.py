@@ -37,10 +37,10 @@ from trueup.domain.alerts.notifications import (
 )
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.values import normalize_code, utc_now
+from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, Mailer
 from trueup.services.counts.tasks import write_event
 from trueup.services.events.outbox import ALERT_DIGEST
 from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, record_audit
-from trueup.services.ports import Mailer, UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 MAX_PAGE = 1000
@@ -51,7 +51,9 @@ DIGEST = "digest"
 
 
 # -- routing ---------------------------------------------------------------------------------
-def route(uow: UnitOfWork, happened: Sequence[tuple[Alert, AlertEvent]], now: datetime) -> int:
+def route(
+    uow: AlertsUnitOfWork, happened: Sequence[tuple[Alert, AlertEvent]], now: datetime
+) -> int:
     """Write the notifications of these alert events (see domain/alerts/notifications.py for who
     gets what); how many were written."""
     if not happened:
@@ -101,7 +103,7 @@ def _row(
 # -- rules -------------------------------------------------------------------------------------
 @retry_transient
 def add_rule(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     *,
     channel: str,
     mode: str = "immediate",
@@ -144,7 +146,9 @@ def add_rule(
         return found
 
 
-def list_rules(uow_factory: UnitOfWorkFactory, *, actor: Principal | None = None) -> list[Rule]:
+def list_rules(
+    uow_factory: AlertsUnitOfWorkFactory, *, actor: Principal | None = None
+) -> list[Rule]:
     if actor is not None:
         actor.require(Action.NOTIFICATIONS_MANAGE)
     with uow_factory(readonly=True) as uow:
@@ -153,7 +157,7 @@ def list_rules(uow_factory: UnitOfWorkFactory, *, actor: Principal | None = None
 
 @retry_transient
 def delete_rule(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     rule_id: int,
     *,
     actor: Actor,
@@ -171,7 +175,7 @@ def delete_rule(
 
 @retry_transient
 def set_email(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     username: str,
     email: str | None,
     *,
@@ -196,14 +200,14 @@ def _require(actor: Actor) -> None:
         actor.require(Action.NOTIFICATIONS_MANAGE)
 
 
-def _site_id(uow: UnitOfWork, code: str) -> int:
+def _site_id(uow: AlertsUnitOfWork, code: str) -> int:
     found = uow.catalog.locations([code]).get(code)
     if found is None or not found.kind.is_site or found.id is None:
         raise InputError("a warehouse or store", field="site", value=code)
     return found.id
 
 
-def _user(uow: UnitOfWork, username: str) -> User:
+def _user(uow: AlertsUnitOfWork, username: str) -> User:
     wanted = username.strip().casefold()
     for user in uow.identity.users():
         if user.username.casefold() == wanted:
@@ -213,7 +217,7 @@ def _user(uow: UnitOfWork, username: str) -> User:
 
 # -- the inbox -----------------------------------------------------------------------------------
 def inbox(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     user_id: int,
     *,
     unread_only: bool = False,
@@ -227,14 +231,18 @@ def inbox(
         return uow.notifications.inbox(user_id, unread_only, before_id, limit)
 
 
-def user_id_of(uow_factory: UnitOfWorkFactory, username: str) -> int:
+def user_id_of(uow_factory: AlertsUnitOfWorkFactory, username: str) -> int:
     with uow_factory(readonly=True) as uow:
         return _user(uow, username).id
 
 
 @retry_transient
 def mark_read(
-    uow_factory: UnitOfWorkFactory, user_id: int, ids: Sequence[int], *, clock: Clock = utc_now
+    uow_factory: AlertsUnitOfWorkFactory,
+    user_id: int,
+    ids: Sequence[int],
+    *,
+    clock: Clock = utc_now,
 ) -> int:
     """Mark these notifications of the user's inbox read; how many were unread. Ids of
     other users' notifications change nothing."""
@@ -254,7 +262,9 @@ class DigestReport:
 
 
 @retry_transient
-def send_digests(uow_factory: UnitOfWorkFactory, *, now: datetime | None = None) -> DigestReport:
+def send_digests(
+    uow_factory: AlertsUnitOfWorkFactory, *, now: datetime | None = None
+) -> DigestReport:
     """Fold every pending digest notification into one message per user and channel (one
     `alert.digest` event per site for webhooks)."""
     moment = now or utc_now()
@@ -322,7 +332,7 @@ class EmailReport:
 
 
 def send_emails(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     mailer: Mailer | None,
     *,
     now: datetime | None = None,
@@ -356,7 +366,7 @@ def send_emails(
 
 
 @retry_transient
-def _claim(uow_factory: UnitOfWorkFactory, note: Notification) -> bool:
+def _claim(uow_factory: AlertsUnitOfWorkFactory, note: Notification) -> bool:
     with uow_factory() as uow:
         won = uow.notifications.claim(note.id, note.attempts)
         uow.commit()
@@ -365,7 +375,7 @@ def _claim(uow_factory: UnitOfWorkFactory, note: Notification) -> bool:
 
 @retry_transient
 def _finish(
-    uow_factory: UnitOfWorkFactory, note_id: int, status: Status, at: datetime, error: str
+    uow_factory: AlertsUnitOfWorkFactory, note_id: int, status: Status, at: datetime, error: str
 ) -> None:
     with uow_factory() as uow:
         uow.notifications.finish(

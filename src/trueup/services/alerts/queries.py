@@ -11,8 +11,8 @@ from trueup.domain.alerts.conditions import Alert, AlertStatus, parse_kind
 from trueup.domain.errors import InputError
 from trueup.domain.values import normalize_code
 from trueup.services.alerts.evaluation import existing
+from trueup.services.alerts.port import AlertQuery, AlertsUnitOfWorkFactory
 from trueup.services.counts.tasks import blind
-from trueup.services.ports import AlertQuery, UnitOfWorkFactory
 
 MAX_PAGE = 1000
 
@@ -27,7 +27,7 @@ class AlertPage:
 
 
 def list_alerts(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: AlertsUnitOfWorkFactory,
     *,
     statuses: Iterable[str] = ("open", "acknowledged"),
     kinds: Iterable[str] = (),
@@ -56,7 +56,7 @@ def list_alerts(
 
 
 def get_alert(
-    uow_factory: UnitOfWorkFactory, alert_id: int, *, actor: Principal | None = None
+    uow_factory: AlertsUnitOfWorkFactory, alert_id: int, *, actor: Principal | None = None
 ) -> tuple[Alert, bool]:
     """The alert, and whether its figures are hidden from this reader."""
     if actor is not None:
@@ -67,7 +67,7 @@ def get_alert(
 
 
 def _hidden(
-    uow_factory: UnitOfWorkFactory, found: Sequence[Alert], actor: Principal | None
+    uow_factory: AlertsUnitOfWorkFactory, found: Sequence[Alert], actor: Principal | None
 ) -> frozenset[int]:
     if actor is None or actor.can(Action.COUNTS_REVIEW) or not found:
         return frozenset()
@@ -89,7 +89,7 @@ def _status(text: str) -> str:
         raise InputError("open, acknowledged or resolved", field="status", value=text) from None
 
 
-def summary(uow_factory: UnitOfWorkFactory) -> dict[tuple[str, str], int]:
+def summary(uow_factory: AlertsUnitOfWorkFactory) -> dict[tuple[str, str], int]:
     """(kind, status) -> how many alerts are not resolved."""
     with uow_factory(readonly=True) as uow:
         return uow.alerts.open_counts()

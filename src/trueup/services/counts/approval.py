@@ -24,12 +24,12 @@ from trueup.domain.counts.tasks import (
 from trueup.domain.errors import Conflict
 from trueup.domain.ledger.policy import SYSTEM_SOURCE, OnShort, PolicyRule
 from trueup.domain.values import format_quantity, utc_now
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
 from trueup.services.counts.review import ReviewLine
 from trueup.services.counts.tasks import count_event, gc_paused, get_task, write_event
 from trueup.services.events.outbox import COUNT_APPROVED
 from trueup.services.ledger.posting import post_document
 from trueup.services.ledger.run import PostingReport
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 #: A count is a fact from the floor: its corrections post even when later movements
@@ -53,7 +53,7 @@ class _RecordMoved(Exception):
 
 
 def approve(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     *,
     actor: str,
@@ -76,7 +76,7 @@ def approve(
 
 
 def _approve(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     actor: str,
     may_act_at: Callable[[str], bool] | None,
@@ -89,7 +89,7 @@ def _approve(
     lines = [_correction(found, r) for r in plan if r.variance and r.variance.quantity]
     outcome = Approval(task_id, len(lines), 0, None)
 
-    def finish(uow: UnitOfWork, report: PostingReport | None) -> None:
+    def finish(uow: CountsUnitOfWork, report: PostingReport | None) -> None:
         now = utc_now()
         current = get_task(uow, task_id, lock=True)
         check_task_transition(current.status, TaskStatus.APPROVED)
@@ -172,7 +172,7 @@ def _approve(
             actor=actor,
             default_source=SYSTEM_SOURCE,
             label=f"count {task_id}",
-            audit=finish,
+            before_commit=finish,
             extra_rules=COUNT_RULES,
         )
     else:
@@ -180,7 +180,7 @@ def _approve(
     return outcome
 
 
-def _plan(uow: UnitOfWork, found: Task) -> list[ReviewLine]:
+def _plan(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
     """The lines approving writes, with their variance against the record as of their
     count time: those whose count differs from it (corrected), and those whose record or
     tolerance as stored at submission no longer holds. The other lines, most of a count,
@@ -211,7 +211,7 @@ def _plan(uow: UnitOfWork, found: Task) -> list[ReviewLine]:
 
 
 @retry_transient
-def _finish_alone(uow_factory: UnitOfWorkFactory, finish: Any) -> None:
+def _finish_alone(uow_factory: CountsUnitOfWorkFactory, finish: Any) -> None:
     with uow_factory() as uow:
         finish(uow, None)
         uow.commit()

@@ -31,8 +31,8 @@ from trueup.domain.values import (
     utc_now,
 )
 from trueup.services.counts.plans import line_row
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
 from trueup.services.counts.tasks import gc_paused, get_task, id_of
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 
@@ -62,7 +62,7 @@ class EntryReport:
 
 @retry_transient
 def enter(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     entries: Sequence[EntryIn],
     *,
@@ -148,7 +148,7 @@ _timestamp = functools.lru_cache(maxsize=4096)(parse_timestamp)
 _quantity = functools.lru_cache(maxsize=4096)(parse_quantity)
 
 
-def _role_of(uow: UnitOfWork, counter: str) -> str | None:
+def _role_of(uow: CountsUnitOfWork, counter: str) -> str | None:
     """The stored role of the counter, None when no user has that name."""
     try:
         stored = uow.identity.user(username_key(counter))
@@ -213,7 +213,9 @@ def _entry_location(locations: Mapping[str, Location], code: str, found: Task) -
 
 
 @retry_transient
-def void(uow_factory: UnitOfWorkFactory, task_id: int, entry_id: int, *, counter: str) -> None:
+def void(
+    uow_factory: CountsUnitOfWorkFactory, task_id: int, entry_id: int, *, counter: str
+) -> None:
     """Cancel one of the counter's own entries before submission (a new entry voids it;
     nothing is erased)."""
     with uow_factory() as uow:

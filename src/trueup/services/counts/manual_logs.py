@@ -31,8 +31,8 @@ from trueup.domain.values import (
     parse_quantity,
     parse_timestamp,
 )
+from trueup.services.counts.port import CountsUnitOfWorkFactory
 from trueup.services.ledger.files import Table
-from trueup.services.ports import UnitOfWorkFactory
 
 REQUIRED = ("date", "sku", "location", "quantity", "direction")
 OPTIONAL = ("reference", "recorded_by")
@@ -70,7 +70,7 @@ MATCHED, MISSING_IN_SYSTEM, MISSING_IN_LOG = "matched", "missing_in_system", "mi
 
 
 def reconcile_manual_log(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     table: Table,
     window: timedelta = DEFAULT_WINDOW,
     *,

@@ -28,8 +28,8 @@ from trueup.domain.counts.tasks import (
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.ledger.model import Item, Location, Tracking
 from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
 from trueup.services.counts.tasks import gc_paused, get_task, id_of, location_of
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 #: A full count repeats monthly unless the plan says otherwise.
@@ -39,7 +39,7 @@ FULL_EVERY_DAYS = 30
 # -- plans ---------------------------------------------------------------------------------
 @retry_transient
 def create_plan(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     *,
     name: str,
     kind: str,
@@ -103,7 +103,7 @@ def create_plan(
         return uow.counts.plans(plan_id)[0]
 
 
-def plans(uow_factory: UnitOfWorkFactory) -> list[Plan]:
+def plans(uow_factory: CountsUnitOfWorkFactory) -> list[Plan]:
     with uow_factory(readonly=True) as uow:
         return uow.counts.plans()
 
@@ -111,7 +111,7 @@ def plans(uow_factory: UnitOfWorkFactory) -> list[Plan]:
 # -- generating tasks ----------------------------------------------------------------------
 @retry_transient
 def generate(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     *,
     actor: str,
     now: datetime | None = None,
@@ -141,7 +141,7 @@ def generate(
 
 @retry_transient
 def create_targeted(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     *,
     scope: str,
     actor: str,
@@ -188,7 +188,7 @@ class _Held(NamedTuple):
     serial: str
 
 
-def _generate(uow: UnitOfWork, plan: Plan, now: datetime, actor: str) -> int:
+def _generate(uow: CountsUnitOfWork, plan: Plan, now: datetime, actor: str) -> int:
     locations = uow.catalog.locations()
     scope = locations[plan.scope]
     inside = _subtree(locations, scope)
@@ -265,7 +265,7 @@ def line_row(task_id: int, it: Item, at: Location, lot: str, serial: str, abc: s
     return NewLine(task_id, it.id, id_of(at), lot, serial, abc)
 
 
-def _classes(uow: UnitOfWork, items: Mapping[str, Item], now: datetime) -> dict[str, str]:
+def _classes(uow: CountsUnitOfWork, items: Mapping[str, Item], now: datetime) -> dict[str, str]:
     """Each item's ABC class: as given, else from a year's consumption value."""
     used = uow.counts.consumption(now - timedelta(days=365))
     values = {

@@ -42,8 +42,8 @@ from trueup.domain.values import (
     parse_quantity,
     utc_now,
 )
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
 from trueup.services.counts.tasks import gc_paused, get_task
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 
@@ -75,7 +75,7 @@ class CountReview:
 
 
 def review(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     *,
     reveal: bool,
@@ -94,7 +94,7 @@ def review(
 
 
 def review_in(
-    uow: UnitOfWork,
+    uow: CountsUnitOfWork,
     found: Task,
     reveal: bool,
     with_entries: bool = True,
@@ -159,7 +159,7 @@ _ZERO = Decimal(0)
 
 @retry_transient
 def send_back(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     line_ids: Sequence[int],
     *,
@@ -207,7 +207,7 @@ def send_back(
 
 @retry_transient
 def set_tolerance(
-    uow_factory: UnitOfWorkFactory, site: str, abc_class: str, units: str, percent: str
+    uow_factory: CountsUnitOfWorkFactory, site: str, abc_class: str, units: str, percent: str
 ) -> Band:
     """The tolerance band of a site (`*`: any site) and ABC class."""
     klass = abc_class.strip().upper()
@@ -231,13 +231,13 @@ def set_tolerance(
 
 
 def discrepancies(
-    uow_factory: UnitOfWorkFactory, task_id: int | None = None
+    uow_factory: CountsUnitOfWorkFactory, task_id: int | None = None
 ) -> list[dict[str, Any]]:
     """The discrepancy register (of one count, or all), oldest first, with each site."""
     with uow_factory(readonly=True) as uow:
         return uow.counts.discrepancies(task_id)
 
 
-def tolerances(uow_factory: UnitOfWorkFactory) -> dict[tuple[str, str], Band]:
+def tolerances(uow_factory: CountsUnitOfWorkFactory) -> dict[tuple[str, str], Band]:
     with uow_factory(readonly=True) as uow:
         return uow.counts.tolerances()

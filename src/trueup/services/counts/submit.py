@@ -27,9 +27,9 @@ from trueup.domain.counts.tasks import (
 )
 from trueup.domain.errors import Conflict
 from trueup.domain.values import utc_now
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
 from trueup.services.counts.tasks import count_event, gc_paused, get_task, write_event
 from trueup.services.events.outbox import COUNT_SUBMITTED, VARIANCE_FOUND
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 _PENDING = (LineStatus.OPEN, LineStatus.RECOUNT)
@@ -46,7 +46,7 @@ class SubmitReport:
 
 @retry_transient
 def submit(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     *,
     actor: str,
@@ -104,7 +104,10 @@ def submit(
 
 
 def _settle(
-    uow: UnitOfWork, found: Task, pending: Sequence[PendingLine], results: Mapping[int, RoundResult]
+    uow: CountsUnitOfWork,
+    found: Task,
+    pending: Sequence[PendingLine],
+    results: Mapping[int, RoundResult],
 ) -> tuple[list[Settled], list[dict[str, Any]], int]:
     """The line updates, the `variance.found` events and the number of recounts of a
     round: each pending line against the record as of its count time."""

@@ -21,7 +21,7 @@ from trueup.domain.counts.tasks import Line, Task, TaskStatus, check_task_transi
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location
 from trueup.domain.values import normalize_code, utc_now
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 _pause_lock = threading.Lock()
@@ -53,14 +53,14 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def write_event(uow: UnitOfWork, at: datetime, events: list[dict[str, Any]]) -> None:
+def write_event(uow: CountsUnitOfWork, at: datetime, events: list[dict[str, Any]]) -> None:
     """One outbox row for the count events of a transaction (services/events/outbox.py shape)."""
     if events:
         payload = json.dumps({"batch": None, "events": events}, separators=(",", ":"))
-        uow.ledger.append_event(at, None, payload)
+        uow.outbox.append(at, None, payload)
 
 
-def tasks(uow_factory: UnitOfWorkFactory, statuses: Sequence[str] = ()) -> list[Task]:
+def tasks(uow_factory: CountsUnitOfWorkFactory, statuses: Sequence[str] = ()) -> list[Task]:
     known = {s.value for s in TaskStatus}
     for status in statuses:
         if status not in known:
@@ -69,12 +69,12 @@ def tasks(uow_factory: UnitOfWorkFactory, statuses: Sequence[str] = ()) -> list[
         return uow.counts.tasks(statuses)
 
 
-def get(uow_factory: UnitOfWorkFactory, task_id: int) -> Task:
+def get(uow_factory: CountsUnitOfWorkFactory, task_id: int) -> Task:
     with uow_factory(readonly=True) as uow:
         return get_task(uow, task_id)
 
 
-def task(uow_factory: UnitOfWorkFactory, task_id: int) -> tuple[Task, list[Line]]:
+def task(uow_factory: CountsUnitOfWorkFactory, task_id: int) -> tuple[Task, list[Line]]:
     with uow_factory(readonly=True) as uow:
         found = get_task(uow, task_id)
         return found, uow.counts.lines(task_id)
@@ -92,7 +92,7 @@ class Blind:
         return any((sku, code) in self.keys or code in self.locations for code in locations)
 
 
-def blind(uow_factory: UnitOfWorkFactory) -> Blind:
+def blind(uow_factory: CountsUnitOfWorkFactory) -> Blind:
     """The record counters must not see now: every line of every count not yet closed."""
     with uow_factory(readonly=True) as uow:
         found = uow.counts.open_keys()
@@ -102,7 +102,9 @@ def blind(uow_factory: UnitOfWorkFactory) -> Blind:
 
 
 @retry_transient
-def cancel(uow_factory: UnitOfWorkFactory, task_id: int, *, actor: str, note: str = "") -> Task:
+def cancel(
+    uow_factory: CountsUnitOfWorkFactory, task_id: int, *, actor: str, note: str = ""
+) -> Task:
     """Cancel a count not yet submitted; its entries stay, nothing posts."""
     now = utc_now()
     with uow_factory() as uow:
@@ -133,7 +135,7 @@ def count_event(kind: str, found: Task, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_task(
-    uow: UnitOfWork,
+    uow: CountsUnitOfWork,
     task_id: int,
     *,
     lock: bool = False,
@@ -149,7 +151,7 @@ def get_task(
     return found
 
 
-def location_of(uow: UnitOfWork, code: str) -> Location:
+def location_of(uow: CountsUnitOfWork, code: str) -> Location:
     wanted = normalize_code(code)
     found = uow.catalog.locations([wanted]).get(wanted)
     if found is None:

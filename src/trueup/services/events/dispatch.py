@@ -44,7 +44,7 @@ from trueup.domain.webhooks import (
     sign,
 )
 from trueup.services.events.outbox import Cursor, Event, expand
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.events.port import EventsUnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: EventsUnitOfWorkFactory,
         *,
         poll_seconds: float = 0.5,
         backoff: tuple[float, ...] = DEFAULT_BACKOFF,
@@ -173,7 +173,7 @@ class Dispatcher:
         some webhook has more waiting)."""
         with self.uow(readonly=True) as uow:
             hooks = uow.webhooks.webhooks(enabled_only=True)
-            last = uow.webhooks.last_outbox_id()
+            last = uow.outbox.last_id()
         if last == 0:
             return 0, False
         queued, more = 0, False
@@ -190,7 +190,7 @@ class Dispatcher:
         # A cursor inside a row reads that row again, for the events after it.
         first = after.row - 1 if after.index >= 0 else after.row
         with self.uow(readonly=True) as uow:
-            rows = uow.webhooks.outbox_after(first, OUTBOX_ROWS)
+            rows = uow.outbox.rows_after(first, OUTBOX_ROWS)
         events: list[tuple[Event, datetime]] = []
         for row_id, recorded_at, payload in rows:
             events.extend((found, recorded_at) for found in expand([(row_id, payload)], after))
@@ -301,7 +301,7 @@ def _start_of(response: httpx.Response) -> str:
 
 @retry_transient
 def _advance(
-    uow_factory: UnitOfWorkFactory, hook: Webhook, cursor: str, new: list[NewDelivery]
+    uow_factory: EventsUnitOfWorkFactory, hook: Webhook, cursor: str, new: list[NewDelivery]
 ) -> bool:
     with uow_factory() as uow:
         if not uow.webhooks.advance(hook.id, hook.cursor, cursor):
@@ -312,7 +312,9 @@ def _advance(
 
 
 @retry_transient
-def _claim(uow_factory: UnitOfWorkFactory, due: list[Delivery], until: datetime) -> list[Delivery]:
+def _claim(
+    uow_factory: EventsUnitOfWorkFactory, due: list[Delivery], until: datetime
+) -> list[Delivery]:
     with uow_factory() as uow:
         claimed = [
             delivery
@@ -326,7 +328,7 @@ def _claim(uow_factory: UnitOfWorkFactory, due: list[Delivery], until: datetime)
 
 @retry_transient
 def _store_attempt(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: EventsUnitOfWorkFactory,
     attempt: Attempt,
     status: DeliveryStatus,
     next_at: datetime | None,

@@ -24,8 +24,8 @@ from trueup.domain.values import normalize_code, utc_now
 from trueup.domain.webhooks import Delivery, DeliveryStatus, Webhook, check_url, new_secret
 from trueup.services.events.dispatch import Dispatcher, PassReport
 from trueup.services.events.outbox import EVENT_TYPES, Cursor, expand
+from trueup.services.events.port import EventsUnitOfWork, EventsUnitOfWorkFactory
 from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, record_audit
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 __all__ = [
@@ -60,7 +60,7 @@ class DeliveryPage:
 
 
 def subscribe(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: EventsUnitOfWorkFactory,
     url: str,
     event_types: Iterable[str],
     sites: Iterable[str],
@@ -85,7 +85,7 @@ def subscribe(
 
 @retry_transient
 def _store(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: EventsUnitOfWorkFactory,
     url: str,
     types: tuple[str, ...],
     codes: list[str],
@@ -107,7 +107,7 @@ def _store(
 
 
 def list_webhooks(
-    uow_factory: UnitOfWorkFactory, *, actor: Principal | None = None
+    uow_factory: EventsUnitOfWorkFactory, *, actor: Principal | None = None
 ) -> list[WebhookSummary]:
     """Every webhook (a scoped principal: those within its sites), oldest first."""
     _require(actor)
@@ -123,7 +123,7 @@ def list_webhooks(
 
 @retry_transient
 def disable(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: EventsUnitOfWorkFactory,
     webhook_id: int,
     actor: Actor,
     *,
@@ -146,7 +146,7 @@ def disable(
 
 
 def deliveries(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: EventsUnitOfWorkFactory,
     webhook_id: int,
     *,
     status: DeliveryStatus | str | None = None,
@@ -169,7 +169,7 @@ def deliveries(
 
 @retry_transient
 def replay(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: EventsUnitOfWorkFactory,
     webhook_id: int,
     *,
     event_id: str | None = None,
@@ -215,10 +215,10 @@ def parse_event_id(text: str, field: str = "event_id") -> tuple[int, int]:
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _end_of_outbox(uow: UnitOfWork) -> str:
+def _end_of_outbox(uow: EventsUnitOfWork) -> str:
     """The id of the last event committed so far ("" when there is none): where a new
     subscription's cursor starts."""
-    last = uow.webhooks.last_outbox_row()
+    last = uow.outbox.last_row()
     if last is None:
         return ""
     events = expand([last], Cursor())
@@ -245,8 +245,8 @@ def _site_code(text: str) -> str:
     return code
 
 
-def _check_sites(uow: UnitOfWork, codes: list[str]) -> None:
-    locations = uow.catalog.locations(codes) if codes else {}
+def _check_sites(uow: EventsUnitOfWork, codes: list[str]) -> None:
+    locations = uow.identity.locations(codes) if codes else {}
     for code in codes:
         found = locations.get(code)
         if found is None:
@@ -281,7 +281,7 @@ def _within_reach(actor: Principal, hook: Webhook) -> bool:
     return not actor.sites or (bool(hook.sites) and set(hook.sites) <= actor.sites)
 
 
-def _existing(uow: UnitOfWork, webhook_id: int, actor: Actor | None) -> Webhook:
+def _existing(uow: EventsUnitOfWork, webhook_id: int, actor: Actor | None) -> Webhook:
     hook = uow.webhooks.get(webhook_id)
     if hook is None:
         raise NotFound(f"no webhook {webhook_id}")

@@ -13,7 +13,12 @@ from datetime import datetime
 from trueup.domain.access import Action, AuditEvent, Principal
 from trueup.domain.errors import InputError
 from trueup.domain.values import utc_now
-from trueup.services.ports import AuditFilter, NewAuditEvent, UnitOfWork, UnitOfWorkFactory
+from trueup.services.identity.port import (
+    AuditFilter,
+    IdentityUnitOfWork,
+    IdentityUnitOfWorkFactory,
+    NewAuditEvent,
+)
 
 #: Who acts: a Principal (from the API) or a name (the local command line).
 Actor = Principal | str
@@ -25,7 +30,7 @@ _AUDIT_TEXT = 100
 
 
 def record_audit(
-    uow: UnitOfWork,
+    uow: IdentityUnitOfWork,
     actor: Actor,
     origin: str,
     action: str,
@@ -53,7 +58,7 @@ def record_audit(
 
 
 def audit_trail(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     filters: AuditFilter = AuditFilter(),  # noqa: B008 - frozen, so safe to share
     limit: int = 100,
     after_id: int | None = None,

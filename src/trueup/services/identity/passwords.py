@@ -18,7 +18,7 @@ from trueup.domain.access import Principal, check_password, username_key
 from trueup.domain.errors import InputError, TooManyAttempts, Unauthenticated
 from trueup.domain.values import utc_now
 from trueup.services.identity.audit import Clock, record_audit
-from trueup.services.ports import StoredUser, UnitOfWorkFactory
+from trueup.services.identity.port import IdentityUnitOfWorkFactory, StoredUser
 from trueup.services.retry import retry_transient
 
 #: Consecutive failed logins that lock an account, and for how long.
@@ -45,7 +45,7 @@ def hash_password(password: str) -> str:
 
 
 def login(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     password: str,
     origin: str,
@@ -81,7 +81,7 @@ def login(
 
 @retry_transient
 def _begin_attempt(
-    uow_factory: UnitOfWorkFactory, key: str | None, origin: str, at: datetime
+    uow_factory: IdentityUnitOfWorkFactory, key: str | None, origin: str, at: datetime
 ) -> StoredUser | None:
     with uow_factory() as uow:
         stored = uow.identity.user(key, lock=True) if key is not None else None
@@ -112,7 +112,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 @retry_transient
 def _succeed(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     stored: StoredUser,
     rehash_password: str | None,
     origin: str,
@@ -130,7 +130,7 @@ def _succeed(
 
 @retry_transient
 def _fail(
-    uow_factory: UnitOfWorkFactory, username: str, reason: str, origin: str, at: datetime
+    uow_factory: IdentityUnitOfWorkFactory, username: str, reason: str, origin: str, at: datetime
 ) -> None:
     shown = username.strip()[:_AUDIT_TEXT]
     with uow_factory() as uow:

@@ -43,7 +43,12 @@ from trueup.domain.errors import (
 from trueup.domain.values import normalize_code, utc_now
 from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, audit_trail, record_audit
 from trueup.services.identity.passwords import LOCK_AFTER, LOCK_FOR, hash_password, login
-from trueup.services.ports import NewToken, StoredUser, UnitOfWork, UnitOfWorkFactory
+from trueup.services.identity.port import (
+    IdentityUnitOfWork,
+    IdentityUnitOfWorkFactory,
+    NewToken,
+    StoredUser,
+)
 from trueup.services.retry import retry_transient
 
 __all__ = [
@@ -83,7 +88,7 @@ def token_hash(plaintext: str) -> str:
 
 # -- users -----------------------------------------------------------------------------
 def add_user(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     role: Role | str,
     sites: Iterable[str],
@@ -112,7 +117,7 @@ def add_user(
 
 @retry_transient
 def _store_user(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     name: str,
     role: Role,
     codes: list[str],
@@ -123,7 +128,7 @@ def _store_user(
 ) -> User:
     key = username_key(name)
     with uow_factory() as uow:
-        locations = uow.catalog.locations()
+        locations = uow.identity.locations(codes)
         site_ids: list[int] = []
         for code in codes:
             found = locations.get(code)
@@ -154,21 +159,23 @@ def _store_user(
         return stored.user
 
 
-def list_users(uow_factory: UnitOfWorkFactory, *, actor: Principal | None = None) -> list[User]:
+def list_users(
+    uow_factory: IdentityUnitOfWorkFactory, *, actor: Principal | None = None
+) -> list[User]:
     """Every user, by name, with role, sites and state (never a password hash)."""
     _require_any(actor, Action.USERS_READ, Action.USERS_MANAGE)
     with uow_factory(readonly=True) as uow:
         return uow.identity.users()
 
 
-def get_user(uow_factory: UnitOfWorkFactory, username: str) -> User:
+def get_user(uow_factory: IdentityUnitOfWorkFactory, username: str) -> User:
     with uow_factory(readonly=True) as uow:
         return _existing(uow, username).user
 
 
 @retry_transient
 def disable_user(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     actor: Actor,
     *,
@@ -192,7 +199,7 @@ def disable_user(
 
 
 def set_password(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     password: str,
     actor: Actor,
@@ -208,7 +215,7 @@ def set_password(
 
 @retry_transient
 def _store_password(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     hashed: str,
     actor: Actor,
@@ -225,7 +232,7 @@ def _store_password(
 
 # -- tokens ----------------------------------------------------------------------------
 def create_token(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     *,
     source: str | None = None,
@@ -260,7 +267,7 @@ def create_token(
 
 @retry_transient
 def _store_token(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str,
     plaintext: str,
     source: str | None,
@@ -294,7 +301,7 @@ def _store_token(
 
 
 def list_tokens(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     username: str | None = None,
     *,
     actor: Principal | None = None,
@@ -313,7 +320,7 @@ def list_tokens(
 
 @retry_transient
 def revoke_token(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: IdentityUnitOfWorkFactory,
     id_or_prefix: int | str,
     *,
     actor: Actor,
@@ -335,7 +342,7 @@ def revoke_token(
         return revoked
 
 
-def _find_token(uow: UnitOfWork, id_or_prefix: int | str) -> ApiToken:
+def _find_token(uow: IdentityUnitOfWork, id_or_prefix: int | str) -> ApiToken:
     text = str(id_or_prefix).strip()
     if text.isdigit():
         found = uow.identity.tokens(token_id=int(text))
@@ -353,7 +360,7 @@ def _find_token(uow: UnitOfWork, id_or_prefix: int | str) -> ApiToken:
 
 
 def authenticate_token(
-    uow_factory: UnitOfWorkFactory, plaintext: str, *, clock: Clock = utc_now
+    uow_factory: IdentityUnitOfWorkFactory, plaintext: str, *, clock: Clock = utc_now
 ) -> Principal:
     """The principal a bearer token stands for. Runs on every API request: one indexed
     read, and a write of last_used_at at most once per TOUCH_EVERY per token."""
@@ -385,7 +392,7 @@ def authenticate_token(
 
 
 def _touch(
-    uow_factory: UnitOfWorkFactory, token_id: int, now: datetime, not_since: datetime
+    uow_factory: IdentityUnitOfWorkFactory, token_id: int, now: datetime, not_since: datetime
 ) -> None:
     try:
         with uow_factory() as uow:
@@ -396,7 +403,7 @@ def _touch(
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _existing(uow: UnitOfWork, username: str, *, lock: bool = False) -> StoredUser:
+def _existing(uow: IdentityUnitOfWork, username: str, *, lock: bool = False) -> StoredUser:
     stored = uow.identity.user(username_key(username), lock=lock)
     if stored is None:
         raise NotFound(f"no user named {username.strip()!r}")

@@ -16,7 +16,7 @@ from trueup.domain.values import (
     parse_quantity,
 )
 from trueup.services.ledger.files import Table
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.ledger.port import LedgerUnitOfWork, LedgerUnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 MAX_PROBLEMS_SHOWN = 100
@@ -33,7 +33,7 @@ class CatalogReport:
 
 
 #: Runs inside the import's transaction, just before it commits (the API's audit record).
-Audit = Callable[[UnitOfWork], None]
+Audit = Callable[[LedgerUnitOfWork], None]
 
 
 class _Problems:
@@ -193,7 +193,7 @@ def _gtin(code: str, name: str) -> str:
 
 @retry_transient
 def import_items(
-    uow_factory: UnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+    uow_factory: LedgerUnitOfWorkFactory, table: Table, *, audit: Audit | None = None
 ) -> CatalogReport:
     """Create new SKUs and update changed ones; a tracking or decimals change is refused
     while the item has stock, since it would change the meaning of its balances."""
@@ -286,7 +286,7 @@ LOCATION_KINDS = {k.value: k for k in LocationKind if not k.is_virtual}
 
 @retry_transient
 def import_locations(
-    uow_factory: UnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+    uow_factory: LedgerUnitOfWorkFactory, table: Table, *, audit: Audit | None = None
 ) -> CatalogReport:
     """Create and rename locations. A location's kind and parent are fixed once created:
     moving a bin between sites would silently move its stock's history."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from trueup.domain.errors import InputError
 from trueup.domain.values import utc_now
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.ledger.port import LedgerUnitOfWorkFactory
 
 MAX_KEY = 255
 
@@ -41,7 +41,7 @@ def check_key(key: str) -> str:
 
 
 def once(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: LedgerUnitOfWorkFactory,
     user_id: int,
     key: str,
     fingerprint: str,
@@ -51,7 +51,7 @@ def once(
     Requests are idempotent by (source, external_id) as well, so two concurrent first
     tries post once; both store the same response, and the first one stored is kept."""
     with uow_factory(readonly=True) as uow:
-        stored = uow.ledger.remembered(user_id, key)
+        stored = uow.idempotency.remembered(user_id, key)
     if stored is not None:
         if stored[0] != fingerprint:
             raise KeyReused(
@@ -62,6 +62,8 @@ def once(
         return Response(stored[1], stored[2])
     response = run()
     with uow_factory() as uow:
-        uow.ledger.remember(user_id, key, fingerprint, response.status, response.body, utc_now())
+        uow.idempotency.remember(
+            user_id, key, fingerprint, response.status, response.body, utc_now()
+        )
         uow.commit()
     return response

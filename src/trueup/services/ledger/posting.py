@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from typing import TypeVar
 
 from trueup.domain.errors import (
     AlreadyReversed,
@@ -25,14 +26,18 @@ from trueup.domain.ledger.postings import (
     Posting,
 )
 from trueup.domain.values import format_quantity, normalize_code, storage_time, utc_now
-from trueup.services.events.outbox import record_posting
 from trueup.services.ledger import frame as movement_frame
+from trueup.services.ledger.events import record_posting
 from trueup.services.ledger.files import Table, table_from_dicts
 from trueup.services.ledger.frame import Segment, parse_frame, read_segments
+from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.ledger.rows import MovementRows, PostingContext, RowInvalid
 from trueup.services.ledger.run import CHUNK, MAX_PROBLEMS_SHOWN, PostingReport, PostingRun
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.retry import retry_transient
+from trueup.services.transaction import TransactionFactory
+
+#: The caller's unit of work: a ledger unit, or a wider one (a count approval's).
+U = TypeVar("U", bound=LedgerUnitOfWork)
 
 REVERSAL_SOURCE = SYSTEM_SOURCE
 Progress = Callable[[int], None]
@@ -48,7 +53,7 @@ def _no_progress(_rows: int) -> None:
 
 @retry_transient
 def post_table(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: TransactionFactory[U],
     table: Table,
     *,
     actor: str,
@@ -58,15 +63,16 @@ def post_table(
     reverses: int | None = None,
     progress: Progress = _no_progress,
     scope: Callable[[str | None], bool] | None = None,
-    audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
+    before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
 
-    `scope` says which sites the actor may move stock at (a Forbidden names the first
-    line outside them); `audit` runs inside the transaction, just before it commits;
-    `extra_rules` override the stored policy for this posting only (count corrections
-    are facts).
+        `scope` says which sites the actor may move stock at (a Forbidden names the first
+        line outside them); `before_commit` runs inside the transaction, just before it
+    commits (the caller's own writes: an audit record, a count's register and trail);
+        `extra_rules` override the stored policy for this posting only (count corrections
+        are facts).
     """
     with uow_factory() as uow:
         recorded_at = utc_now()
@@ -88,7 +94,7 @@ def post_table(
             default_source=default_source,
             reverses=reverses,
         )
-        policy = StockPolicy([*uow.ledger.policy_rules(), *extra_rules])
+        policy = StockPolicy([*uow.stock_policy.rules(), *extra_rules])
         run = PostingRun(uow, policy, skip_invalid, table.name)
         run.report.batch_id = batch_id
         rest = 0  # the row path posts the lines from this one on
@@ -133,22 +139,22 @@ def post_table(
             duplicates=report.duplicates,
             rejected=len(report.rejected),
         )
-        if audit is not None:
-            audit(uow, report)
+        if before_commit is not None:
+            before_commit(uow, report)
         uow.commit()
         report.rejected.sort(key=_by_line)
         return report
 
 
 def post_document(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: TransactionFactory[U],
     lines: list[dict[str, str]],
     *,
     actor: str,
     default_source: str | None = MANUAL_SOURCE,
     label: str = "document",
     scope: Callable[[str | None], bool] | None = None,
-    audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
+    before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
 ) -> PostingReport:
     """Post a multi-line document (fields as in the movements file), all or nothing."""
@@ -159,7 +165,7 @@ def post_document(
         default_source=default_source,
         batch_kind="document",
         scope=scope,
-        audit=audit,
+        before_commit=before_commit,
         extra_rules=extra_rules,
     )
 
@@ -254,13 +260,13 @@ def _chunks(
 
 
 def reverse(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: TransactionFactory[U],
     movement_id: int,
     *,
     reason: str,
     actor: str,
     scope: Callable[[str | None], bool] | None = None,
-    audit: Callable[[UnitOfWork, PostingReport], None] | None = None,
+    before_commit: Callable[[U, PostingReport], None] | None = None,
 ) -> tuple[Movement, PostingReport]:
     """Post the movement that undoes `movement_id`: same item and quantity, sides swapped.
 
@@ -294,7 +300,7 @@ def reverse(
         batch_kind="reversal",
         reverses=movement_id,
         scope=scope,
-        audit=audit,
+        before_commit=before_commit,
     )
     with uow_factory(readonly=True) as uow:
         posted = uow.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{movement_id}")

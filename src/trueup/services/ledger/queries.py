@@ -9,23 +9,23 @@ from trueup.domain.errors import InputError, NotFound
 from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement, MovementKind
 from trueup.domain.ledger.policy import ANY, OnShort, PolicyRule
 from trueup.domain.values import normalize_code, to_decimal
-from trueup.services.ports import (
+from trueup.services.ledger.port import (
     HistoryFilter,
+    LedgerUnitOfWork,
+    LedgerUnitOfWorkFactory,
     MovementPage,
     StockFilter,
-    UnitOfWork,
-    UnitOfWorkFactory,
 )
 from trueup.services.retry import retry_transient
 
 
-def stock(uow_factory: UnitOfWorkFactory, query: StockFilter) -> list[BalanceRow]:
+def stock(uow_factory: LedgerUnitOfWorkFactory, query: StockFilter) -> list[BalanceRow]:
     """On-hand per item, location, lot and serial; as of `query.as_of` when given."""
     with uow_factory(readonly=True) as uow:
         return uow.ledger.stock(query)
 
 
-def stock_value(uow_factory: UnitOfWorkFactory) -> Decimal:
+def stock_value(uow_factory: LedgerUnitOfWorkFactory) -> Decimal:
     """On-hand at physical locations times unit cost, exactly; items without a cost count
     nothing (and negative on-hand counts negative)."""
     with uow_factory(readonly=True) as uow:
@@ -39,20 +39,20 @@ def stock_value(uow_factory: UnitOfWorkFactory) -> Decimal:
     return total
 
 
-def history(uow_factory: UnitOfWorkFactory, query: HistoryFilter) -> list[Movement]:
+def history(uow_factory: LedgerUnitOfWorkFactory, query: HistoryFilter) -> list[Movement]:
     """Movements of an item and/or location in the order they occurred."""
     with uow_factory(readonly=True) as uow:
         return uow.ledger.history(query)
 
 
-def movements_page(uow_factory: UnitOfWorkFactory, query: MovementPage) -> list[Movement]:
+def movements_page(uow_factory: LedgerUnitOfWorkFactory, query: MovementPage) -> list[Movement]:
     """A page of the ledger in recorded order, for clients that walk it with a cursor."""
     with uow_factory(readonly=True) as uow:
         return uow.ledger.movements_page(query)
 
 
 def movements_by_keys(
-    uow_factory: UnitOfWorkFactory, keys: Sequence[tuple[str, str]]
+    uow_factory: LedgerUnitOfWorkFactory, keys: Sequence[tuple[str, str]]
 ) -> list[Movement]:
     """The movements posted under these (source, external_id) keys, in the keys' order."""
     with uow_factory(readonly=True) as uow:
@@ -63,36 +63,38 @@ def movements_by_keys(
     return [found[key] for key in keys]
 
 
-def items(uow_factory: UnitOfWorkFactory, skus: Collection[str] | None = None) -> dict[str, Item]:
+def items(
+    uow_factory: LedgerUnitOfWorkFactory, skus: Collection[str] | None = None
+) -> dict[str, Item]:
     with uow_factory(readonly=True) as uow:
         return uow.catalog.items(skus)
 
 
 def locations(
-    uow_factory: UnitOfWorkFactory, codes: Collection[str] | None = None
+    uow_factory: LedgerUnitOfWorkFactory, codes: Collection[str] | None = None
 ) -> dict[str, Location]:
     with uow_factory(readonly=True) as uow:
         return uow.catalog.locations(codes)
 
 
-def movement(uow_factory: UnitOfWorkFactory, movement_id: int) -> Movement:
+def movement(uow_factory: LedgerUnitOfWorkFactory, movement_id: int) -> Movement:
     with uow_factory(readonly=True) as uow:
         return uow.ledger.movement(movement_id)
 
 
-def policy_rules(uow_factory: UnitOfWorkFactory) -> list[PolicyRule]:
+def policy_rules(uow_factory: LedgerUnitOfWorkFactory) -> list[PolicyRule]:
     with uow_factory(readonly=True) as uow:
-        return uow.ledger.policy_rules()
+        return uow.stock_policy.rules()
 
 
 @retry_transient
 def set_policy_rule(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: LedgerUnitOfWorkFactory,
     source: str,
     kind: str,
     on_short: str,
     *,
-    audit: Callable[[UnitOfWork], None] | None = None,
+    audit: Callable[[LedgerUnitOfWork], None] | None = None,
 ) -> PolicyRule:
     """Set one rule; returns it as stored (source and kind normalised)."""
     source, kind = _rule_key(source, kind)
@@ -101,7 +103,7 @@ def set_policy_rule(
     except ValueError:
         raise InputError("accept or refuse", field="on_short", value=on_short) from None
     with uow_factory() as uow:
-        uow.ledger.set_policy_rule(rule)
+        uow.stock_policy.set_rule(rule)
         if audit is not None:
             audit(uow)
         uow.commit()
@@ -110,15 +112,15 @@ def set_policy_rule(
 
 @retry_transient
 def delete_policy_rule(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: LedgerUnitOfWorkFactory,
     source: str,
     kind: str,
     *,
-    audit: Callable[[UnitOfWork], None] | None = None,
+    audit: Callable[[LedgerUnitOfWork], None] | None = None,
 ) -> bool:
     source, kind = _rule_key(source, kind)
     with uow_factory() as uow:
-        deleted = uow.ledger.delete_policy_rule(source, kind)
+        deleted = uow.stock_policy.delete_rule(source, kind)
         if audit is not None and deleted:
             audit(uow)
         uow.commit()

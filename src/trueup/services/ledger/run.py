@@ -28,9 +28,9 @@ from trueup.domain.ledger.postings import (
     payload_of,
 )
 from trueup.domain.values import format_quantity
-from trueup.services.events.outbox import DETAIL_LIMIT
+from trueup.services.ledger.events import DETAIL_LIMIT
 from trueup.services.ledger.frame import POSTING_SCHEMA
-from trueup.services.ports import UnitOfWork
+from trueup.services.ledger.port import LedgerUnitOfWork
 
 MAX_PROBLEMS_SHOWN = 100
 CHUNK = 20_000
@@ -55,7 +55,7 @@ class PostingRun:
     """The state of one posting transaction."""
 
     def __init__(
-        self, uow: UnitOfWork, policy: StockPolicy, skip_invalid: bool, file: str = ""
+        self, uow: LedgerUnitOfWork, policy: StockPolicy, skip_invalid: bool, file: str = ""
     ) -> None:
         self.uow = uow
         self.policy = policy

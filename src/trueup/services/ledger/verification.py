@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from trueup.domain.ledger.postings import BalanceKey
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.ledger.port import LedgerUnitOfWorkFactory
 
 
 @dataclass
@@ -20,7 +20,7 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(uow_factory: UnitOfWorkFactory) -> VerifyReport:
+def verify(uow_factory: LedgerUnitOfWorkFactory) -> VerifyReport:
     """Rebuild every balance from the ledger and check, in one consistent snapshot:
     balances equal the ledger; every item nets to zero over all locations; every
     negative physical balance is an accepted fact with its exception recorded; no

@@ -17,12 +17,15 @@ from trueup.domain.replenishment.purchasing import (
     receipt_outcome,
 )
 from trueup.domain.values import QUANTITY_SCALE, format_quantity, normalize_code, utc_now
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.replenishment.port import (
+    ReplenishmentUnitOfWork,
+    ReplenishmentUnitOfWorkFactory,
+)
 from trueup.services.retry import retry_transient
 
 
 def register_discrepancy(
-    uow: UnitOfWork,
+    uow: ReplenishmentUnitOfWork,
     target: OrderLine,
     item: Item,
     place: Location,
@@ -62,7 +65,7 @@ def register_discrepancy(
     )
 
 
-def _unit_cost(uow: UnitOfWork, line: OrderLine, item: Item) -> Decimal | None:
+def _unit_cost(uow: ReplenishmentUnitOfWork, line: OrderLine, item: Item) -> Decimal | None:
     """The supplier's price for the item when it has one, else the item's cost."""
     if line.supplier and item.id is not None:
         for offer in uow.replenishment.supplier_items(line.supplier, [item.id]):
@@ -82,7 +85,7 @@ class MatchReport:
 
 
 @retry_transient
-def match_receipts(uow_factory: UnitOfWorkFactory, *, actor: str) -> MatchReport:
+def match_receipts(uow_factory: ReplenishmentUnitOfWorkFactory, *, actor: str) -> MatchReport:
     """Record receipts an ERP or WMS posted to the ledger (kind `receipt`, reference = an
     open purchase order's number) against that order's lines: the first open line of
     the same item at the receiving site, in line order. Each receipt is partial (the
@@ -144,7 +147,7 @@ def match_receipts(uow_factory: UnitOfWorkFactory, *, actor: str) -> MatchReport
 
 
 def receiving_discrepancies(
-    uow_factory: UnitOfWorkFactory, number: str | None = None
+    uow_factory: ReplenishmentUnitOfWorkFactory, number: str | None = None
 ) -> list[dict[str, Any]]:
     """The register's receiving discrepancies (of one order, or all), oldest first."""
     with uow_factory(readonly=True) as uow:

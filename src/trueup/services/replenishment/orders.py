@@ -15,8 +15,11 @@ from trueup.domain.replenishment.purchasing import (
 )
 from trueup.domain.values import format_quantity, normalize_code, utc_now
 from trueup.services.ledger.files import Table
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.replenishment.policies import ids_of_sites
+from trueup.services.replenishment.port import (
+    ReplenishmentUnitOfWork,
+    ReplenishmentUnitOfWorkFactory,
+)
 from trueup.services.replenishment.rows import ImportReport, Rows, item_of, line_number, quantity_of
 from trueup.services.retry import retry_transient
 
@@ -44,7 +47,7 @@ ASN_COLUMNS = (
 
 @retry_transient
 def import_orders(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     table: Table,
     *,
     actor: str,
@@ -172,7 +175,7 @@ def _order_row(
 
 
 def _check_existing(
-    uow: UnitOfWork,
+    uow: ReplenishmentUnitOfWork,
     number: str,
     order: dict[str, Any],
     status: str,
@@ -214,7 +217,7 @@ def _check_existing(
 
 
 @retry_transient
-def import_asns(uow_factory: UnitOfWorkFactory, table: Table) -> ImportReport:
+def import_asns(uow_factory: ReplenishmentUnitOfWorkFactory, table: Table) -> ImportReport:
     """Advance ship notices against order lines (docs/formats.md); a notice already
     recorded for a line is unchanged. All or nothing."""
     rows = Rows(table, ASN_COLUMNS, ("lot",))
@@ -273,7 +276,7 @@ def import_asns(uow_factory: UnitOfWorkFactory, table: Table) -> ImportReport:
 
 
 def order_lines(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
     number: str | None = None,
     status: str | None = None,

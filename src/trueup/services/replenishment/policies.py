@@ -31,7 +31,7 @@ from trueup.domain.replenishment.reorder import (
 )
 from trueup.domain.values import normalize_code, parse_quantity, utc_now
 from trueup.services.ledger.files import Table, table_from_dicts
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.replenishment.port import ReplenishmentUnitOfWorkFactory
 from trueup.services.replenishment.proposals import (
     PolicyPosition,
     ProposalRun,
@@ -219,7 +219,7 @@ def _policy_row(
 
 @retry_transient
 def set_policies(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     table: Table,
     *,
     actor: str,
@@ -279,7 +279,7 @@ def set_policies(
 
 
 def set_policy(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
     actor: str,
     scope: Callable[[str | None], bool] | None = None,
@@ -292,7 +292,10 @@ def set_policy(
 
 
 def policies(
-    uow_factory: UnitOfWorkFactory, *, sites: Collection[str] = (), skus: Collection[str] = ()
+    uow_factory: ReplenishmentUnitOfWorkFactory,
+    *,
+    sites: Collection[str] = (),
+    skus: Collection[str] = (),
 ) -> list[Policy]:
     """Every policy (at these sites, of these items), in one query, by SKU and location."""
     with uow_factory(readonly=True) as uow:
@@ -303,7 +306,7 @@ def policies(
 
 
 @retry_transient
-def delete_policy(uow_factory: UnitOfWorkFactory, sku: str, location: str) -> None:
+def delete_policy(uow_factory: ReplenishmentUnitOfWorkFactory, sku: str, location: str) -> None:
     with uow_factory() as uow:
         found = uow.catalog.items([normalize_code(sku)]).get(normalize_code(sku))
         place = uow.catalog.locations([normalize_code(location)]).get(normalize_code(location))

@@ -21,7 +21,10 @@ from trueup.domain.replenishment.reorder import (
     proposed_quantity,
 )
 from trueup.domain.values import QUANTITY_SCALE, utc_now
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.replenishment.port import (
+    ReplenishmentUnitOfWork,
+    ReplenishmentUnitOfWorkFactory,
+)
 from trueup.services.replenishment.sources import (
     ids_of_items,
     ids_of_sites,
@@ -37,7 +40,7 @@ class PolicyPosition:
     position: Position
 
 
-def _positions(uow: UnitOfWork, found: Sequence[Policy]) -> list[PolicyPosition]:
+def _positions(uow: ReplenishmentUnitOfWork, found: Sequence[Policy]) -> list[PolicyPosition]:
     stock = uow.replenishment.on_hand_at_sites()
     on_order = uow.replenishment.on_order()
     committed = uow.replenishment.committed()
@@ -53,7 +56,10 @@ def _positions(uow: UnitOfWork, found: Sequence[Policy]) -> list[PolicyPosition]
 
 
 def positions(
-    uow_factory: UnitOfWorkFactory, *, sites: Collection[str] = (), skus: Collection[str] = ()
+    uow_factory: ReplenishmentUnitOfWorkFactory,
+    *,
+    sites: Collection[str] = (),
+    skus: Collection[str] = (),
 ) -> list[PolicyPosition]:
     """Every policy with its inventory position (on-hand + on order - committed), read
     set-wise in one read-only transaction."""
@@ -73,7 +79,7 @@ class ProposalRun:
 
 @retry_transient
 def generate_proposals(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
     actor: str,
     sites: Collection[str] = (),
@@ -155,7 +161,7 @@ def generate_proposals(
 
 
 def proposals(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
     status: str | None = None,
     proposal_ids: Collection[int] | None = None,
@@ -169,12 +175,12 @@ def proposals(
         )
 
 
-def proposal(uow_factory: UnitOfWorkFactory, proposal_id: int) -> Proposal:
+def proposal(uow_factory: ReplenishmentUnitOfWorkFactory, proposal_id: int) -> Proposal:
     with uow_factory(readonly=True) as uow:
         return get_proposal(uow, proposal_id)
 
 
-def get_proposal(uow: UnitOfWork, proposal_id: int) -> Proposal:
+def get_proposal(uow: ReplenishmentUnitOfWork, proposal_id: int) -> Proposal:
     found = uow.replenishment.proposals(proposal_ids=[proposal_id])
     if not found:
         raise NotFound(f"proposal {proposal_id} does not exist")
@@ -183,13 +189,13 @@ def get_proposal(uow: UnitOfWork, proposal_id: int) -> Proposal:
 
 @retry_transient
 def approve(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     proposal_id: int,
     *,
     actor: str,
     note: str = "",
     now: datetime | None = None,
-    audit: Callable[[UnitOfWork], None] | None = None,
+    audit: Callable[[ReplenishmentUnitOfWork], None] | None = None,
 ) -> Proposal:
     """Approve a proposal: it becomes a purchase order (from its supplier) or a transfer
     order (from its source DC), with a line per proposal line expected after its lead
@@ -251,13 +257,13 @@ def approve(
 
 @retry_transient
 def reject(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     proposal_id: int,
     *,
     actor: str,
     note: str = "",
     now: datetime | None = None,
-    audit: Callable[[UnitOfWork], None] | None = None,
+    audit: Callable[[ReplenishmentUnitOfWork], None] | None = None,
 ) -> Proposal:
     """Reject a proposal; its item-locations may be proposed again."""
     moment = now or utc_now()
@@ -277,10 +283,10 @@ def reject(
 
 
 def _decide(
-    uow: UnitOfWork,
+    uow: ReplenishmentUnitOfWork,
     proposal_id: int,
     conflict: str,
-    audit: Callable[[UnitOfWork], None] | None,
+    audit: Callable[[ReplenishmentUnitOfWork], None] | None,
     **decision: Any,
 ) -> Proposal:
     """Record the decision on a proposal still proposed, its audit row and the commit, in

@@ -27,8 +27,11 @@ from trueup.domain.replenishment.purchasing import (
 from trueup.domain.values import format_quantity, normalize_code, parse_timestamp, utc_now
 from trueup.services.ledger.posting import post_document
 from trueup.services.ledger.run import PostingReport
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.replenishment.discrepancies import register_discrepancy
+from trueup.services.replenishment.port import (
+    ReplenishmentUnitOfWork,
+    ReplenishmentUnitOfWorkFactory,
+)
 from trueup.services.replenishment.rows import quantity_of
 
 
@@ -44,7 +47,7 @@ class Receipt:
 
 
 def receive(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     number: str,
     line: int,
     quantity: str,
@@ -91,7 +94,7 @@ def receive(
     }
     recorded: dict[str, Any] = {}
 
-    def record(uow: UnitOfWork, report: PostingReport) -> None:
+    def record(uow: ReplenishmentUnitOfWork, report: PostingReport) -> None:
         recorded.update(
             _record_receipt(uow, report, code, line, scaled, notice, final, key, when, actor)
         )
@@ -103,7 +106,7 @@ def receive(
         default_source=MANUAL_SOURCE,
         label=f"receipt {code}/{line}",
         scope=scope,
-        audit=record,
+        before_commit=record,
     )
     return Receipt(posting=posting, **recorded)
 
@@ -116,7 +119,7 @@ class Shipment:
 
 
 def ship(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     number: str,
     line: int,
     quantity: str,
@@ -166,7 +169,7 @@ def ship(
     }
     shipped: dict[str, Any] = {}
 
-    def record(uow: UnitOfWork, report: PostingReport) -> None:
+    def record(uow: ReplenishmentUnitOfWork, report: PostingReport) -> None:
         movement = uow.ledger.movement_by_key(MANUAL_SOURCE, key)
         current = uow.replenishment.order_line(code, line, lock=True)
         assert movement is not None and current is not None
@@ -187,12 +190,12 @@ def ship(
         default_source=MANUAL_SOURCE,
         label=f"shipment {code}/{line}",
         scope=scope,
-        audit=record,
+        before_commit=record,
     )
     return Shipment(**shipped)
 
 
-def _existing_line(uow: UnitOfWork, code: str, line: int) -> OrderLine:
+def _existing_line(uow: ReplenishmentUnitOfWork, code: str, line: int) -> OrderLine:
     target = uow.replenishment.order_line(code, line)
     if target is None:
         raise NotFound(f"order line {code}/{line} does not exist")
@@ -214,7 +217,7 @@ def _check_shipment(line: OrderLine, quantity: int) -> None:
         )
 
 
-def _earlier(uow: UnitOfWork, target: OrderLine, external_id: str) -> Receipt | None:
+def _earlier(uow: ReplenishmentUnitOfWork, target: OrderLine, external_id: str) -> Receipt | None:
     """The receipt already recorded under this external id, if any."""
     if not external_id.strip():
         return None
@@ -241,7 +244,7 @@ def _notice(found: list[Asn], number: str) -> Asn:
 
 
 def _record_receipt(
-    uow: UnitOfWork,
+    uow: ReplenishmentUnitOfWork,
     report: PostingReport,
     number: str,
     line: int,

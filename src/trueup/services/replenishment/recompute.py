@@ -29,8 +29,11 @@ from trueup.domain.replenishment.reorder import (
     PolicyKind,
 )
 from trueup.domain.values import utc_now
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.replenishment.figures import InputColumns, LeadTime, figure_columns
+from trueup.services.replenishment.port import (
+    ReplenishmentUnitOfWork,
+    ReplenishmentUnitOfWorkFactory,
+)
 from trueup.services.replenishment.sources import (
     ids_of_items,
     ids_of_sites,
@@ -63,7 +66,7 @@ def history_window(now: datetime, days: int) -> tuple[datetime, datetime]:
 
 @retry_transient
 def recompute(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
     now: datetime | None = None,
     history_days: int = DEFAULT_HISTORY_DAYS,
@@ -87,7 +90,7 @@ def recompute(
 
 
 def recompute_policies(
-    uow: UnitOfWork,
+    uow: ReplenishmentUnitOfWork,
     moment: datetime,
     history_days: int,
     *,

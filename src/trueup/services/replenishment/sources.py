@@ -10,10 +10,10 @@ from trueup.domain.errors import NotFound
 from trueup.domain.replenishment.purchasing import Performance, SupplierItem, performance
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import normalize_code
-from trueup.services.ports import UnitOfWork
+from trueup.services.replenishment.port import ReplenishmentUnitOfWork
 
 
-def ids_of_sites(uow: UnitOfWork, sites: Collection[str]) -> list[int]:
+def ids_of_sites(uow: ReplenishmentUnitOfWork, sites: Collection[str]) -> list[int]:
     """The ids of these sites (none: every site); an unknown one is NotFound."""
     codes = {normalize_code(s) for s in sites}
     if not codes:
@@ -25,7 +25,7 @@ def ids_of_sites(uow: UnitOfWork, sites: Collection[str]) -> list[int]:
     return [found[c].id or 0 for c in sorted(codes)]
 
 
-def ids_of_items(uow: UnitOfWork, skus: Collection[str]) -> list[int] | None:
+def ids_of_items(uow: ReplenishmentUnitOfWork, skus: Collection[str]) -> list[int] | None:
     """The ids of the items of these SKUs; None (every item) when none are named."""
     if not skus:
         return None
@@ -33,14 +33,18 @@ def ids_of_items(uow: UnitOfWork, skus: Collection[str]) -> list[int] | None:
     return [i.id for i in found.values() if i.id is not None]
 
 
-def supplier_performance(uow: UnitOfWork, code: str | None = None) -> dict[str, Performance]:
+def supplier_performance(
+    uow: ReplenishmentUnitOfWork, code: str | None = None
+) -> dict[str, Performance]:
     by_supplier: dict[str, list[Any]] = {}
     for supplier_code, delivery in uow.replenishment.deliveries(code):
         by_supplier.setdefault(supplier_code, []).append(delivery)
     return {c: performance(c, found) for c, found in by_supplier.items()}
 
 
-def preferred_suppliers(uow: UnitOfWork, item_ids: Iterable[int]) -> dict[str, list[SupplierItem]]:
+def preferred_suppliers(
+    uow: ReplenishmentUnitOfWork, item_ids: Iterable[int]
+) -> dict[str, list[SupplierItem]]:
     """sku -> its supplier items, the shortest promised lead time first."""
     found: dict[str, list[SupplierItem]] = {}
     for entry in uow.replenishment.supplier_items(item_ids=set(item_ids)):

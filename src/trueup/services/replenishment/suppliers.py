@@ -10,8 +10,8 @@ from trueup.domain.ledger.model import Item
 from trueup.domain.replenishment.purchasing import Performance, Supplier, SupplierItem
 from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now
 from trueup.services.ledger.files import Table
-from trueup.services.ports import UnitOfWorkFactory
 from trueup.services.replenishment.policies import supplier_performance
+from trueup.services.replenishment.port import ReplenishmentUnitOfWorkFactory
 from trueup.services.replenishment.rows import ImportReport, Rows, item_of, quantity_of, whole_days
 from trueup.services.retry import retry_transient
 
@@ -19,7 +19,7 @@ SUPPLIER_COLUMNS = ("supplier", "name", "sku", "lead_days", "pack_size", "moq", 
 
 
 @retry_transient
-def import_suppliers(uow_factory: UnitOfWorkFactory, table: Table) -> ImportReport:
+def import_suppliers(uow_factory: ReplenishmentUnitOfWorkFactory, table: Table) -> ImportReport:
     """Suppliers and what they promise per item (docs/formats.md, "Suppliers"): a row
     without a SKU names a supplier; a row with one sets its lead time, pack size, MOQ and
     cost for that item. Created or replaced, all or nothing."""
@@ -92,7 +92,9 @@ def _offer(items: dict[str, Item], cells: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def suppliers(uow_factory: UnitOfWorkFactory) -> list[tuple[Supplier, list[SupplierItem]]]:
+def suppliers(
+    uow_factory: ReplenishmentUnitOfWorkFactory,
+) -> list[tuple[Supplier, list[SupplierItem]]]:
     with uow_factory(readonly=True) as uow:
         offers: dict[str, list[SupplierItem]] = {}
         for entry in uow.replenishment.supplier_items():
@@ -100,7 +102,9 @@ def suppliers(uow_factory: UnitOfWorkFactory) -> list[tuple[Supplier, list[Suppl
         return [(s, offers.get(c, [])) for c, s in uow.replenishment.suppliers().items()]
 
 
-def performance(uow_factory: UnitOfWorkFactory, supplier: str | None = None) -> list[Performance]:
+def performance(
+    uow_factory: ReplenishmentUnitOfWorkFactory, supplier: str | None = None
+) -> list[Performance]:
     """On-time-in-full and actual lead times, per supplier (or of one)."""
     with uow_factory(readonly=True) as uow:
         code = normalize_code(supplier) if supplier else None

@@ -16,7 +16,8 @@ from trueup.domain.access import Role
 from trueup.domain.alerts.conditions import AlertEvent, AlertKind
 from trueup.domain.alerts.notifications import Channel, Mode, Notification, Rule, Status
 from trueup.storage.alerts.tables import alert, notification, notification_rule, user_contact
-from trueup.storage.ledger.tables import app_user, location
+from trueup.storage.identity.tables import app_user
+from trueup.storage.ledger.tables import location
 
 _PENDING = Status.PENDING.value
 _RULE_SITE = location.alias("rule_site")

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.values import storage_time
-from trueup.services.ports import AlertQuery, SweepInputs
+from trueup.services.alerts.port import AlertQuery, SweepInputs
 from trueup.storage.alerts.tables import alert, monitor_cursor
 from trueup.storage.ledger.tables import item, location
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 
-from trueup.storage.ledger.tables import metadata
+from trueup.storage.metadata import metadata
 from trueup.storage.types import UtcDateTime
 
 ALERT_KINDS = "kind IN ('negative', 'stockout', 'low_stock', 'overstock')"

@@ -1,4 +1,4 @@
-"""The tables of revisions 0003 and 0004: the event outbox, idempotency keys, webhooks,
+"""The tables of revisions 0003 and 0004: the event outbox, webhooks,
 their deliveries and the log of every delivery attempt."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from trueup.storage.ledger.tables import metadata
+from trueup.storage.metadata import metadata
 from trueup.storage.types import UtcDateTime
 
 #: One row per committed posting transaction; its payload lists the events it raised.
@@ -26,17 +26,6 @@ event = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("batch_id", Integer, ForeignKey("batch.id")),
     Column("payload", Text, nullable=False),
-)
-
-idempotency_key = Table(
-    "idempotency_key",
-    metadata,
-    Column("user_id", Integer, ForeignKey("app_user.id"), primary_key=True),
-    Column("key", String(255), primary_key=True),
-    Column("request_hash", String(64), nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("body", Text, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 webhook = Table(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, tuple_, update
 
 from trueup.domain.webhooks import Attempt, Delivery, DeliveryStatus, NewDelivery, Webhook
-from trueup.storage.events.tables import event, webhook, webhook_attempt, webhook_delivery
+from trueup.storage.events.tables import webhook, webhook_attempt, webhook_delivery
 
 _PENDING = DeliveryStatus.PENDING.value
 
@@ -79,26 +79,6 @@ class SqlWebhooks:
             .values(cursor=cursor)
         )
         return bool(result.rowcount)
-
-    # -- the outbox --------------------------------------------------------------------
-    def last_outbox_row(self) -> tuple[int, str] | None:
-        row = self.connection.execute(
-            select(event.c.id, event.c.payload).order_by(event.c.id.desc()).limit(1)
-        ).one_or_none()
-        return None if row is None else (row.id, row.payload)
-
-    def last_outbox_id(self) -> int:
-        """The id of the newest outbox row; 0 when there is none."""
-        return int(self.connection.execute(select(func.max(event.c.id))).scalar_one() or 0)
-
-    def outbox_after(self, row_id: int, limit: int) -> list[tuple[int, datetime, str]]:
-        rows = self.connection.execute(
-            select(event.c.id, event.c.recorded_at, event.c.payload)
-            .where(event.c.id > row_id)
-            .order_by(event.c.id)
-            .limit(limit)
-        )
-        return [(row.id, row.recorded_at, row.payload) for row in rows]
 
     # -- deliveries --------------------------------------------------------------------
     def queue(self, deliveries: Sequence[NewDelivery]) -> None:

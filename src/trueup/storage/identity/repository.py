@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
 
 from trueup.domain.access import ApiToken, AuditEvent, Role, User
-from trueup.services.ports import AuditFilter, NewAuditEvent, NewToken, StoredUser, TokenGrant
-from trueup.storage.ledger.tables import api_token, app_user, audit_event, location, user_site
+from trueup.domain.ledger.model import Location
+from trueup.services.identity.port import (
+    AuditFilter,
+    NewAuditEvent,
+    NewToken,
+    StoredUser,
+    TokenGrant,
+)
+from trueup.storage.identity.tables import api_token, app_user, audit_event, user_site
+from trueup.storage.ledger.catalog import SqlCatalog
+from trueup.storage.ledger.tables import location
 
 #: The token check on every API request: one read over the unique hash index, the user
 #: and the user's site codes joined in (a user has few sites, so few rows).
@@ -48,6 +57,9 @@ _TOUCH = (
 class SqlIdentity:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+
+    def locations(self, codes: Collection[str]) -> dict[str, Location]:
+        return SqlCatalog(self.connection).locations(codes)
 
     # -- users -------------------------------------------------------------------------
     def user(self, username_key: str, *, lock: bool = False) -> StoredUser | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, Select, func, literal, select, tuple_, u
 from trueup.domain.errors import NotFound
 from trueup.domain.ledger.model import BalanceRow, Location, LocationKind, Movement, MovementKind
 from trueup.domain.ledger.postings import BalanceKey
-from trueup.services.ports import HistoryFilter, MovementPage, StockFilter
+from trueup.services.ledger.port import HistoryFilter, MovementPage, StockFilter
 from trueup.storage.ledger.tables import balance, item, location, movement, stock_exception
 
 

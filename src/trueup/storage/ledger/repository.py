@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-from trueup.domain.ledger.policy import OnShort, PolicyRule
 from trueup.domain.ledger.postings import INSERT_WIDTH, BalanceKey, NegativeStock, SerialKey
-from trueup.services.ports import Recorded
-from trueup.storage.events.tables import event, idempotency_key
-from trueup.storage.ledger.memory import Memory
+from trueup.services.ledger.port import Recorded
+from trueup.storage.driver import DriverStatements, canonical_time
 from trueup.storage.ledger.reads import LedgerReads
-from trueup.storage.ledger.tables import (
-    MOVEMENT_INSERT_COLUMNS,
-    stock_policy,
-)
+from trueup.storage.ledger.tables import MOVEMENT_INSERT_COLUMNS
 
 CHUNK = 20_000
 #: up to this many balance changes are written one statement each, returning the after
@@ -38,71 +29,7 @@ _PAYLOAD = (
 )
 
 
-def canonical_time(value: datetime | str) -> str:
-    """The one text form of a stored time, for comparing payloads across dialects."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-class SqlLedger(LedgerReads):
-    def __init__(self, connection: Connection, memory: Memory | None = None) -> None:
-        self.connection = connection
-        self.postgres = connection.dialect.name == "postgresql"
-        self._raw: Any = None
-        #: what earlier transactions of this connection read, when it is kept open
-        self.memory = memory
-
-    def _driver(self) -> Any:
-        """The driver's connection (the same for the whole unit of work)."""
-        if self._raw is None:
-            self._raw = self.connection.connection.driver_connection
-        return self._raw
-
-    # -- policy ---------------------------------------------------------------------
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """One statement on the driver's own cursor, `?` marks on both dialects: the small
-        statements every posting runs skip SQLAlchemy's per-statement overhead."""
-        cursor = self._driver().cursor()
-        try:
-            cursor.execute(sql.replace("?", "%s") if self.postgres else sql, params)
-            return list(cursor.fetchall()) if cursor.description else []
-        finally:
-            cursor.close()
-
-    def _time(self, moment: datetime) -> Any:
-        return moment if self.postgres else canonical_time(moment)
-
-    def policy_rules(self) -> list[PolicyRule]:
-        known = self.memory
-        if known is not None and known.rules is not None:
-            return list(known.rules)
-        rows = self._run("SELECT source, kind, on_short FROM stock_policy ORDER BY source, kind")
-        rules = [PolicyRule(source, kind, OnShort(on_short)) for source, kind, on_short in rows]
-        if known is not None:
-            known.rules = list(rules)
-        return rules
-
-    def set_policy_rule(self, rule: PolicyRule) -> None:
-        if self.memory is not None:
-            self.memory.forget()
-        upsert = (pg_insert if self.postgres else sqlite_insert)(stock_policy).values(
-            source=rule.source, kind=rule.kind, on_short=rule.on_short.value
-        )
-        self.connection.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["source", "kind"], set_={"on_short": rule.on_short.value}
-            )
-        )
-
-    def delete_policy_rule(self, source: str, kind: str) -> bool:
-        if self.memory is not None:
-            self.memory.forget()
-        result = self.connection.execute(
-            delete(stock_policy).where(stock_policy.c.source == source, stock_policy.c.kind == kind)
-        )
-        return bool(result.rowcount)
-
+class SqlLedger(DriverStatements, LedgerReads):
     # -- batches --------------------------------------------------------------------
     def open_batch(
         self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
@@ -300,53 +227,6 @@ class SqlLedger(LedgerReads):
             rows,
         )
         return None
-
-    # -- the event outbox -------------------------------------------------------------
-    def append_event(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
-        """One outbox row, written last in its transaction. On PostgreSQL a transaction
-        lock makes ids commit in order, so a reader that has seen id n never later finds
-        a smaller one: the stream resumes without gaps."""
-        if self.postgres:
-            self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7201)")
-        rows = self._run(
-            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?) RETURNING id",
-            (self._time(recorded_at), batch_id, payload),
-        )
-        return int(rows[0][0])
-
-    def events_after(self, event_id: int, limit: int) -> list[tuple[int, str]]:
-        rows = self.connection.execute(
-            select(event.c.id, event.c.payload)
-            .where(event.c.id > event_id)
-            .order_by(event.c.id)
-            .limit(limit)
-        )
-        return [(row.id, row.payload) for row in rows]
-
-    # -- idempotency keys -------------------------------------------------------------
-    def remembered(self, user_id: int, key: str) -> tuple[str, int, str] | None:
-        """(request hash, status, body) stored under a user's Idempotency-Key."""
-        row = self.connection.execute(
-            select(
-                idempotency_key.c.request_hash, idempotency_key.c.status, idempotency_key.c.body
-            ).where(idempotency_key.c.user_id == user_id, idempotency_key.c.key == key)
-        ).first()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def remember(
-        self, user_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
-    ) -> None:
-        """Store a response once; a concurrent twin that stored first wins."""
-        values = {
-            "user_id": user_id,
-            "key": key,
-            "request_hash": request_hash,
-            "status": status,
-            "body": body,
-            "created_at": at,
-        }
-        statement = (pg_insert if self.postgres else sqlite_insert)(idempotency_key).values(values)
-        self.connection.execute(statement.on_conflict_do_nothing())
 
     def raise_shortages(self, shortages: Sequence[NegativeStock], raised_at: datetime) -> None:
         """Record each shortage against the movement that caused it (found by its key)."""

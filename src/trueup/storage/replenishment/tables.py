@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from trueup.storage.ledger.tables import metadata
+from trueup.storage.metadata import metadata
 from trueup.storage.types import ExactDecimal, UtcDateTime
 
 supplier = Table(

@@ -1,37 +1,30 @@
-"""An in-memory storage for unit tests: the services.ports protocols over dicts and lists.
+"""The ledger wing's fakes: the catalog, the ledger, the stock policy and idempotency
+keys over the FakeStore (store.py).
 
-It mirrors storage/ledger/catalog.py and storage/ledger/repository.py, including what the
-database itself enforces (unique SKUs, barcodes, locations and event keys; positive quantities; two
-different sides; references that exist): a breach raises IntegrityViolation, where SQL
-would raise an IntegrityError.
-
-Transactions: a unit of work works on a private copy of the committed store. `commit`
-publishes the copy; `rollback`, or leaving the block without committing, throws it away.
-A commit is refused with TransientConflict when another unit of work committed since
-this one began, the way a serialisable database refuses the later writer.
+They mirror storage/ledger/, including what the database itself enforces (unique SKUs,
+barcodes, locations and event keys; positive quantities; two different sides;
+references that exist): a breach raises IntegrityViolation, where SQL would raise an
+IntegrityError.
 """
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any
 
-from trueup.domain.errors import NotFound, TransientConflict
+from tests.fakes.store import Batch, FakeStore, IntegrityViolation, StockException
+from trueup.domain.errors import NotFound
 from trueup.domain.ledger.model import (
-    VIRTUAL_LOCATION_CODES,
     BalanceRow,
     Item,
     Location,
-    LocationKind,
     Movement,
     MovementKind,
 )
-from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort, PolicyRule
+from trueup.domain.ledger.policy import PolicyRule
 from trueup.domain.ledger.postings import (
     PAYLOAD_INDEXES,
     BalanceKey,
@@ -40,79 +33,7 @@ from trueup.domain.ledger.postings import (
     SerialKey,
 )
 from trueup.domain.values import storage_time
-from trueup.services.ports import HistoryFilter, Recorded, StockFilter
-
-if TYPE_CHECKING:
-    from trueup.services.ports import UnitOfWorkFactory
-
-
-class IntegrityViolation(Exception):
-    """A write the database would refuse with a constraint error."""
-
-
-@dataclass
-class Batch:
-    kind: str
-    label: str
-    sha256: str | None
-    actor: str
-    recorded_at: datetime
-    lines: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-
-
-@dataclass(frozen=True)
-class StockException:
-    movement_id: int
-    key: BalanceKey
-    before: int
-    after: int
-    raised_at: datetime
-
-
-@dataclass
-class FakeStore:
-    """Everything the database holds. Tests may read it, or edit it to simulate damage."""
-
-    items: dict[int, Item] = field(default_factory=dict)
-    locations: dict[int, Location] = field(default_factory=dict)
-    policy: dict[tuple[str, str], OnShort] = field(default_factory=dict)
-    batches: dict[int, Batch] = field(default_factory=dict)
-    movements: dict[int, Posting] = field(default_factory=dict)
-    #: balance rows are never deleted: a row that nets to zero stays, as in SQL
-    balances: dict[BalanceKey, int] = field(default_factory=dict)
-    exceptions: list[StockException] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
-    #: one sequence for every table, so an id of one kind never passes for another
-    last_id: int = 0
-    version: int = 0
-
-    @classmethod
-    def initialised(cls) -> FakeStore:
-        """What the first migration leaves: the virtual locations and the default policy."""
-        store = cls()
-        for code in VIRTUAL_LOCATION_CODES:
-            name = code.replace("_", " ").capitalize()
-            store.add_location(Location(code, name, LocationKind(code)))
-        store.policy = {(r.source, r.kind): r.on_short for r in DEFAULT_RULES}
-        return store
-
-    def new_id(self) -> int:
-        self.last_id += 1
-        return self.last_id
-
-    def add_location(self, location: Location) -> int:
-        new_id = self.new_id()
-        self.locations[new_id] = replace(location, parent=None, site=None, id=new_id)
-        return new_id
-
-    def location_ids(self) -> dict[str, int]:
-        return {loc.code: loc_id for loc_id, loc in self.locations.items()}
-
-    def item_ids(self) -> dict[str, int]:
-        return {it.sku: item_id for item_id, it in self.items.items()}
+from trueup.services.ledger.port import HistoryFilter, Recorded, StockFilter
 
 
 # -- catalog ---------------------------------------------------------------------------
@@ -203,18 +124,6 @@ class FakeLedger:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    # policy
-    def policy_rules(self) -> list[PolicyRule]:
-        return [
-            PolicyRule(s, k, on_short) for (s, k), on_short in sorted(self.store.policy.items())
-        ]
-
-    def set_policy_rule(self, rule: PolicyRule) -> None:
-        self.store.policy[(rule.source, rule.kind)] = rule.on_short
-
-    def delete_policy_rule(self, source: str, kind: str) -> bool:
-        return self.store.policy.pop((source, kind), None) is not None
-
     # batches
     def open_batch(
         self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
@@ -298,14 +207,6 @@ class FakeLedger:
             self.store.exceptions.append(
                 StockException(found.id, s.key, s.before, s.after, raised_at)
             )
-
-    def append_event(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
-        self.store.events.append(payload)
-        return len(self.store.events)
-
-    def events_after(self, event_id: int, limit: int) -> list[tuple[int, str]]:
-        found = list(enumerate(self.store.events, start=1))[event_id : event_id + limit]
-        return found
 
     # reads
     def movement(self, movement_id: int) -> Movement:
@@ -417,71 +318,32 @@ def _sums(postings: Iterable[Posting]) -> dict[BalanceKey, int]:
     return dict(sums)
 
 
-# -- unit of work ----------------------------------------------------------------------
-class FakeUnitOfWork:
-    def __init__(self, factory: FakeUnitOfWorkFactory, *, readonly: bool = False) -> None:
-        self.factory = factory
-        self.readonly = readonly
-        self.committed = False
-        self._work: FakeStore | None = None
-        self._began_at = -1
+# -- the stock policy ------------------------------------------------------------------
+class FakeStockPolicy:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
 
-    @property
-    def catalog(self) -> FakeCatalog:
-        return FakeCatalog(self._store())
+    def rules(self) -> list[PolicyRule]:
+        return [
+            PolicyRule(s, k, on_short) for (s, k), on_short in sorted(self.store.policy.items())
+        ]
 
-    @property
-    def ledger(self) -> FakeLedger:
-        return FakeLedger(self._store())
+    def set_rule(self, rule: PolicyRule) -> None:
+        self.store.policy[(rule.source, rule.kind)] = rule.on_short
 
-    def _store(self) -> FakeStore:
-        assert self._work is not None, "storage used outside the unit of work"
-        return self._work
+    def delete_rule(self, source: str, kind: str) -> bool:
+        return self.store.policy.pop((source, kind), None) is not None
 
-    def __enter__(self) -> Self:
-        self._begin()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+# -- idempotency keys ------------------------------------------------------------------
+class FakeIdempotency:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def remembered(self, user_id: int, key: str) -> tuple[str, int, str] | None:
+        return self.store.remembered.get((user_id, key))
+
+    def remember(
+        self, user_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
     ) -> None:
-        self._work = None  # whatever was not committed is gone
-
-    def _begin(self) -> None:
-        self._work = copy.deepcopy(self.factory.store)
-        self._began_at = self.factory.store.version
-
-    def commit(self) -> None:
-        work = self._store()
-        assert not self.readonly, "commit in a read-only unit of work"
-        if self.factory.store.version != self._began_at:
-            raise TransientConflict("another unit of work committed first")
-        work.version += 1
-        self.factory.store = copy.deepcopy(work)
-        self.factory.commits += 1
-        self.committed = True
-        self._began_at = work.version
-
-    def rollback(self) -> None:
-        self._store()
-        self._begin()
-
-
-class FakeUnitOfWorkFactory:
-    """Hands out units of work over one shared, committed FakeStore."""
-
-    def __init__(self) -> None:
-        self.store = FakeStore.initialised()
-        self.commits = 0
-
-    def __call__(self, *, readonly: bool = False) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self, readonly=readonly)
-
-
-if TYPE_CHECKING:
-
-    def _conforms(factory: FakeUnitOfWorkFactory) -> UnitOfWorkFactory:
-        return factory  # mypy proves the fake satisfies every port
+        self.store.remembered.setdefault((user_id, key), (request_hash, status, body))

@@ -1,0 +1,56 @@
+"""The event outbox in SQL: one row per committed transaction that raised events.
+
+Posting writes the row last in its transaction; the stream, the webhooks' dispatcher and
+the alerts' monitor read it back in id order, each from a cursor of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from trueup.storage.driver import DriverStatements
+from trueup.storage.events.tables import event
+
+
+class SqlOutbox(DriverStatements):
+    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+        """One outbox row, written last in its transaction. On PostgreSQL a transaction
+        lock makes ids commit in order, so a reader that has seen id n never later finds
+        a smaller one: the stream resumes without gaps."""
+        if self.postgres:
+            self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7201)")
+        rows = self._run(
+            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?) RETURNING id",
+            (self._time(recorded_at), batch_id, payload),
+        )
+        return int(rows[0][0])
+
+    def payloads_after(self, row_id: int, limit: int) -> list[tuple[int, str]]:
+        rows = self.connection.execute(
+            select(event.c.id, event.c.payload)
+            .where(event.c.id > row_id)
+            .order_by(event.c.id)
+            .limit(limit)
+        )
+        return [(row.id, row.payload) for row in rows]
+
+    def rows_after(self, row_id: int, limit: int) -> list[tuple[int, datetime, str]]:
+        rows = self.connection.execute(
+            select(event.c.id, event.c.recorded_at, event.c.payload)
+            .where(event.c.id > row_id)
+            .order_by(event.c.id)
+            .limit(limit)
+        )
+        return [(row.id, row.recorded_at, row.payload) for row in rows]
+
+    def last_row(self) -> tuple[int, str] | None:
+        row = self.connection.execute(
+            select(event.c.id, event.c.payload).order_by(event.c.id.desc()).limit(1)
+        ).one_or_none()
+        return None if row is None else (row.id, row.payload)
+
+    def last_id(self) -> int:
+        """The id of the newest outbox row; 0 when there is none."""
+        return int(self.connection.execute(select(func.max(event.c.id))).scalar_one() or 0)
