@@ -22,7 +22,7 @@ from pathlib import Path
 
 from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
-from trueup.domain.access import Role
+from trueup.domain.access import Principal, Role
 from trueup.services.identity import users as identity
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
@@ -73,7 +73,12 @@ def baseline(url: str, posts: int) -> float:
     system = initialise(Settings(database_url=url, actor="bench"))
     started = time.perf_counter()
     for n in range(posts):
-        post_document(system.uow, [movement(n, "BASE")], actor="bench", default_source="erp")
+        post_document(
+            system.uow,
+            [movement(n, "BASE")],
+            caller=Principal.operator("bench"),
+            default_source="erp",
+        )
     elapsed = time.perf_counter() - started
     system.close()
     return posts / elapsed

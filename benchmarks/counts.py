@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
-from trueup.domain.access import Role
+from trueup.domain.access import Principal, Role
 from trueup.services.counts import plans as count_plans
 from trueup.services.identity import users as identity
 from trueup.services.ledger.catalog import import_items, import_locations
@@ -69,7 +69,9 @@ def prepare(url: str, items: int, bins: int) -> tuple[dict[str, str], int]:
         for s in range(items)
         for b in range(bins)
     ]
-    post_table(system.uow, table_from_dicts("receipts.csv", receipts), actor="bench")
+    post_table(
+        system.uow, table_from_dicts("receipts.csv", receipts), caller=Principal.operator("bench")
+    )
     tokens = {}
     for name, role, sites in (
         ("ann", Role.WAREHOUSE_STAFF, ["DC1"]),

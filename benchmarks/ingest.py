@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 
 from trueup.bootstrap import Settings, System, initialise
+from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table
 from trueup.services.ledger.posting import post_table
@@ -118,7 +119,7 @@ def timed(action: Callable[[], Any]) -> float:
 
 
 def import_file(system: System, path: Path) -> Any:
-    return post_table(system.uow, read_table(path), actor="benchmark")
+    return post_table(system.uow, read_table(path), caller=Principal.operator("benchmark"))
 
 
 def ledger_rows(system: System, path: Path) -> list[tuple[Any, ...]]:

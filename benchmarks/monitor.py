@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 
 from trueup.analytics.simulation import SCALES, World, WorldConfig, build_world
 from trueup.bootstrap import Settings, System, connect, initialise
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.ledger.catalog import import_items, import_locations
@@ -89,7 +90,7 @@ def build(path: Path, config: WorldConfig, seed: int) -> int:
             places = list(_item_locations(world))
             feed = Path(folder) / "movements.csv"
             _write_movements(feed, places, rng)
-            post_table(system.uow, read_table(feed), actor="bench")
+            post_table(system.uow, read_table(feed), caller=Principal.operator("bench"))
             offers = [
                 {
                     "supplier": s.supplier.code,

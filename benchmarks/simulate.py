@@ -18,6 +18,7 @@ from pathlib import Path
 
 from trueup.analytics.simulation import HEADERS, SCALES, write_world
 from trueup.bootstrap import Settings, initialise
+from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table
 from trueup.services.ledger.posting import post_table
@@ -61,7 +62,9 @@ def main() -> None:
         started = time.perf_counter()
         import_locations(system.uow, read_table(folder / "locations.csv"))
         import_items(system.uow, read_table(folder / "items.csv"))
-        report = post_table(system.uow, read_table(folder / "movements.csv"), actor="bench")
+        report = post_table(
+            system.uow, read_table(folder / "movements.csv"), caller=Principal.operator("bench")
+        )
         imported = time.perf_counter() - started
         checked = verify(system.uow)
         system.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import Table, table_from_dicts
 from trueup.services.ledger.posting import PostingReport, post_table
@@ -59,7 +60,7 @@ def table(*rows: dict[str, str], name: str = "movements.csv") -> Table:
 
 def post(system: System, *rows: dict[str, str], **options: Any) -> PostingReport:
     """Post rows as one batch through the import path."""
-    return post_table(system.uow, table(*rows), actor="tester", **options)
+    return post_table(system.uow, table(*rows), caller=Principal.operator("tester"), **options)
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:

@@ -12,10 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from trueup.domain.errors import (
-    Conflict,
-    Forbidden,
     InputError,
-    NotFound,
     RowsRejected,
     StockRefused,
     StorageUnavailable,
@@ -23,25 +20,12 @@ from trueup.domain.errors import (
     TransientConflict,
     TrueupError,
     Unauthenticated,
+    outcome,
 )
 from trueup.domain.values import utc_now
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://trueup.dev/problems/"
-
-#: (error class, HTTP status, problem type, title), most specific first.
-STATUSES: tuple[tuple[type[TrueupError], int, str, str], ...] = (
-    (Unauthenticated, 401, "unauthenticated", "Not authenticated"),
-    (Forbidden, 403, "forbidden", "Not allowed"),
-    (TooManyAttempts, 429, "too-many-attempts", "Too many attempts"),
-    (NotFound, 404, "not-found", "Not found"),
-    (Conflict, 409, "conflict", "Conflicts with what is recorded"),
-    (StockRefused, 409, "stock-refused", "Refused by the stock policy"),
-    (InputError, 422, "invalid-input", "Invalid input"),
-    (TransientConflict, 503, "busy", "Busy; retry"),
-    (StorageUnavailable, 503, "storage-unavailable", "Database unavailable"),
-    (TrueupError, 400, "bad-request", "Bad request"),
-)
 
 
 class Problem(Exception):
@@ -83,9 +67,8 @@ def problem_response(
 
 
 def _for_error(request: Request, error: TrueupError) -> JSONResponse:
-    status, kind, title = next(
-        (status, kind, title) for cls, status, kind, title in STATUSES if isinstance(error, cls)
-    )
+    found = outcome(error)
+    status, kind, title = found.status, found.problem, found.title
     headers: dict[str, str] = {}
     errors: list[dict[str, Any]] | None = None
     if isinstance(error, RowsRejected):
@@ -99,8 +82,6 @@ def _for_error(request: Request, error: TrueupError) -> JSONResponse:
             }
             for p in error.problems
         ]
-        if error.problems and {p.kind for p in error.problems} == {"refused"}:
-            status, kind, title = 409, "stock-refused", "Refused by the stock policy"
     elif isinstance(error, InputError | StockRefused) and error.field:
         errors = [{"field": error.field, "value": error.value, "expected": str(error)}]
     if isinstance(error, Unauthenticated):

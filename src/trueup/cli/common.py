@@ -16,39 +16,16 @@ from rich.console import Console
 from rich.table import Table
 
 from trueup.bootstrap import Settings, System, connect
+from trueup.domain.access import Principal
 from trueup.domain.errors import (
-    Conflict,
-    Forbidden,
-    InputError,
-    NotFound,
     RowsRejected,
-    StockRefused,
-    StorageUnavailable,
-    TooManyAttempts,
-    TransientConflict,
     TrueupError,
-    Unauthenticated,
+    outcome,
 )
 from trueup.domain.values import spreadsheet_safe
 
 console = Console()
 errors = Console(stderr=True)
-
-#: One exit code per branch of the error tree (domain.errors).
-#: Checked in order: rows that are all conflicts (or all refusals) are a Conflict (or a
-#: StockRefused) before they are an InputError.
-EXIT_CODES: tuple[tuple[type[TrueupError], int], ...] = (
-    (Conflict, 4),
-    (StockRefused, 5),
-    (InputError, 2),
-    (NotFound, 3),
-    (TransientConflict, 6),
-    (StorageUnavailable, 7),
-    (Unauthenticated, 8),
-    (Forbidden, 9),
-    (TooManyAttempts, 10),
-    (TrueupError, 1),
-)
 
 
 @dataclass
@@ -73,8 +50,14 @@ def opened(ctx: typer.Context) -> Iterator[System]:
         system.close()
 
 
+def operator(system: System) -> Principal:
+    """The caller of every use case a command runs: the person at the command line, by
+    the name TRUEUP_ACTOR gives (domain/access.py, `Principal.operator`)."""
+    return Principal.operator(system.settings.actor)
+
+
 def exit_code(error: TrueupError) -> int:
-    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+    return outcome(error).exit_code
 
 
 def report_error(error: TrueupError) -> int:

@@ -16,6 +16,7 @@ from trueup.analytics.simulation import SCALES, Business, write_world
 from trueup.bootstrap import Settings, System, initialise, safe_url
 from trueup.cli.common import console, is_interactive, state
 from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert
 from trueup.domain.ledger.model import BalanceRow
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
@@ -69,7 +70,7 @@ def demo(
             report = post_table(
                 system.uow,
                 read_table(world / "movements.csv"),
-                actor=settings.actor,
+                caller=Principal.operator(settings.actor),
                 progress=lambda n: bar.advance(rows, n),
             )
         on_hand = stock(system.uow, StockFilter())

@@ -10,7 +10,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from trueup.cli import manual_logs
-from trueup.cli.common import Format, SafeCsv, console, errors, fail, is_interactive, opened
+from trueup.cli.common import (
+    Format,
+    SafeCsv,
+    console,
+    errors,
+    fail,
+    is_interactive,
+    opened,
+    operator,
+)
 from trueup.domain.errors import RowProblem
 from trueup.services.counts.manual_logs import MAX_WINDOW, reconcile_manual_log
 from trueup.services.ledger.catalog import import_items, import_locations
@@ -96,7 +105,7 @@ def movements(
         report = post_table(
             system.uow,
             table,
-            actor=system.settings.actor,
+            caller=operator(system),
             default_source=source,
             skip_invalid=skip_invalid,
             progress=lambda n: bar.advance(task, n),

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trueup.cli.common import Format, SafeCsv, console, opened
+from trueup.cli.common import Format, SafeCsv, console, opened, operator
 from trueup.cli.stock import parse_time
 from trueup.domain.ledger.model import Movement
 from trueup.domain.values import format_quantity
@@ -137,7 +137,7 @@ def reverse(
     """
     with opened(ctx) as system:
         posted, _report = reverse_movement(
-            system.uow, movement, reason=reason, actor=system.settings.actor
+            system.uow, movement, reason=reason, caller=operator(system)
         )
     console.print(
         f"movement {posted.id} reverses movement {movement}: "

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, opened, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.values import format_quantity
 from trueup.services.ledger.files import read_table
 from trueup.services.replenishment import purchasing
@@ -200,7 +200,7 @@ def po_receive(
             number,
             line,
             quantity,
-            actor=system.settings.actor,
+            caller=operator(system),
             location=location,
             lot=lot,
             serial=serial,
@@ -249,7 +249,7 @@ def po_ship(
             number,
             line,
             quantity,
-            actor=system.settings.actor,
+            caller=operator(system),
             location=location,
             lot=lot,
             serial=serial,

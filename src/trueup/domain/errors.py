@@ -1,10 +1,13 @@
-"""Typed errors, one tree for the whole system.
+"""Typed errors, one tree for the whole system, and how each reaches a person.
 
-Entry points map each branch to one HTTP status and one CLI exit code; nothing below
-them returns a flag for a failure.
+`OUTCOMES` gives every class its HTTP status (with the problem type and title the API
+answers with) and its CLI exit code; both entry points read it through `outcome`, and a
+test fails when a class has no row. Nothing below the entry points returns a flag for a
+failure.
 
     TrueupError
     ├── InputError              bad input; says where (file, line, field) and what was expected
+    │   ├── KeyReused           an Idempotency-Key sent before with another request
     │   └── RowsRejected        a file or document with bad rows; carries every RowProblem
     │       ├── ConflictingRows     ... all of them conflicts with the ledger (also a Conflict)
     │       └── RefusedRows         ... all of them refused by the policy (also a StockRefused)
@@ -14,6 +17,7 @@ them returns a flag for a failure.
     │   └── AlreadyReversed     a movement can be reversed once
     ├── StockRefused            the stock policy refuses a request (short stock, serial elsewhere)
     ├── TransientConflict       storage contention (serialization failure, deadlock); safe to retry
+    ├── WriterBusy              another writer holds the database and the caller would not wait
     ├── StorageUnavailable      the database cannot be reached or opened
     ├── Unauthenticated         no valid credentials: unknown, revoked or expired token, bad login
     ├── Forbidden               authenticated, but the role or site scope does not allow it
@@ -23,6 +27,7 @@ them returns a flag for a failure.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,6 +72,10 @@ class RowsRejected(InputError):
         first = problems[0] if problems else None
         summary = f"{self.total_problems} problem(s); nothing was applied"
         super().__init__(f"{summary}; first: {first}" if first else summary)
+
+
+class KeyReused(InputError):
+    """An Idempotency-Key was used before for a different request."""
 
 
 class NotFound(TrueupError):
@@ -156,3 +165,51 @@ def rows_rejected(problems: list[RowProblem], *, total_problems: int | None = No
     if kinds == {"refused"}:
         return RefusedRows(problems, total_problems=total_problems)
     return RowsRejected(problems, total_problems=total_problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How an entry point reports an error: an HTTP status with the RFC 9457 problem type
+    and title, and the command line's exit code."""
+
+    status: int
+    problem: str
+    title: str
+    exit_code: int
+
+
+_INVALID = Outcome(422, "invalid-input", "Invalid input", 2)
+_CONFLICT = Outcome(409, "conflict", "Conflicts with what is recorded", 4)
+_REFUSED = Outcome(409, "stock-refused", "Refused by the stock policy", 5)
+_BUSY = Outcome(503, "busy", "Busy; retry", 6)
+
+#: Every error class with its outcome. Rows that are all conflicts (or all refusals) are
+#: reported as a conflict (or a refusal), not as invalid input.
+OUTCOMES: Mapping[type[TrueupError], Outcome] = {
+    TrueupError: Outcome(400, "bad-request", "Bad request", 1),
+    InputError: _INVALID,
+    KeyReused: _INVALID,
+    RowsRejected: _INVALID,
+    ConflictingRows: _CONFLICT,
+    RefusedRows: _REFUSED,
+    NotFound: Outcome(404, "not-found", "Not found", 3),
+    Conflict: _CONFLICT,
+    IdempotencyConflict: _CONFLICT,
+    AlreadyReversed: _CONFLICT,
+    StockRefused: _REFUSED,
+    TransientConflict: _BUSY,
+    WriterBusy: _BUSY,
+    StorageUnavailable: Outcome(503, "storage-unavailable", "Database unavailable", 7),
+    Unauthenticated: Outcome(401, "unauthenticated", "Not authenticated", 8),
+    Forbidden: Outcome(403, "forbidden", "Not allowed", 9),
+    TooManyAttempts: Outcome(429, "too-many-attempts", "Too many attempts", 10),
+}
+
+
+def outcome(error: TrueupError) -> Outcome:
+    """The outcome of the error's own class, else of its nearest ancestor with one."""
+    for cls in type(error).__mro__:
+        found = OUTCOMES.get(cls)
+        if found is not None:
+            return found
+    raise AssertionError(f"{type(error).__name__} is not a TrueupError")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 
@@ -123,6 +124,10 @@ def parse_timestamp(text: str) -> datetime:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+#: What time it is: use cases take one (`clock: Clock = utc_now`) so tests can set it.
+Clock = Callable[[], datetime]
 
 
 def storage_time(moment: datetime) -> str:

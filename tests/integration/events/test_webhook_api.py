@@ -14,7 +14,7 @@ from tests.webhook_receiver import Receiver, running_receiver
 from trueup.api.app import create_app
 from trueup.api.routes.webhooks import EventTypeName
 from trueup.bootstrap import System
-from trueup.domain.access import Role
+from trueup.domain.access import Principal, Role
 from trueup.services.events.outbox import EVENT_TYPES
 from trueup.services.events.webhooks import Dispatcher
 from trueup.services.identity import users as identity
@@ -75,7 +75,9 @@ def test_an_admin_manages_a_webhook_and_its_deliveries_over_http(
     assert [h["id"] for h in listed.json()] == [hook["id"]]
 
     for n in range(2):
-        post_document(api.system.uow, [movement(external_id=f"API-{n}")], actor="tester")
+        post_document(
+            api.system.uow, [movement(external_id=f"API-{n}")], caller=Principal.operator("tester")
+        )
     with Dispatcher(api.system.uow) as dispatcher:
         dispatcher.run_once()
         log = f"{WEBHOOKS}/{hook['id']}/deliveries"

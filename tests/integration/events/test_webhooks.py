@@ -64,7 +64,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def post(system: System, **fields: str) -> None:
-    post_document(system.uow, [movement(**fields)], actor="tester")
+    post_document(system.uow, [movement(**fields)], caller=Principal.operator("tester"))
 
 
 def log_of(system: System, webhook_id: int) -> list[tuple[str, list[int | None]]]:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.builders import movement, post, world
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.ledger.model import Movement
 from trueup.domain.values import format_quantity
 from trueup.services.ledger.port import HistoryFilter, StockFilter
@@ -113,7 +114,9 @@ def test_a_mistake_is_fixed_by_a_reversal_that_leaves_the_original_untouched(
     system: System,
 ) -> None:
     posted = with_one_receipt(system)
-    reversal, report = reverse(system.uow, posted.id, reason="wrong item", actor="tester")
+    reversal, report = reverse(
+        system.uow, posted.id, reason="wrong item", caller=Principal.operator("tester")
+    )
     assert report.applied == 1
     assert (reversal.reverses, reversal.quantity, reversal.sku) == (posted.id, posted.quantity, "A")
     assert (reversal.from_location, reversal.to_location) == ("DC1-A-01", "supplier")

@@ -30,6 +30,7 @@ from tests.builders import ITEMS, LOCATIONS, movement, post, world, write_csv
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
 from trueup.bootstrap import Settings, System, initialise
 from trueup.cli import main
+from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, RowProblem, RowsRejected
 from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
 from trueup.domain.values import format_quantity
@@ -126,7 +127,7 @@ Importer = Callable[[System, Path], object]
 
 
 def post_file(system: System, path: Path) -> PostingReport:
-    return post_table(system.uow, read_table(path), actor="tester")
+    return post_table(system.uow, read_table(path), caller=Principal.operator("tester"))
 
 
 def items_file(system: System, path: Path) -> object:

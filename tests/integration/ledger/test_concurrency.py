@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from tests.builders import movement, post, table, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import Settings, System, initialise
+from trueup.domain.access import Principal
 from trueup.domain.errors import RowsRejected, StockRefused
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.port import StockFilter
@@ -105,7 +106,9 @@ def test_concurrent_manual_withdrawals_take_exactly_the_stock_on_hand(system: Sy
     world(system)
     post(system, movement(quantity=10, to_location=BIN))
     calls = [
-        lambda i=i: post_document(system.uow, [withdrawal(f"W{i}")], actor=f"clerk{i}")
+        lambda i=i: post_document(
+            system.uow, [withdrawal(f"W{i}")], caller=Principal.operator(f"clerk{i}")
+        )
         for i in range(30)
     ]
     with watching_on_hand(system) as lowest:
@@ -177,8 +180,8 @@ def test_a_twin_posted_before_the_first_commits_is_a_duplicate(
         twin = gated(system, open_batch=start_once_the_first_wrote, recorded=look_then_tell)
         outcomes = race(
             [
-                lambda: post_table(first, table(TWINS[kind]), actor="first"),
-                lambda: post_table(twin, table(TWINS[kind]), actor="twin"),
+                lambda: post_table(first, table(TWINS[kind]), caller=Principal.operator("first")),
+                lambda: post_table(twin, table(TWINS[kind]), caller=Principal.operator("twin")),
             ]
         )
         assert_posted_once(system, kind, outcomes)
@@ -227,7 +230,7 @@ def test_concurrent_transfers_both_ways_conserve_stock(system: System) -> None:
             movement(external_id=f"T{i}b", kind="transfer", quantity=1,
                      from_location=back, to_location=there, source="manual"),
         ]  # fmt: skip
-        return post_document(system.uow, lines, actor="mover")
+        return post_document(system.uow, lines, caller=Principal.operator("mover"))
 
     with watching_on_hand(system) as lowest:
         outcomes = race([lambda i=i: shuttle(i) for i in range(24)])

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 
 from tests.builders import world, write_csv
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.files import read_table
 from trueup.services.ledger.port import StockFilter
@@ -179,7 +180,7 @@ def test_an_import_killed_at_any_moment_leaves_all_rows_or_none(
     file, added = movements_file(tmp_path / "movements.csv", "M")
     # The warm-up import, in this process, measures how long the import's work takes.
     began = time.monotonic()
-    post_table(system.uow, read_table(warm_up), actor="warm-up")
+    post_table(system.uow, read_table(warm_up), caller=Principal.operator("warm-up"))
     duration = time.monotonic() - began
     assert movement_count(system) == ROWS
 

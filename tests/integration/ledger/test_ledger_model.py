@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, func, select, text
 from tests.builders import post, world
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
 from trueup.bootstrap import Settings, System, initialise
+from trueup.domain.access import Principal
 from trueup.domain.errors import AlreadyReversed, Conflict, RowsRejected, StockRefused
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.port import StockFilter
@@ -304,17 +305,23 @@ class LedgerMachine(RuleBasedStateMachine):
         movement_id = self._movement_id(original)
         if original.reversed:
             with pytest.raises(AlreadyReversed):
-                reverse(self.system.uow, movement_id, reason="model", actor="model")
+                reverse(
+                    self.system.uow, movement_id, reason="model", caller=Principal.operator("model")
+                )
             return
         origin, target = original.event.sides
         undo = replace(original.event, source="trueup", from_location=target, to_location=origin)
         if self.model.refuses(undo):
             with pytest.raises(RowsRejected) as rejected:
-                reverse(self.system.uow, movement_id, reason="model", actor="model")
+                reverse(
+                    self.system.uow, movement_id, reason="model", caller=Principal.operator("model")
+                )
             assert refused_for_stock(rejected.value), rejected.value.problems
             return
         shortages = int(self.model.raises_exception(undo))
-        posted, report = reverse(self.system.uow, movement_id, reason="model", actor="model")
+        posted, report = reverse(
+            self.system.uow, movement_id, reason="model", caller=Principal.operator("model")
+        )
         assert (report.applied, report.shortages) == (1, shortages)
         assert posted.reverses == movement_id
         assert (posted.from_location, posted.to_location) == (target, origin)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.builders import movement, post, world
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.errors import AlreadyReversed, RowsRejected
 from trueup.domain.values import parse_timestamp
 from trueup.services.ledger.port import HistoryFilter, StockFilter
@@ -114,12 +115,14 @@ def test_reverse_posts_the_opposite_movement_once(system: System) -> None:
     world(system)
     post(system, movement(quantity=10, external_id="R1"))
     original = history(system.uow, HistoryFilter(sku="A"))[0]
-    reversal, _ = reverse(system.uow, original.id, reason="wrong item", actor="tester")
+    reversal, _ = reverse(
+        system.uow, original.id, reason="wrong item", caller=Principal.operator("tester")
+    )
     assert (reversal.from_location, reversal.to_location) == ("DC1-A-01", "supplier")
     assert reversal.reverses == original.id
     assert on_hand(system) == {}
     with pytest.raises(AlreadyReversed):
-        reverse(system.uow, original.id, reason="again", actor="tester")
+        reverse(system.uow, original.id, reason="again", caller=Principal.operator("tester"))
     assert verify(system.uow).ok
 
 
@@ -138,5 +141,5 @@ def test_a_reversal_is_a_request_refused_when_stock_is_short(system: System) -> 
         movement(kind="sale", quantity=4, from_location="DC1-A-01", to_location="", source="pos"),
     )
     with pytest.raises(RowsRejected, match="at most 1, the quantity on hand"):
-        reverse(system.uow, receipt.id, reason="never arrived", actor="tester")
+        reverse(system.uow, receipt.id, reason="never arrived", caller=Principal.operator("tester"))
     assert on_hand(system) == {("A", "DC1-A-01", "", ""): 1}

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from tests.builders import movement, post, world, write_csv
 from trueup.bootstrap import Settings, System, initialise
+from trueup.domain.access import Principal
 from trueup.domain.errors import RowsRejected
 from trueup.services.ledger import frame as movement_frame
 from trueup.services.ledger.files import read_table
@@ -59,7 +60,7 @@ def outcome(
     saved = movement_frame.MIN_ROWS
     movement_frame.MIN_ROWS = 1 if columnar else 10**12
     try:
-        report = post_table(system.uow, table, actor="tester", **options)
+        report = post_table(system.uow, table, caller=Principal.operator("tester"), **options)
     except RowsRejected as error:
         return ("rejected", type(error).__name__, _problems(error.problems))
     finally:
@@ -205,7 +206,7 @@ def test_a_large_file_with_blank_lines_posts_like_one_without(
     path = write_csv(tmp_path / "movements.csv", list(large_feed(6000)))
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join([*lines[:10], "\n", *lines[10:], "\n\n"]))
-    report = post_table(sqlite_system.uow, read_table(path), actor="tester")
+    report = post_table(sqlite_system.uow, read_table(path), caller=Principal.operator("tester"))
     assert (report.lines, report.applied, report.rejected) == (6000, 6000, [])
 
 
@@ -252,7 +253,7 @@ def test_a_quoted_field_across_lines_hands_the_rest_of_the_file_to_the_row_path(
     segments = list(movement_frame.read_segments(path))
     assert [s.frame is None for s in segments] == [False, False, True]
     assert segments[-1].first_line == 2002
-    report = post_table(sqlite_system.uow, read_table(path), actor="tester")
+    report = post_table(sqlite_system.uow, read_table(path), caller=Principal.operator("tester"))
     assert (report.lines, report.applied, report.rejected) == (6000, 6000, [])
     with sqlite_system.engine.connect() as connection:
         reason = connection.execute(

@@ -11,6 +11,7 @@ import pytest
 from tests.builders import movement, post, world
 from tests.integration.racing import race
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.errors import ConflictingRows, InputError, NotFound, RowsRejected
 from trueup.domain.replenishment.purchasing import OrderStatus
 from trueup.domain.values import QUANTITY_SCALE
@@ -127,7 +128,12 @@ def test_an_unknown_supplier_is_refused_unless_asked_to_create_it(dc: System) ->
 def test_receiving_more_than_ordered_records_an_over_receipt(dc: System) -> None:
     orders(dc, po("PO-1", 1, "A", "100"))
     done = purchasing.receive(
-        dc.uow, "PO-1", 1, "110", actor="ann", occurred_at="2026-03-08T09:00:00Z"
+        dc.uow,
+        "PO-1",
+        1,
+        "110",
+        caller=Principal.operator("ann"),
+        occurred_at="2026-03-08T09:00:00Z",
     )
     assert done.outcome.variance == 10 * U and done.discrepancy_id is not None
     assert done.line.status is OrderStatus.CLOSED and done.line.received == 110 * U
@@ -148,7 +154,9 @@ def test_receiving_less_than_the_ship_notice_records_an_under_receipt(dc: System
     purchasing.import_asns(
         dc.uow, table_from_dicts("asns.csv", [asn("ASN-1", "PO-1", 1, "B", "50")])
     )
-    done = purchasing.receive(dc.uow, "PO-1", 1, "46", actor="ann", asn="ASN-1")
+    done = purchasing.receive(
+        dc.uow, "PO-1", 1, "46", caller=Principal.operator("ann"), asn="ASN-1"
+    )
     assert done.outcome.variance == -4 * U
     [found] = purchasing.receiving_discrepancies(dc.uow)
     assert (found["expected"], found["counted"], found["variance"]) == (50 * U, 46 * U, -4 * U)
@@ -157,23 +165,27 @@ def test_receiving_less_than_the_ship_notice_records_an_under_receipt(dc: System
 
 def test_a_partial_receipt_raises_nothing_until_the_line_is_closed_short(dc: System) -> None:
     orders(dc, po("PO-1", 1, "B", "50"))
-    partial = purchasing.receive(dc.uow, "PO-1", 1, "30", actor="ann")
+    partial = purchasing.receive(dc.uow, "PO-1", 1, "30", caller=Principal.operator("ann"))
     assert partial.discrepancy_id is None and partial.line.status is OrderStatus.OPEN
     assert purchasing.receiving_discrepancies(dc.uow) == []
-    last = purchasing.receive(dc.uow, "PO-1", 1, "15", actor="ann", final=True)
+    last = purchasing.receive(dc.uow, "PO-1", 1, "15", caller=Principal.operator("ann"), final=True)
     assert last.outcome.expected == 20 * U and last.outcome.variance == -5 * U
     assert last.line.status is OrderStatus.CLOSED
     assert [d["variance"] for d in purchasing.receiving_discrepancies(dc.uow)] == [-5 * U]
     with pytest.raises(InputError):
-        purchasing.receive(dc.uow, "PO-1", 1, "1", actor="ann")
+        purchasing.receive(dc.uow, "PO-1", 1, "1", caller=Principal.operator("ann"))
 
 
 def test_receiving_in_full_raises_nothing_and_the_same_receipt_twice_counts_once(
     dc: System,
 ) -> None:
     orders(dc, po("PO-1", 1, "A", "24"))
-    first = purchasing.receive(dc.uow, "PO-1", 1, "24", actor="ann", external_id="GRN-7")
-    again = purchasing.receive(dc.uow, "PO-1", 1, "24", actor="ann", external_id="GRN-7")
+    first = purchasing.receive(
+        dc.uow, "PO-1", 1, "24", caller=Principal.operator("ann"), external_id="GRN-7"
+    )
+    again = purchasing.receive(
+        dc.uow, "PO-1", 1, "24", caller=Principal.operator("ann"), external_id="GRN-7"
+    )
     assert first.discrepancy_id is None and again.duplicate
     assert again.movement_id == first.movement_id
     assert on_hand(dc, "A") == 24 * U
@@ -181,7 +193,7 @@ def test_receiving_in_full_raises_nothing_and_the_same_receipt_twice_counts_once
 
 def test_a_receipt_against_a_missing_line_changes_nothing(dc: System) -> None:
     with pytest.raises(NotFound):
-        purchasing.receive(dc.uow, "PO-404", 1, "5", actor="ann")
+        purchasing.receive(dc.uow, "PO-404", 1, "5", caller=Principal.operator("ann"))
     assert on_hand(dc, "A") == 0
 
 
@@ -202,7 +214,12 @@ def test_delivery_performance_feeds_the_lead_time_of_computed_policies(dc: Syste
     orders(dc, *rows)
     for n, day in ((1, "08"), (2, "10"), (3, "09")):  # 7, 9 and 8 days after ordering
         purchasing.receive(
-            dc.uow, f"PO-{n}", 1, "24", actor="ann", occurred_at=f"2026-03-{day}T10:00:00Z"
+            dc.uow,
+            f"PO-{n}",
+            1,
+            "24",
+            caller=Principal.operator("ann"),
+            occurred_at=f"2026-03-{day}T10:00:00Z",
         )
     [found] = purchasing.performance(dc.uow, "SUP")
     assert (found.lines, found.on_time_in_full, found.lead_times) == (3, 1, (7, 9, 8))
@@ -250,8 +267,8 @@ def test_two_receipts_of_one_line_at_once_both_count(dc: System) -> None:
     orders(dc, po("PO-1", 1, "B", "10"))
     results = race(
         [
-            lambda: purchasing.receive(dc.uow, "PO-1", 1, "4", actor="ann"),
-            lambda: purchasing.receive(dc.uow, "PO-1", 1, "4", actor="bob"),
+            lambda: purchasing.receive(dc.uow, "PO-1", 1, "4", caller=Principal.operator("ann")),
+            lambda: purchasing.receive(dc.uow, "PO-1", 1, "4", caller=Principal.operator("bob")),
         ]
     )
     assert all(isinstance(r, purchasing.Receipt) for r in results), results

@@ -15,6 +15,7 @@ import pytest
 from tests.builders import movement, post, world
 from tests.integration.racing import race
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.errors import Conflict, InputError, RowsRejected
 from trueup.domain.replenishment.purchasing import OrderKind, OrderStatus, Proposal, ProposalStatus
 from trueup.domain.replenishment.reorder import (
@@ -281,7 +282,9 @@ def test_a_shipped_transfer_leaves_the_dc_and_arrives_at_the_store_in_two_steps(
     [made] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
     number = replenishment.approve(dc.uow, made.id, actor="mgr").order_number
 
-    shipped = purchasing.ship(dc.uow, number, 1, "12", actor="ann", location="DC1-A-01")
+    shipped = purchasing.ship(
+        dc.uow, number, 1, "12", caller=Principal.operator("ann"), location="DC1-A-01"
+    )
 
     assert shipped.line.shipped == 12 * U
     by_place = {p.policy.location: p.position for p in replenishment.positions(dc.uow, skus=["B"])}
@@ -290,9 +293,9 @@ def test_a_shipped_transfer_leaves_the_dc_and_arrives_at_the_store_in_two_steps(
     assert by_place["DC1"].position == 28 * U
     assert by_place["ST1"].on_order == 12 * U
     with pytest.raises(InputError):
-        purchasing.ship(dc.uow, number, 1, "1", actor="ann")
+        purchasing.ship(dc.uow, number, 1, "1", caller=Principal.operator("ann"))
 
-    arrived = purchasing.receive(dc.uow, number, 1, "12", actor="bob")
+    arrived = purchasing.receive(dc.uow, number, 1, "12", caller=Principal.operator("bob"))
 
     assert arrived.discrepancy_id is None and arrived.line.status is OrderStatus.CLOSED
     by_place = {p.policy.location: p.position for p in replenishment.positions(dc.uow, skus=["B"])}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from trueup.analytics.simulation import FaultRates, WorldConfig, write_world
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table
 from trueup.services.ledger.port import StockFilter
@@ -31,7 +32,9 @@ def test_a_simulated_world_imports_cleanly_and_the_ledger_matches_the_feed(
     business = write_world(WORLD, 5, tmp_path)
     import_locations(system.uow, read_table(tmp_path / "locations.csv"))
     import_items(system.uow, read_table(tmp_path / "items.csv"))
-    report = post_table(system.uow, read_table(tmp_path / "movements.csv"), actor="simulator")
+    report = post_table(
+        system.uow, read_table(tmp_path / "movements.csv"), caller=Principal.operator("simulator")
+    )
 
     lines = (tmp_path / "movements.csv").read_text(encoding="utf-8").count("\n") - 1
     assert (report.applied, report.duplicates, report.rejected) == (lines, 0, [])

@@ -10,6 +10,7 @@ import pytest
 
 from tests.builders import ITEMS, LOCATIONS, movement, table
 from tests.fakes import FakeUnitOfWorkFactory
+from trueup.domain.access import Principal
 from trueup.domain.errors import (
     AlreadyReversed,
     InputError,
@@ -51,7 +52,7 @@ def world() -> FakeUnitOfWorkFactory:
 
 
 def post(uows: FakeUnitOfWorkFactory, *rows: dict[str, str], **options: Any) -> PostingReport:
-    return post_table(uows, table(*rows), actor="tester", **options)
+    return post_table(uows, table(*rows), caller=Principal.operator("tester"), **options)
 
 
 def items(uows: FakeUnitOfWorkFactory, *rows: dict[str, str]) -> CatalogReport:
@@ -297,7 +298,7 @@ def test_a_policy_rule_turns_a_source_into_facts() -> None:
 def test_a_document_entered_by_hand_is_a_request() -> None:
     uows = world()
     line = {k: v for k, v in manual_issue(quantity=1).items() if k != "source"}
-    problems = rejected(post_document, uows, [line], actor="clerk")
+    problems = rejected(post_document, uows, [line], caller=Principal.operator("clerk"))
     assert "manual/issue withdrawals are refused" in problems[0].expected
 
 
@@ -370,7 +371,9 @@ def test_reverse_posts_the_opposite_movement_once() -> None:
     uows = world()
     post(uows, movement(quantity=10))
     (original,) = movements(uows)
-    reversal, report = reverse(uows, original.id, reason="wrong item", actor="tester")
+    reversal, report = reverse(
+        uows, original.id, reason="wrong item", caller=Principal.operator("tester")
+    )
     assert (reversal.from_location, reversal.to_location) == ("DC1-A-01", "supplier")
     assert (reversal.quantity, reversal.sku, reversal.kind) == (
         original.quantity,
@@ -380,7 +383,7 @@ def test_reverse_posts_the_opposite_movement_once() -> None:
     assert (reversal.reverses, reversal.reason, report.applied) == (original.id, "wrong item", 1)
     assert on_hand(uows) == {}
     with pytest.raises(AlreadyReversed, match=f"already reversed by {reversal.id}"):
-        reverse(uows, original.id, reason="again", actor="tester")
+        reverse(uows, original.id, reason="again", caller=Principal.operator("tester"))
     assert verify(uows).ok
 
 
@@ -388,7 +391,7 @@ def test_reversing_a_lot_movement_keeps_its_lot_and_exact_quantity() -> None:
     uows = world()
     post(uows, movement(sku="LOT", lot="L1", quantity=3), movement(sku="KG", quantity="0.125"))
     for original in movements(uows):
-        reverse(uows, original.id, reason="typo", actor="tester")
+        reverse(uows, original.id, reason="typo", caller=Principal.operator("tester"))
     assert on_hand(uows) == {}
     assert on_hand(uows, include_virtual=True) == {}
 
@@ -398,7 +401,9 @@ def test_reversing_a_receipt_whose_stock_is_gone_is_refused() -> None:
     post(uows, movement(quantity=3))
     (receipt,) = movements(uows)
     post(uows, sale(quantity=3, from_location="DC1-A-01"))
-    problems = rejected(reverse, uows, receipt.id, reason="duplicate receipt", actor="tester")
+    problems = rejected(
+        reverse, uows, receipt.id, reason="duplicate receipt", caller=Principal.operator("tester")
+    )
     assert "at most 0, the quantity on hand" in problems[0].expected
     assert on_hand(uows, skus=("A",), include_virtual=True)[("A", "customer", "", "")] == 3
 
@@ -408,14 +413,14 @@ def test_a_reversal_needs_a_reason() -> None:
     post(uows, movement())
     (original,) = movements(uows)
     with pytest.raises(InputError) as raised:
-        reverse(uows, original.id, reason="  ", actor="tester")
+        reverse(uows, original.id, reason="  ", caller=Principal.operator("tester"))
     assert raised.value.field == "reason"
     assert len(movements(uows)) == 1
 
 
 def test_reversing_a_movement_that_does_not_exist_is_not_found() -> None:
     with pytest.raises(NotFound):
-        reverse(world(), 424242, reason="typo", actor="tester")
+        reverse(world(), 424242, reason="typo", caller=Principal.operator("tester"))
 
 
 # -- items ------------------------------------------------------------------------------
@@ -713,7 +718,9 @@ class LosesOneRace:
 def test_a_post_retried_after_losing_a_race_reads_the_whole_input_again() -> None:
     uows = world()
     report = post_table(
-        LosesOneRace(uows), table(movement(quantity=2), movement(quantity=3)), actor="tester"
+        LosesOneRace(uows),
+        table(movement(quantity=2), movement(quantity=3)),
+        caller=Principal.operator("tester"),
     )
     assert (report.lines, report.applied) == (2, 2)
     assert on_hand(uows) == {("A", "DC1-A-01", "", ""): Decimal(5)}

@@ -191,10 +191,9 @@ def post_lines(
     report = post_document(
         uow,
         lines,
-        actor=who.username,
+        caller=who,
         default_source=source,
         label=label,
-        scope=who.may_act_at,
         before_commit=_auditor(who, where, "movements.post", label),
     )
     keys = [
@@ -349,8 +348,7 @@ def reverse_movement(
         uow_of(request),
         movement_id,
         reason=body.reason,
-        actor=who.username,
-        scope=who.may_act_at,
+        caller=who,
         before_commit=_auditor(
             who, origin(request), "movements.reverse", f"movement:{movement_id}"
         ),

@@ -427,7 +427,7 @@ def receive(
         number,
         line,
         str(body.quantity),
-        actor=who.username,
+        caller=who,
         location=body.location,
         lot=body.lot,
         serial=body.serial,
@@ -435,7 +435,6 @@ def receive(
         final=body.final,
         occurred_at=body.occurred_at,
         external_id=body.external_id,
-        scope=who.may_act_at,
     )
     return ReceiptOut.of(done)
 
@@ -459,13 +458,12 @@ def ship(
         number,
         line,
         str(body.quantity),
-        actor=who.username,
+        caller=who,
         location=body.location,
         lot=body.lot,
         serial=body.serial,
         occurred_at=body.occurred_at,
         external_id=body.external_id,
-        scope=who.may_act_at,
     )
     return ShipmentOut(
         order=done.line.number,

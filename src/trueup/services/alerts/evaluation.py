@@ -33,7 +33,7 @@ from trueup.domain.alerts.conditions import (
     check_acknowledge,
 )
 from trueup.domain.errors import Conflict, Forbidden, NotFound
-from trueup.domain.values import QUANTITY_SCALE, utc_now
+from trueup.domain.values import QUANTITY_SCALE, Clock, utc_now
 from trueup.services.alerts import notifications
 from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, SweepInputs
 from trueup.services.events.outbox import (
@@ -44,7 +44,7 @@ from trueup.services.events.outbox import (
     BATCH_POSTED,
     EXCEPTION_RAISED,
 )
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
 from trueup.services.retry import retry_transient
 
 CURSOR = "alerts"

@@ -36,11 +36,11 @@ from trueup.domain.alerts.notifications import (
     recipients,
 )
 from trueup.domain.errors import InputError, NotFound
-from trueup.domain.values import normalize_code, utc_now
+from trueup.domain.values import Clock, normalize_code, utc_now
 from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, Mailer
 from trueup.services.counts.tasks import write_event
 from trueup.services.events.outbox import ALERT_DIGEST
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
 from trueup.services.retry import retry_transient
 
 MAX_PAGE = 1000

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from trueup.domain.access import Principal
 from trueup.domain.counts.tasks import (
     Task,
     TaskStatus,
@@ -169,7 +170,7 @@ def _approve(
         post_document(
             uow_factory,
             lines,
-            actor=actor,
+            caller=Principal.operator(actor),
             default_source=SYSTEM_SOURCE,
             label=f"count {task_id}",
             before_commit=finish,

@@ -22,7 +22,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +30,7 @@ from typing import Self
 
 import httpx
 
-from trueup.domain.values import utc_now
+from trueup.domain.values import Clock, utc_now
 from trueup.domain.webhooks import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_ATTEMPTS,
@@ -48,7 +47,6 @@ from trueup.services.events.port import EventsUnitOfWorkFactory
 from trueup.services.retry import retry_transient
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 #: Outbox rows and events one webhook takes per pass; a backlog drains over several.
 OUTBOX_ROWS = 20

@@ -20,12 +20,12 @@ from datetime import datetime
 
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
-from trueup.domain.values import normalize_code, utc_now
+from trueup.domain.values import Clock, normalize_code, utc_now
 from trueup.domain.webhooks import Delivery, DeliveryStatus, Webhook, check_url, new_secret
 from trueup.services.events.dispatch import Dispatcher, PassReport
 from trueup.services.events.outbox import EVENT_TYPES, Cursor, expand
 from trueup.services.events.port import EventsUnitOfWork, EventsUnitOfWorkFactory
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
 from trueup.services.retry import retry_transient
 
 __all__ = [

@@ -7,7 +7,7 @@ An event is appended inside the unit of work of the change it records, so the tw
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from trueup.domain.access import Action, AuditEvent, Principal
@@ -22,7 +22,6 @@ from trueup.services.identity.port import (
 
 #: Who acts: a Principal (from the API) or a name (the local command line).
 Actor = Principal | str
-Clock = Callable[[], datetime]
 #: Where command-line changes come from, in the audit trail.
 CLI_ORIGIN = "cli"
 MAX_AUDIT_PAGE = 1000

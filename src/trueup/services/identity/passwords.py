@@ -16,8 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from trueup.domain.access import Principal, check_password, username_key
 from trueup.domain.errors import InputError, TooManyAttempts, Unauthenticated
-from trueup.domain.values import utc_now
-from trueup.services.identity.audit import Clock, record_audit
+from trueup.domain.values import Clock, utc_now
+from trueup.services.identity.audit import record_audit
 from trueup.services.identity.port import IdentityUnitOfWorkFactory, StoredUser
 from trueup.services.retry import retry_transient
 

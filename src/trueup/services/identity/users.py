@@ -40,8 +40,8 @@ from trueup.domain.errors import (
     TransientConflict,
     Unauthenticated,
 )
-from trueup.domain.values import normalize_code, utc_now
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, Clock, audit_trail, record_audit
+from trueup.domain.values import Clock, normalize_code, utc_now
+from trueup.services.identity.audit import CLI_ORIGIN, Actor, audit_trail, record_audit
 from trueup.services.identity.passwords import LOCK_AFTER, LOCK_FOR, hash_password, login
 from trueup.services.identity.port import (
     IdentityUnitOfWork,

@@ -8,15 +8,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from trueup.domain.errors import InputError
+from trueup.domain.errors import InputError, KeyReused
 from trueup.domain.values import utc_now
 from trueup.services.ledger.port import LedgerUnitOfWorkFactory
 
 MAX_KEY = 255
-
-
-class KeyReused(InputError):
-    """The key was used before for a different request."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from typing import TypeVar
 
+from trueup.domain.access import Principal
 from trueup.domain.errors import (
     AlreadyReversed,
     Forbidden,
@@ -56,13 +57,12 @@ def post_table(
     uow_factory: TransactionFactory[U],
     table: Table,
     *,
-    actor: str,
+    caller: Principal,
     default_source: str | None = None,
     skip_invalid: bool = False,
     batch_kind: str = "import",
     reverses: int | None = None,
     progress: Progress = _no_progress,
-    scope: Callable[[str | None], bool] | None = None,
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
 ) -> PostingReport:
@@ -74,6 +74,8 @@ def post_table(
         `extra_rules` override the stored policy for this posting only (count corrections
         are facts).
     """
+    actor = caller.username
+    scope = caller.may_act_at if caller.sites else None
     with uow_factory() as uow:
         recorded_at = utc_now()
         batch_id = uow.ledger.open_batch(batch_kind, table.name, table.sha256, actor, recorded_at)
@@ -150,10 +152,9 @@ def post_document(
     uow_factory: TransactionFactory[U],
     lines: list[dict[str, str]],
     *,
-    actor: str,
+    caller: Principal,
     default_source: str | None = MANUAL_SOURCE,
     label: str = "document",
-    scope: Callable[[str | None], bool] | None = None,
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
 ) -> PostingReport:
@@ -161,10 +162,9 @@ def post_document(
     return post_table(
         uow_factory,
         table_from_dicts(label, lines),
-        actor=actor,
+        caller=caller,
         default_source=default_source,
         batch_kind="document",
-        scope=scope,
         before_commit=before_commit,
         extra_rules=extra_rules,
     )
@@ -264,8 +264,7 @@ def reverse(
     movement_id: int,
     *,
     reason: str,
-    actor: str,
-    scope: Callable[[str | None], bool] | None = None,
+    caller: Principal,
     before_commit: Callable[[U, PostingReport], None] | None = None,
 ) -> tuple[Movement, PostingReport]:
     """Post the movement that undoes `movement_id`: same item and quantity, sides swapped.
@@ -295,11 +294,10 @@ def reverse(
     report = post_table(
         uow_factory,
         table_from_dicts(f"reversal of movement {movement_id}", [line]),
-        actor=actor,
+        caller=caller,
         default_source=REVERSAL_SOURCE,
         batch_kind="reversal",
         reverses=movement_id,
-        scope=scope,
         before_commit=before_commit,
     )
     with uow_factory(readonly=True) as uow:

@@ -8,11 +8,11 @@ under-receipt in the discrepancy register (domain/replenishment/purchasing.py sa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, NotFound, TransientConflict
 from trueup.domain.ledger.model import MovementKind
 from trueup.domain.ledger.policy import MANUAL_SOURCE
@@ -52,7 +52,7 @@ def receive(
     line: int,
     quantity: str,
     *,
-    actor: str,
+    caller: Principal,
     location: str = "",
     lot: str = "",
     serial: str = "",
@@ -60,12 +60,12 @@ def receive(
     final: bool | None = None,
     occurred_at: str = "",
     external_id: str = "",
-    scope: Callable[[str | None], bool] | None = None,
 ) -> Receipt:
     """Receive `quantity` against order line `number`/`line` at `location` (the order's
     site by default): post the movement (a receipt from the supplier, or a transfer_in
     from in transit for a transfer order) and, in its transaction, record the receipt and
     any over- or under-receipt. Posting the same `external_id` twice receives once."""
+    actor = caller.username
     code = normalize_code(number)
     with uow_factory(readonly=True) as uow:
         target = _existing_line(uow, code, line)
@@ -102,10 +102,9 @@ def receive(
     posting = post_document(
         uow_factory,
         [document],
-        actor=actor,
+        caller=caller,
         default_source=MANUAL_SOURCE,
         label=f"receipt {code}/{line}",
-        scope=scope,
         before_commit=record,
     )
     return Receipt(posting=posting, **recorded)
@@ -124,13 +123,12 @@ def ship(
     line: int,
     quantity: str,
     *,
-    actor: str,
+    caller: Principal,
     location: str = "",
     lot: str = "",
     serial: str = "",
     occurred_at: str = "",
     external_id: str = "",
-    scope: Callable[[str | None], bool] | None = None,
 ) -> Shipment:
     """Ship `quantity` of a transfer order line from its source DC (or `location` in it):
     a `transfer_out` to in transit, posted like any movement, and the line's shipped
@@ -186,10 +184,9 @@ def ship(
     post_document(
         uow_factory,
         [document],
-        actor=actor,
+        caller=caller,
         default_source=MANUAL_SOURCE,
         label=f"shipment {code}/{line}",
-        scope=scope,
         before_commit=record,
     )
     return Shipment(**shipped)
