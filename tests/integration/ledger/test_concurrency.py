@@ -208,7 +208,7 @@ def test_a_posting_retried_after_a_transient_conflict_posts_every_row(system: Sy
     report = post_table(
         gated(system, close_batch=lose_the_race_once),
         table(movement(quantity=4, to_location=BIN), movement(quantity=6, to_location=BIN)),
-        actor="tester",
+        caller=Principal.operator("tester"),
     )
     assert failures == []
     assert (report.lines, report.applied) == (2, 2)
