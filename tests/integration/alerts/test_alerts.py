@@ -17,6 +17,7 @@ from trueup.domain.errors import Conflict, NotFound, TransientConflict
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import queries as alert_queries
+from trueup.services.alerts.port import NewAlert
 from trueup.services.replenishment.policies import set_policy
 
 CONFIG = AlertConfig(cover_days=30)
@@ -180,17 +181,8 @@ def test_the_database_refuses_a_second_open_alert_for_one_item_location_kind(
     with stocked.uow() as uow:
         item = uow.catalog.items(["A"])["A"].id
         site = uow.catalog.locations(["DC1"])["DC1"].id
-    twin = {
-        "kind": found.kind.value,
-        "item_id": item,
-        "site_id": site,
-        "status": "open",
-        "on_hand": 0,
-        "position": 0,
-        "threshold": None,
-        "opened_at": T0,
-        "updated_at": T0,
-    }
+    assert item is not None and site is not None
+    twin = NewAlert(found.kind, item, site, 0, 0, None, T0)
     # PostgreSQL's unique violation is a TransientConflict: a concurrent sweep retries
     refused = (IntegrityError, sqlite3.IntegrityError, TransientConflict)
     with pytest.raises(refused), stocked.uow() as uow:

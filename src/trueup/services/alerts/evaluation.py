@@ -35,7 +35,13 @@ from trueup.domain.alerts.conditions import (
 from trueup.domain.errors import Conflict, Forbidden, NotFound
 from trueup.domain.values import QUANTITY_SCALE, Clock, utc_now
 from trueup.services.alerts import notifications
-from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, SweepInputs
+from trueup.services.alerts.port import (
+    AlertsUnitOfWork,
+    AlertsUnitOfWorkFactory,
+    NewAlert,
+    Refreshed,
+    SweepInputs,
+)
 from trueup.services.events.outbox import (
     ALERT_ESCALATED,
     ALERT_OPENED,
@@ -59,6 +65,8 @@ _EVENT_TYPES = {
     AlertEvent.RESOLVED: ALERT_RESOLVED,
     AlertEvent.ESCALATED: ALERT_ESCALATED,
 }
+#: AlertKind by value, without an enum call per row (a first sweep may open a million)
+_KINDS = {k.value: k for k in AlertKind}
 Progress = Callable[[int], None]
 
 
@@ -261,40 +269,30 @@ def _apply(
     findings, evaluated = evaluate(inputs, config)
     opened, resolved, moved = changes(inputs.open, findings)
     rows = [
-        {
-            "kind": r["kind"],
-            "item_id": r["item_id"],
-            "site_id": r["site_id"],
-            "status": AlertStatus.OPEN.value,
-            "on_hand": r["on_hand"],
-            "position": r["position"],
-            "threshold": r["threshold"],
-            "opened_at": now,
-            "updated_at": now,
-        }
-        for r in opened.iter_rows(named=True)
+        NewAlert(_KINDS[kind], item_id, site_id, on_hand, position, threshold, now)
+        for item_id, site_id, kind, on_hand, position, threshold in opened.iter_rows()
     ]
     before = uow.alerts.last_id()
     uow.alerts.add(rows)
-    figures = {(r["item_id"], r["site_id"], r["kind"]): r for r in rows}
+    figures = {(r.item_id, r.site_id, r.kind): r for r in rows}
     new = [
         Alert(
-            alert_id,
-            AlertKind(kind),
-            sku,
-            site,
+            a.id,
+            a.kind,
+            a.sku,
+            a.site,
             AlertStatus.OPEN,
             now,
             now,
-            figures[(item_id, site_id, kind)]["on_hand"],
-            figures[(item_id, site_id, kind)]["position"],
-            figures[(item_id, site_id, kind)]["threshold"],
+            f.on_hand,
+            f.position,
+            f.threshold,
         )
-        for alert_id, item_id, site_id, kind, sku, site in uow.alerts.opened_after(before, now)
-        if (item_id, site_id, kind) in figures
+        for a in uow.alerts.opened_after(before, now)
+        if (f := figures.get((a.item_id, a.site_id, a.kind))) is not None
     ]
     uow.alerts.resolve(resolved, now)
-    uow.alerts.refresh(list(moved.iter_rows()), now)
+    uow.alerts.refresh([Refreshed(*r) for r in moved.iter_rows()], now)
     happened = [(a, AlertEvent.OPENED) for a in new]
     happened += [(a, AlertEvent.RESOLVED) for a in uow.alerts.by_ids(resolved)]
     announce(uow, happened, now)

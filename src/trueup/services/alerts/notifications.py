@@ -21,6 +21,7 @@ from typing import Any
 from trueup.domain.access import Action, Principal, User, parse_role
 from trueup.domain.alerts.conditions import Alert, AlertEvent, parse_kind
 from trueup.domain.alerts.notifications import (
+    DIGEST,
     Channel,
     Mode,
     Notification,
@@ -37,7 +38,13 @@ from trueup.domain.alerts.notifications import (
 )
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.values import Clock, normalize_code, utc_now
-from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, Mailer
+from trueup.services.alerts.port import (
+    AlertsUnitOfWork,
+    AlertsUnitOfWorkFactory,
+    Mailer,
+    NewNotification,
+    NewRule,
+)
 from trueup.services.counts.tasks import write_event
 from trueup.services.events.outbox import ALERT_DIGEST
 from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
@@ -47,7 +54,6 @@ MAX_PAGE = 1000
 #: Attempts at one e-mail before it is marked failed.
 MAX_EMAIL_ATTEMPTS = 5
 EMAILS_PER_RUN = 500
-DIGEST = "digest"
 
 
 # -- routing ---------------------------------------------------------------------------------
@@ -63,7 +69,7 @@ def route(
         return 0
     users = uow.identity.users()
     webhook_rules = [r for r in rules if r.channel is Channel.WEBHOOK]
-    rows: list[dict[str, Any]] = []
+    rows: list[NewNotification] = []
     for alert, event in happened:
         subject, body = message(alert, event)
         found = recipients(rules, users, alert.kind, event, alert.site)
@@ -84,20 +90,14 @@ def _row(
     subject: str,
     body: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> NewNotification:
+    """An immediate inbox notification is delivered as it is written; the rest wait."""
     delivered = channel is Channel.INBOX and mode is Mode.IMMEDIATE
-    return {
-        "user_id": user_id,
-        "alert_id": alert.id,
-        "event": event.value,
-        "channel": channel.value,
-        "mode": mode.value,
-        "status": (Status.SENT if delivered else Status.PENDING).value,
-        "subject": subject,
-        "body": body,
-        "created_at": now,
-        "sent_at": now if delivered else None,
-    }
+    status = Status.SENT if delivered else Status.PENDING
+    sent_at = now if delivered else None
+    return NewNotification(
+        user_id, alert.id, event.value, channel, mode, status, subject, body, now, sent_at
+    )
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -121,23 +121,15 @@ def add_rule(
     how, when = parse_channel(channel), parse_mode(mode)
     who = parse_role(role) if role else None
     check_rule(how, when, who)
-    kinds_ = sorted({parse_kind(k).value for k in kinds})
-    events_ = sorted({parse_event(e).value for e in events})
+    kinds_ = tuple(sorted({parse_kind(k) for k in kinds}))
+    events_ = tuple(sorted({parse_event(e) for e in events}))
     code = normalize_code(site) if site else None
     at = clock()
     with uow_factory() as uow:
         site_id = _site_id(uow, code) if code else None
+        created_by = actor.username if isinstance(actor, Principal) else actor
         rule_id = uow.notifications.add_rule(
-            {
-                "role": who.value if who else None,
-                "site_id": site_id,
-                "kinds": ",".join(kinds_),
-                "events": ",".join(events_),
-                "channel": how.value,
-                "mode": when.value,
-                "created_by": actor.username if isinstance(actor, Principal) else actor,
-                "created_at": at,
-            }
+            NewRule(how, when, who, site_id, kinds_, events_, created_by, at)
         )
         detail = {"channel": how.value, "mode": when.value, "role": role, "site": code}
         record_audit(uow, actor, origin, "notification_rule.add", f"rule:{rule_id}", detail, at=at)
@@ -297,21 +289,15 @@ def send_digests(
 
 def _digest_row(
     user_id: int | None, channel: Channel, notes: list[Notification], now: datetime
-) -> dict[str, Any]:
+) -> NewNotification:
+    """A digest to the inbox is delivered as it is written; an e-mail digest waits."""
     subject, body = digest(notes, notes[0].created_at, now)
     delivered = channel is Channel.INBOX
-    return {
-        "user_id": user_id,
-        "alert_id": None,
-        "event": DIGEST,
-        "channel": channel.value,
-        "mode": Mode.DIGEST.value,
-        "status": (Status.SENT if delivered else Status.PENDING).value,
-        "subject": subject,
-        "body": body,
-        "created_at": now,
-        "sent_at": now if delivered else None,
-    }
+    status = Status.SENT if delivered else Status.PENDING
+    sent_at = now if delivered else None
+    return NewNotification(
+        user_id, None, DIGEST, channel, Mode.DIGEST, status, subject, body, now, sent_at
+    )
 
 
 def _digest_event(site: str, notes: list[Notification]) -> dict[str, Any]:
@@ -378,9 +364,7 @@ def _finish(
     uow_factory: AlertsUnitOfWorkFactory, note_id: int, status: Status, at: datetime, error: str
 ) -> None:
     with uow_factory() as uow:
-        uow.notifications.finish(
-            note_id, status.value, at if status is Status.SENT else None, error
-        )
+        uow.notifications.finish(note_id, status, at if status is Status.SENT else None, error)
         uow.commit()
 
 
