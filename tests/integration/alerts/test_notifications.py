@@ -16,13 +16,13 @@ from aiosmtpd.controller import Controller
 
 from tests.builders import movement, post, world
 from tests.webhook_receiver import running_receiver
+from trueup.adapters.mail import SmtpMailer
 from trueup.bootstrap import System
 from trueup.domain.access import Role
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.domain.errors import InputError, NotFound
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
-from trueup.services.alerts.notifications import SmtpMailer
 from trueup.services.events.webhooks import Dispatcher, subscribe
 from trueup.services.identity import users as identity
 

@@ -5,17 +5,16 @@ exists exactly when its alert event does. An immediate inbox notification is del
 there and then; e-mails and digests wait as `pending` rows: `send_digests` folds each
 user's pending digest notifications into one message per channel (and the webhook ones
 into one `alert.digest` outbox event per site), `send_emails` sends what is due through
-SMTP, outside any transaction, each e-mail claimed first so two senders never both send.
+the mailer (adapters/mail.py), outside any transaction, each e-mail claimed first so two
+senders never both send.
 """
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from trueup.domain.access import Action, Principal, User, parse_role
@@ -339,7 +338,7 @@ def send_emails(
         if address:
             try:
                 mailer.send(address, note.subject, note.body)
-            except (OSError, smtplib.SMTPException) as problem:
+            except OSError as problem:
                 error = f"{type(problem).__name__}: {problem}"[:500]
         if not error:
             status, sent = Status.SENT, sent + 1
@@ -366,30 +365,3 @@ def _finish(
     with uow_factory() as uow:
         uow.notifications.finish(note_id, status, at if status is Status.SENT else None, error)
         uow.commit()
-
-
-@dataclass(frozen=True)
-class SmtpMailer:
-    """Plain SMTP (STARTTLS when asked), one connection per e-mail: notifications are
-    few, and a connection held open would only time out between them."""
-
-    host: str
-    port: int = 25
-    sender: str = "trueup@localhost"
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout: float = 10.0
-
-    def send(self, to: str, subject: str, body: str) -> None:
-        mail = EmailMessage()
-        mail["From"] = self.sender
-        mail["To"] = to
-        mail["Subject"] = subject
-        mail.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
-            if self.starttls:
-                server.starttls()
-            if self.username:
-                server.login(self.username, self.password or "")
-            server.send_message(mail)
