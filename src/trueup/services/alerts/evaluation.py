@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from trueup.domain.access import Action, Principal
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import (
     Alert,
     AlertConfig,
@@ -50,7 +50,7 @@ from trueup.services.events.outbox import (
     BATCH_POSTED,
     EXCEPTION_RAISED,
 )
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
 
 CURSOR = "alerts"
@@ -168,12 +168,12 @@ def sweep(
     uow_factory: AlertsUnitOfWorkFactory,
     config: AlertConfig,
     *,
-    now: datetime | None = None,
+    clock: Clock = utc_now,
     progress: Progress | None = None,
 ) -> SweepReport:
     """Evaluate every item-location. The monitor's cursor moves to the end of the outbox
     as it stood before the reads, so what commits meanwhile is followed up."""
-    moment = now or utc_now()
+    moment = clock()
     with uow_factory() as uow:
         head = uow.outbox.last_id()
         inputs = uow.alerts.sweep_inputs(progress=progress)
@@ -197,14 +197,14 @@ def follow(
     uow_factory: AlertsUnitOfWorkFactory,
     config: AlertConfig,
     *,
-    now: datetime | None = None,
+    clock: Clock = utc_now,
     rows: int = FOLLOW_ROWS,
 ) -> FollowReport:
     """Evaluate the item-locations whose balances moved since the cursor, one pass of at
     most `rows` outbox rows after another, until the outbox is read."""
     total = FollowReport(0, 0, 0, 0, 0, False)
     while True:
-        step = _follow_once(uow_factory, config, now or utc_now(), rows)
+        step = _follow_once(uow_factory, config, clock(), rows)
         total = FollowReport(
             total.rows + step.rows,
             total.item_locations + step.item_locations,
@@ -330,10 +330,10 @@ def _event(alert: Alert, event: AlertEvent) -> dict[str, Any]:
 # -- escalation and acknowledgement -----------------------------------------------------------
 @retry_transient
 def escalate(
-    uow_factory: AlertsUnitOfWorkFactory, config: AlertConfig, *, now: datetime | None = None
+    uow_factory: AlertsUnitOfWorkFactory, config: AlertConfig, *, clock: Clock = utc_now
 ) -> list[Alert]:
     """Escalate every open alert nobody acknowledged within its kind's wait."""
-    moment = now or utc_now()
+    moment = clock()
     with uow_factory() as uow:
         ids: list[int] = []
         for kind in AlertKind:
@@ -350,34 +350,33 @@ def escalate(
 def acknowledge(
     uow_factory: AlertsUnitOfWorkFactory,
     alert_id: int,
-    actor: Actor,
     *,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> Alert:
     """Someone is on it: the alert stays open until its condition clears, but it no longer
-    escalates. Acknowledging twice changes nothing; a resolved alert refuses."""
-    if isinstance(actor, Principal):
-        actor.require(Action.ALERTS_ACKNOWLEDGE)
+    escalates. Acknowledging twice changes nothing; a resolved alert refuses; an alert
+    outside the caller's sites is not theirs to acknowledge."""
     at = clock()
     with uow_factory() as uow:
-        found = existing(uow, alert_id, actor)
+        found = existing(uow, alert_id, caller)
         if not check_acknowledge(found):
             return found
-        name = actor.username if isinstance(actor, Principal) else actor
-        if not uow.alerts.acknowledge(alert_id, name, at):
+        if not uow.alerts.acknowledge(alert_id, caller.username, at):
             raise Conflict(f"alert {alert_id} changed meanwhile: try again")
-        record_audit(uow, actor, origin, "alert.acknowledge", f"alert:{alert_id}", {}, at=at)
+        record_audit(uow, caller, origin, "alert.acknowledge", f"alert:{alert_id}", {}, at=at)
         done = uow.alerts.get(alert_id)
         assert done is not None
         uow.commit()
         return done
 
 
-def existing(uow: AlertsUnitOfWork, alert_id: int, actor: Actor | None) -> Alert:
+def existing(uow: AlertsUnitOfWork, alert_id: int, caller: Principal) -> Alert:
+    """The alert, if it exists and lies within the caller's sites."""
     found = uow.alerts.get(alert_id)
     if found is None:
         raise NotFound(f"alert {alert_id} does not exist")
-    if isinstance(actor, Principal) and not actor.may_act_at(found.site):
-        raise Forbidden(f"{actor.username} may not act at site {found.site!r}")
+    if not caller.may_act_at(found.site):
+        raise Forbidden(f"{caller.username} may not act at site {found.site!r}")
     return found

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from trueup.domain.access import Action, Principal, User, parse_role
+from trueup.domain.access import Principal, User, parse_role
 from trueup.domain.alerts.conditions import Alert, AlertEvent, parse_kind
 from trueup.domain.alerts.notifications import (
     DIGEST,
@@ -46,7 +46,7 @@ from trueup.services.alerts.port import (
 )
 from trueup.services.counts.tasks import write_event
 from trueup.services.events.outbox import ALERT_DIGEST
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
 
 MAX_PAGE = 1000
@@ -110,13 +110,12 @@ def add_rule(
     site: str | None = None,
     kinds: Iterable[str] = (),
     events: Iterable[str] = (),
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> Rule:
     """Route alert events (of `kinds`, `events`; all when empty) at `site` (every site
     when None) to the users of `role` (every role when None) through `channel`."""
-    _require(actor)
     how, when = parse_channel(channel), parse_mode(mode)
     who = parse_role(role) if role else None
     check_rule(how, when, who)
@@ -126,22 +125,17 @@ def add_rule(
     at = clock()
     with uow_factory() as uow:
         site_id = _site_id(uow, code) if code else None
-        created_by = actor.username if isinstance(actor, Principal) else actor
         rule_id = uow.notifications.add_rule(
-            NewRule(how, when, who, site_id, kinds_, events_, created_by, at)
+            NewRule(how, when, who, site_id, kinds_, events_, caller.username, at)
         )
         detail = {"channel": how.value, "mode": when.value, "role": role, "site": code}
-        record_audit(uow, actor, origin, "notification_rule.add", f"rule:{rule_id}", detail, at=at)
+        record_audit(uow, caller, origin, "notification_rule.add", f"rule:{rule_id}", detail, at=at)
         found = next(r for r in uow.notifications.rules() if r.id == rule_id)
         uow.commit()
         return found
 
 
-def list_rules(
-    uow_factory: AlertsUnitOfWorkFactory, *, actor: Principal | None = None
-) -> list[Rule]:
-    if actor is not None:
-        actor.require(Action.NOTIFICATIONS_MANAGE)
+def list_rules(uow_factory: AlertsUnitOfWorkFactory) -> list[Rule]:
     with uow_factory(readonly=True) as uow:
         return uow.notifications.rules()
 
@@ -151,16 +145,16 @@ def delete_rule(
     uow_factory: AlertsUnitOfWorkFactory,
     rule_id: int,
     *,
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> None:
-    _require(actor)
+    """Notifications the rule made stay."""
     at = clock()
     with uow_factory() as uow:
         if not uow.notifications.delete_rule(rule_id):
             raise NotFound(f"notification rule {rule_id} does not exist")
-        record_audit(uow, actor, origin, "notification_rule.delete", f"rule:{rule_id}", at=at)
+        record_audit(uow, caller, origin, "notification_rule.delete", f"rule:{rule_id}", at=at)
         uow.commit()
 
 
@@ -170,25 +164,19 @@ def set_email(
     username: str,
     email: str | None,
     *,
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> None:
     """Where a user's e-mail notifications go (None: nowhere)."""
-    _require(actor)
     address = check_email(email) if email is not None else None
     at = clock()
     with uow_factory() as uow:
         user = _user(uow, username)
         uow.notifications.set_contact(user.id, address)
         detail = {"email": address}
-        record_audit(uow, actor, origin, "user.email", f"user:{user.username}", detail, at=at)
+        record_audit(uow, caller, origin, "user.email", f"user:{user.username}", detail, at=at)
         uow.commit()
-
-
-def _require(actor: Actor) -> None:
-    if isinstance(actor, Principal):
-        actor.require(Action.NOTIFICATIONS_MANAGE)
 
 
 def _site_id(uow: AlertsUnitOfWork, code: str) -> int:
@@ -253,12 +241,10 @@ class DigestReport:
 
 
 @retry_transient
-def send_digests(
-    uow_factory: AlertsUnitOfWorkFactory, *, now: datetime | None = None
-) -> DigestReport:
+def send_digests(uow_factory: AlertsUnitOfWorkFactory, *, clock: Clock = utc_now) -> DigestReport:
     """Fold every pending digest notification into one message per user and channel (one
     `alert.digest` event per site for webhooks)."""
-    moment = now or utc_now()
+    moment = clock()
     with uow_factory() as uow:
         pending = uow.notifications.pending_digests()
         if not pending:
@@ -320,7 +306,7 @@ def send_emails(
     uow_factory: AlertsUnitOfWorkFactory,
     mailer: Mailer | None,
     *,
-    now: datetime | None = None,
+    clock: Clock = utc_now,
     limit: int = EMAILS_PER_RUN,
 ) -> EmailReport:
     """Send the e-mails that are due. Without a mailer (no SMTP host configured) they
@@ -346,7 +332,7 @@ def send_emails(
             status, failed = Status.FAILED, failed + 1
         else:
             status, retrying = Status.PENDING, retrying + 1
-        _finish(uow_factory, note.id, status, now or utc_now(), error)
+        _finish(uow_factory, note.id, status, clock(), error)
     return EmailReport(sent, failed, retrying)
 
 
