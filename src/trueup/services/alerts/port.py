@@ -19,8 +19,9 @@ from trueup.services.events.port import EventsUnitOfWork
 from trueup.services.replenishment.port import ReplenishmentUnitOfWork
 from trueup.services.transaction import TransactionFactory
 
-#: The columns of each frame of SweepInputs, as storage streams them (item-locations are
-#: keyed by item id and site id; quantities in scaled base units; demand a day).
+#: The columns of each frame of SweepInputs, as storage streams them: item-locations keyed
+#: by item id and site id, quantities in scaled base units, the daily demand in whole
+#: units a day (a computed policy's demand_mean).
 SWEEP_SCHEMAS: Mapping[str, Mapping[str, type[pl.DataType]]] = {
     "stock": {"item_id": pl.Int64, "site_id": pl.Int64, "on_hand": pl.Int64, "lowest": pl.Int64},
     "policies": {
