@@ -232,7 +232,7 @@ def measure(path: Path, item_locations: int) -> str:
             f"recompute   {recompute:8.2f} s  ({report.computed:,} policies = "
             f"{report.computed / recompute:,.0f} item-locations/s)"
         )
-        first, opened = timed(lambda: alerts.sweep(system.uow, config, now=NOW))
+        first, opened = timed(lambda: alerts.sweep(system.uow, config, clock=lambda: NOW))
         print(
             f"first sweep {first:8.2f} s  ({opened.item_locations:,} item-locations, "
             f"{opened.opened:,} alerts opened = {opened.item_locations / first:,.0f}/s)"
@@ -240,7 +240,7 @@ def measure(path: Path, item_locations: int) -> str:
         pairs: list[tuple[float, float]] = []
         for _ in range(PAIRS):
             read, _inputs = timed(lambda: alerts.read_inputs(system.uow))
-            sweep, steady = timed(lambda: alerts.sweep(system.uow, config, now=NOW))
+            sweep, steady = timed(lambda: alerts.sweep(system.uow, config, clock=lambda: NOW))
             assert steady.opened == steady.resolved == 0, steady
             pairs.append((read, sweep))
             print(

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from trueup.adapters.mail import SmtpMailer
 from trueup.domain.alerts.conditions import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
 from trueup.domain.errors import InputError, StorageUnavailable
 from trueup.services.alerts.monitor import parse_every
-from trueup.services.alerts.notifications import SmtpMailer
 from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
 from trueup.storage.uow import SqlUnitOfWorkFactory

@@ -11,6 +11,7 @@ import copy
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from tests.fakes.alerts import FakeAlerts, FakeNotifications
 from tests.fakes.events import FakeOutbox
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
 from tests.fakes.store import FakeStore
@@ -48,6 +49,14 @@ class FakeUnitOfWork:
     @property
     def outbox(self) -> FakeOutbox:
         return FakeOutbox(self._store())
+
+    @property
+    def alerts(self) -> FakeAlerts:
+        return FakeAlerts(self._store())
+
+    @property
+    def notifications(self) -> FakeNotifications:
+        return FakeNotifications(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

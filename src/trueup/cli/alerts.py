@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trueup.cli.common import Format, console, opened, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.alerts.conditions import Alert
 from trueup.domain.alerts.notifications import Notification, Rule
 from trueup.domain.values import format_quantity
@@ -78,6 +78,7 @@ def list_(
             sites=site or (),
             sku=sku,
             limit=limit,
+            caller=operator(system),
         )
     show_rows(ALERT_COLUMNS, [alert_row(a) for a in page.alerts], output)
 
@@ -89,7 +90,7 @@ def show(ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="The a
     Example: trueup alerts show 12
     """
     with opened(ctx) as system:
-        found, _hidden = alert_queries.get_alert(system.uow, alert_id)
+        found, _hidden = alert_queries.get_alert(system.uow, alert_id, caller=operator(system))
     table = Table("field", "value")
     for name, value in zip(ALERT_COLUMNS, alert_row(found), strict=True):
         table.add_row(name, value)
@@ -103,7 +104,7 @@ def ack(ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="The al
     Example: trueup alerts ack 12
     """
     with opened(ctx) as system:
-        done = alerts.acknowledge(system.uow, alert_id, system.settings.actor)
+        done = alerts.acknowledge(system.uow, alert_id, caller=operator(system))
     console.print(f"alert {done.id} acknowledged by {done.acknowledged_by}")
 
 
@@ -149,7 +150,7 @@ def rule_add(
             site=site,
             kinds=kind or (),
             events=event or (),
-            actor=system.settings.actor,
+            caller=operator(system),
         )
     console.print(
         f"rule {made.id}: {made.channel.value} ({made.mode.value}) to "
@@ -182,7 +183,7 @@ def rule_delete(
     Example: trueup alerts rule-delete 3
     """
     with opened(ctx) as system:
-        notifications.delete_rule(system.uow, rule_id, actor=system.settings.actor)
+        notifications.delete_rule(system.uow, rule_id, caller=operator(system))
     console.print(f"rule {rule_id} deleted")
 
 
@@ -197,7 +198,7 @@ def email(
     Example: trueup alerts email ann ann@example.com
     """
     with opened(ctx) as system:
-        notifications.set_email(system.uow, username, address, actor=system.settings.actor)
+        notifications.set_email(system.uow, username, address, caller=operator(system))
     console.print(f"{username}: {address or 'no e-mail address'}")
 
 

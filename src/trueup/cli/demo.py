@@ -78,9 +78,11 @@ def demo(
         checked = verify(system.uow)
         _replenishment(system, business, settings.actor)
         with monitor_steps() as steps:
-            runner = Monitor(system.uow, settings.alerts, settings.actor)
-            cycle = runner.cycle(now=_end_of(business), steps=steps)
-        opened = alert_queries.list_alerts(system.uow, limit=1000)
+            runner = Monitor(system.uow, settings.alerts, Principal.operator(settings.actor))
+            cycle = runner.cycle(clock=lambda: _end_of(business), steps=steps)
+        opened = alert_queries.list_alerts(
+            system.uow, limit=1000, caller=Principal.operator(settings.actor)
+        )
         totals = alert_queries.summary(system.uow)
     finally:
         system.close()

@@ -17,18 +17,18 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from trueup.bootstrap import System
-from trueup.cli.common import console, is_interactive, opened
+from trueup.cli.common import console, is_interactive, opened, operator
 from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.values import format_quantity
 from trueup.services.alerts.monitor import CycleReport, Monitor, jobs
 
 
 def monitor_of(system: System) -> Monitor:
-    """The monitor of a connected system, with the settings' alert rules, SMTP server and
-    job intervals."""
+    """The monitor of a connected system, acting as the operator who starts it, with the
+    settings' alert rules, SMTP server and job intervals."""
     settings = system.settings
     return Monitor(
-        system.uow, settings.alerts, settings.actor, settings.mailer(), settings.monitor_every
+        system.uow, settings.alerts, operator(system), settings.mailer(), settings.monitor_every
     )
 
 

@@ -23,7 +23,7 @@ def with_alerts(api: Api) -> None:
     ).is_success
     uow = api.system.uow
     set_policy(uow, actor="setup", sku="A", location="DC1", kind="fixed", min="20", max="100")
-    alerts.sweep(uow, AlertConfig(), now=T0)
+    alerts.sweep(uow, AlertConfig(), clock=lambda: T0)
 
 
 def listed(api: Api, who: str, **query: str) -> list[dict[str, object]]:

@@ -9,6 +9,7 @@ import pytest
 from tests.e2e.harness import Cli
 from trueup.bootstrap import Settings, connect
 from trueup.cli.monitor import start_scheduler
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.monitor import JOBS, Monitor, parse_every
@@ -77,7 +78,8 @@ def test_serve_schedules_each_job_never_alongside_itself(stocked: Cli) -> None:
     with_policy(stocked)
     system = connect(Settings(database_url=stocked.url, actor="tester"))
     every = parse_every("sweep=10m")
-    scheduler = start_scheduler(Monitor(system.uow, AlertConfig(), "tester", every=every))
+    tester = Principal.operator("tester")
+    scheduler = start_scheduler(Monitor(system.uow, AlertConfig(), tester, every=every))
     try:
         scheduled = {job.id: job for job in scheduler.get_jobs()}
         assert set(scheduled) == set(JOBS)
@@ -85,7 +87,7 @@ def test_serve_schedules_each_job_never_alongside_itself(stocked: Cli) -> None:
         assert scheduled["follow"].trigger.interval.total_seconds() == JOBS["follow"]
         assert scheduled["sweep"].trigger.interval.total_seconds() == 600
         scheduled["follow"].func()  # a first run: nothing followed yet, so it sweeps
-        found = alert_queries.list_alerts(system.uow).alerts
+        found = alert_queries.list_alerts(system.uow, caller=tester).alerts
         assert [(a.sku, a.kind.value) for a in found] == [("A", "low_stock")]
     finally:
         scheduler.shutdown(wait=True)

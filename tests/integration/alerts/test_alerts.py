@@ -12,19 +12,23 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.builders import movement, post, world
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig, AlertKind, AlertStatus
 from trueup.domain.errors import Conflict, NotFound, TransientConflict
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import queries as alert_queries
+from trueup.services.alerts.port import NewAlert
 from trueup.services.replenishment.policies import set_policy
 
 CONFIG = AlertConfig(cover_days=30)
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+OPERATOR = Principal.operator("tester")
+MANAGER = Principal.operator("manager")
 
 
 def open_alerts(system: System) -> set[tuple[str, str, str]]:
-    page = alert_queries.list_alerts(system.uow, limit=1000)
+    page = alert_queries.list_alerts(system.uow, limit=1000, caller=OPERATOR)
     return {(a.sku, a.site, a.kind.value) for a in page.alerts}
 
 
@@ -48,11 +52,11 @@ def stocked(system: System) -> System:
 
 
 def test_a_sweep_opens_low_stock_once_and_never_duplicates_it(stocked: System) -> None:
-    first = alerts.sweep(stocked.uow, CONFIG, now=T0)
-    again = alerts.sweep(stocked.uow, CONFIG, now=T0 + timedelta(minutes=5))
+    first = alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    again = alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0 + timedelta(minutes=5))
     assert open_alerts(stocked) == {("A", "DC1", "low_stock")}
     assert (first.opened, again.opened, again.resolved) == (1, 0, 0)
-    found = alert_queries.list_alerts(stocked.uow).alerts[0]
+    found = alert_queries.list_alerts(stocked.uow, caller=OPERATOR).alerts[0]
     assert (found.on_hand, found.position, found.threshold) == (
         10 * QUANTITY_SCALE,
         10 * QUANTITY_SCALE,
@@ -62,12 +66,12 @@ def test_a_sweep_opens_low_stock_once_and_never_duplicates_it(stocked: System) -
 
 
 def test_an_alert_resolves_itself_when_a_receipt_clears_the_condition(stocked: System) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     post(stocked, movement(sku="A", quantity="50", to_location="DC1-A-02"))
-    followed = alerts.follow(stocked.uow, CONFIG, now=T0 + timedelta(minutes=1))
+    followed = alerts.follow(stocked.uow, CONFIG, clock=lambda: T0 + timedelta(minutes=1))
     assert (followed.item_locations, followed.resolved) == (1, 1)
     assert open_alerts(stocked) == set()
-    resolved = alert_queries.list_alerts(stocked.uow, statuses=["resolved"]).alerts
+    resolved = alert_queries.list_alerts(stocked.uow, statuses=["resolved"], caller=OPERATOR).alerts
     assert [a.status for a in resolved] == [AlertStatus.RESOLVED]
     assert [e["type"] for e in alert_events(stocked)] == ["alert.opened", "alert.resolved"]
 
@@ -75,9 +79,9 @@ def test_an_alert_resolves_itself_when_a_receipt_clears_the_condition(stocked: S
 def test_movements_open_alerts_incrementally_and_the_cursor_moves_with_them(
     stocked: System,
 ) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     post(stocked, movement(kind="sale", sku="B", quantity="3", from_location="ST1", to_location=""))
-    followed = alerts.follow(stocked.uow, CONFIG, now=T0)
+    followed = alerts.follow(stocked.uow, CONFIG, clock=lambda: T0)
     assert followed.item_locations == 1 and not followed.needs_sweep
     assert open_alerts(stocked) == {
         ("A", "DC1", "low_stock"),
@@ -85,56 +89,59 @@ def test_movements_open_alerts_incrementally_and_the_cursor_moves_with_them(
         ("B", "ST1", "stockout"),
     }
     # the next pass reads only the alert events the last one wrote: nothing to evaluate
-    assert alerts.follow(stocked.uow, CONFIG, now=T0).item_locations == 0
-    assert alerts.follow(stocked.uow, CONFIG, now=T0).rows == 0
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).item_locations == 0
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).rows == 0
 
 
 def test_following_before_the_first_sweep_asks_for_one(stocked: System) -> None:
-    assert alerts.follow(stocked.uow, CONFIG, now=T0).needs_sweep
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).needs_sweep
 
 
 def test_an_unacknowledged_alert_escalates_once_after_its_wait(stocked: System) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     wait = CONFIG.escalate_after[AlertKind.LOW_STOCK]
-    assert alerts.escalate(stocked.uow, CONFIG, now=T0 + wait - timedelta(seconds=1)) == []
-    escalated = alerts.escalate(stocked.uow, CONFIG, now=T0 + wait)
+    assert (
+        alerts.escalate(stocked.uow, CONFIG, clock=lambda: T0 + wait - timedelta(seconds=1)) == []
+    )
+    escalated = alerts.escalate(stocked.uow, CONFIG, clock=lambda: T0 + wait)
     assert [(a.sku, a.escalated_at) for a in escalated] == [("A", T0 + wait)]
-    assert alerts.escalate(stocked.uow, CONFIG, now=T0 + 2 * wait) == []
+    assert alerts.escalate(stocked.uow, CONFIG, clock=lambda: T0 + 2 * wait) == []
     assert [e["type"] for e in alert_events(stocked)] == ["alert.opened", "alert.escalated"]
 
 
 def test_an_acknowledged_alert_does_not_escalate(stocked: System) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
-    found = alert_queries.list_alerts(stocked.uow).alerts[0]
-    done = alerts.acknowledge(stocked.uow, found.id, "manager", clock=lambda: T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    found = alert_queries.list_alerts(stocked.uow, caller=OPERATOR).alerts[0]
+    done = alerts.acknowledge(stocked.uow, found.id, caller=MANAGER, clock=lambda: T0)
     assert (done.status, done.acknowledged_by) == (AlertStatus.ACKNOWLEDGED, "manager")
-    assert alerts.acknowledge(stocked.uow, found.id, "other").acknowledged_by == "manager"
-    assert alerts.escalate(stocked.uow, CONFIG, now=T0 + timedelta(days=30)) == []
+    other = Principal.operator("other")
+    assert alerts.acknowledge(stocked.uow, found.id, caller=other).acknowledged_by == "manager"
+    assert alerts.escalate(stocked.uow, CONFIG, clock=lambda: T0 + timedelta(days=30)) == []
 
 
 def test_a_resolved_alert_cannot_be_acknowledged_and_a_missing_one_is_not_found(
     stocked: System,
 ) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
-    found = alert_queries.list_alerts(stocked.uow).alerts[0]
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    found = alert_queries.list_alerts(stocked.uow, caller=OPERATOR).alerts[0]
     post(stocked, movement(sku="A", quantity="50", to_location="DC1-A-02"))
-    alerts.follow(stocked.uow, CONFIG, now=T0)
+    alerts.follow(stocked.uow, CONFIG, clock=lambda: T0)
     with pytest.raises(Conflict):
-        alerts.acknowledge(stocked.uow, found.id, "manager")
+        alerts.acknowledge(stocked.uow, found.id, caller=MANAGER)
     with pytest.raises(NotFound):
-        alerts.acknowledge(stocked.uow, 999_999, "manager")
+        alerts.acknowledge(stocked.uow, 999_999, caller=MANAGER)
 
 
 def test_a_condition_that_returns_opens_a_new_alert(stocked: System) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     post(stocked, movement(sku="A", quantity="50", to_location="DC1-A-02"))
-    alerts.follow(stocked.uow, CONFIG, now=T0)
+    alerts.follow(stocked.uow, CONFIG, clock=lambda: T0)
     post(
         stocked,
         movement(kind="issue", sku="A", quantity="45", from_location="DC1-A-02", to_location=""),
     )
-    alerts.follow(stocked.uow, CONFIG, now=T0)
-    page = alert_queries.list_alerts(stocked.uow, statuses=["open", "resolved"])
+    alerts.follow(stocked.uow, CONFIG, clock=lambda: T0)
+    page = alert_queries.list_alerts(stocked.uow, statuses=["open", "resolved"], caller=OPERATOR)
     assert [(a.kind.value, a.status.value) for a in page.alerts] == [
         ("low_stock", "open"),
         ("low_stock", "resolved"),
@@ -143,19 +150,22 @@ def test_a_condition_that_returns_opens_a_new_alert(stocked: System) -> None:
 
 def test_overstock_above_max_and_figures_refresh_while_it_holds(stocked: System) -> None:
     post(stocked, movement(sku="A", quantity="200", to_location="DC1-A-02"))
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     assert open_alerts(stocked) == {("A", "DC1", "overstock")}
     post(
         stocked,
         movement(kind="issue", sku="A", quantity="5", from_location="DC1-A-02", to_location=""),
     )
-    followed = alerts.follow(stocked.uow, CONFIG, now=T0)
+    followed = alerts.follow(stocked.uow, CONFIG, clock=lambda: T0)
     assert (followed.opened, followed.resolved, followed.refreshed) == (0, 0, 1)
-    assert alert_queries.list_alerts(stocked.uow).alerts[0].on_hand == 205 * QUANTITY_SCALE
+    assert (
+        alert_queries.list_alerts(stocked.uow, caller=OPERATOR).alerts[0].on_hand
+        == 205 * QUANTITY_SCALE
+    )
 
 
 def test_a_large_import_asks_for_a_sweep_and_the_sweep_catches_up(stocked: System) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     with stocked.uow() as uow:  # what a large import leaves in the outbox
         uow.outbox.append(
             T0,
@@ -165,32 +175,25 @@ def test_a_large_import_asks_for_a_sweep_and_the_sweep_catches_up(stocked: Syste
         )
         uow.commit()
     post(stocked, movement(sku="A", quantity="50", to_location="DC1-A-02"))
-    assert alerts.follow(stocked.uow, CONFIG, now=T0).needs_sweep
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).needs_sweep
     assert open_alerts(stocked) == {("A", "DC1", "low_stock")}
-    report = alerts.sweep(stocked.uow, CONFIG, now=T0)
+    report = alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     assert report.resolved == 1 and open_alerts(stocked) == set()
-    assert alerts.follow(stocked.uow, CONFIG, now=T0).rows >= 1  # the rows after the sweep
+    assert (
+        alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).rows >= 1
+    )  # the rows after the sweep
 
 
 def test_the_database_refuses_a_second_open_alert_for_one_item_location_kind(
     stocked: System,
 ) -> None:
-    alerts.sweep(stocked.uow, CONFIG, now=T0)
-    found = alert_queries.list_alerts(stocked.uow).alerts[0]
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    found = alert_queries.list_alerts(stocked.uow, caller=OPERATOR).alerts[0]
     with stocked.uow() as uow:
         item = uow.catalog.items(["A"])["A"].id
         site = uow.catalog.locations(["DC1"])["DC1"].id
-    twin = {
-        "kind": found.kind.value,
-        "item_id": item,
-        "site_id": site,
-        "status": "open",
-        "on_hand": 0,
-        "position": 0,
-        "threshold": None,
-        "opened_at": T0,
-        "updated_at": T0,
-    }
+    assert item is not None and site is not None
+    twin = NewAlert(found.kind, item, site, 0, 0, None, T0)
     # PostgreSQL's unique violation is a TransientConflict: a concurrent sweep retries
     refused = (IntegrityError, sqlite3.IntegrityError, TransientConflict)
     with pytest.raises(refused), stocked.uow() as uow:

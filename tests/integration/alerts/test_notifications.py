@@ -16,18 +16,19 @@ from aiosmtpd.controller import Controller
 
 from tests.builders import movement, post, world
 from tests.webhook_receiver import running_receiver
+from trueup.adapters.mail import SmtpMailer
 from trueup.bootstrap import System
-from trueup.domain.access import Role
+from trueup.domain.access import Principal, Role
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.domain.errors import InputError, NotFound
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
-from trueup.services.alerts.notifications import SmtpMailer
 from trueup.services.events.webhooks import Dispatcher, subscribe
 from trueup.services.identity import users as identity
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CONFIG = AlertConfig()
+SETUP = Principal.operator("setup")
 
 
 class Inbox:
@@ -76,7 +77,7 @@ def staffed(system: System) -> System:
     }
     for name, (role, sites) in people.items():
         identity.add_user(system.uow, name, role, sites, None, "setup")
-        notifications.set_email(system.uow, name, f"{name}@example.com", actor="setup")
+        notifications.set_email(system.uow, name, f"{name}@example.com", caller=SETUP)
     return system
 
 
@@ -86,7 +87,7 @@ def low_stock_at_dc1(system: System) -> None:
         system,
         movement(kind="sale", sku="B", quantity="2", from_location="DC1-A-01", to_location=""),
     )
-    alerts.sweep(system.uow, CONFIG, now=T0)
+    alerts.sweep(system.uow, CONFIG, clock=lambda: T0)
 
 
 def inbox_of(system: System, username: str) -> list[str]:
@@ -95,7 +96,7 @@ def inbox_of(system: System, username: str) -> list[str]:
 
 
 def test_an_inbox_rule_reaches_its_role_at_the_alerts_site_only(staffed: System) -> None:
-    notifications.add_rule(staffed.uow, channel="inbox", role="inventory_manager", actor="setup")
+    notifications.add_rule(staffed.uow, channel="inbox", role="inventory_manager", caller=SETUP)
     low_stock_at_dc1(staffed)
     assert len(inbox_of(staffed, "boss")) == 2  # the stockout and the negative balance
     assert inbox_of(staffed, "st1-boss") == []  # a manager, but not of DC1
@@ -104,7 +105,9 @@ def test_an_inbox_rule_reaches_its_role_at_the_alerts_site_only(staffed: System)
 
 
 def test_a_site_rule_reaches_everyone_who_works_there(staffed: System) -> None:
-    notifications.add_rule(staffed.uow, channel="inbox", site="DC1", kinds=["stockout"], actor="x")
+    notifications.add_rule(
+        staffed.uow, channel="inbox", site="DC1", kinds=["stockout"], caller=SETUP
+    )
     low_stock_at_dc1(staffed)
     reached = {
         n: len(inbox_of(staffed, n))
@@ -114,7 +117,7 @@ def test_a_site_rule_reaches_everyone_who_works_there(staffed: System) -> None:
 
 
 def test_marking_read_touches_only_ones_own_inbox(staffed: System) -> None:
-    notifications.add_rule(staffed.uow, channel="inbox", actor="setup")
+    notifications.add_rule(staffed.uow, channel="inbox", caller=SETUP)
     low_stock_at_dc1(staffed)
     boss = notifications.user_id_of(staffed.uow, "boss")
     staff = notifications.user_id_of(staffed.uow, "dc1-staff")
@@ -130,14 +133,14 @@ def test_immediate_emails_go_through_smtp_to_the_right_people(
     staffed: System, smtp: tuple[Inbox, SmtpMailer]
 ) -> None:
     server, mailer = smtp
-    notifications.add_rule(staffed.uow, channel="email", role="warehouse_staff", actor="setup")
+    notifications.add_rule(staffed.uow, channel="email", role="warehouse_staff", caller=SETUP)
     low_stock_at_dc1(staffed)
-    report = notifications.send_emails(staffed.uow, mailer, now=T0)
+    report = notifications.send_emails(staffed.uow, mailer, clock=lambda: T0)
     assert (report.sent, report.failed) == (2, 0)
     assert server.to() == ["dc1-staff@example.com"] * 2
     assert "B at DC1" in str(server.messages[0]["Subject"])
     assert server.messages[0]["From"] == "alerts@example.com"
-    assert notifications.send_emails(staffed.uow, mailer, now=T0).sent == 0  # sent once
+    assert notifications.send_emails(staffed.uow, mailer, clock=lambda: T0).sent == 0  # sent once
 
 
 def test_digests_gather_a_users_pending_notifications_into_one_email(
@@ -145,36 +148,36 @@ def test_digests_gather_a_users_pending_notifications_into_one_email(
 ) -> None:
     server, mailer = smtp
     notifications.add_rule(
-        staffed.uow, channel="email", mode="digest", role="inventory_manager", actor="setup"
+        staffed.uow, channel="email", mode="digest", role="inventory_manager", caller=SETUP
     )
     low_stock_at_dc1(staffed)
-    assert notifications.send_emails(staffed.uow, mailer, now=T0).sent == 0  # not yet
-    digest = notifications.send_digests(staffed.uow, now=T0)
+    assert notifications.send_emails(staffed.uow, mailer, clock=lambda: T0).sent == 0  # not yet
+    digest = notifications.send_digests(staffed.uow, clock=lambda: T0)
     assert (digest.notifications, digest.email) == (2, 1)
-    assert notifications.send_emails(staffed.uow, mailer, now=T0).sent == 1
+    assert notifications.send_emails(staffed.uow, mailer, clock=lambda: T0).sent == 1
     assert server.to() == ["boss@example.com"]
     body = server.messages[0].get_payload()
     assert isinstance(body, str) and body.count("B at DC1") == 2
-    assert notifications.send_digests(staffed.uow, now=T0).notifications == 0
+    assert notifications.send_digests(staffed.uow, clock=lambda: T0).notifications == 0
 
 
 def test_an_unreachable_server_is_retried_and_a_missing_address_fails(
     staffed: System,
 ) -> None:
-    notifications.add_rule(staffed.uow, channel="email", role="warehouse_staff", actor="setup")
-    notifications.set_email(staffed.uow, "dc1-staff", None, actor="setup")
+    notifications.add_rule(staffed.uow, channel="email", role="warehouse_staff", caller=SETUP)
+    notifications.set_email(staffed.uow, "dc1-staff", None, caller=SETUP)
     identity.add_user(staffed.uow, "dc1-other", Role.WAREHOUSE_STAFF, ["DC1"], None, "setup")
-    notifications.set_email(staffed.uow, "dc1-other", "other@example.com", actor="setup")
+    notifications.set_email(staffed.uow, "dc1-other", "other@example.com", caller=SETUP)
     low_stock_at_dc1(staffed)
     nowhere = SmtpMailer("127.0.0.1", free_port(), timeout=2)
-    report = notifications.send_emails(staffed.uow, nowhere, now=T0)
+    report = notifications.send_emails(staffed.uow, nowhere, clock=lambda: T0)
     assert (report.sent, report.failed, report.retrying) == (0, 2, 2)
 
 
 def test_a_webhook_digest_is_one_alert_digest_event_per_site(staffed: System) -> None:
-    notifications.add_rule(staffed.uow, channel="webhook", mode="digest", actor="setup")
+    notifications.add_rule(staffed.uow, channel="webhook", mode="digest", caller=SETUP)
     low_stock_at_dc1(staffed)
-    assert notifications.send_digests(staffed.uow, now=T0).webhook == 1
+    assert notifications.send_digests(staffed.uow, clock=lambda: T0).webhook == 1
     with staffed.uow(readonly=True) as uow:
         rows = uow.outbox.rows_after(0, 1000)
     digests = [
@@ -192,10 +195,10 @@ def test_bad_rules_are_refused_and_nothing_is_stored(staffed: System) -> None:
         {"channel": "webhook", "mode": "immediate"},
     ):
         with pytest.raises(InputError):
-            notifications.add_rule(staffed.uow, actor="setup", **bad)
+            notifications.add_rule(staffed.uow, caller=SETUP, **bad)
     assert notifications.list_rules(staffed.uow) == []
     with pytest.raises(NotFound):
-        notifications.delete_rule(staffed.uow, 12345, actor="setup")
+        notifications.delete_rule(staffed.uow, 12345, caller=SETUP)
 
 
 def test_webhooks_hear_alert_events_of_their_sites_only(staffed: System) -> None:

@@ -4,6 +4,7 @@ item-location by item-location."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -214,7 +215,7 @@ def test_webhook_rules_are_digests_without_a_role_and_addresses_are_checked() ->
 
 
 # -- the vectorised evaluation agrees with the rules ---------------------------------------------
-def ints(rows: list[tuple[int, ...]], *names: str) -> pl.DataFrame:
+def ints(rows: Sequence[tuple[int, ...]], *names: str) -> pl.DataFrame:
     schema = dict.fromkeys(["item_id", "site_id", *names], pl.Int64)
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -240,11 +241,18 @@ places = st.lists(
 )
 
 
+#: (total and lowest balance, reorder point / max level / daily demand, on order, committed)
+Place = tuple[tuple[int, int] | None, tuple[int, int | None, float | None] | None, int, int]
+
+
 @settings(max_examples=150, deadline=None)
 @given(places)
-def test_the_column_evaluation_finds_what_the_rules_find(rows: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> None:
     scale = 10**6  # the demand in the policy inputs is in base units a day
-    stock, policy, on_order, committed = [], [], [], []
+    stock: list[tuple[int, int, int, int]] = []
+    policy: list[tuple[int, int, int, int | None, float | None]] = []
+    on_order: list[tuple[int, int, int]] = []
+    committed: list[tuple[int, int, int]] = []
     expected: set[tuple[int, str, int, int, int | None]] = set()
     for i, (balance, rule, ordered, taken) in enumerate(rows):
         if balance is not None:

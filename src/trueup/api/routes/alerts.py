@@ -183,7 +183,7 @@ def list_alerts(
         sku=sku,
         before_id=int(cursor) if cursor else None,
         limit=limit,
-        actor=who,
+        caller=who,
     )
     return Page[AlertOut](
         data=[AlertOut.of(a, a.id in page.hidden) for a in page.alerts],
@@ -194,7 +194,7 @@ def list_alerts(
 @router.get("/alerts/{alert_id}", tags=["alerts"], response_model=AlertOut)
 def get_alert(request: Request, alert_id: AlertId, who: Reader) -> AlertOut:
     """One alert."""
-    found, hidden = alert_queries.get_alert(uow_of(request), alert_id, actor=who)
+    found, hidden = alert_queries.get_alert(uow_of(request), alert_id, caller=who)
     return AlertOut.of(found, hidden)
 
 
@@ -206,8 +206,8 @@ def acknowledge(
 ) -> AlertOut:
     """Someone is on it: the alert stays open until its condition clears, but it no
     longer escalates. Acknowledging twice changes nothing."""
-    done = alerts.acknowledge(uow_of(request), alert_id, who, origin=origin(request))
-    _, hidden = alert_queries.get_alert(uow_of(request), alert_id, actor=who)
+    done = alerts.acknowledge(uow_of(request), alert_id, caller=who, origin=origin(request))
+    _, hidden = alert_queries.get_alert(uow_of(request), alert_id, caller=who)
     return AlertOut.of(done, hidden)
 
 
@@ -242,7 +242,7 @@ def mark_read(request: Request, body: ReadIn, who: Inbox) -> ReadOut:
 @router.get("/notification-rules", tags=["notifications"], response_model=list[RuleOut])
 def list_rules(request: Request, who: Manager) -> list[RuleOut]:
     """Who hears of which alerts, and how."""
-    return [RuleOut.of(r) for r in notifications.list_rules(uow_of(request), actor=who)]
+    return [RuleOut.of(r) for r in notifications.list_rules(uow_of(request))]
 
 
 @router.post("/notification-rules", tags=["notifications"], response_model=RuleOut, status_code=201)
@@ -256,7 +256,7 @@ def add_rule(request: Request, body: RuleIn, who: Manager) -> RuleOut:
         site=body.site,
         kinds=body.kinds,
         events=body.events,
-        actor=who,
+        caller=who,
         origin=origin(request),
     )
     return RuleOut.of(made)
@@ -265,7 +265,7 @@ def add_rule(request: Request, body: RuleIn, who: Manager) -> RuleOut:
 @router.delete("/notification-rules/{rule_id}", tags=["notifications"], status_code=204)
 def delete_rule(request: Request, rule_id: RuleId, who: Manager) -> Response:
     """Delete a rule; notifications it made stay."""
-    notifications.delete_rule(uow_of(request), rule_id, actor=who, origin=origin(request))
+    notifications.delete_rule(uow_of(request), rule_id, caller=who, origin=origin(request))
     return Response(status_code=204)
 
 
@@ -278,6 +278,6 @@ def set_email(
 ) -> Response:
     """Set (or, with null, remove) where a user's e-mail notifications go."""
     notifications.set_email(
-        uow_of(request), username, body.email, actor=who, origin=origin(request)
+        uow_of(request), username, body.email, caller=who, origin=origin(request)
     )
     return Response(status_code=204)

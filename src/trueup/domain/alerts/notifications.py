@@ -26,6 +26,8 @@ from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity
 
 MAX_EMAIL = 254
+#: The event of a notification that folds several pending ones into one message.
+DIGEST = "digest"
 #: A pragmatic address check: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

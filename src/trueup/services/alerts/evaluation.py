@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from trueup.domain.access import Action, Principal
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import (
     Alert,
     AlertConfig,
@@ -35,7 +35,13 @@ from trueup.domain.alerts.conditions import (
 from trueup.domain.errors import Conflict, Forbidden, NotFound
 from trueup.domain.values import QUANTITY_SCALE, Clock, utc_now
 from trueup.services.alerts import notifications
-from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, SweepInputs
+from trueup.services.alerts.port import (
+    AlertsUnitOfWork,
+    AlertsUnitOfWorkFactory,
+    NewAlert,
+    Refreshed,
+    SweepInputs,
+)
 from trueup.services.events.outbox import (
     ALERT_ESCALATED,
     ALERT_OPENED,
@@ -44,7 +50,7 @@ from trueup.services.events.outbox import (
     BATCH_POSTED,
     EXCEPTION_RAISED,
 )
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
 
 CURSOR = "alerts"
@@ -59,6 +65,8 @@ _EVENT_TYPES = {
     AlertEvent.RESOLVED: ALERT_RESOLVED,
     AlertEvent.ESCALATED: ALERT_ESCALATED,
 }
+#: AlertKind by value, without an enum call per row (a first sweep may open a million)
+_KINDS = {k.value: k for k in AlertKind}
 Progress = Callable[[int], None]
 
 
@@ -160,12 +168,12 @@ def sweep(
     uow_factory: AlertsUnitOfWorkFactory,
     config: AlertConfig,
     *,
-    now: datetime | None = None,
+    clock: Clock = utc_now,
     progress: Progress | None = None,
 ) -> SweepReport:
     """Evaluate every item-location. The monitor's cursor moves to the end of the outbox
     as it stood before the reads, so what commits meanwhile is followed up."""
-    moment = now or utc_now()
+    moment = clock()
     with uow_factory() as uow:
         head = uow.outbox.last_id()
         inputs = uow.alerts.sweep_inputs(progress=progress)
@@ -189,14 +197,14 @@ def follow(
     uow_factory: AlertsUnitOfWorkFactory,
     config: AlertConfig,
     *,
-    now: datetime | None = None,
+    clock: Clock = utc_now,
     rows: int = FOLLOW_ROWS,
 ) -> FollowReport:
     """Evaluate the item-locations whose balances moved since the cursor, one pass of at
     most `rows` outbox rows after another, until the outbox is read."""
     total = FollowReport(0, 0, 0, 0, 0, False)
     while True:
-        step = _follow_once(uow_factory, config, now or utc_now(), rows)
+        step = _follow_once(uow_factory, config, clock(), rows)
         total = FollowReport(
             total.rows + step.rows,
             total.item_locations + step.item_locations,
@@ -261,40 +269,30 @@ def _apply(
     findings, evaluated = evaluate(inputs, config)
     opened, resolved, moved = changes(inputs.open, findings)
     rows = [
-        {
-            "kind": r["kind"],
-            "item_id": r["item_id"],
-            "site_id": r["site_id"],
-            "status": AlertStatus.OPEN.value,
-            "on_hand": r["on_hand"],
-            "position": r["position"],
-            "threshold": r["threshold"],
-            "opened_at": now,
-            "updated_at": now,
-        }
-        for r in opened.iter_rows(named=True)
+        NewAlert(_KINDS[kind], item_id, site_id, on_hand, position, threshold, now)
+        for item_id, site_id, kind, on_hand, position, threshold in opened.iter_rows()
     ]
     before = uow.alerts.last_id()
     uow.alerts.add(rows)
-    figures = {(r["item_id"], r["site_id"], r["kind"]): r for r in rows}
+    figures = {(r.item_id, r.site_id, r.kind): r for r in rows}
     new = [
         Alert(
-            alert_id,
-            AlertKind(kind),
-            sku,
-            site,
+            a.id,
+            a.kind,
+            a.sku,
+            a.site,
             AlertStatus.OPEN,
             now,
             now,
-            figures[(item_id, site_id, kind)]["on_hand"],
-            figures[(item_id, site_id, kind)]["position"],
-            figures[(item_id, site_id, kind)]["threshold"],
+            f.on_hand,
+            f.position,
+            f.threshold,
         )
-        for alert_id, item_id, site_id, kind, sku, site in uow.alerts.opened_after(before, now)
-        if (item_id, site_id, kind) in figures
+        for a in uow.alerts.opened_after(before, now)
+        if (f := figures.get((a.item_id, a.site_id, a.kind))) is not None
     ]
     uow.alerts.resolve(resolved, now)
-    uow.alerts.refresh(list(moved.iter_rows()), now)
+    uow.alerts.refresh([Refreshed(*r) for r in moved.iter_rows()], now)
     happened = [(a, AlertEvent.OPENED) for a in new]
     happened += [(a, AlertEvent.RESOLVED) for a in uow.alerts.by_ids(resolved)]
     announce(uow, happened, now)
@@ -332,10 +330,10 @@ def _event(alert: Alert, event: AlertEvent) -> dict[str, Any]:
 # -- escalation and acknowledgement -----------------------------------------------------------
 @retry_transient
 def escalate(
-    uow_factory: AlertsUnitOfWorkFactory, config: AlertConfig, *, now: datetime | None = None
+    uow_factory: AlertsUnitOfWorkFactory, config: AlertConfig, *, clock: Clock = utc_now
 ) -> list[Alert]:
     """Escalate every open alert nobody acknowledged within its kind's wait."""
-    moment = now or utc_now()
+    moment = clock()
     with uow_factory() as uow:
         ids: list[int] = []
         for kind in AlertKind:
@@ -352,34 +350,33 @@ def escalate(
 def acknowledge(
     uow_factory: AlertsUnitOfWorkFactory,
     alert_id: int,
-    actor: Actor,
     *,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> Alert:
     """Someone is on it: the alert stays open until its condition clears, but it no longer
-    escalates. Acknowledging twice changes nothing; a resolved alert refuses."""
-    if isinstance(actor, Principal):
-        actor.require(Action.ALERTS_ACKNOWLEDGE)
+    escalates. Acknowledging twice changes nothing; a resolved alert refuses; an alert
+    outside the caller's sites is not theirs to acknowledge."""
     at = clock()
     with uow_factory() as uow:
-        found = existing(uow, alert_id, actor)
+        found = existing(uow, alert_id, caller)
         if not check_acknowledge(found):
             return found
-        name = actor.username if isinstance(actor, Principal) else actor
-        if not uow.alerts.acknowledge(alert_id, name, at):
+        if not uow.alerts.acknowledge(alert_id, caller.username, at):
             raise Conflict(f"alert {alert_id} changed meanwhile: try again")
-        record_audit(uow, actor, origin, "alert.acknowledge", f"alert:{alert_id}", {}, at=at)
+        record_audit(uow, caller, origin, "alert.acknowledge", f"alert:{alert_id}", {}, at=at)
         done = uow.alerts.get(alert_id)
         assert done is not None
         uow.commit()
         return done
 
 
-def existing(uow: AlertsUnitOfWork, alert_id: int, actor: Actor | None) -> Alert:
+def existing(uow: AlertsUnitOfWork, alert_id: int, caller: Principal) -> Alert:
+    """The alert, if it exists and lies within the caller's sites."""
     found = uow.alerts.get(alert_id)
     if found is None:
         raise NotFound(f"alert {alert_id} does not exist")
-    if isinstance(actor, Principal) and not actor.may_act_at(found.site):
-        raise Forbidden(f"{actor.username} may not act at site {found.site!r}")
+    if not caller.may_act_at(found.site):
+        raise Forbidden(f"{caller.username} may not act at site {found.site!r}")
     return found

@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert, AlertConfig, parse_waits
 from trueup.domain.counts.tasks import Task
 from trueup.domain.errors import TrueupError
-from trueup.domain.values import utc_now
+from trueup.domain.values import Clock, utc_now
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
 from trueup.services.alerts.evaluation import FollowReport, SweepReport
@@ -52,6 +53,11 @@ def _quiet(_name: str, _total: int | None) -> Callable[[int], None]:
     return lambda _n: None
 
 
+def _frozen(moment: datetime) -> Clock:
+    """A clock that stays at `moment`: the steps of one cycle share its time."""
+    return lambda: moment
+
+
 @dataclass
 class CycleReport:
     recomputed: RecomputeReport | None = None
@@ -66,42 +72,47 @@ class CycleReport:
 
 @dataclass
 class Monitor:
-    """What the cycle and the jobs need: storage, the alert rules, who acts, a mailer."""
+    """What the cycle and the jobs need: storage, the alert rules, who acts (the operator
+    who started the monitor), a mailer."""
 
     uow: AlertsUnitOfWorkFactory
     config: AlertConfig
-    actor: str
+    caller: Principal
     mailer: Mailer | None = None
     #: job name -> seconds between runs, over JOBS
     every: Mapping[str, int] = field(default_factory=dict)
     _alerts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- one cycle ------------------------------------------------------------------------
-    def cycle(self, *, now: datetime | None = None, steps: Steps = _quiet) -> CycleReport:
-        moment = now or utc_now()
+    def cycle(self, *, clock: Clock = utc_now, steps: Steps = _quiet) -> CycleReport:
+        """Every step once, all as of one moment."""
+        moment = clock()
+        at = _frozen(moment)
         report = CycleReport()
         done = steps(STEPS[0], None)
         report.recomputed = replenishment.recompute(self.uow, now=moment)
         done(report.recomputed.computed)
         with self._alerts_lock:
             done = steps(STEPS[1], None)
-            report.followed = alerts.follow(self.uow, self.config, now=moment)
+            report.followed = alerts.follow(self.uow, self.config, clock=at)
             done(report.followed.rows)
             report.swept = alerts.sweep(
-                self.uow, self.config, now=moment, progress=steps(STEPS[2], None)
+                self.uow, self.config, clock=at, progress=steps(STEPS[2], None)
             )
             done = steps(STEPS[3], None)
-            report.escalated = alerts.escalate(self.uow, self.config, now=moment)
+            report.escalated = alerts.escalate(self.uow, self.config, clock=at)
             done(len(report.escalated))
         done = steps(STEPS[4], None)
-        report.counts = count_plans.generate(self.uow, actor=self.actor, now=moment)
+        report.counts = count_plans.generate(self.uow, actor=self.caller.username, now=moment)
         done(len(report.counts))
         done = steps(STEPS[5], None)
-        report.proposals = replenishment.generate_proposals(self.uow, actor=self.actor, now=moment)
+        report.proposals = replenishment.generate_proposals(
+            self.uow, actor=self.caller.username, now=moment
+        )
         done(len(report.proposals.proposals))
         done = steps(STEPS[6], None)
-        report.digests = notifications.send_digests(self.uow, now=moment)
-        report.emails = notifications.send_emails(self.uow, self.mailer, now=moment)
+        report.digests = notifications.send_digests(self.uow, clock=at)
+        report.emails = notifications.send_emails(self.uow, self.mailer, clock=at)
         done(report.digests.notifications + report.emails.sent)
         return report
 
@@ -124,10 +135,10 @@ class Monitor:
     def recompute(self) -> None:
         replenishment.recompute(self.uow)
         self.sweep()  # thresholds moved
-        replenishment.generate_proposals(self.uow, actor=self.actor)
+        replenishment.generate_proposals(self.uow, actor=self.caller.username)
 
     def generate_counts(self) -> None:
-        count_plans.generate(self.uow, actor=self.actor)
+        count_plans.generate(self.uow, actor=self.caller.username)
 
     def digests(self) -> None:
         notifications.send_digests(self.uow)

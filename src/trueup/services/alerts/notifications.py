@@ -5,22 +5,22 @@ exists exactly when its alert event does. An immediate inbox notification is del
 there and then; e-mails and digests wait as `pending` rows: `send_digests` folds each
 user's pending digest notifications into one message per channel (and the webhook ones
 into one `alert.digest` outbox event per site), `send_emails` sends what is due through
-SMTP, outside any transaction, each e-mail claimed first so two senders never both send.
+the mailer (adapters/mail.py), outside any transaction, each e-mail claimed first so two
+senders never both send.
 """
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
-from trueup.domain.access import Action, Principal, User, parse_role
+from trueup.domain.access import Principal, User, parse_role
 from trueup.domain.alerts.conditions import Alert, AlertEvent, parse_kind
 from trueup.domain.alerts.notifications import (
+    DIGEST,
     Channel,
     Mode,
     Notification,
@@ -37,17 +37,22 @@ from trueup.domain.alerts.notifications import (
 )
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.values import Clock, normalize_code, utc_now
-from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, Mailer
+from trueup.services.alerts.port import (
+    AlertsUnitOfWork,
+    AlertsUnitOfWorkFactory,
+    Mailer,
+    NewNotification,
+    NewRule,
+)
 from trueup.services.counts.tasks import write_event
 from trueup.services.events.outbox import ALERT_DIGEST
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
 
 MAX_PAGE = 1000
 #: Attempts at one e-mail before it is marked failed.
 MAX_EMAIL_ATTEMPTS = 5
 EMAILS_PER_RUN = 500
-DIGEST = "digest"
 
 
 # -- routing ---------------------------------------------------------------------------------
@@ -63,7 +68,7 @@ def route(
         return 0
     users = uow.identity.users()
     webhook_rules = [r for r in rules if r.channel is Channel.WEBHOOK]
-    rows: list[dict[str, Any]] = []
+    rows: list[NewNotification] = []
     for alert, event in happened:
         subject, body = message(alert, event)
         found = recipients(rules, users, alert.kind, event, alert.site)
@@ -84,20 +89,14 @@ def _row(
     subject: str,
     body: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> NewNotification:
+    """An immediate inbox notification is delivered as it is written; the rest wait."""
     delivered = channel is Channel.INBOX and mode is Mode.IMMEDIATE
-    return {
-        "user_id": user_id,
-        "alert_id": alert.id,
-        "event": event.value,
-        "channel": channel.value,
-        "mode": mode.value,
-        "status": (Status.SENT if delivered else Status.PENDING).value,
-        "subject": subject,
-        "body": body,
-        "created_at": now,
-        "sent_at": now if delivered else None,
-    }
+    status = Status.SENT if delivered else Status.PENDING
+    sent_at = now if delivered else None
+    return NewNotification(
+        user_id, alert.id, event.value, channel, mode, status, subject, body, now, sent_at
+    )
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -111,46 +110,32 @@ def add_rule(
     site: str | None = None,
     kinds: Iterable[str] = (),
     events: Iterable[str] = (),
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> Rule:
     """Route alert events (of `kinds`, `events`; all when empty) at `site` (every site
     when None) to the users of `role` (every role when None) through `channel`."""
-    _require(actor)
     how, when = parse_channel(channel), parse_mode(mode)
     who = parse_role(role) if role else None
     check_rule(how, when, who)
-    kinds_ = sorted({parse_kind(k).value for k in kinds})
-    events_ = sorted({parse_event(e).value for e in events})
+    kinds_ = tuple(sorted({parse_kind(k) for k in kinds}))
+    events_ = tuple(sorted({parse_event(e) for e in events}))
     code = normalize_code(site) if site else None
     at = clock()
     with uow_factory() as uow:
         site_id = _site_id(uow, code) if code else None
         rule_id = uow.notifications.add_rule(
-            {
-                "role": who.value if who else None,
-                "site_id": site_id,
-                "kinds": ",".join(kinds_),
-                "events": ",".join(events_),
-                "channel": how.value,
-                "mode": when.value,
-                "created_by": actor.username if isinstance(actor, Principal) else actor,
-                "created_at": at,
-            }
+            NewRule(how, when, who, site_id, kinds_, events_, caller.username, at)
         )
         detail = {"channel": how.value, "mode": when.value, "role": role, "site": code}
-        record_audit(uow, actor, origin, "notification_rule.add", f"rule:{rule_id}", detail, at=at)
+        record_audit(uow, caller, origin, "notification_rule.add", f"rule:{rule_id}", detail, at=at)
         found = next(r for r in uow.notifications.rules() if r.id == rule_id)
         uow.commit()
         return found
 
 
-def list_rules(
-    uow_factory: AlertsUnitOfWorkFactory, *, actor: Principal | None = None
-) -> list[Rule]:
-    if actor is not None:
-        actor.require(Action.NOTIFICATIONS_MANAGE)
+def list_rules(uow_factory: AlertsUnitOfWorkFactory) -> list[Rule]:
     with uow_factory(readonly=True) as uow:
         return uow.notifications.rules()
 
@@ -160,16 +145,16 @@ def delete_rule(
     uow_factory: AlertsUnitOfWorkFactory,
     rule_id: int,
     *,
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> None:
-    _require(actor)
+    """Notifications the rule made stay."""
     at = clock()
     with uow_factory() as uow:
         if not uow.notifications.delete_rule(rule_id):
             raise NotFound(f"notification rule {rule_id} does not exist")
-        record_audit(uow, actor, origin, "notification_rule.delete", f"rule:{rule_id}", at=at)
+        record_audit(uow, caller, origin, "notification_rule.delete", f"rule:{rule_id}", at=at)
         uow.commit()
 
 
@@ -179,25 +164,19 @@ def set_email(
     username: str,
     email: str | None,
     *,
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> None:
     """Where a user's e-mail notifications go (None: nowhere)."""
-    _require(actor)
     address = check_email(email) if email is not None else None
     at = clock()
     with uow_factory() as uow:
         user = _user(uow, username)
         uow.notifications.set_contact(user.id, address)
         detail = {"email": address}
-        record_audit(uow, actor, origin, "user.email", f"user:{user.username}", detail, at=at)
+        record_audit(uow, caller, origin, "user.email", f"user:{user.username}", detail, at=at)
         uow.commit()
-
-
-def _require(actor: Actor) -> None:
-    if isinstance(actor, Principal):
-        actor.require(Action.NOTIFICATIONS_MANAGE)
 
 
 def _site_id(uow: AlertsUnitOfWork, code: str) -> int:
@@ -262,12 +241,10 @@ class DigestReport:
 
 
 @retry_transient
-def send_digests(
-    uow_factory: AlertsUnitOfWorkFactory, *, now: datetime | None = None
-) -> DigestReport:
+def send_digests(uow_factory: AlertsUnitOfWorkFactory, *, clock: Clock = utc_now) -> DigestReport:
     """Fold every pending digest notification into one message per user and channel (one
     `alert.digest` event per site for webhooks)."""
-    moment = now or utc_now()
+    moment = clock()
     with uow_factory() as uow:
         pending = uow.notifications.pending_digests()
         if not pending:
@@ -297,21 +274,15 @@ def send_digests(
 
 def _digest_row(
     user_id: int | None, channel: Channel, notes: list[Notification], now: datetime
-) -> dict[str, Any]:
+) -> NewNotification:
+    """A digest to the inbox is delivered as it is written; an e-mail digest waits."""
     subject, body = digest(notes, notes[0].created_at, now)
     delivered = channel is Channel.INBOX
-    return {
-        "user_id": user_id,
-        "alert_id": None,
-        "event": DIGEST,
-        "channel": channel.value,
-        "mode": Mode.DIGEST.value,
-        "status": (Status.SENT if delivered else Status.PENDING).value,
-        "subject": subject,
-        "body": body,
-        "created_at": now,
-        "sent_at": now if delivered else None,
-    }
+    status = Status.SENT if delivered else Status.PENDING
+    sent_at = now if delivered else None
+    return NewNotification(
+        user_id, None, DIGEST, channel, Mode.DIGEST, status, subject, body, now, sent_at
+    )
 
 
 def _digest_event(site: str, notes: list[Notification]) -> dict[str, Any]:
@@ -335,7 +306,7 @@ def send_emails(
     uow_factory: AlertsUnitOfWorkFactory,
     mailer: Mailer | None,
     *,
-    now: datetime | None = None,
+    clock: Clock = utc_now,
     limit: int = EMAILS_PER_RUN,
 ) -> EmailReport:
     """Send the e-mails that are due. Without a mailer (no SMTP host configured) they
@@ -353,7 +324,7 @@ def send_emails(
         if address:
             try:
                 mailer.send(address, note.subject, note.body)
-            except (OSError, smtplib.SMTPException) as problem:
+            except OSError as problem:
                 error = f"{type(problem).__name__}: {problem}"[:500]
         if not error:
             status, sent = Status.SENT, sent + 1
@@ -361,7 +332,7 @@ def send_emails(
             status, failed = Status.FAILED, failed + 1
         else:
             status, retrying = Status.PENDING, retrying + 1
-        _finish(uow_factory, note.id, status, now or utc_now(), error)
+        _finish(uow_factory, note.id, status, clock(), error)
     return EmailReport(sent, failed, retrying)
 
 
@@ -378,34 +349,5 @@ def _finish(
     uow_factory: AlertsUnitOfWorkFactory, note_id: int, status: Status, at: datetime, error: str
 ) -> None:
     with uow_factory() as uow:
-        uow.notifications.finish(
-            note_id, status.value, at if status is Status.SENT else None, error
-        )
+        uow.notifications.finish(note_id, status, at if status is Status.SENT else None, error)
         uow.commit()
-
-
-@dataclass(frozen=True)
-class SmtpMailer:
-    """Plain SMTP (STARTTLS when asked), one connection per e-mail: notifications are
-    few, and a connection held open would only time out between them."""
-
-    host: str
-    port: int = 25
-    sender: str = "trueup@localhost"
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout: float = 10.0
-
-    def send(self, to: str, subject: str, body: str) -> None:
-        mail = EmailMessage()
-        mail["From"] = self.sender
-        mail["To"] = to
-        mail["Subject"] = subject
-        mail.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
-            if self.starttls:
-                server.starttls()
-            if self.username:
-                server.login(self.username, self.password or "")
-            server.send_message(mail)

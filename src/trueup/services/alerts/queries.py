@@ -35,41 +35,38 @@ def list_alerts(
     sku: str | None = None,
     before_id: int | None = None,
     limit: int = 100,
-    actor: Principal | None = None,
+    caller: Principal,
 ) -> AlertPage:
     """Alerts, newest first, within the reader's sites."""
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"a limit from 1 to {MAX_PAGE}", field="limit", value=str(limit))
     wanted = tuple(_status(s) for s in statuses)
     kinds_ = tuple(parse_kind(k).value for k in kinds)
-    codes = tuple(normalize_code(s) for s in sites)
-    if actor is not None:
-        actor.require(Action.ALERTS_READ)
-        codes = actor.scoped_sites(codes)
+    codes = caller.scoped_sites(normalize_code(s) for s in sites)
     item = normalize_code(sku) if sku else None
     query = AlertQuery(wanted, kinds_, codes, item, before_id, limit)
     with uow_factory(readonly=True) as uow:
         found = uow.alerts.alerts(query)
-    hidden = _hidden(uow_factory, found, actor)
+    hidden = _hidden(uow_factory, found, caller)
     more = found[-1].id if len(found) == limit else None
     return AlertPage(found, hidden, more)
 
 
 def get_alert(
-    uow_factory: AlertsUnitOfWorkFactory, alert_id: int, *, actor: Principal | None = None
+    uow_factory: AlertsUnitOfWorkFactory, alert_id: int, *, caller: Principal
 ) -> tuple[Alert, bool]:
     """The alert, and whether its figures are hidden from this reader."""
-    if actor is not None:
-        actor.require(Action.ALERTS_READ)
     with uow_factory(readonly=True) as uow:
-        found = existing(uow, alert_id, actor)
-    return found, found.id in _hidden(uow_factory, [found], actor)
+        found = existing(uow, alert_id, caller)
+    return found, found.id in _hidden(uow_factory, [found], caller)
 
 
 def _hidden(
-    uow_factory: AlertsUnitOfWorkFactory, found: Sequence[Alert], actor: Principal | None
+    uow_factory: AlertsUnitOfWorkFactory, found: Sequence[Alert], caller: Principal
 ) -> frozenset[int]:
-    if actor is None or actor.can(Action.COUNTS_REVIEW) or not found:
+    """The alerts whose item is under an open count at their site, or whose site has a
+    whole location under an open count, unless the reader may review counts."""
+    if caller.can(Action.COUNTS_REVIEW) or not found:
         return frozenset()
     under = blind(uow_factory)
     if not under.keys and not under.locations:

@@ -6,7 +6,7 @@ the attempt count from the value the sender read, and of two senders only one wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from trueup.domain.access import Role
 from trueup.domain.alerts.conditions import AlertEvent, AlertKind
-from trueup.domain.alerts.notifications import Channel, Mode, Notification, Rule, Status
+from trueup.domain.alerts.notifications import DIGEST, Channel, Mode, Notification, Rule, Status
+from trueup.services.alerts.port import DueEmail, NewNotification, NewRule, PendingDigest
 from trueup.storage.alerts.tables import alert, notification, notification_rule, user_contact
 from trueup.storage.identity.tables import app_user
 from trueup.storage.ledger.tables import location
@@ -41,7 +42,17 @@ class SqlNotifications:
         )
         return [_rule(r) for r in rows]
 
-    def add_rule(self, values: Mapping[str, Any]) -> int:
+    def add_rule(self, rule: NewRule) -> int:
+        values = {
+            "role": rule.role.value if rule.role else None,
+            "site_id": rule.site_id,
+            "kinds": ",".join(k.value for k in rule.kinds),
+            "events": ",".join(e.value for e in rule.events),
+            "channel": rule.channel.value,
+            "mode": rule.mode.value,
+            "created_by": rule.created_by,
+            "created_at": rule.created_at,
+        }
         found = self.connection.execute(
             insert(notification_rule).values(**values).returning(notification_rule.c.id)
         )
@@ -54,9 +65,9 @@ class SqlNotifications:
         return bool(result.rowcount)
 
     # -- notifications ----------------------------------------------------------------------
-    def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add(self, rows: Sequence[NewNotification]) -> None:
         if rows:
-            self.connection.execute(insert(notification), list(rows))
+            self.connection.execute(insert(notification), [_notification_values(r) for r in rows])
 
     def inbox(
         self, user_id: int, unread_only: bool, before_id: int | None, limit: int
@@ -89,7 +100,7 @@ class SqlNotifications:
             done += result.rowcount
         return done
 
-    def pending_digests(self) -> list[tuple[Notification, str]]:
+    def pending_digests(self) -> list[PendingDigest]:
         rows = self.connection.execute(
             _NOTIFICATIONS.add_columns(_ALERT_SITE.c.code.label("site_code"))
             .join(alert, alert.c.id == notification.c.alert_id)
@@ -97,11 +108,11 @@ class SqlNotifications:
             .where(
                 notification.c.status == _PENDING,
                 notification.c.mode == Mode.DIGEST.value,
-                notification.c.event != "digest",
+                notification.c.event != DIGEST,
             )
             .order_by(notification.c.id)
         )
-        return [(_notification(r), r.site_code) for r in rows]
+        return [PendingDigest(_notification(r), r.site_code) for r in rows]
 
     def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
         for start in range(0, len(ids), CHUNK):
@@ -114,7 +125,7 @@ class SqlNotifications:
                 .values(status=Status.SENT.value, sent_at=at)
             )
 
-    def emails_due(self, limit: int) -> list[tuple[Notification, str | None]]:
+    def emails_due(self, limit: int) -> list[DueEmail]:
         rows = self.connection.execute(
             _NOTIFICATIONS.add_columns(user_contact.c.email)
             .outerjoin(user_contact, user_contact.c.user_id == notification.c.user_id)
@@ -123,13 +134,13 @@ class SqlNotifications:
                 notification.c.channel == Channel.EMAIL.value,
                 or_(
                     notification.c.mode == Mode.IMMEDIATE.value,
-                    notification.c.event == "digest",
+                    notification.c.event == DIGEST,
                 ),
             )
             .order_by(notification.c.id)
             .limit(limit)
         )
-        return [(_notification(r), r.email) for r in rows]
+        return [DueEmail(_notification(r), r.email) for r in rows]
 
     def claim(self, notification_id: int, attempts_seen: int) -> bool:
         result = self.connection.execute(
@@ -143,11 +154,11 @@ class SqlNotifications:
         )
         return bool(result.rowcount)
 
-    def finish(self, notification_id: int, status: str, at: datetime | None, error: str) -> None:
+    def finish(self, notification_id: int, status: Status, at: datetime | None, error: str) -> None:
         self.connection.execute(
             update(notification)
             .where(notification.c.id == notification_id)
-            .values(status=status, sent_at=at, last_error=error[:1000])
+            .values(status=status.value, sent_at=at, last_error=error[:1000])
         )
 
     # -- addresses ----------------------------------------------------------------------------
@@ -159,6 +170,21 @@ class SqlNotifications:
         self.connection.execute(delete(user_contact).where(user_contact.c.user_id == user_id))
         if email is not None:
             self.connection.execute(insert(user_contact).values(user_id=user_id, email=email))
+
+
+def _notification_values(row: NewNotification) -> dict[str, Any]:
+    return {
+        "user_id": row.user_id,
+        "alert_id": row.alert_id,
+        "event": row.event,
+        "channel": row.channel.value,
+        "mode": row.mode.value,
+        "status": row.status.value,
+        "subject": row.subject,
+        "body": row.body,
+        "created_at": row.created_at,
+        "sent_at": row.sent_at,
+    }
 
 
 def _split(text: str) -> list[str]:

@@ -18,7 +18,14 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.values import storage_time
-from trueup.services.alerts.port import AlertQuery, SweepInputs
+from trueup.services.alerts.port import (
+    SWEEP_SCHEMAS,
+    AlertQuery,
+    NewAlert,
+    OpenedAlert,
+    Refreshed,
+    SweepInputs,
+)
 from trueup.storage.alerts.tables import alert, monitor_cursor
 from trueup.storage.ledger.tables import item, location
 
@@ -68,27 +75,8 @@ INSERT INTO alert (kind, item_id, site_id, status, on_hand, position, threshold,
                    updated_at, acknowledged_by)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '')
 """
-_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
-    "stock": {"item_id": pl.Int64, "site_id": pl.Int64, "on_hand": pl.Int64, "lowest": pl.Int64},
-    "policies": {
-        "item_id": pl.Int64,
-        "site_id": pl.Int64,
-        "reorder_point": pl.Int64,
-        "max_level": pl.Int64,
-        "daily_demand": pl.Float64,
-    },
-    "on_order": {"item_id": pl.Int64, "site_id": pl.Int64, "on_order": pl.Int64},
-    "committed": {"item_id": pl.Int64, "site_id": pl.Int64, "committed": pl.Int64},
-    "open": {
-        "id": pl.Int64,
-        "item_id": pl.Int64,
-        "site_id": pl.Int64,
-        "kind": pl.String,
-        "on_hand": pl.Int64,
-        "position": pl.Int64,
-        "threshold": pl.Int64,
-    },
-}
+#: AlertKind by its stored value, without an enum call per row (a sweep may open a million)
+_KINDS = {k.value: k for k in AlertKind}
 _SITE = location.alias("alert_site")
 _ALERTS = (
     select(alert, item.c.sku, _SITE.c.code.label("site_code"))
@@ -133,7 +121,7 @@ class SqlAlerts:
         keys: Collection[tuple[int, int]] | None,
         progress: Callable[[int], None] | None,
     ) -> pl.DataFrame:
-        schema = _SCHEMAS[name]
+        schema = SWEEP_SCHEMAS[name]
         if keys is None:
             parts = list(self._stream(sql.replace("{scope}", ""), (), schema, progress))
         else:
@@ -158,7 +146,7 @@ class SqlAlerts:
         self,
         sql: str,
         params: Sequence[Any],
-        schema: Mapping[str, Any],
+        schema: Mapping[str, type[pl.DataType]],
         progress: Callable[[int], None] | None,
     ) -> Iterator[pl.DataFrame]:
         """The rows of one query, CHUNK at a time, on the driver's cursor (a server-side
@@ -201,22 +189,24 @@ class SqlAlerts:
     def last_id(self) -> int:
         return int(self.connection.execute(select(func.max(alert.c.id))).scalar_one() or 0)
 
-    def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add(self, rows: Sequence[NewAlert]) -> None:
         """Insert open alerts: one executemany on the driver's cursor (a first sweep may
         open a million); `opened_after` finds their ids."""
         if not rows:
             return
+        times = {at: self._time(at) for at in {r.opened_at for r in rows}}
+        open_ = AlertStatus.OPEN.value
         params = [
             (
-                r["kind"],
-                r["item_id"],
-                r["site_id"],
-                r["status"],
-                r["on_hand"],
-                r["position"],
-                r["threshold"],
-                self._time(r["opened_at"]),
-                self._time(r["updated_at"]),
+                r.kind.value,
+                r.item_id,
+                r.site_id,
+                open_,
+                r.on_hand,
+                r.position,
+                r.threshold,
+                times[r.opened_at],
+                times[r.opened_at],
             )
             for r in rows
         ]
@@ -230,11 +220,9 @@ class SqlAlerts:
     def _time(self, moment: datetime) -> Any:
         return moment if self.postgres else storage_time(moment)
 
-    def opened_after(
-        self, alert_id: int, at: datetime
-    ) -> list[tuple[int, int, int, str, str, str]]:
-        """(id, item id, site id, kind, sku, site code) of the alerts opened at `at` with
-        an id above `alert_id`: what this transaction just inserted, in one read."""
+    def opened_after(self, alert_id: int, at: datetime) -> list[OpenedAlert]:
+        """The alerts opened at `at` with an id above `alert_id`: what this transaction
+        just inserted, in one read."""
         rows = self.connection.execute(
             select(alert.c.id, alert.c.item_id, alert.c.site_id, alert.c.kind, item.c.sku)
             .add_columns(_SITE.c.code)
@@ -243,7 +231,9 @@ class SqlAlerts:
             .where(alert.c.id > alert_id, alert.c.opened_at == at, alert.c.resolved_at.is_(None))
             .order_by(alert.c.id)
         )
-        return [(int(r[0]), int(r[1]), int(r[2]), r[3], r[4], r[5]) for r in rows]
+        return [
+            OpenedAlert(int(r[0]), int(r[1]), int(r[2]), _KINDS[r[3]], r[4], r[5]) for r in rows
+        ]
 
     def resolve(self, ids: Sequence[int], at: datetime) -> None:
         for start in range(0, len(ids), KEYS_PER_QUERY):
@@ -253,8 +243,7 @@ class SqlAlerts:
                 .values(status=AlertStatus.RESOLVED.value, resolved_at=at, updated_at=at)
             )
 
-    def refresh(self, rows: Sequence[tuple[int, int, int, int | None]], at: datetime) -> None:
-        """(id, on_hand, position, threshold) of open alerts whose figures moved."""
+    def refresh(self, rows: Sequence[Refreshed], at: datetime) -> None:
         if not rows:
             return
         self.connection.execute(
