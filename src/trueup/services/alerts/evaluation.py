@@ -35,6 +35,7 @@ from trueup.domain.alerts.conditions import (
 from trueup.domain.errors import Conflict, Forbidden, NotFound
 from trueup.domain.values import QUANTITY_SCALE, Clock, utc_now
 from trueup.services.alerts import notifications
+from trueup.services.alerts.notifications import Actor, as_caller
 from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, SweepInputs
 from trueup.services.events.outbox import (
     ALERT_ESCALATED,
@@ -44,7 +45,7 @@ from trueup.services.events.outbox import (
     BATCH_POSTED,
     EXCEPTION_RAISED,
 )
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
 
 CURSOR = "alerts"
@@ -369,7 +370,8 @@ def acknowledge(
         name = actor.username if isinstance(actor, Principal) else actor
         if not uow.alerts.acknowledge(alert_id, name, at):
             raise Conflict(f"alert {alert_id} changed meanwhile: try again")
-        record_audit(uow, actor, origin, "alert.acknowledge", f"alert:{alert_id}", {}, at=at)
+        target = f"alert:{alert_id}"
+        record_audit(uow, as_caller(actor), origin, "alert.acknowledge", target, {}, at=at)
         done = uow.alerts.get(alert_id)
         assert done is not None
         uow.commit()

@@ -40,8 +40,17 @@ from trueup.domain.values import Clock, normalize_code, utc_now
 from trueup.services.alerts.port import AlertsUnitOfWork, AlertsUnitOfWorkFactory, Mailer
 from trueup.services.counts.tasks import write_event
 from trueup.services.events.outbox import ALERT_DIGEST
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
+
+#: Who acts: a Principal (from the API) or a name (the command line).
+Actor = Principal | str
+
+
+def as_caller(actor: Actor) -> Principal:
+    """The audit trail's caller: a name is the operator at the command line."""
+    return actor if isinstance(actor, Principal) else Principal.operator(actor)
+
 
 MAX_PAGE = 1000
 #: Attempts at one e-mail before it is marked failed.
@@ -140,7 +149,8 @@ def add_rule(
             }
         )
         detail = {"channel": how.value, "mode": when.value, "role": role, "site": code}
-        record_audit(uow, actor, origin, "notification_rule.add", f"rule:{rule_id}", detail, at=at)
+        target = f"rule:{rule_id}"
+        record_audit(uow, as_caller(actor), origin, "notification_rule.add", target, detail, at=at)
         found = next(r for r in uow.notifications.rules() if r.id == rule_id)
         uow.commit()
         return found
@@ -169,7 +179,8 @@ def delete_rule(
     with uow_factory() as uow:
         if not uow.notifications.delete_rule(rule_id):
             raise NotFound(f"notification rule {rule_id} does not exist")
-        record_audit(uow, actor, origin, "notification_rule.delete", f"rule:{rule_id}", at=at)
+        target = f"rule:{rule_id}"
+        record_audit(uow, as_caller(actor), origin, "notification_rule.delete", target, at=at)
         uow.commit()
 
 
@@ -191,7 +202,8 @@ def set_email(
         user = _user(uow, username)
         uow.notifications.set_contact(user.id, address)
         detail = {"email": address}
-        record_audit(uow, actor, origin, "user.email", f"user:{user.username}", detail, at=at)
+        target = f"user:{user.username}"
+        record_audit(uow, as_caller(actor), origin, "user.email", target, detail, at=at)
         uow.commit()
 
 
