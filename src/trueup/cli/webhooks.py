@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from trueup.adapters.http import HttpSender
 from trueup.cli.common import Format, console, errors, fail, opened, operator, show_rows
 from trueup.domain.webhooks import Delivery, DeliveryStatus
 from trueup.services.events import webhooks as service
@@ -219,7 +220,11 @@ def dispatch(
 
     Example: trueup webhooks dispatch
     """
-    with opened(ctx) as system, Dispatcher(system.uow, poll_seconds=poll, timeout=timeout) as run:
+    with (
+        opened(ctx) as system,
+        HttpSender(timeout=timeout) as sender,
+        Dispatcher(system.uow, sender, poll_seconds=poll) as run,
+    ):
         if once:
             console.print(_summary(run.run_once()), highlight=False)
             return

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 
 from tests.builders import movement, post, world
 from tests.webhook_receiver import running_receiver
+from trueup.adapters.http import HttpSender
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
 from trueup.domain.alerts.conditions import AlertConfig
@@ -206,7 +207,7 @@ def test_webhooks_hear_alert_events_of_their_sites_only(staffed: System) -> None
         subscribe(staffed.uow, dc1.url, ["alert.opened"], ["DC1"], caller=root)
         subscribe(staffed.uow, st1.url, ["alert.opened"], ["ST1"], caller=root)
         low_stock_at_dc1(staffed)
-        with Dispatcher(staffed.uow) as dispatcher:
+        with HttpSender() as sender, Dispatcher(staffed.uow, sender) as dispatcher:
             report = dispatcher.run_once()
         assert report.delivered == 2
         assert sorted(r.json["data"]["kind"] for r in dc1.requests) == ["negative", "stockout"]

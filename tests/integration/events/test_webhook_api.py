@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.builders import movement, world
 from tests.webhook_receiver import Receiver, running_receiver
+from trueup.adapters.http import HttpSender
 from trueup.api.app import create_app
 from trueup.api.routes.webhooks import EventTypeName
 from trueup.bootstrap import System
@@ -81,7 +82,7 @@ def test_an_admin_manages_a_webhook_and_its_deliveries_over_http(
         post_document(
             api.system.uow, [movement(external_id=f"API-{n}")], caller=Principal.operator("tester")
         )
-    with Dispatcher(api.system.uow) as dispatcher:
+    with HttpSender() as sender, Dispatcher(api.system.uow, sender) as dispatcher:
         dispatcher.run_once()
         log = f"{WEBHOOKS}/{hook['id']}/deliveries"
         first = api.client.get(log, params={"limit": 1}, headers=api.admin).json()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from tests.builders import movement, world
 from tests.webhook_receiver import Receiver, closed_port_url, running_receiver
+from trueup.adapters.http import HttpSender
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
@@ -65,6 +66,12 @@ def receiver() -> Iterator[Receiver]:
         yield found
 
 
+@pytest.fixture
+def sender() -> Iterator[HttpSender]:
+    with HttpSender() as found:
+        yield found
+
+
 def post(system: System, **fields: str) -> None:
     post_document(system.uow, [movement(**fields)], caller=Principal.operator("tester"))
 
@@ -84,11 +91,11 @@ def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 
 # -- delivery --------------------------------------------------------------------------------
 def test_a_posted_movement_is_delivered_signed_with_the_webhooks_secret(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     hook, secret = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop, external_id="PO-1", quantity="12")
-    with Dispatcher(shop.uow) as dispatcher:
+    with Dispatcher(shop.uow, sender) as dispatcher:
         report = dispatcher.run_once()
     assert (report.queued, report.delivered) == (1, 1)
     (got,) = receiver.requests
@@ -109,24 +116,24 @@ def test_a_posted_movement_is_delivered_signed_with_the_webhooks_secret(
 
 
 def test_a_new_webhook_hears_what_commits_after_it_not_the_history(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     post(shop, external_id="BEFORE")
     subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop, external_id="AFTER")
-    with Dispatcher(shop.uow) as dispatcher:
+    with Dispatcher(shop.uow, sender) as dispatcher:
         dispatcher.run_once()
     assert [r.json["data"]["external_id"] for r in receiver.requests] == ["AFTER"]
 
 
 def test_only_events_of_the_webhooks_types_at_its_sites_are_queued(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     hook, _ = subscribe(shop.uow, receiver.url, [BALANCE_CHANGED], ["ST1"], caller=ROOT)
     every_site, _ = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop, to_location="DC1-A-01")
     post(shop, to_location="ST1", quantity="4")
-    with Dispatcher(shop.uow) as dispatcher:
+    with Dispatcher(shop.uow, sender) as dispatcher:
         dispatcher.run_once()
     (at_st1,) = deliveries(shop.uow, hook.id, caller=ROOT).deliveries
     assert at_st1.event_type == BALANCE_CHANGED
@@ -141,13 +148,13 @@ def test_only_events_of_the_webhooks_types_at_its_sites_are_queued(
 
 # -- retries ---------------------------------------------------------------------------------
 def test_a_refused_delivery_is_retried_after_its_backoff_until_it_is_accepted(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     receiver.statuses = [500]
     clock = Clock()
     hook, secret = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop)
-    with Dispatcher(shop.uow, clock=clock, backoff=(30,)) as dispatcher:
+    with Dispatcher(shop.uow, sender, clock=clock, backoff=(30,)) as dispatcher:
         assert dispatcher.run_once().retrying == 1
         (waiting,) = deliveries(shop.uow, hook.id, caller=ROOT).deliveries
         assert waiting.status is DeliveryStatus.PENDING
@@ -164,12 +171,12 @@ def test_a_refused_delivery_is_retried_after_its_backoff_until_it_is_accepted(
 
 
 def test_a_delivery_fails_after_its_last_attempt_and_every_attempt_is_logged(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     receiver.default = 503
     hook, _ = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop)
-    with Dispatcher(shop.uow, backoff=NO_WAIT, max_attempts=3) as dispatcher:
+    with Dispatcher(shop.uow, sender, backoff=NO_WAIT, max_attempts=3) as dispatcher:
         reports = [dispatcher.run_once() for _ in range(4)]
     assert [(r.retrying, r.failed) for r in reports] == [(1, 0), (1, 0), (0, 1), (0, 0)]
     assert len(receiver.requests) == 3
@@ -183,10 +190,12 @@ def test_a_delivery_fails_after_its_last_attempt_and_every_attempt_is_logged(
     )
 
 
-def test_an_unreachable_receiver_is_logged_without_a_status_code(shop: System) -> None:
+def test_an_unreachable_receiver_is_logged_without_a_status_code(
+    shop: System, sender: HttpSender
+) -> None:
     hook, _ = subscribe(shop.uow, closed_port_url(), [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop)
-    with Dispatcher(shop.uow, backoff=NO_WAIT) as dispatcher:
+    with Dispatcher(shop.uow, sender, backoff=NO_WAIT) as dispatcher:
         assert dispatcher.run_once().retrying == 1
     (delivery,) = deliveries(shop.uow, hook.id, caller=ROOT).deliveries
     (attempt,) = delivery.log
@@ -195,12 +204,12 @@ def test_an_unreachable_receiver_is_logged_without_a_status_code(shop: System) -
 
 # -- replay ----------------------------------------------------------------------------------
 def test_a_replay_sends_an_event_again_with_the_same_webhook_id(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     hook, secret = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     for n in range(3):
         post(shop, external_id=f"R{n}")
-    with Dispatcher(shop.uow) as dispatcher:
+    with Dispatcher(shop.uow, sender) as dispatcher:
         dispatcher.run_once()
         _, second, third = sorted(receiver.requests, key=lambda r: r.json["data"]["movement_id"])
         assert replay(shop.uow, hook.id, event_id=second.id, caller=ROOT) == 1
@@ -220,12 +229,12 @@ def test_a_replay_sends_an_event_again_with_the_same_webhook_id(
 
 
 def test_a_failed_delivery_replayed_gets_a_fresh_set_of_attempts(
-    shop: System, receiver: Receiver
+    shop: System, receiver: Receiver, sender: HttpSender
 ) -> None:
     receiver.statuses = [500]
     hook, _ = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop)
-    with Dispatcher(shop.uow, backoff=NO_WAIT, max_attempts=1) as dispatcher:
+    with Dispatcher(shop.uow, sender, backoff=NO_WAIT, max_attempts=1) as dispatcher:
         assert dispatcher.run_once().failed == 1
         (failed,) = deliveries(shop.uow, hook.id, caller=ROOT).deliveries
         assert replay(shop.uow, hook.id, since=failed.event_id, caller=ROOT) == 1
@@ -254,7 +263,8 @@ def test_a_replay_of_nothing_or_of_a_disabled_webhook_is_refused(
 def test_posting_stays_fast_while_a_receiver_hangs(shop: System, receiver: Receiver) -> None:
     hold = receiver.hold = threading.Event()
     hook, _ = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
-    dispatcher = Dispatcher(shop.uow, poll_seconds=0.01, timeout=20)
+    patient = HttpSender(timeout=20)
+    dispatcher = Dispatcher(shop.uow, patient, poll_seconds=0.01)
     dispatcher.start()
     try:
         post(shop)
@@ -269,6 +279,7 @@ def test_posting_stays_fast_while_a_receiver_hangs(shop: System, receiver: Recei
     finally:
         hold.set()
         dispatcher.close()
+        patient.close()
     statuses = {d.status for d in deliveries(shop.uow, hook.id, caller=ROOT).deliveries}
     assert len(deliveries(shop.uow, hook.id, caller=ROOT).deliveries) >= 1 and statuses <= {
         DeliveryStatus.PENDING,
@@ -276,9 +287,11 @@ def test_posting_stays_fast_while_a_receiver_hangs(shop: System, receiver: Recei
     }
 
 
-def test_posting_succeeds_while_the_receiver_is_down(shop: System) -> None:
+def test_posting_succeeds_while_the_receiver_is_down(shop: System, sender: HttpSender) -> None:
     hook, _ = subscribe(shop.uow, closed_port_url(), [MOVEMENT_POSTED], [], caller=ROOT)
-    with Dispatcher(shop.uow, poll_seconds=0.01, backoff=NO_WAIT, max_attempts=2) as running:
+    with Dispatcher(
+        shop.uow, sender, poll_seconds=0.01, backoff=NO_WAIT, max_attempts=2
+    ) as running:
         running.start()
         for n in range(5):
             post(shop, external_id=f"DOWN-{n}")
@@ -293,9 +306,11 @@ def _settled(system: System, webhook_id: int) -> bool:
     )
 
 
-def test_two_dispatchers_deliver_each_event_once(shop: System, receiver: Receiver) -> None:
+def test_two_dispatchers_deliver_each_event_once(
+    shop: System, receiver: Receiver, sender: HttpSender
+) -> None:
     hook, _ = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
-    dispatchers = [Dispatcher(shop.uow, poll_seconds=0.005) for _ in range(2)]
+    dispatchers = [Dispatcher(shop.uow, sender, poll_seconds=0.005) for _ in range(2)]
     for dispatcher in dispatchers:
         dispatcher.start()
     try:
@@ -311,10 +326,12 @@ def test_two_dispatchers_deliver_each_event_once(shop: System, receiver: Receive
 
 
 # -- subscriptions ---------------------------------------------------------------------------
-def test_a_disabled_webhook_queues_and_sends_nothing_more(shop: System, receiver: Receiver) -> None:
+def test_a_disabled_webhook_queues_and_sends_nothing_more(
+    shop: System, receiver: Receiver, sender: HttpSender
+) -> None:
     hook, _ = subscribe(shop.uow, receiver.url, [MOVEMENT_POSTED], [], caller=ROOT)
     post(shop)
-    with Dispatcher(shop.uow) as dispatcher:
+    with Dispatcher(shop.uow, sender) as dispatcher:
         dispatcher.queue_events()
         disabled = disable(shop.uow, hook.id, caller=ROOT)
         assert disable(shop.uow, hook.id, caller=ROOT) == disabled  # again: nothing changes
