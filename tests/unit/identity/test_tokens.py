@@ -108,23 +108,35 @@ def test_a_token_works_until_its_expiry_and_not_from_it(shop: FakeUnitOfWorkFact
 
 
 @pytest.mark.parametrize(
-    ("options", "complaint"),
+    ("expires_at", "label", "source", "complaint"),
     [
-        ({"expires_at": at(days=-1)}, "an expiry time in the future"),
-        ({"expires_at": T0}, "an expiry time in the future"),
-        ({"expires_at": datetime(2027, 1, 1)}, "with an offset"),
-        ({"label": "x" * 201}, "a label of at most 200"),
-        ({"label": "tab\there"}, "printable"),
-        ({"source": "   "}, "a source name"),
+        (at(days=-1), "", None, "an expiry time in the future"),
+        (T0, "", None, "an expiry time in the future"),
+        (datetime(2027, 1, 1), "", None, "with an offset"),
+        (None, "x" * 201, None, "a label of at most 200"),
+        (None, "tab\there", None, "printable"),
+        (None, "", "   ", "a source name"),
     ],
     ids=["past", "now", "naive", "long-label", "control-character", "blank-source"],
 )
 def test_a_bad_token_is_refused_and_nothing_is_written(
-    shop: FakeUnitOfWorkFactory, options: dict[str, object], complaint: str
+    shop: FakeUnitOfWorkFactory,
+    expires_at: datetime | None,
+    label: str,
+    source: str | None,
+    complaint: str,
 ) -> None:
     before = shop.commits
     with pytest.raises(InputError, match=complaint):
-        create_token(shop, "root", caller=ROOT, clock=clock(T0), **options)  # type: ignore[arg-type]
+        create_token(
+            shop,
+            "root",
+            caller=ROOT,
+            source=source,
+            label=label,
+            expires_at=expires_at,
+            clock=clock(T0),
+        )
     assert shop.commits == before
 
 
