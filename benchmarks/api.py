@@ -23,7 +23,8 @@ from pathlib import Path
 from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Principal, Role
-from trueup.services.identity import users as identity
+from trueup.services.identity.tokens import create_token
+from trueup.services.identity.users import add_user
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.posting import post_document
@@ -57,8 +58,9 @@ def prepare(url: str) -> str:
     import_locations(system.uow, table_from_dicts("locations.csv", places))
     items = [{"sku": f"SKU-{s:04d}", "name": f"Item {s}", "unit": "each"} for s in range(SKUS)]
     import_items(system.uow, table_from_dicts("items.csv", items))
-    identity.add_user(system.uow, "bench", Role.INVENTORY_MANAGER, [], None, "bench")
-    token = identity.create_token(system.uow, "bench", actor="bench")[1]
+    bench = Principal.operator("bench")
+    add_user(system.uow, "bench", Role.INVENTORY_MANAGER, [], None, caller=bench)
+    token = create_token(system.uow, "bench", caller=bench)[1]
     system.close()
     return token
 

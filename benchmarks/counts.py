@@ -31,7 +31,8 @@ from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Principal, Role
 from trueup.services.counts import plans as count_plans
-from trueup.services.identity import users as identity
+from trueup.services.identity.tokens import create_token
+from trueup.services.identity.users import add_user
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.posting import post_table
@@ -78,8 +79,8 @@ def prepare(url: str, items: int, bins: int) -> tuple[dict[str, str], int]:
         ("bob", Role.WAREHOUSE_STAFF, ["DC1"]),
         ("mgr", Role.INVENTORY_MANAGER, []),
     ):
-        identity.add_user(system.uow, name, role, sites, None, "bench")
-        tokens[name] = identity.create_token(system.uow, name, actor="bench")[1]
+        add_user(system.uow, name, role, sites, None, caller=Principal.operator("bench"))
+        tokens[name] = create_token(system.uow, name, caller=Principal.operator("bench"))[1]
     plan = count_plans.create_plan(
         system.uow, name="DC1 full", kind="full", scope="DC1", actor="bench"
     )

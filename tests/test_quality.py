@@ -46,7 +46,6 @@ NOT_YET_SPLIT = {
     "src/trueup/api/schemas/replenishment.py",
     "src/trueup/cli/counts.py",
     "src/trueup/domain/counts/tasks.py",
-    "src/trueup/services/identity/users.py",
     "src/trueup/services/counts/approval.py:_approve",
     "src/trueup/services/ledger/catalog.py:import_items",
     "src/trueup/services/ledger/frame.py:_vectorised",

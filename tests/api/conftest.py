@@ -12,11 +12,14 @@ from fastapi.testclient import TestClient
 from tests.builders import world
 from trueup.api.app import Limits, create_app
 from trueup.bootstrap import System
-from trueup.domain.access import Role
-from trueup.services.identity import users as identity
+from trueup.domain.access import Principal, Role
+from trueup.services.identity.tokens import create_token
+from trueup.services.identity.users import add_user
 
 #: The site a scoped staff user works at in these tests.
 STAFF_SITE = "DC1"
+#: Who sets the tests' world up: the operator at the command line.
+SETUP = Principal.operator("setup")
 
 
 @dataclass
@@ -35,10 +38,10 @@ def make_api(system: System, limits: Limits | None = None) -> Api:
     tokens: dict[str, str] = {}
     for role in Role:
         sites = [STAFF_SITE] if role.needs_sites else []
-        identity.add_user(system.uow, role.value, role, sites, None, "setup")
-        tokens[role.value] = identity.create_token(system.uow, role.value, actor="setup")[1]
-    identity.add_user(system.uow, "erp-link", Role.WAREHOUSE_STAFF, ["DC1", "ST1"], None, "setup")
-    tokens["erp"] = identity.create_token(system.uow, "erp-link", source="erp", actor="setup")[1]
+        add_user(system.uow, role.value, role, sites, None, caller=SETUP)
+        tokens[role.value] = create_token(system.uow, role.value, caller=SETUP)[1]
+    add_user(system.uow, "erp-link", Role.WAREHOUSE_STAFF, ["DC1", "ST1"], None, caller=SETUP)
+    tokens["erp"] = create_token(system.uow, "erp-link", source="erp", caller=SETUP)[1]
     app = create_app(system.uow, limits)
     return Api(system, app, TestClient(app, raise_server_exceptions=True), tokens)
 

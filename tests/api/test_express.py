@@ -142,7 +142,7 @@ def test_a_unit_that_must_not_wait_raises_at_once_and_leaves_waiting_to_others(
     sqlite_system: System,
 ) -> None:
     factory = sqlite_system.uow
-    without_waiting = factory.without_waiting()  # type: ignore[attr-defined]
+    without_waiting = factory.without_waiting()
     assert without_waiting is not None
     with _write_lock(sqlite_system):
         started = time.monotonic()
@@ -164,7 +164,8 @@ def test_the_kept_connection_forgets_what_another_connection_changed(
     sqlite_system: System,
 ) -> None:
     factory = sqlite_system.uow
-    without_waiting = factory.without_waiting()  # type: ignore[attr-defined]
+    without_waiting = factory.without_waiting()
+    assert without_waiting is not None
     world(sqlite_system)
     with without_waiting() as uow:  # read, and so remembered
         before = uow.stock_policy.rules()
@@ -188,7 +189,7 @@ def test_the_kept_connection_forgets_what_another_connection_changed(
 
 
 def test_postgresql_writers_do_not_share_one_lock(postgres_system: System) -> None:
-    assert postgres_system.uow.without_waiting() is None  # type: ignore[attr-defined]
+    assert postgres_system.uow.without_waiting() is None
 
 
 def test_a_post_waiting_for_the_database_does_not_hold_up_the_server(

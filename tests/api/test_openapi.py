@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -29,16 +30,18 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", API.app)
 class Bearer:
     """Every generated request carries a token; who depends on the operation."""
 
-    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
+    def get(self, case: schemathesis.Case[Any], context: schemathesis.AuthContext) -> str:
         return "auditor" if "audit" in case.path else "inventory_manager"
 
-    def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
-        case.headers = {**(case.headers or {}), **API.headers(data)}
+    def set(
+        self, case: schemathesis.Case[Any], data: str, context: schemathesis.AuthContext
+    ) -> None:
+        case.headers.update(API.headers(data))
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_within_its_schema(case: schemathesis.Case) -> None:
+def test_every_operation_answers_within_its_schema(case: schemathesis.Case[Any]) -> None:
     if case.path.endswith("/events/stream"):
         case.query = {**(case.query or {}), "once": "true"}  # the stream never ends otherwise
     # Valid JSON is not always a valid movement (the SKU must exist...), so a 422 for
@@ -64,8 +67,8 @@ def test_receipt_withdrawal_reversal_in_sequence_match_the_schema() -> None:
     reverse = schema["/api/v1/movements/{movement_id}/reversal"]["POST"]
     stock = schema["/api/v1/stock"]["GET"]
     headers = API.headers("inventory_manager")
-    checks = {"excluded_checks": [schemathesis.checks.positive_data_acceptance]}
-    receipt = {
+    excluded = [schemathesis.checks.positive_data_acceptance]
+    receipt: dict[str, Any] = {
         "external_id": "SEQ-1",
         "occurred_at": "2026-04-01T08:00:00+00:00",
         "kind": "receipt",
@@ -74,9 +77,9 @@ def test_receipt_withdrawal_reversal_in_sequence_match_the_schema() -> None:
         "to_location": "DC1-A-02",
         "source": "erp",
     }
-    first = post.Case(body=receipt, headers=headers).call_and_validate(**checks)
+    first = post.Case(body=receipt, headers=headers).call_and_validate(excluded_checks=excluded)
     assert first.status_code == 201
-    withdrawal = {
+    withdrawal: dict[str, Any] = {
         "external_id": "SEQ-2",
         "occurred_at": "2026-04-01T09:00:00+00:00",
         "kind": "issue",
@@ -84,20 +87,20 @@ def test_receipt_withdrawal_reversal_in_sequence_match_the_schema() -> None:
         "quantity": "3",
         "from_location": "DC1-A-02",
     }
-    second = post.Case(body=withdrawal, headers=headers).call_and_validate(**checks)
+    second = post.Case(body=withdrawal, headers=headers).call_and_validate(excluded_checks=excluded)
     assert second.status_code == 201
     undone = reverse.Case(
         path_parameters={"movement_id": second.json()["id"]},
         body={"reason": "keyed twice"},
         headers=headers,
-    ).call_and_validate(**checks)
+    ).call_and_validate(excluded_checks=excluded)
     assert undone.status_code == 201
     assert undone.json()["reversal"]["reverses"] == second.json()["id"]
     again = reverse.Case(
         path_parameters={"movement_id": second.json()["id"]},
         body={"reason": "keyed twice"},
         headers=headers,
-    ).call_and_validate(**checks)
+    ).call_and_validate(excluded_checks=excluded)
     assert again.status_code == 409
     rows = stock.Case(query={"sku": "B", "location": "DC1-A-02"}, headers=headers)
-    assert rows.call_and_validate(**checks).json()["data"][0]["quantity"] == "7"
+    assert rows.call_and_validate(excluded_checks=excluded).json()["data"][0]["quantity"] == "7"

@@ -70,3 +70,10 @@ def test_a_machine_token_manages_nothing(api: Api) -> None:
         response = api.client.post(path, headers=api.headers("erp"), json={})
         assert response.status_code in (403, 422), response.text
     assert api.client.get("/api/v1/users", headers=api.headers("erp")).status_code == 403
+
+
+def test_a_machine_token_cannot_mint_a_token_even_for_its_own_user(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/tokens", headers=api.headers("erp"), json={"username": "erp-link"}
+    )
+    assert response.status_code == 403, response.text

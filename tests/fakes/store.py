@@ -7,13 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tests.fakes.alerts import AlertsState
+from tests.fakes.errors import IntegrityViolation as IntegrityViolation
+from tests.fakes.events import WebhookState
+from tests.fakes.identity import IdentityState
 from trueup.domain.ledger.model import VIRTUAL_LOCATION_CODES, Item, Location, LocationKind
 from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort
 from trueup.domain.ledger.postings import BalanceKey, Posting
-
-
-class IntegrityViolation(Exception):
-    """A write the database would refuse with a constraint error."""
 
 
 @dataclass
@@ -56,6 +55,10 @@ class FakeStore:
     #: idempotency keys: (user id, key) -> (request hash, status, body)
     remembered: dict[tuple[int, str], tuple[str, int, str]] = field(default_factory=dict)
     alerts: AlertsState = field(default_factory=AlertsState)
+    #: users, tokens and the audit trail (identity.py)
+    identity: IdentityState = field(default_factory=IdentityState)
+    #: webhooks, their deliveries and attempts (events.py)
+    webhooks: WebhookState = field(default_factory=WebhookState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

@@ -12,7 +12,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from tests.fakes.alerts import FakeAlerts, FakeNotifications
-from tests.fakes.events import FakeOutbox
+from tests.fakes.events import FakeOutbox, FakeWebhooks
+from tests.fakes.identity import FakeIdentity
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
 from tests.fakes.store import FakeStore
 
@@ -57,6 +58,14 @@ class FakeUnitOfWork:
     @property
     def notifications(self) -> FakeNotifications:
         return FakeNotifications(self._store())
+
+    @property
+    def webhooks(self) -> FakeWebhooks:
+        return FakeWebhooks(self._store())
+
+    @property
+    def identity(self) -> FakeIdentity:
+        return FakeIdentity(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from trueup.api.problems import Problem
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import InputError, Unauthenticated
-from trueup.services.identity.users import authenticate_token
+from trueup.services.identity.tokens import authenticate_token
 from trueup.services.ports import UnitOfWorkFactory
 
 

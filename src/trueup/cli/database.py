@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from trueup.bootstrap import initialise, safe_url
-from trueup.cli.common import console, errors, fail, opened, state
+from trueup.cli.common import console, errors, fail, opened, operator, state
 from trueup.cli.users import read_password
 from trueup.domain.access import Role, check_password, normalize_username
 from trueup.services.identity.users import add_user
@@ -50,7 +50,7 @@ def init(
     try:
         console.print(f"initialised {safe_url(settings.database_url)}")
         if admin is not None:
-            user = add_user(system.uow, admin, Role.ADMIN, (), password, settings.actor)
+            user = add_user(system.uow, admin, Role.ADMIN, (), password, caller=operator(system))
             how = "with a password" if user.has_password else "without a password (tokens only)"
             console.print(f"added admin {user.username} {how}", markup=False, highlight=False)
     finally:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from trueup.adapters.http import HttpSender
 from trueup.api.app import Limits, create_app
 from trueup.bootstrap import safe_url
 from trueup.cli.common import console, opened
@@ -54,7 +55,8 @@ def serve(
             f"serving {safe_url(system.settings.database_url)} on http://{host}:{port}/api/v1 "
             f"(docs: http://{host}:{port}/api/v1/docs)"
         )
-        dispatcher = Dispatcher(system.uow) if webhooks else None
+        sender = HttpSender() if webhooks else None
+        dispatcher = Dispatcher(system.uow, sender) if sender is not None else None
         if dispatcher is not None:
             dispatcher.start()  # its own thread: deliveries never block posting
         scheduler = start_scheduler(monitor_of(system)) if monitor else None
@@ -65,6 +67,8 @@ def serve(
                 scheduler.shutdown(wait=True)
             if dispatcher is not None:
                 dispatcher.close()
+            if sender is not None:
+                sender.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, errors, opened, show_rows
+from trueup.cli.common import Format, console, errors, opened, operator, show_rows
 from trueup.cli.stock import parse_time
 from trueup.domain.access import ApiToken
 from trueup.domain.values import utc_now
-from trueup.services.identity.users import create_token, list_tokens, revoke_token
+from trueup.services.identity.tokens import create_token, list_tokens, revoke_token
 
 tokens = typer.Typer(
     help="API tokens: shown once when created, stored only as a hash, revocable.",
@@ -80,7 +80,7 @@ def create(
             username,
             source=source,
             label=label,
-            actor=system.settings.actor,
+            caller=operator(system),
             expires_at=expiry,
         )
     kind = f"a machine token for source {token.source}" if token.source else "a personal token"
@@ -106,7 +106,7 @@ def list_(
     Example: trueup tokens list erp-link
     """
     with opened(ctx) as system:
-        found = list_tokens(system.uow, username)
+        found = list_tokens(system.uow, username, caller=operator(system))
     now = utc_now()
     show_rows(COLUMNS, [_row(token, now) for token in found], output)
 
@@ -123,7 +123,7 @@ def revoke(
     Example: trueup tokens revoke 3
     """
     with opened(ctx) as system:
-        revoked = revoke_token(system.uow, token, actor=system.settings.actor)
+        revoked = revoke_token(system.uow, token, caller=operator(system))
     console.print(
         f"token {revoked.id} ({revoked.prefix}...) of {revoked.username} revoked at "
         f"{_when(revoked.revoked_at)}",

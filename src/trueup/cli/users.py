@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, opened, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.access import Role, User
 from trueup.domain.values import utc_now
 from trueup.services.identity.users import add_user, disable_user, list_users, set_password
@@ -67,7 +67,7 @@ def add(
     """
     password = read_password() if password_stdin else None
     with opened(ctx) as system:
-        user = add_user(system.uow, username, role, site or (), password, system.settings.actor)
+        user = add_user(system.uow, username, role, site or (), password, caller=operator(system))
     where = ", ".join(sorted(user.sites)) or "every site"
     how = "password set" if user.has_password else "no password: sign in with a token"
     console.print(
@@ -107,7 +107,7 @@ def disable(
     Example: trueup users disable ann
     """
     with opened(ctx) as system:
-        user = disable_user(system.uow, username, system.settings.actor)
+        user = disable_user(system.uow, username, caller=operator(system))
     console.print(f"disabled {user.username}", markup=False, highlight=False)
 
 
@@ -123,7 +123,7 @@ def password(
     """
     new = read_password()
     with opened(ctx) as system:
-        set_password(system.uow, username, new, system.settings.actor)
+        set_password(system.uow, username, new, caller=operator(system))
     console.print(f"password set for {username.strip()}", markup=False, highlight=False)
 
 

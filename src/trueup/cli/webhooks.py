@@ -10,11 +10,13 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, errors, fail, opened, show_rows
+from trueup.adapters.http import HttpSender
+from trueup.cli.common import Format, console, errors, fail, opened, operator, show_rows
 from trueup.domain.webhooks import Delivery, DeliveryStatus
 from trueup.services.events import webhooks as service
+from trueup.services.events.dispatch import Dispatcher, PassReport
 from trueup.services.events.outbox import EVENT_TYPES
-from trueup.services.events.webhooks import Dispatcher, PassReport, WebhookSummary
+from trueup.services.events.webhooks import WebhookSummary
 
 webhooks = typer.Typer(
     help="Webhooks: signed HTTP deliveries of ledger events, retried, logged, replayable.",
@@ -106,7 +108,9 @@ def add(
     Example: trueup webhooks add https://erp.example.com/hooks/trueup --event movement.posted
     """
     with opened(ctx) as system:
-        hook, secret = service.subscribe(system.uow, url, event, site or (), system.settings.actor)
+        hook, secret = service.subscribe(
+            system.uow, url, event, site or (), caller=operator(system)
+        )
     where = " ".join(hook.sites) or "every site"
     errors.print(
         f"added webhook {hook.id}: {' '.join(hook.event_types)} at {where} to {hook.url}. "
@@ -127,7 +131,7 @@ def list_(
     Example: trueup webhooks list --format csv
     """
     with opened(ctx) as system:
-        found = service.list_webhooks(system.uow)
+        found = service.list_webhooks(system.uow, caller=operator(system))
     show_rows(LIST_COLUMNS, [_listed(summary) for summary in found], output)
 
 
@@ -141,7 +145,7 @@ def disable(
     Example: trueup webhooks disable 1
     """
     with opened(ctx) as system:
-        hook = service.disable(system.uow, webhook_id, system.settings.actor)
+        hook = service.disable(system.uow, webhook_id, caller=operator(system))
     console.print(
         f"webhook {hook.id} ({hook.url}) disabled at {_when(hook.disabled_at)}",
         markup=False,
@@ -166,7 +170,9 @@ def deliveries(
     Example: trueup webhooks deliveries 1 --status failed
     """
     with opened(ctx) as system:
-        page = service.deliveries(system.uow, webhook_id, status=status, limit=limit)
+        page = service.deliveries(
+            system.uow, webhook_id, status=status, limit=limit, caller=operator(system)
+        )
     show_rows(DELIVERY_COLUMNS, [_delivery(d) for d in page.deliveries], output)
 
 
@@ -194,7 +200,7 @@ def replay(
         fail("give either --event EVENT_ID or --since EVENT_ID")
     with opened(ctx) as system:
         count = service.replay(
-            system.uow, webhook_id, event_id=event, since=since, actor=system.settings.actor
+            system.uow, webhook_id, event_id=event, since=since, caller=operator(system)
         )
     console.print(f"queued {count} deliver{'y' if count == 1 else 'ies'} of webhook {webhook_id}")
 
@@ -214,7 +220,11 @@ def dispatch(
 
     Example: trueup webhooks dispatch
     """
-    with opened(ctx) as system, Dispatcher(system.uow, poll_seconds=poll, timeout=timeout) as run:
+    with (
+        opened(ctx) as system,
+        HttpSender(timeout=timeout) as sender,
+        Dispatcher(system.uow, sender, poll_seconds=poll) as run,
+    ):
         if once:
             console.print(_summary(run.run_once()), highlight=False)
             return

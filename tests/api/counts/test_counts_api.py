@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Api, receipt
+from tests.api.conftest import SETUP, Api, receipt
 from trueup.domain.access import PERMISSIONS, Action, Role
 from trueup.services.events.outbox import Cursor, events_after
-from trueup.services.identity import users as identity
+from trueup.services.identity.tokens import create_token
+from trueup.services.identity.users import add_user
 
 BIN = "DC1-A-01"
 #: An on-hand no response would contain by accident.
@@ -23,8 +24,8 @@ VARIANCE = re.compile(r"-711(?![\d-])")
 
 def _staff(api: Api, name: str = "wh2", role: Role = Role.WAREHOUSE_STAFF) -> str:
     """Another counter at DC1 (the recount goes to someone else); its token's key."""
-    identity.add_user(api.system.uow, name, role, ["DC1"], None, "setup")
-    api.tokens[name] = identity.create_token(api.system.uow, name, actor="setup")[1]
+    add_user(api.system.uow, name, role, ["DC1"], None, caller=SETUP)
+    api.tokens[name] = create_token(api.system.uow, name, caller=SETUP)[1]
     return name
 
 
@@ -230,10 +231,10 @@ def test_a_count_at_another_site_is_neither_submitted_nor_approved_from_outside(
 ) -> None:
     count_id = _count(api)
     _enter(api, count_id, "warehouse_staff", EXPECTED, "2026-03-02T10:00:00+00:00")
-    identity.add_user(api.system.uow, "st1", Role.WAREHOUSE_STAFF, ["ST1"], None, "setup")
-    identity.add_user(api.system.uow, "st1mgr", Role.INVENTORY_MANAGER, ["ST1"], None, "setup")
+    add_user(api.system.uow, "st1", Role.WAREHOUSE_STAFF, ["ST1"], None, caller=SETUP)
+    add_user(api.system.uow, "st1mgr", Role.INVENTORY_MANAGER, ["ST1"], None, caller=SETUP)
     for name in ("st1", "st1mgr"):
-        api.tokens[name] = identity.create_token(api.system.uow, name, actor="setup")[1]
+        api.tokens[name] = create_token(api.system.uow, name, caller=SETUP)[1]
     outside = api.client.post(f"/api/v1/counts/{count_id}/submit", headers=api.headers("st1"))
     assert outside.status_code == 403, outside.text
     inside = api.client.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Api, make_api, receipt
+from tests.api.conftest import SETUP, Api, make_api, receipt
 from trueup.api.app import Limits
 from trueup.bootstrap import System
 from trueup.services.ledger.catalog import import_items
@@ -202,7 +202,7 @@ def test_bodies_over_the_limit_are_413_and_rates_over_it_429(sqlite_system: Syst
 def test_login_gives_a_token_and_five_failures_lock_the_account(api: Api) -> None:
     from trueup.services.identity import users as identity
 
-    identity.set_password(api.system.uow, "finance", "a long enough password", "setup")
+    identity.set_password(api.system.uow, "finance", "a long enough password", caller=SETUP)
     good = {"username": "finance", "password": "a long enough password"}
     token = api.client.post("/api/v1/auth/login", json=good)
     assert token.status_code == 200, token.text

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, select
 
 from tests.e2e.harness import NOT_INITIALISED, SCRIPT, Cli, business, in_process, settle
 from trueup.bootstrap import Settings, connect
-from trueup.services.identity.users import authenticate_token
+from trueup.services.identity.tokens import authenticate_token
 from trueup.storage.identity import tables
 
 PASSWORD = "correct horse battery"

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 
 from tests.builders import movement, post, world
 from tests.webhook_receiver import running_receiver
+from trueup.adapters.http import HttpSender
 from trueup.adapters.mail import SmtpMailer
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
@@ -23,7 +24,8 @@ from trueup.domain.alerts.conditions import AlertConfig
 from trueup.domain.errors import InputError, NotFound
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
-from trueup.services.events.webhooks import Dispatcher, subscribe
+from trueup.services.events.dispatch import Dispatcher
+from trueup.services.events.webhooks import subscribe
 from trueup.services.identity import users as identity
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -76,7 +78,7 @@ def staffed(system: System) -> System:
         "auditor": (Role.AUDITOR, []),
     }
     for name, (role, sites) in people.items():
-        identity.add_user(system.uow, name, role, sites, None, "setup")
+        identity.add_user(system.uow, name, role, sites, None, caller=SETUP)
         notifications.set_email(system.uow, name, f"{name}@example.com", caller=SETUP)
     return system
 
@@ -166,7 +168,7 @@ def test_an_unreachable_server_is_retried_and_a_missing_address_fails(
 ) -> None:
     notifications.add_rule(staffed.uow, channel="email", role="warehouse_staff", caller=SETUP)
     notifications.set_email(staffed.uow, "dc1-staff", None, caller=SETUP)
-    identity.add_user(staffed.uow, "dc1-other", Role.WAREHOUSE_STAFF, ["DC1"], None, "setup")
+    identity.add_user(staffed.uow, "dc1-other", Role.WAREHOUSE_STAFF, ["DC1"], None, caller=SETUP)
     notifications.set_email(staffed.uow, "dc1-other", "other@example.com", caller=SETUP)
     low_stock_at_dc1(staffed)
     nowhere = SmtpMailer("127.0.0.1", free_port(), timeout=2)
@@ -203,10 +205,11 @@ def test_bad_rules_are_refused_and_nothing_is_stored(staffed: System) -> None:
 
 def test_webhooks_hear_alert_events_of_their_sites_only(staffed: System) -> None:
     with running_receiver() as dc1, running_receiver() as st1:
-        subscribe(staffed.uow, dc1.url, ["alert.opened"], ["DC1"], "root")
-        subscribe(staffed.uow, st1.url, ["alert.opened"], ["ST1"], "root")
+        root = Principal.operator("root")
+        subscribe(staffed.uow, dc1.url, ["alert.opened"], ["DC1"], caller=root)
+        subscribe(staffed.uow, st1.url, ["alert.opened"], ["ST1"], caller=root)
         low_stock_at_dc1(staffed)
-        with Dispatcher(staffed.uow) as dispatcher:
+        with HttpSender() as sender, Dispatcher(staffed.uow, sender) as dispatcher:
             report = dispatcher.run_once()
         assert report.delivered == 2
         assert sorted(r.json["data"]["kind"] for r in dc1.requests) == ["negative", "stockout"]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from tests.builders import movement, post, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import System
-from trueup.domain.access import Role
+from trueup.domain.access import Principal, Role
 from trueup.domain.counts.tasks import Band
 from trueup.domain.errors import Conflict, Forbidden
 from trueup.domain.values import QUANTITY_SCALE
@@ -62,7 +62,8 @@ def line_of(system: System, task: int) -> count_review.ReviewLine:
 def counters(system: System, *names: str) -> None:
     """Warehouse staff at DC1: the role the counts here are assigned to."""
     for name in names or ("ann", "bob"):
-        identity.add_user(system.uow, name, Role.WAREHOUSE_STAFF, ["DC1"], None, "setup")
+        setup = Principal.operator("setup")
+        identity.add_user(system.uow, name, Role.WAREHOUSE_STAFF, ["DC1"], None, caller=setup)
 
 
 @pytest.fixture

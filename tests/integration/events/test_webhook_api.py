@@ -11,16 +11,20 @@ from fastapi.testclient import TestClient
 
 from tests.builders import movement, world
 from tests.webhook_receiver import Receiver, running_receiver
+from trueup.adapters.http import HttpSender
 from trueup.api.app import create_app
 from trueup.api.routes.webhooks import EventTypeName
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
+from trueup.services.events.dispatch import Dispatcher
 from trueup.services.events.outbox import EVENT_TYPES
-from trueup.services.events.webhooks import Dispatcher
-from trueup.services.identity import users as identity
+from trueup.services.identity.tokens import create_token
+from trueup.services.identity.users import add_user
 from trueup.services.ledger.posting import post_document
 
 WEBHOOKS = "/api/v1/webhooks"
+#: The operator at the command line who sets the server up.
+INSTALLER = Principal.operator("installer")
 
 
 @dataclass
@@ -31,16 +35,16 @@ class Api:
 
     def token_for(self, username: str, role: Role, *, source: str | None = None) -> dict[str, str]:
         sites = ["DC1"] if role.needs_sites else []
-        identity.add_user(self.system.uow, username, role, sites, None, "installer")
-        _, token = identity.create_token(self.system.uow, username, source=source, actor="root")
+        add_user(self.system.uow, username, role, sites, None, caller=INSTALLER)
+        _, token = create_token(self.system.uow, username, source=source, caller=INSTALLER)
         return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
 def api(system: System) -> Iterator[Api]:
     world(system)
-    identity.add_user(system.uow, "root", Role.ADMIN, (), None, "installer")
-    _, token = identity.create_token(system.uow, "root", actor="root")
+    add_user(system.uow, "root", Role.ADMIN, (), None, caller=INSTALLER)
+    _, token = create_token(system.uow, "root", caller=INSTALLER)
     with TestClient(create_app(system.uow)) as client:
         yield Api(system, client, {"Authorization": f"Bearer {token}"})
 
@@ -78,7 +82,7 @@ def test_an_admin_manages_a_webhook_and_its_deliveries_over_http(
         post_document(
             api.system.uow, [movement(external_id=f"API-{n}")], caller=Principal.operator("tester")
         )
-    with Dispatcher(api.system.uow) as dispatcher:
+    with HttpSender() as sender, Dispatcher(api.system.uow, sender) as dispatcher:
         dispatcher.run_once()
         log = f"{WEBHOOKS}/{hook['id']}/deliveries"
         first = api.client.get(log, params={"limit": 1}, headers=api.admin).json()

@@ -12,7 +12,7 @@ from trueup.api.schemas.ledger import ERRORS, Code, Text
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import NotFound
-from trueup.services.identity.users import record_audit
+from trueup.services.identity.audit import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.catalog import CatalogReport, import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts

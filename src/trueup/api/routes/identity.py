@@ -14,7 +14,7 @@ from trueup.api.schemas.ledger import ERRORS, AuditOut, LoginIn, LoginOut, Page
 from trueup.api.security import known_query, origin, principal, require, uow_of
 from trueup.domain.access import Action, ApiToken, Principal, User
 from trueup.domain.values import utc_now
-from trueup.services.identity import users as identity
+from trueup.services.identity import audit, passwords, tokens, users
 from trueup.services.identity.port import AuditFilter
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
@@ -90,13 +90,13 @@ class NewTokenOut(BaseModel):
 @router.post("/auth/login", tags=["auth"], response_model=LoginOut)
 def login(request: Request, body: LoginIn) -> LoginOut:
     """Exchange a username and password for a token valid for 12 hours."""
-    who = identity.login(uow_of(request), body.username, body.password, origin(request))
+    who = passwords.login(uow_of(request), body.username, body.password, origin(request))
     expires = utc_now() + timedelta(hours=LOGIN_HOURS)
-    _token, plaintext = identity.create_token(
+    _token, plaintext = tokens.create_token(
         uow_of(request),
         who.username,
         label="login",
-        actor=who,
+        caller=who,
         expires_at=expires,
         origin=origin(request),
     )
@@ -106,14 +106,14 @@ def login(request: Request, body: LoginIn) -> LoginOut:
 @router.get("/me", tags=["auth"], response_model=UserOut)
 def me(request: Request, who: Annotated[Principal, Depends(principal)]) -> UserOut:
     """The caller, as the server sees it."""
-    return UserOut.of(identity.get_user(uow_of(request), who.username))
+    return UserOut.of(users.get_user(uow_of(request), who.username))
 
 
 @router.get("/users", tags=["users"], response_model=list[UserOut])
 def list_users(
     request: Request, who: Annotated[Principal, Depends(require(Action.USERS_READ))]
 ) -> list[UserOut]:
-    return [UserOut.of(u) for u in identity.list_users(uow_of(request), actor=who)]
+    return [UserOut.of(u) for u in users.list_users(uow_of(request))]
 
 
 @router.post("/users", tags=["users"], status_code=201, response_model=UserOut)
@@ -122,13 +122,13 @@ def add_user(
     body: UserIn,
     who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
 ) -> UserOut:
-    user = identity.add_user(
+    user = users.add_user(
         uow_of(request),
         body.username,
         body.role,
         body.sites,
         body.password,
-        who,
+        caller=who,
         origin=origin(request),
     )
     return UserOut.of(user)
@@ -140,7 +140,7 @@ def disable_user(
     username: str,
     who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
 ) -> UserOut:
-    user = identity.disable_user(uow_of(request), username, who, origin=origin(request))
+    user = users.disable_user(uow_of(request), username, caller=who, origin=origin(request))
     request.app.state.tokens.clear()  # their tokens stop working now, not in a moment
     return UserOut.of(user)
 
@@ -152,7 +152,7 @@ def list_tokens(
     username: str | None = None,
 ) -> list[TokenOut]:
     """Your tokens, or (for admins) anyone's. Never the secret."""
-    return [TokenOut.of(t) for t in identity.list_tokens(uow_of(request), username, actor=who)]
+    return [TokenOut.of(t) for t in tokens.list_tokens(uow_of(request), username, caller=who)]
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, response_model=NewTokenOut)
@@ -161,12 +161,12 @@ def create_token(
     body: TokenIn,
     who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
 ) -> NewTokenOut:
-    token, plaintext = identity.create_token(
+    token, plaintext = tokens.create_token(
         uow_of(request),
         body.username,
         source=body.source,
         label=body.label,
-        actor=who,
+        caller=who,
         origin=origin(request),
     )
     return NewTokenOut(token=plaintext, details=TokenOut.of(token))
@@ -178,7 +178,7 @@ def revoke_token(
     token_id: Annotated[int, PathParam(ge=1, le=2**62)],
     who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
 ) -> TokenOut:
-    token = identity.revoke_token(uow_of(request), token_id, actor=who, origin=origin(request))
+    token = tokens.revoke_token(uow_of(request), token_id, caller=who, origin=origin(request))
     request.app.state.tokens.clear()
     return TokenOut.of(token)
 
@@ -193,12 +193,11 @@ def audit_trail(
     cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> Page[AuditOut]:
     """Who did what, when and from where, oldest first."""
-    found = identity.audit_trail(
+    found = audit.audit_trail(
         uow_of(request),
         AuditFilter(actor=actor, action=action),
         limit + 1 if limit < 1000 else limit,
         cursor,
-        actor=who,
     )
     page = found[:limit]
     return Page[AuditOut](

@@ -30,7 +30,7 @@ from trueup.domain.errors import Forbidden, InputError, NotFound
 from trueup.domain.ledger.policy import MANUAL_SOURCE
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services.counts.tasks import Blind, blind
-from trueup.services.identity.users import record_audit
+from trueup.services.identity.audit import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.port import MovementPage, StockFilter
 from trueup.services.ledger.posting import post_document, reverse

@@ -164,7 +164,12 @@ class ReplayOut(BaseModel):
 def add_webhook(request: Request, body: WebhookIn, who: Manager) -> NewWebhookOut:
     """Subscribe a URL to event types (and sites). The secret is in this answer only."""
     hook, secret = webhooks.subscribe(
-        uow_of(request), body.url, body.event_types, body.sites, who, origin=origin(request)
+        uow_of(request),
+        body.url,
+        body.event_types,
+        body.sites,
+        caller=who,
+        origin=origin(request),
     )
     return NewWebhookOut(secret=secret, details=WebhookOut.of(hook))
 
@@ -172,14 +177,14 @@ def add_webhook(request: Request, body: WebhookIn, who: Manager) -> NewWebhookOu
 @router.get("", response_model=list[WebhookOut])
 def list_webhooks(request: Request, who: Manager) -> list[WebhookOut]:
     """Every webhook, oldest first, with its deliveries per status. Never a secret."""
-    found = webhooks.list_webhooks(uow_of(request), actor=who)
+    found = webhooks.list_webhooks(uow_of(request), caller=who)
     return [WebhookOut.of(s.webhook, dict(s.deliveries)) for s in found]
 
 
 @router.delete("/{webhook_id}", response_model=WebhookOut)
 def disable_webhook(request: Request, webhook_id: WebhookId, who: Manager) -> WebhookOut:
     """Disable a webhook: nothing more is queued or sent. Its delivery log stays."""
-    hook = webhooks.disable(uow_of(request), webhook_id, who, origin=origin(request))
+    hook = webhooks.disable(uow_of(request), webhook_id, caller=who, origin=origin(request))
     return WebhookOut.of(hook)
 
 
@@ -201,7 +206,7 @@ def list_deliveries(
         status=status,
         limit=limit,
         cursor=int(cursor) if cursor else None,
-        actor=who,
+        caller=who,
     )
     return Page[DeliveryOut](
         data=[DeliveryOut.of(d) for d in page.deliveries],
@@ -218,7 +223,7 @@ def replay(request: Request, webhook_id: WebhookId, body: ReplayIn, who: Manager
         webhook_id,
         event_id=body.event_id,
         since=body.since,
-        actor=who,
+        caller=who,
         origin=origin(request),
     )
     return ReplayOut(requeued=count)

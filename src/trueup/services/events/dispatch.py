@@ -8,9 +8,10 @@ never waits for a receiver:
    transaction. The cursor moves by compare-and-set, so two dispatchers never queue an
    event twice; ids grow in commit order, so none is missed.
 2. **Send.** Claim the due deliveries (their next-attempt time moves LEASE ahead, so a
-   dispatcher that dies mid-send leaves them due again later), POST them from a few
-   threads, and record each attempt. A 2xx answer delivers; anything else waits for the
-   next step of the backoff, until the attempts run out and the delivery is `failed`.
+   dispatcher that dies mid-send leaves them due again later), hand them signed to the
+   `Sender` (adapters/http.py) from a few threads, and record each attempt. A 2xx
+   answer delivers; anything else waits for the next step of the backoff, until the
+   attempts run out and the delivery is `failed`.
 
 Delivery is at least once: a crash between a receiver's answer and its record sends it
 again, with the same `webhook-id`, which receivers use to drop repeats.
@@ -28,8 +29,6 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-import httpx
-
 from trueup.domain.values import Clock, utc_now
 from trueup.domain.webhooks import (
     DEFAULT_BACKOFF,
@@ -43,7 +42,13 @@ from trueup.domain.webhooks import (
     sign,
 )
 from trueup.services.events.outbox import Cursor, Event, expand
-from trueup.services.events.port import EventsUnitOfWorkFactory
+from trueup.services.events.port import (
+    ERROR_TEXT,
+    EventsUnitOfWorkFactory,
+    Sender,
+    SendFailed,
+    SignedRequest,
+)
 from trueup.services.retry import retry_transient
 
 log = logging.getLogger(__name__)
@@ -53,9 +58,6 @@ OUTBOX_ROWS = 20
 EVENTS_PER_PASS = 1000
 #: How long a claimed delivery is left alone before another pass may take it again.
 LEASE = timedelta(minutes=5)
-#: The part of a receiver's error answer kept in the log.
-ERROR_TEXT = 300
-USER_AGENT = "trueup-webhooks/1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,31 +74,28 @@ class PassReport:
 class Dispatcher:
     """Queues and sends webhook deliveries, in a thread of its own (`start`, `stop`) or
     one pass at a time (`run_once`). Timing is injected: `clock`, the `backoff` waits in
-    seconds and `poll_seconds`, so tests need not sleep through a schedule."""
+    seconds and `poll_seconds`, so tests need not sleep through a schedule. The `sender`
+    stays its creator's to close."""
 
     def __init__(
         self,
         uow_factory: EventsUnitOfWorkFactory,
+        sender: Sender,
         *,
         poll_seconds: float = 0.5,
         backoff: tuple[float, ...] = DEFAULT_BACKOFF,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        client: httpx.Client | None = None,
         clock: Clock = utc_now,
-        timeout: float = 5.0,
         batch: int = 100,
         workers: int = 4,
     ) -> None:
         self.uow = uow_factory
+        self.sender = sender
         self.poll_seconds = poll_seconds
         self.schedule = RetrySchedule(tuple(backoff), max_attempts)
         self.clock = clock
         self.batch = batch
         self.workers = workers
-        self._own_client = client is None
-        self.client = client or httpx.Client(
-            timeout=timeout, follow_redirects=False, headers={"user-agent": USER_AGENT}
-        )
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         #: webhook id -> a cursor known to stand at the end of its outbox row, so an idle
@@ -120,8 +119,6 @@ class Dispatcher:
 
     def close(self) -> None:
         self.stop()
-        if self._own_client:
-            self.client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -242,27 +239,21 @@ class Dispatcher:
         )
 
     def _attempt(self, hook: Webhook, delivery: Delivery) -> Attempt:
-        """POST one delivery, signed for this attempt; never raises."""
+        """Send one delivery, signed for this attempt. No answer is this attempt's
+        outcome, to log and retry, not the pass's failure."""
         at = self.clock()
         timestamp = int(at.timestamp())
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": delivery.event_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(hook.secret, delivery.event_id, timestamp, delivery.payload),
-        }
+        signature = sign(hook.secret, delivery.event_id, timestamp, delivery.payload)
+        request = SignedRequest(hook.url, delivery.payload, delivery.event_id, timestamp, signature)
         started = time.monotonic()
         code: int | None = None
         try:
-            with self.client.stream(
-                "POST", hook.url, content=delivery.payload.encode(), headers=headers
-            ) as response:
-                code = response.status_code
-                error = "" if 200 <= code < 300 else f"HTTP {code}: {_start_of(response)}"
-        except Exception as failure:
-            # Whatever went wrong (refused, timed out, a malformed answer) is this
-            # attempt's outcome, to log and retry, not the dispatcher's crash.
-            error = f"{type(failure).__name__}: {failure}"[:ERROR_TEXT]
+            answer = self.sender.send(request)
+        except SendFailed as failure:
+            error = str(failure)[:ERROR_TEXT]
+        else:
+            code = answer.status
+            error = "" if answer.accepted else f"HTTP {code}: {answer.text[:ERROR_TEXT]}"
         duration_ms = round((time.monotonic() - started) * 1000)
         return Attempt(delivery.id, delivery.attempts + 1, at, code, error, duration_ms)
 
@@ -288,13 +279,6 @@ def _delivery(webhook_id: int, found: Event, recorded_at: datetime, now: datetim
         payload=json.dumps(body, separators=(",", ":")),
         created_at=now,
     )
-
-
-def _start_of(response: httpx.Response) -> str:
-    """The first characters of an answer's body, without reading a huge one whole."""
-    for chunk in response.iter_bytes(ERROR_TEXT):
-        return " ".join(chunk.decode("utf-8", "replace").split())[:ERROR_TEXT]
-    return ""
 
 
 @retry_transient

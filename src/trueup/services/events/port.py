@@ -1,9 +1,12 @@
-"""What the events wing needs from storage: the event outbox, webhook subscriptions,
-their deliveries and the attempt log (storage/events/; tests/fakes/events.py)."""
+"""What the events wing needs from outside: from storage, the event outbox, webhook
+subscriptions, their deliveries and the attempt log (storage/events/;
+tests/fakes/events.py); from the network, a sender of signed webhook requests
+(adapters/http.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -85,3 +88,49 @@ class EventsUnitOfWork(OutboxUnitOfWork, IdentityUnitOfWork, Protocol):
 
 OutboxUnitOfWorkFactory = TransactionFactory[OutboxUnitOfWork]
 EventsUnitOfWorkFactory = TransactionFactory[EventsUnitOfWork]
+
+
+# -- the network -----------------------------------------------------------------------
+#: The part of a receiver's refusal, or of what went wrong, that the delivery log keeps.
+ERROR_TEXT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    """One attempt at a delivery, as it goes out: POSTed to `url` with `body`, and the
+    Standard Webhooks headers webhook-id (`message_id`), webhook-timestamp and
+    webhook-signature (domain/webhooks.py)."""
+
+    url: str
+    body: str
+    message_id: str
+    timestamp: int
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The receiver's answer: its HTTP status and, for a status outside 2xx, the start of
+    its body (at most ERROR_TEXT characters, runs of white space as one space); the body
+    of a success is not read, so a slow one cannot hold the attempt up."""
+
+    status: int
+    text: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class SendFailed(Exception):
+    """No answer came: the connection was refused, timed out or broke, or the answer was
+    not HTTP. The message says what happened, for the delivery log."""
+
+
+class Sender(Protocol):
+    """Sends webhook requests, from several threads at once."""
+
+    def send(self, request: SignedRequest) -> Answer:
+        """POST one request and wait for the answer (raises SendFailed when none comes).
+        Redirects are not followed: an answer of 3xx is a refusal."""
+        ...

@@ -6,9 +6,11 @@ matching event after each webhook's cursor, and sends them signed, with retries.
 
 A new subscription starts at the current end of the outbox: it hears what commits after
 it, not the history. The secret signs every delivery, so it is stored as given, and shown
-once, when the webhook is created. Like services/identity/users.py, functions that
-change something take `actor`: a Principal (the API), whose permission is checked here
-too, or a name (the command line); each change and its audit event commit together.
+once, when the webhook is created. Each change and its audit event commit together.
+
+Managing webhooks needs webhooks.manage, which the entry point that offers it checks;
+which webhooks a caller reaches depends on their sites and is checked here: a scoped
+caller subscribes to, sees and changes only webhooks within its own sites.
 """
 
 from __future__ import annotations
@@ -18,28 +20,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from trueup.domain.access import Action, Principal
+from trueup.domain.access import Principal
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.values import Clock, normalize_code, utc_now
 from trueup.domain.webhooks import Delivery, DeliveryStatus, Webhook, check_url, new_secret
-from trueup.services.events.dispatch import Dispatcher, PassReport
 from trueup.services.events.outbox import EVENT_TYPES, Cursor, expand
 from trueup.services.events.port import EventsUnitOfWork, EventsUnitOfWorkFactory
-from trueup.services.identity.audit import CLI_ORIGIN, Actor, record_audit
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
-
-__all__ = [
-    "DeliveryPage",
-    "Dispatcher",
-    "PassReport",
-    "WebhookSummary",
-    "deliveries",
-    "disable",
-    "list_webhooks",
-    "parse_event_id",
-    "replay",
-    "subscribe",
-]
 
 MAX_PAGE = 1000
 _EVENT_ID = re.compile(r"(\d{1,18})-(\d{1,9})")
@@ -64,22 +52,19 @@ def subscribe(
     url: str,
     event_types: Iterable[str],
     sites: Iterable[str],
-    actor: Actor,
     *,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> tuple[Webhook, str]:
     """A new webhook for events of `event_types` (at one of `sites`; none: every site),
-    and its signing secret, shown this once. A scoped principal subscribes only to its
+    and its signing secret, shown this once. A scoped caller subscribes only to its
     own sites (all of them when it names none)."""
-    _require(actor)
     checked_url = check_url(url)
     types = _event_types(event_types)
-    codes = sorted({_site_code(code) for code in sites})
-    if isinstance(actor, Principal):
-        codes = sorted(actor.scoped_sites(codes))
+    codes = sorted(caller.scoped_sites(sorted({_site_code(code) for code in sites})))
     secret = new_secret()
-    hook = _store(uow_factory, checked_url, types, codes, secret, actor, origin, clock())
+    hook = _store(uow_factory, checked_url, types, codes, secret, caller, origin, clock())
     return hook, secret
 
 
@@ -90,16 +75,16 @@ def _store(
     types: tuple[str, ...],
     codes: list[str],
     secret: str,
-    actor: Actor,
+    caller: Principal,
     origin: str,
     at: datetime,
 ) -> Webhook:
     with uow_factory() as uow:
         _check_sites(uow, codes)
-        name = actor.username if isinstance(actor, Principal) else actor
-        webhook_id = uow.webhooks.add(url, secret, types, codes, name, at, _end_of_outbox(uow))
+        end = _end_of_outbox(uow)
+        webhook_id = uow.webhooks.add(url, secret, types, codes, caller.username, at, end)
         detail = {"url": url, "event_types": list(types), "sites": codes}
-        record_audit(uow, actor, origin, "webhook.add", f"webhook:{webhook_id}", detail, at=at)
+        record_audit(uow, caller, origin, "webhook.add", f"webhook:{webhook_id}", detail, at=at)
         hook = uow.webhooks.get(webhook_id)
         assert hook is not None
         uow.commit()
@@ -107,17 +92,16 @@ def _store(
 
 
 def list_webhooks(
-    uow_factory: EventsUnitOfWorkFactory, *, actor: Principal | None = None
+    uow_factory: EventsUnitOfWorkFactory, *, caller: Principal
 ) -> list[WebhookSummary]:
-    """Every webhook (a scoped principal: those within its sites), oldest first."""
-    _require(actor)
+    """Every webhook (a scoped caller: those within its sites), oldest first."""
     with uow_factory(readonly=True) as uow:
         hooks = uow.webhooks.webhooks()
         counts = uow.webhooks.delivery_counts()
     return [
         WebhookSummary(hook, counts.get(hook.id, {}))
         for hook in hooks
-        if actor is None or _within_reach(actor, hook)
+        if _within_reach(caller, hook)
     ]
 
 
@@ -125,20 +109,19 @@ def list_webhooks(
 def disable(
     uow_factory: EventsUnitOfWorkFactory,
     webhook_id: int,
-    actor: Actor,
     *,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> Webhook:
     """Stop queueing and sending; the delivery log stays. Disabling twice changes nothing."""
-    _require(actor)
     at = clock()
     with uow_factory() as uow:
-        hook = _existing(uow, webhook_id, actor)
+        hook = _existing(uow, webhook_id, caller)
         if hook.disabled_at is not None:
             return hook
         uow.webhooks.disable(hook.id, at)
-        record_audit(uow, actor, origin, "webhook.disable", f"webhook:{hook.id}", at=at)
+        record_audit(uow, caller, origin, "webhook.disable", f"webhook:{hook.id}", at=at)
         disabled = uow.webhooks.get(hook.id)
         assert disabled is not None
         uow.commit()
@@ -152,16 +135,15 @@ def deliveries(
     status: DeliveryStatus | str | None = None,
     limit: int = 100,
     cursor: int | None = None,
-    actor: Principal | None = None,
+    caller: Principal,
 ) -> DeliveryPage:
     """A page of a webhook's deliveries, newest first, each with every attempt. Pass
     the page's `next_cursor` as `cursor` for the next one."""
-    _require(actor)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"a limit from 1 to {MAX_PAGE}", field="limit", value=str(limit))
     wanted = _status(status)
     with uow_factory(readonly=True) as uow:
-        hook = _existing(uow, webhook_id, actor)
+        hook = _existing(uow, webhook_id, caller)
         found = uow.webhooks.deliveries(hook.id, wanted, cursor, limit + 1)
     page = found[:limit]
     return DeliveryPage(page, page[-1].id if len(found) > limit else None)
@@ -174,7 +156,7 @@ def replay(
     *,
     event_id: str | None = None,
     since: str | None = None,
-    actor: Actor,
+    caller: Principal,
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> int:
@@ -182,12 +164,11 @@ def replay(
     (inclusive), whatever their status: they are pending at once, with a fresh set of
     attempts and the same webhook-id, so receivers can drop what they already have.
     Returns how many deliveries were queued again."""
-    _require(actor)
     if (event_id is None) == (since is None):
         raise InputError("either an event id or a since event id", field="event_id")
     at = clock()
     with uow_factory() as uow:
-        hook = _existing(uow, webhook_id, actor)
+        hook = _existing(uow, webhook_id, caller)
         if hook.disabled_at is not None:
             raise Conflict(f"webhook {hook.id} is disabled: nothing would be sent")
         if event_id is not None:
@@ -201,7 +182,7 @@ def replay(
             count = uow.webhooks.requeue(hook.id, since=parse_event_id(since, "since"), at=at)
             detail = {"since": since.strip()}
         detail["requeued"] = count
-        record_audit(uow, actor, origin, "webhook.replay", f"webhook:{hook.id}", detail, at=at)
+        record_audit(uow, caller, origin, "webhook.replay", f"webhook:{hook.id}", detail, at=at)
         uow.commit()
         return count
 
@@ -270,21 +251,16 @@ def _status(status: DeliveryStatus | str | None) -> DeliveryStatus | None:
         ) from None
 
 
-def _require(actor: Actor | None) -> None:
-    if isinstance(actor, Principal):
-        actor.require(Action.WEBHOOKS_MANAGE)
-
-
-def _within_reach(actor: Principal, hook: Webhook) -> bool:
-    """An unscoped principal reaches every webhook; a scoped one those of its sites only
+def _within_reach(caller: Principal, hook: Webhook) -> bool:
+    """An unscoped caller reaches every webhook; a scoped one those of its sites only
     (a webhook of every site would tell it about sites outside its scope)."""
-    return not actor.sites or (bool(hook.sites) and set(hook.sites) <= actor.sites)
+    return not caller.sites or (bool(hook.sites) and set(hook.sites) <= caller.sites)
 
 
-def _existing(uow: EventsUnitOfWork, webhook_id: int, actor: Actor | None) -> Webhook:
+def _existing(uow: EventsUnitOfWork, webhook_id: int, caller: Principal) -> Webhook:
     hook = uow.webhooks.get(webhook_id)
     if hook is None:
         raise NotFound(f"no webhook {webhook_id}")
-    if isinstance(actor, Principal) and not _within_reach(actor, hook):
-        raise Forbidden(f"webhook {webhook_id} covers sites outside those of {actor.username}")
+    if not _within_reach(caller, hook):
+        raise Forbidden(f"webhook {webhook_id} covers sites outside those of {caller.username}")
     return hook

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from trueup.domain.access import Principal, check_password, username_key
 from trueup.domain.errors import InputError, TooManyAttempts, Unauthenticated
 from trueup.domain.values import Clock, utc_now
-from trueup.services.identity.audit import record_audit
+from trueup.services.identity.audit import record_audit, record_login
 from trueup.services.identity.port import IdentityUnitOfWorkFactory, StoredUser
 from trueup.services.retry import retry_transient
 
@@ -25,7 +25,6 @@ from trueup.services.retry import retry_transient
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
 INVALID_LOGIN = "invalid username or password"
-_AUDIT_TEXT = 100
 
 
 @cache
@@ -89,7 +88,7 @@ def _begin_attempt(
             return None
         user = stored.user
         if user.locked_until is not None and user.locked_until > at:
-            record_audit(uow, user.username, origin, "login.locked", f"user:{user.username}", at=at)
+            record_login(uow, user.username, origin, "login.locked", at=at)
             uow.commit()
             until = f"{user.locked_until:%Y-%m-%d %H:%M:%S}"
             raise TooManyAttempts(
@@ -119,20 +118,20 @@ def _succeed(
     at: datetime,
 ) -> Principal:
     user = stored.user
+    who = Principal(user_id=user.id, username=user.username, role=user.role, sites=user.sites)
     with uow_factory() as uow:
         uow.identity.set_login_state(user.id, 0, None)
         if rehash_password is not None:
             uow.identity.set_password_hash(user.id, _hasher().hash(rehash_password))
-        record_audit(uow, user.username, origin, "login", f"user:{user.username}", at=at)
+        record_audit(uow, who, origin, "login", f"user:{user.username}", at=at)
         uow.commit()
-    return Principal(user_id=user.id, username=user.username, role=user.role, sites=user.sites)
+    return who
 
 
 @retry_transient
 def _fail(
     uow_factory: IdentityUnitOfWorkFactory, username: str, reason: str, origin: str, at: datetime
 ) -> None:
-    shown = username.strip()[:_AUDIT_TEXT]
     with uow_factory() as uow:
-        record_audit(uow, shown, origin, "login.failed", f"user:{shown}", {"reason": reason}, at=at)
+        record_login(uow, username, origin, "login.failed", {"reason": reason}, at=at)
         uow.commit()
