@@ -9,6 +9,7 @@ import pytest
 from tests.e2e.harness import Cli
 from trueup.bootstrap import Settings, connect
 from trueup.cli.monitor import start_scheduler
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.monitor import JOBS, Monitor, parse_every
@@ -20,7 +21,13 @@ def with_policy(shop: Cli) -> None:
     system = connect(Settings(database_url=shop.url, actor="tester"))
     try:
         set_policy(
-            system.uow, actor="tester", sku="A", location="DC1", kind="fixed", min="20", max="100"
+            system.uow,
+            caller=Principal.operator("tester"),
+            sku="A",
+            location="DC1",
+            kind="fixed",
+            min="20",
+            max="100",
         )
     finally:
         system.close()

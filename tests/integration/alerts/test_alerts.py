@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.builders import movement, post, world
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig, AlertKind, AlertStatus
 from trueup.domain.errors import Conflict, NotFound, TransientConflict
 from trueup.domain.values import QUANTITY_SCALE
@@ -42,7 +43,13 @@ def stocked(system: System) -> System:
     world(system)
     post(system, movement(sku="A", quantity="10", to_location="DC1-A-01"))
     set_policy(
-        system.uow, actor="tester", sku="A", location="DC1", kind="fixed", min="20", max="100"
+        system.uow,
+        caller=Principal.operator("tester"),
+        sku="A",
+        location="DC1",
+        kind="fixed",
+        min="20",
+        max="100",
     )
     return system
 

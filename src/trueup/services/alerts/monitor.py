@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert, AlertConfig, parse_waits
 from trueup.domain.counts.tasks import Task
 from trueup.domain.errors import TrueupError
@@ -81,7 +82,8 @@ class Monitor:
         moment = now or utc_now()
         report = CycleReport()
         done = steps(STEPS[0], None)
-        report.recomputed = replenishment.recompute(self.uow, now=moment)
+        operator = Principal.operator(self.actor)
+        report.recomputed = replenishment.recompute(self.uow, caller=operator, clock=lambda: moment)
         done(report.recomputed.computed)
         with self._alerts_lock:
             done = steps(STEPS[1], None)
@@ -97,7 +99,9 @@ class Monitor:
         report.counts = count_plans.generate(self.uow, actor=self.actor, now=moment)
         done(len(report.counts))
         done = steps(STEPS[5], None)
-        report.proposals = replenishment.generate_proposals(self.uow, actor=self.actor, now=moment)
+        report.proposals = replenishment.generate_proposals(
+            self.uow, caller=operator, clock=lambda: moment
+        )
         done(len(report.proposals.proposals))
         done = steps(STEPS[6], None)
         report.digests = notifications.send_digests(self.uow, now=moment)
@@ -122,9 +126,9 @@ class Monitor:
             alerts.escalate(self.uow, self.config)
 
     def recompute(self) -> None:
-        replenishment.recompute(self.uow)
+        replenishment.recompute(self.uow, caller=Principal.operator(self.actor))
         self.sweep()  # thresholds moved
-        replenishment.generate_proposals(self.uow, actor=self.actor)
+        replenishment.generate_proposals(self.uow, caller=Principal.operator(self.actor))
 
     def generate_counts(self) -> None:
         count_plans.generate(self.uow, actor=self.actor)
