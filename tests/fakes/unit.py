@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Self
 
 from tests.fakes.events import FakeOutbox
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
+from tests.fakes.replenishment import FakePurchasing, FakeReplenishment
 from tests.fakes.store import FakeStore
 
 if TYPE_CHECKING:
@@ -48,6 +49,14 @@ class FakeUnitOfWork:
     @property
     def outbox(self) -> FakeOutbox:
         return FakeOutbox(self._store())
+
+    @property
+    def replenishment(self) -> FakeReplenishment:
+        return FakeReplenishment(self._store(), self.catalog, self.ledger)
+
+    @property
+    def purchasing(self) -> FakePurchasing:
+        return FakePurchasing(self._store(), self.catalog, self.ledger)
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"
