@@ -144,10 +144,11 @@ class _Tables:
         return {loc.id or 0: loc for loc in self.catalog.locations().values()}
 
     def _site_ids(self) -> dict[int | None, int | None]:
-        """location id -> the id of the site it lies in (None: virtual, or in no site)."""
+        """location id -> the id of the site it lies in (None: virtual, in no site, or no
+        location at all)."""
         places = self._places()
         ids = {loc.code: loc_id for loc_id, loc in places.items()}
-        return {loc_id: ids.get(loc.site or "") for loc_id, loc in places.items()}
+        return {None: None, **{loc_id: ids.get(loc.site or "") for loc_id, loc in places.items()}}
 
     def _codes(self) -> dict[int | None, str]:
         """location id -> its code; no location -> ""."""
