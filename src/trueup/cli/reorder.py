@@ -196,7 +196,7 @@ def policy_unset(
     Example: trueup reorder policy unset COF-250 DC1
     """
     with opened(ctx) as system:
-        replenishment.delete_policy(system.uow, sku, location)
+        replenishment.delete_policy(system.uow, sku, location, caller=operator(system))
     console.print(f"{sku} at {location}: no policy")
 
 

@@ -152,13 +152,22 @@ def test_a_policy_at_a_site_out_of_the_callers_scope_is_refused(
 def test_a_policy_is_deleted_once(uows: FakeUnitOfWorkFactory) -> None:
     policy(uows, "A", "DC1", kind="fixed", min="1", max="2")
 
-    reorder.delete_policy(uows, "A", "DC1")
+    reorder.delete_policy(uows, "A", "DC1", caller=OPERATOR)
 
     assert reorder.policies(uows, caller=OPERATOR) == []
     with pytest.raises(NotFound):
-        reorder.delete_policy(uows, "A", "DC1")
+        reorder.delete_policy(uows, "A", "DC1", caller=OPERATOR)
     with pytest.raises(NotFound):
-        reorder.delete_policy(uows, "NOPE", "DC1")
+        reorder.delete_policy(uows, "NOPE", "DC1", caller=OPERATOR)
+
+
+def test_a_policy_outside_the_callers_sites_is_not_deleted(uows: FakeUnitOfWorkFactory) -> None:
+    policy(uows, "A", "DC1", kind="fixed", min="1", max="2")
+
+    with pytest.raises(Forbidden):
+        reorder.delete_policy(uows, "A", "DC1", caller=ST1_MANAGER)
+
+    assert [p.location for p in reorder.policies(uows, caller=OPERATOR)] == ["DC1"]
 
 
 def test_a_computed_policy_is_computed_at_once_from_the_history_there_is(

@@ -118,7 +118,7 @@ def delete_policy(
     who: Annotated[Principal, Depends(require(Action.REORDER_WRITE))],
 ) -> Response:
     """Remove the policy of an item at a location."""
-    replenishment.delete_policy(uow_of(request), sku, location)
+    replenishment.delete_policy(uow_of(request), sku, location, caller=who)
     return Response(status_code=204)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from trueup.domain.access import Principal
-from trueup.domain.errors import InputError, NotFound, RowProblem, RowsRejected
+from trueup.domain.errors import Forbidden, InputError, NotFound, RowProblem, RowsRejected
 from trueup.domain.replenishment.reorder import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_REVIEW_DAYS,
@@ -223,12 +223,17 @@ def policies(
 
 
 @retry_transient
-def delete_policy(uow_factory: ReplenishmentUnitOfWorkFactory, sku: str, location: str) -> None:
+def delete_policy(
+    uow_factory: ReplenishmentUnitOfWorkFactory, sku: str, location: str, *, caller: Principal
+) -> None:
+    """Remove the policy of an item at a site in the caller's scope."""
     with uow_factory() as uow:
         found = uow.catalog.items([normalize_code(sku)]).get(normalize_code(sku))
         place = uow.catalog.locations([normalize_code(location)]).get(normalize_code(location))
         if found is None or place is None or found.id is None or place.id is None:
             raise NotFound(f"no reorder policy for {sku} at {location}")
+        if not caller.may_act_at(place.site):
+            raise Forbidden(f"{caller.username} may not act at site {place.site!r}")
         if not uow.replenishment.delete_policy(found.id, place.id):
             raise NotFound(f"no reorder policy for {sku} at {location}")
         uow.commit()
