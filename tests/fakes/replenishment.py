@@ -102,7 +102,8 @@ class ReplenishmentTables:
     supplier_items: dict[tuple[int, int], SupplierOffer] = field(default_factory=dict)
     policies: dict[int, NewPolicy] = field(default_factory=dict)
     proposals: dict[int, StoredProposal] = field(default_factory=dict)
-    proposal_lines: dict[int, NewProposalLine] = field(default_factory=dict)
+    #: line id -> (proposal id, line)
+    proposal_lines: dict[int, tuple[int, NewProposalLine]] = field(default_factory=dict)
     orders: dict[int, StoredOrder] = field(default_factory=dict)
     lines: dict[int, StoredLine] = field(default_factory=dict)
     asns: dict[int, NewAsn] = field(default_factory=dict)
@@ -321,13 +322,14 @@ class FakeReplenishment(_Tables):
         self.t.proposals[proposal_id] = StoredProposal(row)
         return proposal_id
 
-    def add_proposal_lines(self, rows: Sequence[NewProposalLine]) -> None:
+    def add_proposal_lines(self, proposal_id: int, rows: Sequence[NewProposalLine]) -> None:
         for row in rows:
-            self._refer("proposal", row.proposal_id, self.t.proposals)
+            self._refer("proposal", proposal_id, self.t.proposals)
             self._refer("item", row.item_id, self.ledger.skus_by_id())
+            self._refer("location", row.location_id, self._places())
             if row.quantity <= 0:
                 raise _violation("proposal_line quantity > 0")
-            self.t.proposal_lines[self.store.new_id()] = row
+            self.t.proposal_lines[self.store.new_id()] = (proposal_id, row)
 
     def proposals(
         self,
@@ -379,8 +381,8 @@ class FakeReplenishment(_Tables):
                     moq=ln.moq,
                     lead_days=ln.lead_days,
                 )
-                for line_id, ln in sorted(self.t.proposal_lines.items())
-                if ln.proposal_id == proposal_id
+                for line_id, (of, ln) in sorted(self.t.proposal_lines.items())
+                if of == proposal_id
             ),
         )
 
@@ -397,8 +399,8 @@ class FakeReplenishment(_Tables):
     def proposed_keys(self) -> set[tuple[int, int]]:
         return {
             (ln.item_id, ln.location_id)
-            for ln in self.t.proposal_lines.values()
-            if self.t.proposals[ln.proposal_id].status is ProposalStatus.PROPOSED
+            for of, ln in self.t.proposal_lines.values()
+            if self.t.proposals[of].status is ProposalStatus.PROPOSED
         }
 
 

@@ -103,11 +103,10 @@ class NewProposal:
     source_location_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NewProposalLine:
-    """One item to order, with the figures that made its quantity (scaled base units)."""
+class NewProposalLine(NamedTuple):
+    """One item to order, with the figures that made its quantity (scaled base units).
+    A NamedTuple: a run over every item-location may propose tens of thousands."""
 
-    proposal_id: int
     item_id: int
     location_id: int
     quantity: int
@@ -287,7 +286,7 @@ class ReplenishmentRepository(Protocol):
     def on_order(self) -> dict[SiteKey, int]: ...
     def committed(self) -> dict[SiteKey, int]: ...
     def add_proposal(self, row: NewProposal) -> int: ...
-    def add_proposal_lines(self, rows: Sequence[NewProposalLine]) -> None: ...
+    def add_proposal_lines(self, proposal_id: int, rows: Sequence[NewProposalLine]) -> None: ...
     def proposals(
         self,
         *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from trueup.domain.access import Principal
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
@@ -89,16 +89,6 @@ class ProposalRun:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-class _Line(NamedTuple):
-    """An item-location to order for, and how much."""
-
-    entry: PolicyPosition
-    quantity: int
-    pack_size: int
-    moq: int
-    lead_days: int
-
-
 #: (order kind, supplier or source DC id, receiving site id): one proposal each
 _Group = tuple[str, int, int]
 
@@ -142,13 +132,13 @@ def generate_proposals(
 
 def _grouped(
     uow: ReplenishmentUnitOfWork, due: Sequence[PolicyPosition], run: ProposalRun
-) -> dict[_Group, list[_Line]]:
+) -> dict[_Group, list[NewProposalLine]]:
     """What to order for each item-location due, grouped into proposals; those with
     nowhere to order from go to the run as skipped."""
     places = uow.catalog.locations({e.policy.source_location for e in due} - {""})
     offers = preferred_suppliers(uow, {e.policy.item_id for e in due if e.policy.item_id})
     supplier_ids = {c: s.id or 0 for c, s in uow.purchasing.suppliers().items()}
-    groups: dict[_Group, list[_Line]] = {}
+    groups: dict[_Group, list[NewProposalLine]] = {}
     for entry in due:
         p = entry.policy
         if p.source_location:
@@ -166,13 +156,30 @@ def _grouped(
             lead = int(p.lead_time_days) if p.lead_time_days is not None else offer.lead_days
         quantity = proposed_quantity(p, entry.position, pack, moq)
         if quantity > 0:
-            line = _Line(entry, quantity, pack, moq, lead)
+            where = entry.position
+            line = NewProposalLine(
+                item_id=p.item_id or 0,
+                location_id=p.location_id or 0,
+                quantity=quantity,
+                on_hand=where.on_hand,
+                on_order=where.on_order,
+                committed=where.committed,
+                reorder_point=p.reorder_point,
+                order_up_to=p.order_up_to,
+                pack_size=pack,
+                moq=moq,
+                lead_days=lead,
+            )
             groups.setdefault((*origin, p.location_id or 0), []).append(line)
     return groups
 
 
 def _add(
-    uow: ReplenishmentUnitOfWork, key: _Group, lines: list[_Line], actor: str, moment: datetime
+    uow: ReplenishmentUnitOfWork,
+    key: _Group,
+    lines: list[NewProposalLine],
+    actor: str,
+    moment: datetime,
 ) -> int:
     """A proposal for one group, with its lines; its id."""
     kind, origin, site_id = key
@@ -187,25 +194,7 @@ def _add(
             source_location_id=None if purchase else origin,
         )
     )
-    uow.replenishment.add_proposal_lines(
-        [
-            NewProposalLine(
-                proposal_id=made,
-                item_id=ln.entry.policy.item_id or 0,
-                location_id=ln.entry.policy.location_id or 0,
-                quantity=ln.quantity,
-                on_hand=ln.entry.position.on_hand,
-                on_order=ln.entry.position.on_order,
-                committed=ln.entry.position.committed,
-                reorder_point=ln.entry.policy.reorder_point,
-                order_up_to=ln.entry.policy.order_up_to,
-                pack_size=ln.pack_size,
-                moq=ln.moq,
-                lead_days=ln.lead_days,
-            )
-            for ln in lines
-        ]
-    )
+    uow.replenishment.add_proposal_lines(made, lines)
     return made
 
 

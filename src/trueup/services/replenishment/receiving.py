@@ -93,7 +93,7 @@ def receive(
         "reference": code,
     }
     arrival = _Arrival(code, line, scaled, notice, final, key, when, caller.username)
-    recorded: list[Receipt] = []
+    recorded: list[Receipt] = []  # by the posting's last attempt (a lost race retries)
 
     def record(uow: ReplenishmentUnitOfWork, report: PostingReport) -> None:
         recorded[:] = [_record_receipt(uow, report, arrival, clock())]
@@ -165,7 +165,7 @@ def ship(
         "reason": f"shipment of {code} line {line} to {target.location}",
         "reference": code,
     }
-    shipped: list[Shipment] = []
+    shipped: list[Shipment] = []  # by the posting's last attempt (a lost race retries)
 
     def record(uow: ReplenishmentUnitOfWork, report: PostingReport) -> None:
         movement = uow.ledger.movement_by_key(MANUAL_SOURCE, key)

@@ -69,13 +69,13 @@ class SqlReplenishment(PolicyStore):
         )
         return int(made.scalar_one())
 
-    def add_proposal_lines(self, rows: Sequence[NewProposalLine]) -> None:
+    def add_proposal_lines(self, proposal_id: int, rows: Sequence[NewProposalLine]) -> None:
         if rows:
             self.connection.execute(
                 insert(proposal_line),
                 [
                     {
-                        "proposal_id": r.proposal_id,
+                        "proposal_id": proposal_id,
                         "item_id": r.item_id,
                         "location_id": r.location_id,
                         "quantity": r.quantity,
