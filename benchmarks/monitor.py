@@ -40,17 +40,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from trueup.analytics.simulation import SCALES, World, WorldConfig, build_world
 from trueup.bootstrap import Settings, System, connect, initialise
 from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig
+from trueup.domain.replenishment.reorder import PolicyKind
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import read_table, table_from_dicts
 from trueup.services.ledger.posting import post_table
 from trueup.services.replenishment import policies as replenishment
+from trueup.services.replenishment.port import NewPolicy
 from trueup.services.replenishment.purchasing import import_suppliers
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -68,6 +70,7 @@ WORLDS: dict[str, WorldConfig] = {
     "large": SCALES["large"],
 }
 T = TypeVar("T")
+BENCH = Principal.operator("bench")
 
 
 def timed(work: Callable[[], T]) -> tuple[float, T]:
@@ -166,32 +169,20 @@ def _policies(system: System, world: World) -> None:
     with system.uow(readonly=True) as uow:
         items = {code: it.id for code, it in uow.catalog.items().items()}
         sites = {code: loc.id for code, loc in uow.catalog.locations().items()}
-        suppliers = {code: s.id for code, s in uow.replenishment.suppliers().items()}
-    rows: list[dict[str, Any]] = []
+        suppliers = {code: s.id for code, s in uow.purchasing.suppliers().items()}
+    rows: list[NewPolicy] = []
     for p in _item_locations(world):
         rows.append(
-            {
-                "item_id": items[p.sku],
-                "location_id": sites[p.site],
-                "kind": "computed",
-                "min_qty": None,
-                "max_qty": None,
-                "reorder_point": 0,
-                "safety_stock": None,
-                "order_up_to": 0,
-                "service_level": replenishment.DEFAULT_SERVICE_LEVEL,
-                "lead_time_days": None,
-                "lead_time_std_days": None,
-                "review_days": 7,
-                "pack_size": None,
-                "moq": None,
-                "supplier_id": suppliers[p.supplier] if p.supplier else None,
-                "source_location_id": sites[p.source] if p.source else None,
-                "inputs": "{}",
-                "computed_at": None,
-                "updated_by": "bench",
-                "updated_at": NOW,
-            }
+            NewPolicy(
+                item_id=items[p.sku] or 0,
+                location_id=sites[p.site] or 0,
+                kind=PolicyKind.COMPUTED,
+                updated_by="bench",
+                updated_at=NOW,
+                service_level=replenishment.DEFAULT_SERVICE_LEVEL,
+                supplier_id=suppliers[p.supplier] if p.supplier else None,
+                source_location_id=sites[p.source] if p.source else None,
+            )
         )
         if len(rows) == POLICIES_PER_TRANSACTION:
             _save(system, rows)
@@ -199,7 +190,7 @@ def _policies(system: System, world: World) -> None:
     _save(system, rows)
 
 
-def _save(system: System, rows: list[dict[str, Any]]) -> None:
+def _save(system: System, rows: list[NewPolicy]) -> None:
     with system.uow() as uow:
         uow.replenishment.save_policies(rows)
         uow.commit()
@@ -227,7 +218,9 @@ def measure(path: Path, item_locations: int) -> str:
     try:
         read1, inputs = timed(lambda: alerts.read_inputs(system.uow))
         print(f"read        {read1:8.2f} s  ({inputs.rows:,} rows: the sweep's inputs)")
-        recompute, report = timed(lambda: replenishment.recompute(system.uow, now=NOW))
+        recompute, report = timed(
+            lambda: replenishment.recompute(system.uow, caller=BENCH, clock=lambda: NOW)
+        )
         print(
             f"recompute   {recompute:8.2f} s  ({report.computed:,} policies = "
             f"{report.computed / recompute:,.0f} item-locations/s)"

@@ -10,6 +10,7 @@ from tests.fakes.alerts import AlertsState
 from tests.fakes.errors import IntegrityViolation as IntegrityViolation
 from tests.fakes.events import WebhookState
 from tests.fakes.identity import IdentityState
+from tests.fakes.replenishment import ReplenishmentTables
 from trueup.domain.ledger.model import VIRTUAL_LOCATION_CODES, Item, Location, LocationKind
 from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort
 from trueup.domain.ledger.postings import BalanceKey, Posting
@@ -59,6 +60,8 @@ class FakeStore:
     identity: IdentityState = field(default_factory=IdentityState)
     #: webhooks, their deliveries and attempts (events.py)
     webhooks: WebhookState = field(default_factory=WebhookState)
+    #: suppliers, policies, proposals, orders, receipts (replenishment.py)
+    replenishment: ReplenishmentTables = field(default_factory=ReplenishmentTables)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

@@ -15,6 +15,7 @@ from tests.fakes.alerts import FakeAlerts, FakeNotifications
 from tests.fakes.events import FakeOutbox, FakeWebhooks
 from tests.fakes.identity import FakeIdentity
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
+from tests.fakes.replenishment import FakePurchasing, FakeReplenishment
 from tests.fakes.store import FakeStore
 
 if TYPE_CHECKING:
@@ -66,6 +67,14 @@ class FakeUnitOfWork:
     @property
     def identity(self) -> FakeIdentity:
         return FakeIdentity(self._store())
+
+    @property
+    def replenishment(self) -> FakeReplenishment:
+        return FakeReplenishment(self._store(), self.catalog, self.ledger)
+
+    @property
+    def purchasing(self) -> FakePurchasing:
+        return FakePurchasing(self._store(), self.catalog, self.ledger)
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

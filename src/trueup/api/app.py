@@ -18,6 +18,7 @@ from trueup.api.routes import counts as count_routes
 from trueup.api.routes import identity as admin_routes
 from trueup.api.routes import ledger as ledger_routes
 from trueup.api.routes import manual_logs as manual_log_routes
+from trueup.api.routes import purchasing as purchasing_routes
 from trueup.api.routes import replenishment as replenishment_routes
 from trueup.api.routes import webhooks as webhook_routes
 from trueup.api.schemas.ledger import problem_schemas
@@ -134,6 +135,7 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
         manual_log_routes.router,
         alert_routes.router,
         replenishment_routes.router,
+        purchasing_routes.router,
     )
     for router in routers:
         app.include_router(router, prefix=PREFIX)

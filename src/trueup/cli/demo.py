@@ -140,7 +140,10 @@ def _replenishment(system: System, business: Business, actor: str) -> None:
         for index in store.assortment
     ]
     set_policies(
-        system.uow, table_from_dicts("policies.csv", rows), actor=actor, now=_end_of(business)
+        system.uow,
+        table_from_dicts("policies.csv", rows),
+        caller=Principal.operator(actor),
+        clock=lambda: _end_of(business),
     )
 
 

@@ -47,7 +47,7 @@ def suppliers_list(ctx: typer.Context, output: OutputFormat = Format.TABLE) -> N
     Example: trueup suppliers list --format csv
     """
     with opened(ctx) as system:
-        found = purchasing.suppliers(system.uow)
+        found = purchasing.suppliers(system.uow, caller=operator(system))
     rows = []
     for s, items in found:
         rows += [
@@ -122,7 +122,7 @@ def po_import(
         report = purchasing.import_orders(
             system.uow,
             read_table(file),
-            actor=system.settings.actor,
+            caller=operator(system),
             create_suppliers=create_suppliers,
         )
     console.print(f"{report.lines} lines: {report.created} added, {report.unchanged} unchanged")
@@ -140,7 +140,9 @@ def po_list(
     Example: trueup po list --status open
     """
     with opened(ctx) as system:
-        found = purchasing.order_lines(system.uow, number=number, status=status)
+        found = purchasing.order_lines(
+            system.uow, caller=operator(system), number=number, status=status
+        )
     rows = [
         [
             ln.number,
@@ -274,7 +276,7 @@ def po_match(ctx: typer.Context) -> None:
     Example: trueup po match
     """
     with opened(ctx) as system:
-        report = purchasing.match_receipts(system.uow, actor=system.settings.actor)
+        report = purchasing.match_receipts(system.uow, caller=operator(system))
     console.print(
         f"{report.matched} receipts matched to order lines, "
         f"{report.discrepancies} over-receipts registered, {len(report.unmatched)} unmatched"
@@ -294,20 +296,22 @@ def po_discrepancies(
     Example: trueup po discrepancies PO-0000001
     """
     with opened(ctx) as system:
-        found = purchasing.receiving_discrepancies(system.uow, number)
+        found = purchasing.receiving_discrepancies(
+            system.uow, caller=operator(system), number=number
+        )
     rows = [
         [
-            str(d["id"]),
-            d["po_number"],
-            str(d["po_line"]),
-            d["sku"],
-            d["location"],
-            format_quantity(d["expected"]),
-            format_quantity(d["counted"]),
-            format_quantity(d["variance"]),
-            "" if d["value"] is None else str(d["value"]),
-            d["status"],
-            d["opened_at"].isoformat(),
+            str(d.id),
+            d.number,
+            str(d.line),
+            d.sku,
+            d.location,
+            format_quantity(d.expected),
+            format_quantity(d.received),
+            format_quantity(d.variance),
+            "" if d.value is None else str(d.value),
+            d.status,
+            d.opened_at.isoformat(),
         ]
         for d in found
     ]

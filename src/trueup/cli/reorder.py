@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, opened, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.replenishment.reorder import Policy
-from trueup.domain.values import format_quantity, parse_timestamp
+from trueup.domain.values import format_quantity, parse_timestamp, utc_now
 from trueup.services.ledger.files import read_table
 from trueup.services.replenishment import export as proposal_export
 from trueup.services.replenishment import policies as replenishment
@@ -133,7 +133,7 @@ def policy_set(
     with opened(ctx) as system:
         made = replenishment.set_policy(
             system.uow,
-            actor=system.settings.actor,
+            caller=operator(system),
             sku=sku,
             location=location,
             kind=kind,
@@ -163,7 +163,7 @@ def policy_import(
     Example: trueup reorder policy import policies.csv
     """
     with opened(ctx) as system:
-        made = replenishment.set_policies(system.uow, read_table(file), actor=system.settings.actor)
+        made = replenishment.set_policies(system.uow, read_table(file), caller=operator(system))
     console.print(f"{len(made)} policies set")
 
 
@@ -179,7 +179,9 @@ def policy_list(
     Example: trueup reorder policy list --site DC1 --format csv
     """
     with opened(ctx) as system:
-        found = replenishment.policies(system.uow, sites=site or (), skus=sku or ())
+        found = replenishment.policies(
+            system.uow, caller=operator(system), sites=site or (), skus=sku or ()
+        )
     show_rows(POLICY_HEADER, _policy_rows(found), output)
 
 
@@ -194,7 +196,7 @@ def policy_unset(
     Example: trueup reorder policy unset COF-250 DC1
     """
     with opened(ctx) as system:
-        replenishment.delete_policy(system.uow, sku, location)
+        replenishment.delete_policy(system.uow, sku, location, caller=operator(system))
     console.print(f"{sku} at {location}: no policy")
 
 
@@ -215,9 +217,11 @@ def recompute(
     Example: trueup reorder recompute --days 91
     """
     with opened(ctx) as system:
+        moment = parse_timestamp(as_of) if as_of else None
         report = replenishment.recompute(
             system.uow,
-            now=parse_timestamp(as_of) if as_of else None,
+            caller=operator(system),
+            clock=(lambda: moment) if moment else utc_now,
             history_days=days,
             sites=site or (),
             skus=sku or (),
@@ -239,7 +243,9 @@ def positions(
     Example: trueup reorder positions --site DC1
     """
     with opened(ctx) as system:
-        found = replenishment.positions(system.uow, sites=site or (), skus=sku or ())
+        found = replenishment.positions(
+            system.uow, caller=operator(system), sites=site or (), skus=sku or ()
+        )
     rows = [
         [
             e.policy.sku,
@@ -298,7 +304,7 @@ def proposals_generate(
     """
     with opened(ctx) as system:
         run = replenishment.generate_proposals(
-            system.uow, actor=system.settings.actor, sites=site or ()
+            system.uow, caller=operator(system), sites=site or ()
         )
     for p in run.proposals:
         console.print(
@@ -322,7 +328,7 @@ def proposals_list(
     Example: trueup reorder proposals list --status proposed
     """
     with opened(ctx) as system:
-        found = replenishment.proposals(system.uow, status=status)
+        found = replenishment.proposals(system.uow, caller=operator(system), status=status)
     show_rows(PROPOSAL_HEADER, _proposal_rows(found), output)
 
 
@@ -337,9 +343,7 @@ def proposals_approve(
     Example: trueup reorder proposals approve 12
     """
     with opened(ctx) as system:
-        done = replenishment.approve(
-            system.uow, proposal_id, actor=system.settings.actor, note=note
-        )
+        done = replenishment.approve(system.uow, proposal_id, caller=operator(system), note=note)
     console.print(f"proposal {done.id} approved: order {done.order_number}")
 
 
@@ -354,7 +358,7 @@ def proposals_reject(
     Example: trueup reorder proposals reject 12 --note "promotion ended"
     """
     with opened(ctx) as system:
-        done = replenishment.reject(system.uow, proposal_id, actor=system.settings.actor, note=note)
+        done = replenishment.reject(system.uow, proposal_id, caller=operator(system), note=note)
     console.print(f"proposal {done.id} rejected")
 
 
@@ -371,7 +375,9 @@ def proposals_export(
     Example: trueup reorder proposals export --status approved > orders.csv
     """
     with opened(ctx) as system:
-        found = replenishment.proposals(system.uow, status=status, proposal_ids=proposal_id)
+        found = replenishment.proposals(
+            system.uow, caller=operator(system), status=status, proposal_ids=proposal_id
+        )
     rows = proposal_export.export_rows(found)
     columns = proposal_export.EXPORT_COLUMNS
     show_rows(columns, [[r[c] for c in columns] for r in rows], Format.CSV)

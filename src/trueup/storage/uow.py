@@ -23,6 +23,7 @@ from trueup.storage.ledger.idempotency import SqlIdempotency
 from trueup.storage.ledger.memory import Memory
 from trueup.storage.ledger.policy import SqlStockPolicy
 from trueup.storage.ledger.repository import SqlLedger
+from trueup.storage.replenishment.purchasing import SqlPurchasing
 from trueup.storage.replenishment.repository import SqlReplenishment
 
 #: SQLSTATEs a retry resolves: serialization failure, deadlock, unique violation (a
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
     alerts: SqlAlerts
     notifications: SqlNotifications
     replenishment: SqlReplenishment
+    purchasing: SqlPurchasing
 
     def __init__(
         self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlerts(connection)
         self.notifications = SqlNotifications(connection)
         self.replenishment = SqlReplenishment(connection)
+        self.purchasing = SqlPurchasing(connection)
         return self
 
     def __exit__(

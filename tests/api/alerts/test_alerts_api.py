@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.api.conftest import Api, receipt
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.counts import plans as count_plans
@@ -22,7 +23,15 @@ def with_alerts(api: Api) -> None:
         "/api/v1/movements", json=sale, headers=api.headers("inventory_manager")
     ).is_success
     uow = api.system.uow
-    set_policy(uow, actor="setup", sku="A", location="DC1", kind="fixed", min="20", max="100")
+    set_policy(
+        uow,
+        caller=Principal.operator("setup"),
+        sku="A",
+        location="DC1",
+        kind="fixed",
+        min="20",
+        max="100",
+    )
     alerts.sweep(uow, AlertConfig(), clock=lambda: T0)
 
 

@@ -21,7 +21,13 @@ def with_policy(shop: Cli) -> None:
     system = connect(Settings(database_url=shop.url, actor="tester"))
     try:
         set_policy(
-            system.uow, actor="tester", sku="A", location="DC1", kind="fixed", min="20", max="100"
+            system.uow,
+            caller=Principal.operator("tester"),
+            sku="A",
+            location="DC1",
+            kind="fixed",
+            min="20",
+            max="100",
         )
     finally:
         system.close()

@@ -46,7 +46,13 @@ def stocked(system: System) -> System:
     world(system)
     post(system, movement(sku="A", quantity="10", to_location="DC1-A-01"))
     set_policy(
-        system.uow, actor="tester", sku="A", location="DC1", kind="fixed", min="20", max="100"
+        system.uow,
+        caller=Principal.operator("tester"),
+        sku="A",
+        location="DC1",
+        kind="fixed",
+        min="20",
+        max="100",
     )
     return system
 

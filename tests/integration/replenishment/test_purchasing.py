@@ -22,6 +22,8 @@ from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment import purchasing
 
 U = QUANTITY_SCALE
+MANAGER = Principal.operator("mgr")
+ERP = Principal.operator("erp")
 
 
 def po(number: str, line: int, sku: str, quantity: str, **fields: str) -> dict[str, str]:
@@ -52,9 +54,14 @@ def asn(number: str, po_number: str, line: int, sku: str, quantity: str) -> dict
     }
 
 
-def orders(system: System, *rows: dict[str, str], **options: bool) -> purchasing.ImportReport:
+def orders(
+    system: System, *rows: dict[str, str], create_suppliers: bool = False
+) -> purchasing.ImportReport:
     return purchasing.import_orders(
-        system.uow, table_from_dicts("purchase_orders.csv", list(rows)), actor="erp", **options
+        system.uow,
+        table_from_dicts("purchase_orders.csv", list(rows)),
+        caller=ERP,
+        create_suppliers=create_suppliers,
     )
 
 
@@ -81,7 +88,7 @@ def dc(system: System) -> System:
 
 
 def test_suppliers_and_what_they_promise_per_item_are_listed(dc: System) -> None:
-    [(found, items)] = purchasing.suppliers(dc.uow)
+    [(found, items)] = purchasing.suppliers(dc.uow, caller=MANAGER)
     assert (found.code, found.name) == ("SUP", "Supplies Ltd")
     by_sku = {i.sku: i for i in items}
     assert (by_sku["A"].lead_days, by_sku["A"].pack_size, by_sku["A"].moq) == (7, 12 * U, 24 * U)
@@ -102,7 +109,7 @@ def test_a_bad_suppliers_file_names_every_bad_row_and_changes_nothing(dc: System
         (2, "lead_days"),
         (3, "unit_cost"),
     }
-    assert [s.code for s, _ in purchasing.suppliers(dc.uow)] == ["SUP"]
+    assert [s.code for s, _ in purchasing.suppliers(dc.uow, caller=MANAGER)] == ["SUP"]
 
 
 def test_orders_import_once_and_a_changed_line_is_a_conflict(dc: System) -> None:
@@ -112,7 +119,7 @@ def test_orders_import_once_and_a_changed_line_is_a_conflict(dc: System) -> None
     assert (again.created, again.unchanged) == (0, 2)
     with pytest.raises(ConflictingRows):
         orders(dc, po("PO-1", 1, "A", "121"))
-    lines = purchasing.order_lines(dc.uow, number="PO-1")
+    lines = purchasing.order_lines(dc.uow, caller=MANAGER, number="PO-1")
     assert [(ln.line, ln.sku, ln.quantity) for ln in lines] == [(1, "A", 120 * U), (2, "B", 30 * U)]
     assert lines[0].expected_on.isoformat() == "2026-03-08"
 
@@ -122,7 +129,7 @@ def test_an_unknown_supplier_is_refused_unless_asked_to_create_it(dc: System) ->
         orders(dc, po("PO-9", 1, "A", "12", supplier="OTHER"))
     assert rejected.value.problems[0].field == "supplier"
     orders(dc, po("PO-9", 1, "A", "12", supplier="OTHER"), create_suppliers=True)
-    assert {s.code for s, _ in purchasing.suppliers(dc.uow)} == {"SUP", "OTHER"}
+    assert {s.code for s, _ in purchasing.suppliers(dc.uow, caller=MANAGER)} == {"SUP", "OTHER"}
 
 
 def test_receiving_more_than_ordered_records_an_over_receipt(dc: System) -> None:
@@ -138,15 +145,10 @@ def test_receiving_more_than_ordered_records_an_over_receipt(dc: System) -> None
     assert done.outcome.variance == 10 * U and done.discrepancy_id is not None
     assert done.line.status is OrderStatus.CLOSED and done.line.received == 110 * U
     assert on_hand(dc, "A") == 110 * U
-    [found] = purchasing.receiving_discrepancies(dc.uow, "PO-1")
-    assert (found["kind"], found["expected"], found["counted"], found["variance"]) == (
-        "receiving",
-        100 * U,
-        110 * U,
-        10 * U,
-    )
-    assert found["value"] == Decimal("25.00") and found["task_id"] is None
-    assert (found["po_number"], found["po_line"], found["location"]) == ("PO-1", 1, "DC1")
+    [found] = purchasing.receiving_discrepancies(dc.uow, caller=MANAGER, number="PO-1")
+    assert (found.expected, found.received, found.variance) == (100 * U, 110 * U, 10 * U)
+    assert found.value == Decimal("25.00") and found.status == "open"
+    assert (found.number, found.line, found.location, found.site) == ("PO-1", 1, "DC1", "DC1")
 
 
 def test_receiving_less_than_the_ship_notice_records_an_under_receipt(dc: System) -> None:
@@ -158,20 +160,25 @@ def test_receiving_less_than_the_ship_notice_records_an_under_receipt(dc: System
         dc.uow, "PO-1", 1, "46", caller=Principal.operator("ann"), asn="ASN-1"
     )
     assert done.outcome.variance == -4 * U
-    [found] = purchasing.receiving_discrepancies(dc.uow)
-    assert (found["expected"], found["counted"], found["variance"]) == (50 * U, 46 * U, -4 * U)
-    assert purchasing.order_lines(dc.uow, number="PO-1")[0].status is OrderStatus.CLOSED
+    [found] = purchasing.receiving_discrepancies(dc.uow, caller=MANAGER)
+    assert (found.expected, found.received, found.variance) == (50 * U, 46 * U, -4 * U)
+    assert (
+        purchasing.order_lines(dc.uow, caller=MANAGER, number="PO-1")[0].status
+        is OrderStatus.CLOSED
+    )
 
 
 def test_a_partial_receipt_raises_nothing_until_the_line_is_closed_short(dc: System) -> None:
     orders(dc, po("PO-1", 1, "B", "50"))
     partial = purchasing.receive(dc.uow, "PO-1", 1, "30", caller=Principal.operator("ann"))
     assert partial.discrepancy_id is None and partial.line.status is OrderStatus.OPEN
-    assert purchasing.receiving_discrepancies(dc.uow) == []
+    assert purchasing.receiving_discrepancies(dc.uow, caller=MANAGER) == []
     last = purchasing.receive(dc.uow, "PO-1", 1, "15", caller=Principal.operator("ann"), final=True)
     assert last.outcome.expected == 20 * U and last.outcome.variance == -5 * U
     assert last.line.status is OrderStatus.CLOSED
-    assert [d["variance"] for d in purchasing.receiving_discrepancies(dc.uow)] == [-5 * U]
+    assert [d.variance for d in purchasing.receiving_discrepancies(dc.uow, caller=MANAGER)] == [
+        -5 * U
+    ]
     with pytest.raises(InputError):
         purchasing.receive(dc.uow, "PO-1", 1, "1", caller=Principal.operator("ann"))
 
@@ -225,15 +232,15 @@ def test_delivery_performance_feeds_the_lead_time_of_computed_policies(dc: Syste
     assert (found.lines, found.on_time_in_full, found.lead_times) == (3, 1, (7, 9, 8))
     assert found.otif_rate == Decimal("0.3333")
 
-    replenishment.set_policy(dc.uow, actor="mgr", sku="A", location="DC1", kind="computed")
-    replenishment.recompute(dc.uow, now=datetime(2026, 3, 20, tzinfo=UTC))
-    [policy] = replenishment.policies(dc.uow, skus=["A"])
+    replenishment.set_policy(dc.uow, caller=MANAGER, sku="A", location="DC1", kind="computed")
+    replenishment.recompute(dc.uow, caller=MANAGER, clock=lambda: datetime(2026, 3, 20, tzinfo=UTC))
+    [policy] = replenishment.policies(dc.uow, caller=MANAGER, skus=["A"])
     assert policy.inputs["lead_time_source"] == "history"
     assert policy.inputs["lead_time_mean"] == pytest.approx(8.0)
     assert policy.inputs["lead_time_std"] == pytest.approx(1.0)
     assert policy.inputs["lead_time_samples"] == 3
     # on order: PO-4 is still open
-    [where] = replenishment.positions(dc.uow, skus=["A"])
+    [where] = replenishment.positions(dc.uow, caller=MANAGER, skus=["A"])
     assert where.position.on_order == 24 * U and where.position.on_hand == 72 * U
 
 
@@ -249,16 +256,16 @@ def test_receipts_posted_by_the_erp_are_matched_to_the_lines_of_the_order_they_n
         movement(sku="A", quantity=7, to_location="DC1-A-01", reference="PO-404"),
     )
 
-    report = purchasing.match_receipts(dc.uow, actor="erp-sync")
+    report = purchasing.match_receipts(dc.uow, caller=ERP)
 
     assert (report.matched, report.discrepancies) == (2, 1)
     assert [why for _m, why in report.unmatched] == ["no open line of PO-1 for B at DC1"]
-    [line] = purchasing.order_lines(dc.uow, number="PO-1")
+    [line] = purchasing.order_lines(dc.uow, caller=MANAGER, number="PO-1")
     assert (line.received, line.status) == (110 * U, OrderStatus.CLOSED)
-    [found] = purchasing.receiving_discrepancies(dc.uow)
-    assert (found["expected"], found["counted"], found["variance"]) == (40 * U, 50 * U, 10 * U)
-    assert found["location"] == "DC1-A-02"
-    again = purchasing.match_receipts(dc.uow, actor="erp-sync")
+    [found] = purchasing.receiving_discrepancies(dc.uow, caller=MANAGER)
+    assert (found.expected, found.received, found.variance) == (40 * U, 50 * U, 10 * U)
+    assert found.location == "DC1-A-02"
+    again = purchasing.match_receipts(dc.uow, caller=ERP)
     assert again.matched == 0
 
 
@@ -272,6 +279,6 @@ def test_two_receipts_of_one_line_at_once_both_count(dc: System) -> None:
         ]
     )
     assert all(isinstance(r, purchasing.Receipt) for r in results), results
-    [line] = purchasing.order_lines(dc.uow, number="PO-1")
+    [line] = purchasing.order_lines(dc.uow, caller=MANAGER, number="PO-1")
     assert (line.received, line.status) == (8 * U, OrderStatus.OPEN)
     assert on_hand(dc, "B") == 8 * U

@@ -31,8 +31,12 @@ from trueup.services.ledger.files import table_from_dicts
 from trueup.services.replenishment import export as proposal_export
 from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment import purchasing
+from trueup.services.replenishment.port import Demand
 
 U = QUANTITY_SCALE
+MANAGER = Principal.operator("mgr")
+SCHEDULER = Principal.operator("scheduler")
+OTHER_MANAGER = Principal.operator("mgr2")
 DAY0 = datetime(2026, 3, 1, tzinfo=UTC)
 #: 28 days of demand for A at DC1, some of it picked from each of two bins
 DAILY = [
@@ -85,7 +89,8 @@ def offer(
 
 
 def policy(system: System, sku: str, location: str, **fields: str) -> None:
-    replenishment.set_policy(system.uow, actor="mgr", sku=sku, location=location, **fields)
+    row = {"sku": sku, "location": location, **fields}
+    replenishment.set_policies(system.uow, table_from_dicts("policy", [row]), caller=MANAGER)
 
 
 def stock(system: System, sku: str, quantity: int, at: str = "DC1-A-01") -> None:
@@ -137,13 +142,13 @@ def test_a_computed_policy_takes_its_figures_from_the_demand_history(dc: System)
     policy(dc, "A", "DC1", kind="computed", service_level="0.95", review_days="0")
 
     report = replenishment.recompute(
-        dc.uow, now=DAY0 + timedelta(days=28, hours=3), history_days=28
+        dc.uow, caller=MANAGER, clock=lambda: DAY0 + timedelta(days=28, hours=3), history_days=28
     )
 
     assert report.computed == 1 and not report.skipped
-    found = replenishment.policies(dc.uow, skus=["A"])[0]
+    found = replenishment.policies(dc.uow, caller=MANAGER, skus=["A"])[0]
     d, s = statistics.mean(DAILY), statistics.stdev(DAILY)
-    safety = math.ceil(z_for("0.95") * math.sqrt(4) * s)
+    safety = math.ceil(z_for(Decimal("0.95")) * math.sqrt(4) * s)
     assert found.kind is PolicyKind.COMPUTED
     assert found.safety_stock == safety * U
     assert found.reorder_point == (math.ceil(4 * d) + safety) * U
@@ -185,15 +190,17 @@ def test_the_demand_window_leaves_out_today_and_days_before_it(dc: System) -> No
         ),
     )
     policy(dc, "B", "DC1", kind="computed", lead_time_days="2")
-    replenishment.recompute(dc.uow, now=datetime(2026, 3, 9, 12, tzinfo=UTC), history_days=7)
-    found = replenishment.policies(dc.uow, skus=["B"])[0]
+    replenishment.recompute(
+        dc.uow, caller=MANAGER, clock=lambda: datetime(2026, 3, 9, 12, tzinfo=UTC), history_days=7
+    )
+    found = replenishment.policies(dc.uow, caller=MANAGER, skus=["B"])[0]
     assert found.inputs["demand_mean"] == pytest.approx(1.0)  # 7 units over 7 days
     assert found.inputs["lead_time_source"] == "fixed"
 
 
 def test_a_computed_policy_without_a_lead_time_is_skipped_with_the_reason(dc: System) -> None:
     policy(dc, "B", "DC1", kind="computed")
-    report = replenishment.recompute(dc.uow, now=DAY0)
+    report = replenishment.recompute(dc.uow, caller=MANAGER, clock=lambda: DAY0)
     assert report.computed == 0
     assert report.skipped[0][:2] == ("B", "DC1") and "lead time" in report.skipped[0][2]
 
@@ -206,11 +213,11 @@ def test_a_bad_policies_file_changes_nothing_and_names_each_bad_row(dc: System) 
         {"sku": "B", "location": "ST1", "kind": "computed", "service_level": "1.2"},
     ]
     with pytest.raises(RowsRejected) as rejected:
-        replenishment.set_policies(dc.uow, table_from_dicts("policies.csv", rows), actor="mgr")
+        replenishment.set_policies(dc.uow, table_from_dicts("policies.csv", rows), caller=MANAGER)
     found = {(p.line, p.field) for p in rejected.value.problems}
     assert found == {(2, "sku"), (3, "max"), (4, "service_level")}
     assert "policies.csv" in str(rejected.value.problems[0])
-    assert replenishment.policies(dc.uow) == []
+    assert replenishment.policies(dc.uow, caller=MANAGER) == []
 
 
 def test_proposals_come_in_whole_packs_and_at_least_the_moq_grouped_by_supplier(dc: System) -> None:
@@ -222,7 +229,7 @@ def test_proposals_come_in_whole_packs_and_at_least_the_moq_grouped_by_supplier(
     policy(dc, "B", "DC1", kind="fixed", min="5", max="10")
     policy(dc, "KG", "DC1", kind="fixed", min="5", max="10")  # no supplier for KG
 
-    run = replenishment.generate_proposals(dc.uow, actor="scheduler")
+    run = replenishment.generate_proposals(dc.uow, caller=SCHEDULER)
 
     assert run.skipped == [("KG", "DC1", "no supplier for this item")]
     [made] = run.proposals
@@ -233,41 +240,44 @@ def test_proposals_come_in_whole_packs_and_at_least_the_moq_grouped_by_supplier(
     assert lines["B"].quantity == 50 * U  # 10 short, but the MOQ is 50
     assert (lines["A"].lead_days, lines["A"].pack_size, lines["A"].moq) == (5, 12 * U, 48 * U)
     # a second run proposes nothing new while these await a decision
-    assert replenishment.generate_proposals(dc.uow, actor="scheduler").proposals == []
+    assert replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals == []
 
 
 def test_an_approved_proposal_becomes_an_order_that_counts_as_on_order(dc: System) -> None:
     suppliers(dc, offer("A", lead="5", pack="12"))
     policy(dc, "A", "DC1", kind="fixed", min="20", max="100")
-    [made] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
+    [made] = replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals
 
-    approved = replenishment.approve(dc.uow, made.id, actor="mgr", now=DAY0)
+    approved = replenishment.approve(dc.uow, made.id, caller=MANAGER, clock=lambda: DAY0)
 
     assert approved.status is ProposalStatus.APPROVED and approved.decided_by == "mgr"
-    [line] = purchasing.order_lines(dc.uow, number=approved.order_number)
+    [line] = purchasing.order_lines(dc.uow, caller=MANAGER, number=approved.order_number)
     assert (line.sku, line.quantity, line.location) == ("A", 108 * U, "DC1")
     assert line.expected_on == (DAY0 + timedelta(days=5)).date()
-    [where] = replenishment.positions(dc.uow, skus=["A"])
+    [where] = replenishment.positions(dc.uow, caller=MANAGER, skus=["A"])
     assert (where.position.on_hand, where.position.on_order) == (0, 108 * U)
-    assert replenishment.generate_proposals(dc.uow, actor="scheduler").proposals == []
+    assert replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals == []
     with pytest.raises(Conflict):
-        replenishment.approve(dc.uow, made.id, actor="mgr")
+        replenishment.approve(dc.uow, made.id, caller=MANAGER)
     with pytest.raises(Conflict):
-        replenishment.reject(dc.uow, made.id, actor="mgr")
+        replenishment.reject(dc.uow, made.id, caller=MANAGER)
 
 
 def test_a_store_is_replenished_from_its_dc_by_a_transfer_that_commits_dc_stock(dc: System) -> None:
     stock(dc, "B", 40)
     policy(dc, "B", "ST1", kind="fixed", min="3", max="12", source_location="DC1")
-    [made] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
+    [made] = replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals
     assert (made.kind, made.source_location, made.location) == (OrderKind.TRANSFER, "DC1", "ST1")
     assert made.lines[0].quantity == 12 * U
 
-    approved = replenishment.approve(dc.uow, made.id, actor="mgr")
+    approved = replenishment.approve(dc.uow, made.id, caller=MANAGER)
 
     assert approved.order_number.startswith("TO-")
     policy(dc, "B", "DC1", kind="fixed", min="30", max="60")
-    by_place = {p.policy.location: p.position for p in replenishment.positions(dc.uow, skus=["B"])}
+    by_place = {
+        p.policy.location: p.position
+        for p in replenishment.positions(dc.uow, caller=MANAGER, skus=["B"])
+    }
     assert by_place["ST1"].on_order == 12 * U
     assert by_place["DC1"].committed == 12 * U
     assert by_place["DC1"].position == 28 * U
@@ -279,15 +289,18 @@ def test_a_shipped_transfer_leaves_the_dc_and_arrives_at_the_store_in_two_steps(
     stock(dc, "B", 40)
     policy(dc, "B", "DC1", kind="fixed", min="1", max="60")
     policy(dc, "B", "ST1", kind="fixed", min="3", max="12", source_location="DC1")
-    [made] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
-    number = replenishment.approve(dc.uow, made.id, actor="mgr").order_number
+    [made] = replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals
+    number = replenishment.approve(dc.uow, made.id, caller=MANAGER).order_number
 
     shipped = purchasing.ship(
         dc.uow, number, 1, "12", caller=Principal.operator("ann"), location="DC1-A-01"
     )
 
     assert shipped.line.shipped == 12 * U
-    by_place = {p.policy.location: p.position for p in replenishment.positions(dc.uow, skus=["B"])}
+    by_place = {
+        p.policy.location: p.position
+        for p in replenishment.positions(dc.uow, caller=MANAGER, skus=["B"])
+    }
     # shipped: gone from the DC's on-hand and no longer committed; still on order at ST1
     assert (by_place["DC1"].on_hand, by_place["DC1"].committed) == (28 * U, 0)
     assert by_place["DC1"].position == 28 * U
@@ -298,17 +311,20 @@ def test_a_shipped_transfer_leaves_the_dc_and_arrives_at_the_store_in_two_steps(
     arrived = purchasing.receive(dc.uow, number, 1, "12", caller=Principal.operator("bob"))
 
     assert arrived.discrepancy_id is None and arrived.line.status is OrderStatus.CLOSED
-    by_place = {p.policy.location: p.position for p in replenishment.positions(dc.uow, skus=["B"])}
+    by_place = {
+        p.policy.location: p.position
+        for p in replenishment.positions(dc.uow, caller=MANAGER, skus=["B"])
+    }
     assert (by_place["ST1"].on_hand, by_place["ST1"].on_order) == (12 * U, 0)
 
 
 def test_a_rejected_proposal_may_be_proposed_again_and_exports_as_csv_rows(dc: System) -> None:
     suppliers(dc, offer("A", pack="12"))
     policy(dc, "A", "DC1", kind="fixed", min="0", max="24")
-    [first] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
-    rejected = replenishment.reject(dc.uow, first.id, actor="mgr", note="enough on the way")
+    [first] = replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals
+    rejected = replenishment.reject(dc.uow, first.id, caller=MANAGER, note="enough on the way")
     assert rejected.status is ProposalStatus.REJECTED and rejected.note == "enough on the way"
-    [second] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
+    [second] = replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals
     rows = proposal_export.export_rows([second])
     assert rows == [
         {
@@ -345,26 +361,26 @@ def test_a_policy_covers_its_whole_site_and_is_refused_at_a_bin(dc: System) -> N
     with dc.uow(readonly=True) as uow:
         [found] = uow.replenishment.policies()
         site = uow.replenishment.on_hand_at_sites()
-    assert site[(found.item_id, found.location_id)] == 12 * U
-    assert [p.position.on_hand for p in replenishment.positions(dc.uow)] == [12 * U]
+    assert site[(found.item_id or 0, found.location_id or 0)] == 12 * U
+    assert [p.position.on_hand for p in replenishment.positions(dc.uow, caller=MANAGER)] == [12 * U]
 
 
 @pytest.mark.slow
 def test_two_managers_approving_one_proposal_at_once_make_one_order(dc: System) -> None:
     suppliers(dc, offer("A", pack="12"))
     policy(dc, "A", "DC1", kind="fixed", min="0", max="24")
-    [made] = replenishment.generate_proposals(dc.uow, actor="scheduler").proposals
+    [made] = replenishment.generate_proposals(dc.uow, caller=SCHEDULER).proposals
 
     results = race(
         [
-            lambda: replenishment.approve(dc.uow, made.id, actor="mgr1"),
-            lambda: replenishment.approve(dc.uow, made.id, actor="mgr2"),
+            lambda: replenishment.approve(dc.uow, made.id, caller=MANAGER),
+            lambda: replenishment.approve(dc.uow, made.id, caller=OTHER_MANAGER),
         ]
     )
 
     assert sum(isinstance(r, Proposal) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 1
-    assert len(purchasing.order_lines(dc.uow)) == 1
+    assert len(purchasing.order_lines(dc.uow, caller=MANAGER)) == 1
 
 
 def _issue(sku: str, quantity: str, day: int) -> dict[str, str]:
@@ -396,7 +412,7 @@ def test_a_recompute_stores_exactly_the_domains_figures_and_inputs_for_every_pol
     policy(dc, "LOT", "DC1", kind="computed")  # no lead time: left as it was
 
     report = replenishment.recompute(
-        dc.uow, now=DAY0 + timedelta(days=28, hours=5), history_days=28
+        dc.uow, caller=MANAGER, clock=lambda: DAY0 + timedelta(days=28, hours=5), history_days=28
     )
 
     assert report.computed == 4 and [s[:2] for s in report.skipped] == [("LOT", "DC1")]
@@ -409,11 +425,12 @@ def test_a_recompute_stores_exactly_the_domains_figures_and_inputs_for_every_pol
         ("KG", "DC1"): (3.0, 0.0, InputSource.SUPPLIER_PROMISED),
         ("B", "ST1"): (2.0, 0.0, InputSource.FIXED),
     }
-    for found in replenishment.policies(dc.uow):
+    for found in replenishment.policies(dc.uow, caller=MANAGER):
         if (found.sku, found.location) not in leads:
             assert found.computed_at is None
             continue
-        total, squares, _days = demand.get((found.item_id, found.location_id), (0.0, 0.0, 0))
+        pair = (found.item_id or 0, found.location_id or 0)
+        total, squares, _days = demand.get(pair, Demand(0.0, 0.0, 0))
         mean, std = mean_std(total, squares, 28)
         key = (found.sku, found.location)
         lead, lead_std, source = leads[key]
@@ -436,7 +453,8 @@ def test_a_recompute_stores_exactly_the_domains_figures_and_inputs_for_every_pol
             expected.order_up_to * U,
         )
         assert found.inputs_json == json.dumps(expected.as_dict())
-    assert {p.sku: p.reorder_point > 0 for p in replenishment.policies(dc.uow, sites=["DC1"])} == {
+    at_dc = replenishment.policies(dc.uow, caller=MANAGER, sites=["DC1"])
+    assert {p.sku: p.reorder_point > 0 for p in at_dc} == {
         "A": True, "B": True, "KG": True, "LOT": False,
     }  # fmt: skip
 

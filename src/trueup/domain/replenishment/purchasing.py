@@ -119,6 +119,28 @@ class ReceiptOutcome:
     closes_line: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivingDiscrepancy:
+    """An over- or under-receipt as the discrepancy register holds it: what the order
+    line expected, what arrived, and its value at the supplier's price (or the item's
+    cost; None when neither is known)."""
+
+    id: int
+    number: str
+    line: int
+    sku: str
+    location: str
+    #: the site of `location` (None: it lies in no site)
+    site: str | None
+    expected: int
+    received: int
+    #: received - expected
+    variance: int
+    value: Decimal | None
+    status: str
+    opened_at: datetime
+
+
 def receipt_outcome(
     line: OrderLine, quantity: int, *, asn_quantity: int | None, final: bool | None
 ) -> ReceiptOutcome:

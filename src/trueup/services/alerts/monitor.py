@@ -90,7 +90,7 @@ class Monitor:
         at = _frozen(moment)
         report = CycleReport()
         done = steps(STEPS[0], None)
-        report.recomputed = replenishment.recompute(self.uow, now=moment)
+        report.recomputed = replenishment.recompute(self.uow, caller=self.caller, clock=at)
         done(report.recomputed.computed)
         with self._alerts_lock:
             done = steps(STEPS[1], None)
@@ -106,9 +106,7 @@ class Monitor:
         report.counts = count_plans.generate(self.uow, actor=self.caller.username, now=moment)
         done(len(report.counts))
         done = steps(STEPS[5], None)
-        report.proposals = replenishment.generate_proposals(
-            self.uow, actor=self.caller.username, now=moment
-        )
+        report.proposals = replenishment.generate_proposals(self.uow, caller=self.caller, clock=at)
         done(len(report.proposals.proposals))
         done = steps(STEPS[6], None)
         report.digests = notifications.send_digests(self.uow, clock=at)
@@ -133,9 +131,9 @@ class Monitor:
             alerts.escalate(self.uow, self.config)
 
     def recompute(self) -> None:
-        replenishment.recompute(self.uow)
+        replenishment.recompute(self.uow, caller=self.caller)
         self.sweep()  # thresholds moved
-        replenishment.generate_proposals(self.uow, actor=self.caller.username)
+        replenishment.generate_proposals(self.uow, caller=self.caller)
 
     def generate_counts(self) -> None:
         count_plans.generate(self.uow, actor=self.caller.username)

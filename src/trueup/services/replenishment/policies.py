@@ -9,13 +9,12 @@ location in it. Setting computed policies computes them at once, in the same tra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from trueup.domain.errors import InputError, NotFound, RowProblem, RowsRejected
-from trueup.domain.ledger.model import Item, Location
+from trueup.domain.access import Principal
+from trueup.domain.errors import Forbidden, InputError, NotFound, RowProblem, RowsRejected
 from trueup.domain.replenishment.reorder import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_REVIEW_DAYS,
@@ -24,14 +23,13 @@ from trueup.domain.replenishment.reorder import (
     Inputs,
     Policy,
     PolicyKind,
-    check_min_max,
     figures,
-    parse_kind,
     parse_service_level,
 )
-from trueup.domain.values import normalize_code, parse_quantity, utc_now
+from trueup.domain.values import Clock, normalize_code, utc_now
 from trueup.services.ledger.files import Table, table_from_dicts
-from trueup.services.replenishment.port import ReplenishmentUnitOfWorkFactory
+from trueup.services.replenishment.policy_rows import Known, policy_of
+from trueup.services.replenishment.port import NewPolicy, ReplenishmentUnitOfWorkFactory
 from trueup.services.replenishment.proposals import (
     PolicyPosition,
     ProposalRun,
@@ -110,165 +108,37 @@ POLICY_COLUMNS = (
 
 
 # -- policies ------------------------------------------------------------------------------
-def _amount(text: str, item: Item, name: str) -> int:
-    """A quantity in the item's base unit that may be zero (a min of 0)."""
-    stripped = text.strip()
-    try:
-        if Decimal(stripped) == 0:
-            return 0
-    except (InvalidOperation, ValueError):
-        pass
-    try:
-        return parse_quantity(stripped, item.decimals)
-    except InputError as error:
-        raise InputError(str(error), field=name, value=text) from None
-
-
-def _days(text: str, name: str) -> Decimal | None:
-    stripped = text.strip()
-    if not stripped:
-        return None
-    try:
-        value = Decimal(stripped)
-    except (InvalidOperation, ValueError):
-        raise InputError("a number of days such as 4 or 2.5", field=name, value=text) from None
-    if not value.is_finite() or not 0 <= value <= MAX_HISTORY_DAYS:
-        raise InputError(f"days from 0 to {MAX_HISTORY_DAYS}", field=name, value=text)
-    return value
-
-
-def _policy_row(
-    cells: dict[str, str],
-    items: dict[str, Item],
-    locations: dict[str, Location],
-    supplier_ids: dict[str, int],
-    actor: str,
-    now: datetime,
-) -> dict[str, Any]:
-    sku = normalize_code(cells.get("sku", ""))
-    found = items.get(sku)
-    if found is None:
-        raise InputError("a SKU that exists", field="sku", value=cells.get("sku", ""))
-    code = normalize_code(cells.get("location", ""))
-    place = locations.get(code)
-    if place is None or not place.kind.is_site:
-        raise InputError(
-            "a site that exists: a warehouse or a store (a policy covers the whole site)",
-            field="location",
-            value=code,
-        )
-    kind = parse_kind(cells.get("kind", "") or "fixed")
-    row: dict[str, Any] = {
-        "item_id": found.id,
-        "location_id": place.id,
-        "kind": kind.value,
-        "min_qty": None,
-        "max_qty": None,
-        "reorder_point": 0,
-        "safety_stock": None,
-        "order_up_to": 0,
-        "service_level": None,
-        "lead_time_days": _days(cells.get("lead_time_days", ""), "lead_time_days"),
-        "lead_time_std_days": _days(cells.get("lead_time_std_days", ""), "lead_time_std_days"),
-        "review_days": DEFAULT_REVIEW_DAYS,
-        "pack_size": None,
-        "moq": None,
-        "supplier_id": None,
-        "source_location_id": None,
-        "inputs": "{}",
-        "computed_at": None,
-        "updated_by": actor,
-        "updated_at": now,
-    }
-    review = cells.get("review_days", "").strip()
-    if review:
-        if not review.isdigit() or not 0 <= int(review) <= 365:
-            raise InputError("whole days from 0 to 365", field="review_days", value=review)
-        row["review_days"] = int(review)
-    if kind is PolicyKind.FIXED:
-        if not cells.get("min", "").strip() or not cells.get("max", "").strip():
-            raise InputError("a fixed policy has a min and a max", field="min")
-        low = _amount(cells["min"], found, "min")
-        high = _amount(cells["max"], found, "max")
-        check_min_max(low, high)
-        row.update(min_qty=low, max_qty=high, reorder_point=low, order_up_to=high)
-    else:
-        level = cells.get("service_level", "").strip()
-        row["service_level"] = parse_service_level(level) if level else DEFAULT_SERVICE_LEVEL
-    if cells.get("pack_size", "").strip():
-        row["pack_size"] = parse_quantity(cells["pack_size"], found.decimals)
-    if cells.get("moq", "").strip():
-        row["moq"] = _amount(cells["moq"], found, "moq")
-    vendor = normalize_code(cells.get("supplier", ""))
-    if vendor:
-        if vendor not in supplier_ids:
-            raise InputError("a supplier that exists", field="supplier", value=vendor)
-        row["supplier_id"] = supplier_ids[vendor]
-    source = normalize_code(cells.get("source_location", ""))
-    if source:
-        origin = locations.get(source)
-        if origin is None or not origin.kind.is_site or origin.code == place.code:
-            raise InputError(
-                "another site: the warehouse that replenishes this one",
-                field="source_location",
-                value=source,
-            )
-        row["source_location_id"] = origin.id
-    return row
-
-
 @retry_transient
 def set_policies(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     table: Table,
     *,
-    actor: str,
-    now: datetime | None = None,
-    scope: Callable[[str | None], bool] | None = None,
+    caller: Principal,
+    clock: Clock = utc_now,
 ) -> list[Policy]:
-    """Create or replace the policies of a policies file (or one row), all or nothing.
-    Computed policies are computed at once from the history there is."""
-    moment = now or utc_now()
-    columns = {
-        name: table.column(name, required=name in ("sku", "location")) for name in POLICY_COLUMNS
-    }
-    rows = list(table.rows())
-    problems: list[RowProblem] = []
+    """Create or replace the policies of a policies file (or one row), all or nothing,
+    each at a site in the caller's scope. Computed policies are computed at once from the
+    history there is."""
+    moment = clock()
+    rows = _cells(table)
     with uow_factory() as uow:
-        items = uow.catalog.items()
-        locations = uow.catalog.locations()
-        supplier_ids = {code: s.id or 0 for code, s in uow.replenishment.suppliers().items()}
-        saved: list[dict[str, Any]] = []
-        for line, values in rows:
-            cells = {
-                name: (values[i] if i is not None and i < len(values) else "")
-                for name, i in columns.items()
-            }
-            try:
-                row = _policy_row(cells, items, locations, supplier_ids, actor, moment)
-                place = locations[normalize_code(cells["location"])]
-                if scope is not None and not scope(place.site):
-                    raise InputError(
-                        "a location at one of your sites", field="location", value=place.code
-                    )
-                saved.append(row)
-            except InputError as error:
-                problems.append(
-                    RowProblem(line, error.field or "row", error.value, str(error), table.name)
-                )
-        if problems:
-            raise RowsRejected(problems[:MAX_PROBLEMS_SHOWN], total_problems=len(problems))
+        known = Known(
+            uow.catalog.items(),
+            uow.catalog.locations(),
+            {code: s.id or 0 for code, s in uow.purchasing.suppliers().items()},
+        )
+        saved = _read_policies(rows, table.name, known, caller, moment)
         uow.replenishment.save_policies(saved)
-        keys = {(r["item_id"], r["location_id"]) for r in saved}
-        computed = [r for r in saved if r["kind"] == PolicyKind.COMPUTED.value]
+        computed = [r for r in saved if r.kind is PolicyKind.COMPUTED]
         if computed:
             recompute_policies(
                 uow,
                 moment,
                 DEFAULT_HISTORY_DAYS,
-                item_ids={r["item_id"] for r in computed},
-                location_ids={r["location_id"] for r in computed},
+                item_ids={r.item_id for r in computed},
+                location_ids={r.location_id for r in computed},
             )
+        keys = {(r.item_id, r.location_id) for r in saved}
         made = [
             p
             for p in uow.replenishment.policies(item_ids={k[0] for k in keys})
@@ -278,40 +148,92 @@ def set_policies(
     return made
 
 
+def _cells(table: Table) -> list[tuple[int, dict[str, str]]]:
+    """(line, cells by column) of every row, read before the transaction begins."""
+    columns = {
+        name: table.column(name, required=name in ("sku", "location")) for name in POLICY_COLUMNS
+    }
+    return [
+        (
+            line,
+            {
+                name: (values[i] if i is not None and i < len(values) else "")
+                for name, i in columns.items()
+            },
+        )
+        for line, values in table.rows()
+    ]
+
+
+def _read_policies(
+    rows: list[tuple[int, dict[str, str]]],
+    file: str,
+    known: Known,
+    caller: Principal,
+    moment: datetime,
+) -> list[NewPolicy]:
+    """Every row's policy, at a site in the caller's scope; RowsRejected naming every
+    bad row when there is one."""
+    saved: list[NewPolicy] = []
+    problems: list[RowProblem] = []
+    for line, cells in rows:
+        try:
+            row = policy_of(cells, known, caller.username, moment)
+            place = known.locations[normalize_code(cells["location"])]
+            if not caller.may_act_at(place.site):
+                raise InputError(
+                    "a location at one of your sites", field="location", value=place.code
+                )
+            saved.append(row)
+        except InputError as error:
+            problems.append(RowProblem(line, error.field or "row", error.value, str(error), file))
+    if problems:
+        raise RowsRejected(problems[:MAX_PROBLEMS_SHOWN], total_problems=len(problems))
+    return saved
+
+
 def set_policy(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
-    actor: str,
-    scope: Callable[[str | None], bool] | None = None,
+    caller: Principal,
+    clock: Clock = utc_now,
     **fields: str,
 ) -> Policy:
     """One policy, given as the cells of one row of a policies file."""
     row = {name: fields.get(name, "") for name in POLICY_COLUMNS}
-    made = set_policies(uow_factory, table_from_dicts("policy", [row]), actor=actor, scope=scope)
+    made = set_policies(uow_factory, table_from_dicts("policy", [row]), caller=caller, clock=clock)
     return made[0]
 
 
 def policies(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
+    caller: Principal,
     sites: Collection[str] = (),
     skus: Collection[str] = (),
 ) -> list[Policy]:
-    """Every policy (at these sites, of these items), in one query, by SKU and location."""
+    """Every policy at these sites (all of the caller's when none are named), of these
+    items, in one query, by SKU and location."""
     with uow_factory(readonly=True) as uow:
         chosen = uow.replenishment.policies(
-            site_ids=ids_of_sites(uow, sites), item_ids=ids_of_items(uow, skus)
+            site_ids=ids_of_sites(uow, caller.scoped_sites(sites)),
+            item_ids=ids_of_items(uow, skus),
         )
     return sorted(chosen, key=lambda p: (p.sku, p.location))
 
 
 @retry_transient
-def delete_policy(uow_factory: ReplenishmentUnitOfWorkFactory, sku: str, location: str) -> None:
+def delete_policy(
+    uow_factory: ReplenishmentUnitOfWorkFactory, sku: str, location: str, *, caller: Principal
+) -> None:
+    """Remove the policy of an item at a site in the caller's scope."""
     with uow_factory() as uow:
         found = uow.catalog.items([normalize_code(sku)]).get(normalize_code(sku))
         place = uow.catalog.locations([normalize_code(location)]).get(normalize_code(location))
         if found is None or place is None or found.id is None or place.id is None:
             raise NotFound(f"no reorder policy for {sku} at {location}")
+        if not caller.may_act_at(place.site):
+            raise Forbidden(f"{caller.username} may not act at site {place.site!r}")
         if not uow.replenishment.delete_policy(found.id, place.id):
             raise NotFound(f"no reorder policy for {sku} at {location}")
         uow.commit()

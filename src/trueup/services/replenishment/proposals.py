@@ -10,18 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
-from trueup.domain.errors import Conflict, InputError, NotFound
-from trueup.domain.replenishment.purchasing import OrderKind, OrderStatus, Proposal, ProposalStatus
+from trueup.domain.access import Principal
+from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
+from trueup.domain.replenishment.purchasing import OrderKind, Proposal, ProposalStatus
 from trueup.domain.replenishment.reorder import (
     DEFAULT_TRANSFER_LEAD_DAYS,
     Policy,
     Position,
     proposed_quantity,
 )
-from trueup.domain.values import QUANTITY_SCALE, utc_now
+from trueup.domain.values import QUANTITY_SCALE, Clock, utc_now
 from trueup.services.replenishment.port import (
+    Decision,
+    NewOrder,
+    NewOrderLine,
+    NewProposal,
+    NewProposalLine,
     ReplenishmentUnitOfWork,
     ReplenishmentUnitOfWorkFactory,
 )
@@ -32,6 +38,9 @@ from trueup.services.replenishment.sources import (
     supplier_item_for,
 )
 from trueup.services.retry import retry_transient
+from trueup.services.transaction import TransactionFactory
+
+U = TypeVar("U", bound=ReplenishmentUnitOfWork)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +67,17 @@ def _positions(uow: ReplenishmentUnitOfWork, found: Sequence[Policy]) -> list[Po
 def positions(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
+    caller: Principal,
     sites: Collection[str] = (),
     skus: Collection[str] = (),
 ) -> list[PolicyPosition]:
-    """Every policy with its inventory position (on-hand + on order - committed), read
-    set-wise in one read-only transaction."""
+    """Every policy at these sites (all of the caller's when none are named) with its
+    inventory position (on-hand + on order - committed), read set-wise in one read-only
+    transaction."""
     with uow_factory(readonly=True) as uow:
         chosen = uow.replenishment.policies(
-            site_ids=ids_of_sites(uow, sites), item_ids=ids_of_items(uow, skus)
+            site_ids=ids_of_sites(uow, caller.scoped_sites(sites)),
+            item_ids=ids_of_items(uow, skus),
         )
         return _positions(uow, chosen)
 
@@ -77,81 +89,39 @@ class ProposalRun:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+#: (order kind, supplier or source DC id, receiving site id): one proposal each
+_Group = tuple[str, int, int]
+
+
 @retry_transient
 def generate_proposals(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
-    actor: str,
+    caller: Principal,
     sites: Collection[str] = (),
-    now: datetime | None = None,
+    clock: Clock = utc_now,
 ) -> ProposalRun:
-    """Propose orders for every item-location whose position is at or below its reorder
-    point: enough to reach the order-up-to level, in whole packs, at least the MOQ. One
-    proposal per receiving site and supplier (a purchase) or source DC (a transfer).
-    Item-locations already on a proposal awaiting a decision are left out."""
-    moment = now or utc_now()
+    """Propose orders for every item-location at these sites (all of the caller's when
+    none are named) whose position is at or below its reorder point: enough to reach the
+    order-up-to level, in whole packs, at least the MOQ. One proposal per receiving site
+    and supplier (a purchase) or source DC (a transfer). Item-locations already on a
+    proposal awaiting a decision are left out."""
+    moment = clock()
     run = ProposalRun()
+    scope = caller.scoped_sites(sites)
     with uow_factory() as uow:
-        chosen = uow.replenishment.policies(site_ids=ids_of_sites(uow, sites))
+        chosen = uow.replenishment.policies(site_ids=ids_of_sites(uow, scope))
         waiting = uow.replenishment.proposed_keys()
-        places = uow.catalog.locations(
-            {p.location for p in chosen} | {p.source_location for p in chosen if p.source_location}
-        )
-        offers = preferred_suppliers(uow, {p.item_id for p in chosen if p.item_id is not None})
-        supplier_ids = {c: s.id for c, s in uow.replenishment.suppliers().items()}
-        groups: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
-        for entry in _positions(uow, chosen):
-            p = entry.policy
-            if (p.item_id, p.location_id) in waiting or entry.position.position > p.reorder_point:
-                continue
-            site = places[p.location]
-            offer = None if p.source_location else supplier_item_for(p, offers)
-            if not p.source_location and offer is None:
-                run.skipped.append((p.sku, p.location, "no supplier for this item"))
-                continue
-            pack = p.pack_size or (offer.pack_size if offer else QUANTITY_SCALE)
-            moq = p.moq if p.moq is not None else (offer.moq if offer else 0)
-            quantity = proposed_quantity(p, entry.position, pack, moq)
-            if quantity <= 0:
-                continue
-            if p.source_location:
-                key = (OrderKind.TRANSFER.value, places[p.source_location].id or 0, site.id or 0)
-                lead = int(p.lead_time_days or DEFAULT_TRANSFER_LEAD_DAYS)
-            else:
-                assert offer is not None
-                key = (OrderKind.PURCHASE.value, supplier_ids[offer.supplier] or 0, site.id or 0)
-                lead = int(p.lead_time_days) if p.lead_time_days is not None else offer.lead_days
-            groups.setdefault(key, []).append(
-                {
-                    "item_id": p.item_id,
-                    "location_id": p.location_id,
-                    "quantity": quantity,
-                    "on_hand": entry.position.on_hand,
-                    "on_order": entry.position.on_order,
-                    "committed": entry.position.committed,
-                    "reorder_point": p.reorder_point,
-                    "order_up_to": p.order_up_to,
-                    "pack_size": pack,
-                    "moq": moq,
-                    "lead_days": lead,
-                }
-            )
-        made = []
-        for (kind, origin, site_id), lines in sorted(groups.items()):
-            made.append(
-                uow.replenishment.add_proposal(
-                    {
-                        "kind": kind,
-                        "supplier_id": origin if kind == OrderKind.PURCHASE.value else None,
-                        "source_location_id": origin if kind == OrderKind.TRANSFER.value else None,
-                        "location_id": site_id,
-                        "status": ProposalStatus.PROPOSED.value,
-                        "created_by": actor,
-                        "created_at": moment,
-                    }
-                )
-            )
-            uow.replenishment.add_proposal_lines([{**ln, "proposal_id": made[-1]} for ln in lines])
+        due = [
+            e
+            for e in _positions(uow, chosen)
+            if (e.policy.item_id, e.policy.location_id) not in waiting
+            and e.position.position <= e.policy.reorder_point
+        ]
+        groups = _grouped(uow, due, run)
+        made = [
+            _add(uow, key, lines, caller.username, moment) for key, lines in sorted(groups.items())
+        ]
         if made:
             run.proposals = sorted(
                 uow.replenishment.proposals(proposal_ids=made), key=lambda p: p.id
@@ -160,24 +130,98 @@ def generate_proposals(
     return run
 
 
+def _grouped(
+    uow: ReplenishmentUnitOfWork, due: Sequence[PolicyPosition], run: ProposalRun
+) -> dict[_Group, list[NewProposalLine]]:
+    """What to order for each item-location due, grouped into proposals; those with
+    nowhere to order from go to the run as skipped."""
+    places = uow.catalog.locations({e.policy.source_location for e in due} - {""})
+    offers = preferred_suppliers(uow, {e.policy.item_id for e in due if e.policy.item_id})
+    supplier_ids = {c: s.id or 0 for c, s in uow.purchasing.suppliers().items()}
+    groups: dict[_Group, list[NewProposalLine]] = {}
+    for entry in due:
+        p = entry.policy
+        if p.source_location:
+            origin = (OrderKind.TRANSFER.value, places[p.source_location].id or 0)
+            pack, moq = p.pack_size or QUANTITY_SCALE, p.moq or 0
+            lead = int(p.lead_time_days or DEFAULT_TRANSFER_LEAD_DAYS)
+        else:
+            offer = supplier_item_for(p, offers)
+            if offer is None:
+                run.skipped.append((p.sku, p.location, "no supplier for this item"))
+                continue
+            origin = (OrderKind.PURCHASE.value, supplier_ids[offer.supplier])
+            pack = p.pack_size or offer.pack_size
+            moq = p.moq if p.moq is not None else offer.moq
+            lead = int(p.lead_time_days) if p.lead_time_days is not None else offer.lead_days
+        quantity = proposed_quantity(p, entry.position, pack, moq)
+        if quantity > 0:
+            where = entry.position
+            line = NewProposalLine(
+                item_id=p.item_id or 0,
+                location_id=p.location_id or 0,
+                quantity=quantity,
+                on_hand=where.on_hand,
+                on_order=where.on_order,
+                committed=where.committed,
+                reorder_point=p.reorder_point,
+                order_up_to=p.order_up_to,
+                pack_size=pack,
+                moq=moq,
+                lead_days=lead,
+            )
+            groups.setdefault((*origin, p.location_id or 0), []).append(line)
+    return groups
+
+
+def _add(
+    uow: ReplenishmentUnitOfWork,
+    key: _Group,
+    lines: list[NewProposalLine],
+    actor: str,
+    moment: datetime,
+) -> int:
+    """A proposal for one group, with its lines; its id."""
+    kind, origin, site_id = key
+    purchase = kind == OrderKind.PURCHASE.value
+    made = uow.replenishment.add_proposal(
+        NewProposal(
+            kind=OrderKind(kind),
+            location_id=site_id,
+            created_by=actor,
+            created_at=moment,
+            supplier_id=origin if purchase else None,
+            source_location_id=None if purchase else origin,
+        )
+    )
+    uow.replenishment.add_proposal_lines(made, lines)
+    return made
+
+
 def proposals(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
+    caller: Principal,
     status: str | None = None,
     proposal_ids: Collection[int] | None = None,
     sites: Collection[str] = (),
 ) -> list[Proposal]:
+    """Proposals for these sites (all of the caller's when none are named), newest first."""
     if status is not None and status not in {s.value for s in ProposalStatus}:
         raise InputError("proposed, approved or rejected", field="status", value=status)
+    scope = caller.scoped_sites(sites)
     with uow_factory(readonly=True) as uow:
         return uow.replenishment.proposals(
-            status=status, proposal_ids=proposal_ids, site_ids=ids_of_sites(uow, sites)
+            status=status, proposal_ids=proposal_ids, site_ids=ids_of_sites(uow, scope)
         )
 
 
-def proposal(uow_factory: ReplenishmentUnitOfWorkFactory, proposal_id: int) -> Proposal:
+def proposal(
+    uow_factory: ReplenishmentUnitOfWorkFactory, proposal_id: int, *, caller: Principal
+) -> Proposal:
+    """One proposal, for a site in the caller's scope."""
     with uow_factory(readonly=True) as uow:
-        return get_proposal(uow, proposal_id)
+        return _in_scope(get_proposal(uow, proposal_id), caller)
 
 
 def get_proposal(uow: ReplenishmentUnitOfWork, proposal_id: int) -> Proposal:
@@ -187,114 +231,103 @@ def get_proposal(uow: ReplenishmentUnitOfWork, proposal_id: int) -> Proposal:
     return found[0]
 
 
+def _in_scope(found: Proposal, caller: Principal) -> Proposal:
+    if not caller.may_act_at(found.location):
+        raise Forbidden(f"{caller.username} may not act at site {found.location!r}")
+    return found
+
+
 @retry_transient
 def approve(
-    uow_factory: ReplenishmentUnitOfWorkFactory,
+    uow_factory: TransactionFactory[U],
     proposal_id: int,
     *,
-    actor: str,
+    caller: Principal,
     note: str = "",
-    now: datetime | None = None,
-    audit: Callable[[ReplenishmentUnitOfWork], None] | None = None,
+    clock: Clock = utc_now,
+    audit: Callable[[U], None] | None = None,
 ) -> Proposal:
-    """Approve a proposal: it becomes a purchase order (from its supplier) or a transfer
-    order (from its source DC), with a line per proposal line expected after its lead
-    time. Of two approvals at once, one wins; the other is a Conflict."""
-    moment = now or utc_now()
+    """Approve a proposal for a site in the caller's scope: it becomes a purchase order
+    (from its supplier) or a transfer order (from its source DC), with a line per
+    proposal line expected after its lead time. Of two approvals at once, one wins; the
+    other is a Conflict."""
+    moment = clock()
     with uow_factory() as uow:
-        found = get_proposal(uow, proposal_id)
+        found = _in_scope(get_proposal(uow, proposal_id), caller)
         if found.status is not ProposalStatus.PROPOSED:
             raise Conflict(f"proposal {proposal_id} is {found.status.value}: it cannot be approved")
-        prefix = "PO" if found.kind is OrderKind.PURCHASE else "TO"
-        places = uow.catalog.locations(
-            {found.location, *([found.source_location] if found.source_location else [])}
+        order_id = _order_from(uow, found, caller.username, moment)
+        decision = Decision(ProposalStatus.APPROVED, caller.username, moment, note, order_id)
+        return _decide(uow, found, f"proposal {proposal_id} was decided meanwhile", decision, audit)
+
+
+def _order_from(uow: ReplenishmentUnitOfWork, found: Proposal, actor: str, moment: datetime) -> int:
+    """The open order an approved proposal becomes, numbered after it."""
+    prefix = "PO" if found.kind is OrderKind.PURCHASE else "TO"
+    places = uow.catalog.locations({found.location, found.source_location} - {""})
+    supplier = uow.purchasing.suppliers([found.supplier]).get(found.supplier)
+    today = moment.astimezone(UTC).date()
+    order_id = uow.purchasing.add_order(
+        NewOrder(
+            number=f"{prefix}-TU-{found.id:07d}",
+            kind=found.kind,
+            location_id=places[found.location].id or 0,
+            ordered_on=today,
+            created_by=actor,
+            created_at=moment,
+            supplier_id=supplier.id if supplier is not None else None,
+            source_location_id=places[found.source_location].id if found.source_location else None,
         )
-        supplier = uow.replenishment.suppliers([found.supplier]).get(found.supplier)
-        today = moment.astimezone(UTC).date()
-        order_id = uow.replenishment.add_order(
-            {
-                "number": f"{prefix}-TU-{proposal_id:07d}",
-                "kind": found.kind.value,
-                "supplier_id": supplier.id if supplier is not None else None,
-                "source_location_id": places[found.source_location].id
-                if found.source_location
-                else None,
-                "location_id": places[found.location].id,
-                "status": OrderStatus.OPEN.value,
-                "ordered_on": today,
-                "created_by": actor,
-                "created_at": moment,
-            }
-        )
-        items = uow.catalog.items({ln.sku for ln in found.lines})
-        uow.replenishment.add_order_lines(
-            [
-                {
-                    "order_id": order_id,
-                    "line": n,
-                    "item_id": items[ln.sku].id,
-                    "quantity": ln.quantity,
-                    "received": 0,
-                    "expected_on": today + timedelta(days=ln.lead_days),
-                    "status": OrderStatus.OPEN.value,
-                }
-                for n, ln in enumerate(found.lines, start=1)
-            ]
-        )
-        result = _decide(
-            uow,
-            proposal_id,
-            f"proposal {proposal_id} was decided meanwhile",
-            audit,
-            status=ProposalStatus.APPROVED.value,
-            decided_by=actor,
-            decided_at=moment,
-            note=note,
-            order_id=order_id,
-        )
-    return result
+    )
+    items = uow.catalog.items({ln.sku for ln in found.lines})
+    uow.purchasing.add_order_lines(
+        [
+            NewOrderLine(
+                order_id=order_id,
+                line=n,
+                item_id=items[ln.sku].id or 0,
+                quantity=ln.quantity,
+                expected_on=today + timedelta(days=ln.lead_days),
+            )
+            for n, ln in enumerate(found.lines, start=1)
+        ]
+    )
+    return order_id
 
 
 @retry_transient
 def reject(
-    uow_factory: ReplenishmentUnitOfWorkFactory,
+    uow_factory: TransactionFactory[U],
     proposal_id: int,
     *,
-    actor: str,
+    caller: Principal,
     note: str = "",
-    now: datetime | None = None,
-    audit: Callable[[ReplenishmentUnitOfWork], None] | None = None,
+    clock: Clock = utc_now,
+    audit: Callable[[U], None] | None = None,
 ) -> Proposal:
-    """Reject a proposal; its item-locations may be proposed again."""
-    moment = now or utc_now()
+    """Reject a proposal for a site in the caller's scope; its item-locations may be
+    proposed again."""
+    moment = clock()
     with uow_factory() as uow:
-        found = get_proposal(uow, proposal_id)
-        result = _decide(
-            uow,
-            proposal_id,
-            f"proposal {proposal_id} is {found.status.value}: it cannot be rejected",
-            audit,
-            status=ProposalStatus.REJECTED.value,
-            decided_by=actor,
-            decided_at=moment,
-            note=note,
-        )
-    return result
+        found = _in_scope(get_proposal(uow, proposal_id), caller)
+        decision = Decision(ProposalStatus.REJECTED, caller.username, moment, note)
+        conflict = f"proposal {proposal_id} is {found.status.value}: it cannot be rejected"
+        return _decide(uow, found, conflict, decision, audit)
 
 
 def _decide(
-    uow: ReplenishmentUnitOfWork,
-    proposal_id: int,
+    uow: U,
+    found: Proposal,
     conflict: str,
-    audit: Callable[[ReplenishmentUnitOfWork], None] | None,
-    **decision: Any,
+    decision: Decision,
+    audit: Callable[[U], None] | None,
 ) -> Proposal:
     """Record the decision on a proposal still proposed, its audit row and the commit, in
     the caller's transaction. The status check in the update makes two deciders at once
     safe: the loser changes no row and gets a Conflict (`conflict` says why)."""
-    if not uow.replenishment.set_proposal(proposal_id, ProposalStatus.PROPOSED.value, **decision):
+    if not uow.replenishment.set_proposal(found.id, ProposalStatus.PROPOSED, decision):
         raise Conflict(conflict)
-    result = get_proposal(uow, proposal_id)
+    result = get_proposal(uow, found.id)
     if audit is not None:
         audit(uow)
     uow.commit()

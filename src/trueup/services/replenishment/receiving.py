@@ -8,9 +8,8 @@ under-receipt in the discrepancy register (domain/replenishment/purchasing.py sa
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, NotFound, TransientConflict
@@ -24,11 +23,12 @@ from trueup.domain.replenishment.purchasing import (
     ReceiptOutcome,
     receipt_outcome,
 )
-from trueup.domain.values import format_quantity, normalize_code, parse_timestamp, utc_now
+from trueup.domain.values import Clock, format_quantity, normalize_code, parse_timestamp, utc_now
 from trueup.services.ledger.posting import post_document
 from trueup.services.ledger.run import PostingReport
-from trueup.services.replenishment.discrepancies import register_discrepancy
+from trueup.services.replenishment.discrepancies import Received, register_discrepancy
 from trueup.services.replenishment.port import (
+    NewReceipt,
     ReplenishmentUnitOfWork,
     ReplenishmentUnitOfWorkFactory,
 )
@@ -60,12 +60,12 @@ def receive(
     final: bool | None = None,
     occurred_at: str = "",
     external_id: str = "",
+    clock: Clock = utc_now,
 ) -> Receipt:
     """Receive `quantity` against order line `number`/`line` at `location` (the order's
     site by default): post the movement (a receipt from the supplier, or a transfer_in
     from in transit for a transfer order) and, in its transaction, record the receipt and
     any over- or under-receipt. Posting the same `external_id` twice receives once."""
-    actor = caller.username
     code = normalize_code(number)
     with uow_factory(readonly=True) as uow:
         target = _existing_line(uow, code, line)
@@ -73,10 +73,10 @@ def receive(
         if earlier is not None:
             return earlier
         item = uow.catalog.items([target.sku])[target.sku]
-        notice = _notice(uow.replenishment.asns(target.id), asn) if asn else None
+        notice = _notice(uow.purchasing.asns(target.id), asn) if asn else None
     scaled = quantity_of(quantity, item, "quantity")
     receipt_outcome(target, scaled, asn_quantity=None, final=final)  # refuse early if closed
-    when = parse_timestamp(occurred_at) if occurred_at else utc_now()
+    when = parse_timestamp(occurred_at) if occurred_at else clock()
     key = external_id.strip() or f"receipt:{code}:{line}:{uuid.uuid4().hex[:12]}"
     purchase = target.kind is OrderKind.PURCHASE
     document = {
@@ -92,12 +92,11 @@ def receive(
         "reason": f"receipt against {code} line {line}",
         "reference": code,
     }
-    recorded: dict[str, Any] = {}
+    arrival = _Arrival(code, line, scaled, notice, final, key, when, caller.username)
+    recorded: list[Receipt] = []  # by the posting's last attempt (a lost race retries)
 
     def record(uow: ReplenishmentUnitOfWork, report: PostingReport) -> None:
-        recorded.update(
-            _record_receipt(uow, report, code, line, scaled, notice, final, key, when, actor)
-        )
+        recorded[:] = [_record_receipt(uow, report, arrival, clock())]
 
     posting = post_document(
         uow_factory,
@@ -107,7 +106,7 @@ def receive(
         label=f"receipt {code}/{line}",
         before_commit=record,
     )
-    return Receipt(posting=posting, **recorded)
+    return replace(recorded[0], posting=posting)
 
 
 @dataclass
@@ -129,6 +128,7 @@ def ship(
     serial: str = "",
     occurred_at: str = "",
     external_id: str = "",
+    clock: Clock = utc_now,
 ) -> Shipment:
     """Ship `quantity` of a transfer order line from its source DC (or `location` in it):
     a `transfer_out` to in transit, posted like any movement, and the line's shipped
@@ -151,7 +151,7 @@ def ship(
         )
     scaled = quantity_of(quantity, item, "quantity")
     _check_shipment(target, scaled)
-    when = parse_timestamp(occurred_at) if occurred_at else utc_now()
+    when = parse_timestamp(occurred_at) if occurred_at else clock()
     document = {
         "external_id": key,
         "occurred_at": when.isoformat(),
@@ -165,21 +165,18 @@ def ship(
         "reason": f"shipment of {code} line {line} to {target.location}",
         "reference": code,
     }
-    shipped: dict[str, Any] = {}
+    shipped: list[Shipment] = []  # by the posting's last attempt (a lost race retries)
 
     def record(uow: ReplenishmentUnitOfWork, report: PostingReport) -> None:
         movement = uow.ledger.movement_by_key(MANUAL_SOURCE, key)
-        current = uow.replenishment.order_line(code, line, lock=True)
+        current = uow.purchasing.order_line(code, line, lock=True)
         assert movement is not None and current is not None
         if report.applied:
             _check_shipment(current, scaled)
-            if not uow.replenishment.ship_on_line(current.id, current.shipped, scaled):
+            if not uow.purchasing.ship_on_line(current.id, current.shipped, scaled):
                 raise TransientConflict(f"order line {code}/{line} changed meanwhile")
-        shipped.update(
-            line=uow.replenishment.order_line(code, line) or current,
-            movement_id=movement.id,
-            duplicate=not report.applied,
-        )
+        after = uow.purchasing.order_line(code, line) or current
+        shipped[:] = [Shipment(after, movement.id, duplicate=not report.applied)]
 
     post_document(
         uow_factory,
@@ -189,11 +186,11 @@ def ship(
         label=f"shipment {code}/{line}",
         before_commit=record,
     )
-    return Shipment(**shipped)
+    return shipped[0]
 
 
 def _existing_line(uow: ReplenishmentUnitOfWork, code: str, line: int) -> OrderLine:
-    target = uow.replenishment.order_line(code, line)
+    target = uow.purchasing.order_line(code, line)
     if target is None:
         raise NotFound(f"order line {code}/{line} does not exist")
     return target
@@ -221,10 +218,10 @@ def _earlier(uow: ReplenishmentUnitOfWork, target: OrderLine, external_id: str) 
     movement = uow.ledger.movement_by_key(MANUAL_SOURCE, external_id.strip())
     if movement is None:
         return None
-    for r in uow.replenishment.receipts(target.id):
-        if r["movement_id"] == movement.id:
-            outcome = ReceiptOutcome(r["expected"], r["quantity"], 0, None, False)
-            return Receipt(target, outcome, movement.id, r["id"], None, duplicate=True)
+    for r in uow.purchasing.receipts(target.id):
+        if r.movement_id == movement.id:
+            outcome = ReceiptOutcome(r.expected, r.quantity, 0, None, False)
+            return Receipt(target, outcome, movement.id, r.id, None, duplicate=True)
     raise InputError(
         f"an external id not used before: {external_id} is movement {movement.id}",
         field="external_id",
@@ -240,64 +237,56 @@ def _notice(found: list[Asn], number: str) -> Asn:
     raise InputError("a ship notice of this order line", field="asn", value=number)
 
 
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """What `receive` was given, for recording inside the posting's transaction."""
+
+    number: str
+    line: int
+    quantity: int
+    notice: Asn | None
+    final: bool | None
+    key: str
+    when: datetime
+    actor: str
+
+
 def _record_receipt(
-    uow: ReplenishmentUnitOfWork,
-    report: PostingReport,
-    number: str,
-    line: int,
-    quantity: int,
-    notice: Asn | None,
-    final: bool | None,
-    key: str,
-    when: datetime,
-    actor: str,
-) -> dict[str, Any]:
+    uow: ReplenishmentUnitOfWork, report: PostingReport, arrival: _Arrival, now: datetime
+) -> Receipt:
     """Inside the posting's transaction: the receipt, the line's progress, the register."""
-    movement = uow.ledger.movement_by_key(MANUAL_SOURCE, key)
-    target = uow.replenishment.order_line(number, line, lock=True)
+    number, line = arrival.number, arrival.line
+    movement = uow.ledger.movement_by_key(MANUAL_SOURCE, arrival.key)
+    target = uow.purchasing.order_line(number, line, lock=True)
     assert movement is not None and target is not None
     if report.applied == 0:  # posted before, by a twin of this call that committed first
-        twin = _earlier(uow, target, key)
+        twin = _earlier(uow, target, arrival.key)
         assert twin is not None
-        return {
-            "line": twin.line,
-            "outcome": twin.outcome,
-            "movement_id": twin.movement_id,
-            "receipt_id": twin.receipt_id,
-            "discrepancy_id": None,
-            "duplicate": True,
-        }
-    outcome = receipt_outcome(
-        target, quantity, asn_quantity=notice.quantity if notice else None, final=final
-    )
-    received_on: date = when.date()
-    if not uow.replenishment.receive_on_line(
-        target.id, target.received, quantity, received_on, outcome.closes_line
+        return twin
+    notice = arrival.notice
+    expected = notice.quantity if notice else None
+    outcome = receipt_outcome(target, arrival.quantity, asn_quantity=expected, final=arrival.final)
+    if not uow.purchasing.receive_on_line(
+        target.id, target.received, arrival.quantity, arrival.when.date(), outcome.closes_line
     ):
         raise TransientConflict(f"order line {number}/{line} changed meanwhile")
     place = uow.catalog.locations([movement.to_location])[movement.to_location]
-    receipt_id = uow.replenishment.add_receipt(
-        {
-            "po_line_id": target.id,
-            "asn_id": notice.id if notice else None,
-            "movement_id": movement.id,
-            "location_id": place.id,
-            "quantity": quantity,
-            "expected": outcome.expected,
-            "received_at": when,
-            "recorded_by": actor,
-        }
+    receipt_id = uow.purchasing.add_receipt(
+        NewReceipt(
+            line_id=target.id,
+            movement_id=movement.id,
+            location_id=place.id or 0,
+            quantity=arrival.quantity,
+            expected=outcome.expected,
+            received_at=arrival.when,
+            recorded_by=arrival.actor,
+            asn_id=notice.id if notice else None,
+        )
     )
     found = None
     if outcome.discrepancy is not None:
         item = uow.catalog.items([target.sku])[target.sku]
-        found = register_discrepancy(
-            uow, target, item, place, outcome, receipt_id, actor, movement.lot, movement.serial
-        )
-    return {
-        "line": uow.replenishment.order_line(number, line) or target,
-        "outcome": outcome,
-        "movement_id": movement.id,
-        "receipt_id": receipt_id,
-        "discrepancy_id": found,
-    }
+        received = Received(receipt_id, movement.lot, movement.serial, arrival.actor, now)
+        found = register_discrepancy(uow, target, item, place, outcome, received)
+    after = uow.purchasing.order_line(number, line) or target
+    return Receipt(after, outcome, movement.id, receipt_id, found)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from trueup.domain.access import Principal
 from trueup.domain.errors import InputError
 from trueup.domain.replenishment.purchasing import Performance, SupplierItem
 from trueup.domain.replenishment.reorder import (
@@ -28,11 +29,14 @@ from trueup.domain.replenishment.reorder import (
     Policy,
     PolicyKind,
 )
-from trueup.domain.values import utc_now
+from trueup.domain.values import Clock, utc_now
 from trueup.services.replenishment.figures import InputColumns, LeadTime, figure_columns
 from trueup.services.replenishment.port import (
+    ComputedFigures,
+    Demand,
     ReplenishmentUnitOfWork,
     ReplenishmentUnitOfWorkFactory,
+    SiteKey,
 )
 from trueup.services.replenishment.sources import (
     ids_of_items,
@@ -44,7 +48,7 @@ from trueup.services.replenishment.sources import (
 from trueup.services.retry import retry_transient
 
 MAX_HISTORY_DAYS = 3650
-_NO_DEMAND = (0.0, 0.0, 0)
+_NO_DEMAND = Demand(0.0, 0.0, 0)
 
 
 @dataclass
@@ -68,22 +72,25 @@ def history_window(now: datetime, days: int) -> tuple[datetime, datetime]:
 def recompute(
     uow_factory: ReplenishmentUnitOfWorkFactory,
     *,
-    now: datetime | None = None,
+    caller: Principal,
+    clock: Clock = utc_now,
     history_days: int = DEFAULT_HISTORY_DAYS,
     sites: Collection[str] = (),
     skus: Collection[str] = (),
 ) -> RecomputeReport:
-    """Recompute every computed policy (at these sites, of these items) from the demand
-    history and lead times, in one set-wise pass and one transaction."""
-    moment = now or utc_now()
+    """Recompute every computed policy at these sites (all of the caller's when none are
+    named), of these items, from the demand history and lead times, in one set-wise pass
+    and one transaction."""
+    moment = clock()
     history_window(moment, history_days)
+    scope = caller.scoped_sites(sites)
     with uow_factory() as uow:
         report = recompute_policies(
             uow,
             moment,
             history_days,
             item_ids=ids_of_items(uow, skus),
-            site_ids=ids_of_sites(uow, sites),
+            site_ids=ids_of_sites(uow, scope),
         )
         uow.commit()
     return report
@@ -120,24 +127,14 @@ def recompute_policies(
         return report
     result = figure_columns(columns)
     uow.replenishment.set_figures(
-        [
-            {
-                "id": pid,
-                "reorder_point": reorder,
-                "safety_stock": safety,
-                "order_up_to": up_to,
-                "inputs": inputs,
-                "computed_at": moment,
-            }
-            for pid, reorder, safety, up_to, inputs in zip(
-                ids,
-                result.reorder_point,
-                result.safety_stock,
-                result.order_up_to,
-                result.inputs,
-                strict=True,
-            )
-        ]
+        ComputedFigures(
+            computed_at=moment,
+            policy_ids=ids,
+            reorder_point=result.reorder_point,
+            safety_stock=result.safety_stock,
+            order_up_to=result.order_up_to,
+            inputs=result.inputs,
+        )
     )
     report.computed = len(ids)
     return report
@@ -145,7 +142,7 @@ def recompute_policies(
 
 def _input_columns(
     found: list[Policy],
-    demand: dict[tuple[int, int], tuple[float, float, int]],
+    demand: dict[SiteKey, Demand],
     lead_time: _LeadTimes,
     history_days: int,
     report: RecomputeReport,

@@ -4,10 +4,9 @@ each item (the preferred one first) and each supplier's delivery record."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Any
 
 from trueup.domain.errors import NotFound
-from trueup.domain.replenishment.purchasing import Performance, SupplierItem, performance
+from trueup.domain.replenishment.purchasing import Delivery, Performance, SupplierItem, performance
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import normalize_code
 from trueup.services.replenishment.port import ReplenishmentUnitOfWork
@@ -36,8 +35,8 @@ def ids_of_items(uow: ReplenishmentUnitOfWork, skus: Collection[str]) -> list[in
 def supplier_performance(
     uow: ReplenishmentUnitOfWork, code: str | None = None
 ) -> dict[str, Performance]:
-    by_supplier: dict[str, list[Any]] = {}
-    for supplier_code, delivery in uow.replenishment.deliveries(code):
+    by_supplier: dict[str, list[Delivery]] = {}
+    for supplier_code, delivery in uow.purchasing.deliveries(code):
         by_supplier.setdefault(supplier_code, []).append(delivery)
     return {c: performance(c, found) for c, found in by_supplier.items()}
 
@@ -47,7 +46,7 @@ def preferred_suppliers(
 ) -> dict[str, list[SupplierItem]]:
     """sku -> its supplier items, the shortest promised lead time first."""
     found: dict[str, list[SupplierItem]] = {}
-    for entry in uow.replenishment.supplier_items(item_ids=set(item_ids)):
+    for entry in uow.purchasing.supplier_items(item_ids=set(item_ids)):
         found.setdefault(entry.sku, []).append(entry)
     for entries in found.values():
         entries.sort(key=lambda e: (e.lead_days, e.supplier))

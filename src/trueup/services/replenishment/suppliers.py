@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
+from trueup.domain.access import Action, Principal
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.ledger.model import Item
 from trueup.domain.replenishment.purchasing import Performance, Supplier, SupplierItem
-from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now
+from trueup.domain.values import QUANTITY_SCALE, Clock, normalize_code, utc_now
 from trueup.services.ledger.files import Table
-from trueup.services.replenishment.policies import supplier_performance
-from trueup.services.replenishment.port import ReplenishmentUnitOfWorkFactory
+from trueup.services.replenishment.port import (
+    NewSupplier,
+    ReplenishmentUnitOfWorkFactory,
+    SupplierName,
+    SupplierOffer,
+)
 from trueup.services.replenishment.rows import ImportReport, Rows, item_of, quantity_of, whole_days
+from trueup.services.replenishment.sources import supplier_performance
 from trueup.services.retry import retry_transient
 
 SUPPLIER_COLUMNS = ("supplier", "name", "sku", "lead_days", "pack_size", "moq", "unit_cost")
 
 
 @retry_transient
-def import_suppliers(uow_factory: ReplenishmentUnitOfWorkFactory, table: Table) -> ImportReport:
+def import_suppliers(
+    uow_factory: ReplenishmentUnitOfWorkFactory, table: Table, *, clock: Clock = utc_now
+) -> ImportReport:
     """Suppliers and what they promise per item (docs/formats.md, "Suppliers"): a row
     without a SKU names a supplier; a row with one sets its lead time, pack size, MOQ and
     cost for that item. Created or replaced, all or nothing."""
@@ -27,12 +35,12 @@ def import_suppliers(uow_factory: ReplenishmentUnitOfWorkFactory, table: Table) 
         table, SUPPLIER_COLUMNS, ("name", "sku", "lead_days", "pack_size", "moq", "unit_cost")
     )
     report = ImportReport()
-    now = utc_now()
+    now = clock()
     with uow_factory() as uow:
         items = uow.catalog.items()
-        known = uow.replenishment.suppliers()
+        known = uow.purchasing.suppliers()
         names: dict[str, str] = {}
-        offers: dict[tuple[str, int], dict[str, Any]] = {}
+        offers: dict[tuple[str, int], _Offer] = {}
         for line, cells in rows:
             report.lines += 1
             try:
@@ -42,31 +50,49 @@ def import_suppliers(uow_factory: ReplenishmentUnitOfWorkFactory, table: Table) 
                 if cells["name"] or code not in names:
                     names[code] = cells["name"] or names.get(code) or code
                 if cells["sku"]:
-                    offers[(code, item_of(items, cells["sku"]).id or 0)] = _offer(items, cells)
+                    offer = _offer(items, cells)
+                    offers[(code, offer.item_id)] = offer
             except InputError as error:
                 rows.reject(line, error)
         rows.raise_if_any()
-        uow.replenishment.add_suppliers(
-            [{"code": c, "name": n, "created_at": now} for c, n in names.items() if c not in known]
+        uow.purchasing.add_suppliers(
+            [NewSupplier(c, n, now) for c, n in names.items() if c not in known]
         )
-        uow.replenishment.rename_suppliers(
+        uow.purchasing.rename_suppliers(
             [
-                {"sid": known[c].id, "name": n}
+                SupplierName(known[c].id or 0, n)
                 for c, n in names.items()
                 if c in known and known[c].name != n and n != c
             ]
         )
         report.created = sum(c not in known for c in names)
-        ids = {c: s.id for c, s in uow.replenishment.suppliers(names).items()}
-        uow.replenishment.set_supplier_items(
-            [{**values, "supplier_id": ids[code]} for (code, _i), values in offers.items()]
+        ids = {c: s.id or 0 for c, s in uow.purchasing.suppliers(names).items()}
+        uow.purchasing.set_supplier_items(
+            [offer.of(ids[code]) for (code, _i), offer in offers.items()]
         )
         report.updated = len(offers)
         uow.commit()
     return report
 
 
-def _offer(items: dict[str, Item], cells: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Offer:
+    """A supplier's promise for one item as the file gives it, before the supplier has
+    an id (it may be created by the same file)."""
+
+    item_id: int
+    lead_days: int
+    pack_size: int
+    moq: int
+    unit_cost: Decimal | None
+
+    def of(self, supplier_id: int) -> SupplierOffer:
+        return SupplierOffer(
+            supplier_id, self.item_id, self.lead_days, self.pack_size, self.moq, self.unit_cost
+        )
+
+
+def _offer(items: dict[str, Item], cells: dict[str, str]) -> _Offer:
     found = item_of(items, cells["sku"])
     if not cells["lead_days"]:
         raise InputError("the promised lead time in days", field="lead_days", value="")
@@ -81,25 +107,29 @@ def _offer(items: dict[str, Item], cells: dict[str, str]) -> dict[str, Any]:
     moq = 0
     if cells["moq"] and cells["moq"] != "0":
         moq = quantity_of(cells["moq"], found, "moq")
-    return {
-        "item_id": found.id,
-        "lead_days": whole_days(cells["lead_days"], "lead_days"),
-        "pack_size": quantity_of(cells["pack_size"], found, "pack_size")
+    return _Offer(
+        item_id=found.id or 0,
+        lead_days=whole_days(cells["lead_days"], "lead_days"),
+        pack_size=quantity_of(cells["pack_size"], found, "pack_size")
         if cells["pack_size"]
         else QUANTITY_SCALE,
-        "moq": moq,
-        "unit_cost": cost,
-    }
+        moq=moq,
+        unit_cost=cost,
+    )
 
 
 def suppliers(
-    uow_factory: ReplenishmentUnitOfWorkFactory,
+    uow_factory: ReplenishmentUnitOfWorkFactory, *, caller: Principal
 ) -> list[tuple[Supplier, list[SupplierItem]]]:
+    """Every supplier with what it promises per item; the unit costs only for a caller
+    who may see costs."""
+    show_cost = caller.can(Action.STOCK_COST)
     with uow_factory(readonly=True) as uow:
         offers: dict[str, list[SupplierItem]] = {}
-        for entry in uow.replenishment.supplier_items():
-            offers.setdefault(entry.supplier, []).append(entry)
-        return [(s, offers.get(c, [])) for c, s in uow.replenishment.suppliers().items()]
+        for entry in uow.purchasing.supplier_items():
+            shown = entry if show_cost else replace(entry, unit_cost=None)
+            offers.setdefault(entry.supplier, []).append(shown)
+        return [(s, offers.get(c, [])) for c, s in uow.purchasing.suppliers().items()]
 
 
 def performance(
@@ -108,6 +138,6 @@ def performance(
     """On-time-in-full and actual lead times, per supplier (or of one)."""
     with uow_factory(readonly=True) as uow:
         code = normalize_code(supplier) if supplier else None
-        if code is not None and code not in uow.replenishment.suppliers([code]):
+        if code is not None and code not in uow.purchasing.suppliers([code]):
             raise NotFound(f"supplier {code} does not exist")
         return sorted(supplier_performance(uow, code).values(), key=lambda p: p.supplier)

@@ -1,25 +1,31 @@
 """Purchase and transfer orders in SQL: their lines, receipts against them (compare-and-
-set on what a line had received or shipped), advance ship notices, receiving
-discrepancies and the suppliers' delivery records.
+set on what a line had received or shipped) and advance ship notices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, text, update
 
-from trueup.domain.replenishment.purchasing import Asn, Delivery, OrderKind, OrderLine, OrderStatus
-from trueup.storage.counts.tables import discrepancy, discrepancy_event
+from trueup.domain.replenishment.purchasing import Asn, OrderKind, OrderLine, OrderStatus
+from trueup.services.replenishment.port import (
+    NewAsn,
+    NewOrder,
+    NewOrderLine,
+    NewReceipt,
+    OrderHead,
+    RecordedReceipt,
+    UnmatchedReceipt,
+)
 from trueup.storage.ledger.tables import item, location
 from trueup.storage.replenishment.policies import read_time
 from trueup.storage.replenishment.tables import asn, po_line, purchase_order, receipt, supplier
 
 _LOC = location.alias("destination")
 _SRC = location.alias("source_location")
-_SITE = location.alias("site")
 _LINES = (
     select(
         po_line,
@@ -53,13 +59,13 @@ ORDER BY m.id"""
 
 
 class OrderStore:
-    """The orders part of SqlReplenishment (storage/replenishment/repository.py)."""
+    """The orders part of SqlPurchasing (storage/replenishment/purchasing.py)."""
 
     connection: Connection
     postgres: bool
 
-    def orders(self, numbers: Collection[str]) -> dict[str, tuple[int, str]]:
-        """number -> (id, status) of the orders that exist among `numbers`."""
+    def orders(self, numbers: Collection[str]) -> dict[str, OrderHead]:
+        """The orders that exist among `numbers`, by number."""
         if not numbers:
             return {}
         rows = self.connection.execute(
@@ -67,17 +73,43 @@ class OrderStore:
                 purchase_order.c.number.in_(list(numbers))
             )
         )
-        return {r[0]: (int(r[1]), r[2]) for r in rows}
+        return {r[0]: OrderHead(int(r[1]), OrderStatus(r[2])) for r in rows}
 
-    def add_order(self, values: Mapping[str, Any]) -> int:
+    def add_order(self, row: NewOrder) -> int:
         made = self.connection.execute(
-            insert(purchase_order).values(**values).returning(purchase_order.c.id)
+            insert(purchase_order)
+            .values(
+                number=row.number,
+                kind=row.kind.value,
+                supplier_id=row.supplier_id,
+                source_location_id=row.source_location_id,
+                location_id=row.location_id,
+                status=OrderStatus.OPEN.value,
+                ordered_on=row.ordered_on,
+                created_by=row.created_by,
+                created_at=row.created_at,
+            )
+            .returning(purchase_order.c.id)
         )
         return int(made.scalar_one())
 
-    def add_order_lines(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add_order_lines(self, rows: Sequence[NewOrderLine]) -> None:
         if rows:
-            self.connection.execute(insert(po_line), list(rows))
+            self.connection.execute(
+                insert(po_line),
+                [
+                    {
+                        "order_id": r.order_id,
+                        "line": r.line,
+                        "item_id": r.item_id,
+                        "quantity": r.quantity,
+                        "received": 0,
+                        "expected_on": r.expected_on,
+                        "status": OrderStatus.OPEN.value,
+                    }
+                    for r in rows
+                ],
+            )
 
     def order_lines(
         self,
@@ -144,15 +176,15 @@ class OrderStore:
             )
         return True
 
-    def unmatched_receipts(self) -> list[tuple[int, str, str, int, datetime, str, str, int]]:
+    def unmatched_receipts(self) -> list[UnmatchedReceipt]:
         """Receipts in the ledger that name an open purchase order in their reference and
-        are not yet recorded against a line, nor reversed: (movement id, order number,
-        sku, quantity, occurred_at, to location code, its site code, to location id),
-        in the order they were posted."""
+        are not yet recorded against a line, nor reversed, in the order they were posted."""
         rows = self.connection.execute(text(_UNMATCHED))
         read = read_time
         return [
-            (int(r[0]), r[1], r[2], int(r[3]), read(r[4]) or datetime.min, r[5], r[6] or "", r[7])
+            UnmatchedReceipt(
+                int(r[0]), r[1], r[2], int(r[3]), read(r[4]) or datetime.min, r[5], r[6] or "", r[7]
+            )
             for r in rows
         ]
 
@@ -169,28 +201,6 @@ class OrderStore:
         )
         return bool(done.rowcount)
 
-    def deliveries(self, supplier_code: str | None = None) -> list[tuple[str, Delivery]]:
-        """(supplier code, delivery) of every purchase order line."""
-        query = (
-            select(
-                supplier.c.code,
-                purchase_order.c.ordered_on,
-                po_line.c.expected_on,
-                po_line.c.quantity,
-                po_line.c.received,
-                po_line.c.last_received_on,
-                po_line.c.status,
-            )
-            .join(purchase_order, purchase_order.c.id == po_line.c.order_id)
-            .join(supplier, supplier.c.id == purchase_order.c.supplier_id)
-        )
-        if supplier_code is not None:
-            query = query.where(supplier.c.code == supplier_code)
-        return [
-            (r[0], Delivery(r[1], r[2], r[3], r[4], r[5], r[6] == OrderStatus.CLOSED.value))
-            for r in self.connection.execute(query.order_by(supplier.c.code, po_line.c.id))
-        ]
-
     # -- ship notices and receipts ----------------------------------------------------
     def asn_keys(self, line_ids: Collection[int]) -> set[tuple[str, int]]:
         if not line_ids:
@@ -200,9 +210,23 @@ class OrderStore:
         )
         return {(r[0], int(r[1])) for r in rows}
 
-    def add_asns(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add_asns(self, rows: Sequence[NewAsn]) -> None:
         if rows:
-            self.connection.execute(insert(asn), list(rows))
+            self.connection.execute(
+                insert(asn),
+                [
+                    {
+                        "number": r.number,
+                        "po_line_id": r.line_id,
+                        "quantity": r.quantity,
+                        "lot": r.lot,
+                        "shipped_on": r.shipped_on,
+                        "expected_on": r.expected_on,
+                        "created_at": r.created_at,
+                    }
+                    for r in rows
+                ],
+            )
 
     def asns(self, line_id: int) -> list[Asn]:
         rows = self.connection.execute(
@@ -228,11 +252,24 @@ class OrderStore:
             for r in rows
         ]
 
-    def add_receipt(self, values: Mapping[str, Any]) -> int:
-        made = self.connection.execute(insert(receipt).values(**values).returning(receipt.c.id))
+    def add_receipt(self, row: NewReceipt) -> int:
+        made = self.connection.execute(
+            insert(receipt)
+            .values(
+                po_line_id=row.line_id,
+                asn_id=row.asn_id,
+                movement_id=row.movement_id,
+                location_id=row.location_id,
+                quantity=row.quantity,
+                expected=row.expected,
+                received_at=row.received_at,
+                recorded_by=row.recorded_by,
+            )
+            .returning(receipt.c.id)
+        )
         return int(made.scalar_one())
 
-    def receipts(self, line_id: int) -> list[dict[str, Any]]:
+    def receipts(self, line_id: int) -> list[RecordedReceipt]:
         rows = self.connection.execute(
             select(receipt, asn.c.number.label("asn_number"), location.c.code.label("location"))
             .outerjoin(asn, asn.c.id == receipt.c.asn_id)
@@ -240,47 +277,20 @@ class OrderStore:
             .where(receipt.c.po_line_id == line_id)
             .order_by(receipt.c.id)
         )
-        return [dict(r._mapping) for r in rows]
-
-    def add_receiving_discrepancy(self, values: Mapping[str, Any], actor: str, note: str) -> int:
-        """Open a receiving discrepancy in the register, with its first history row."""
-        made = self.connection.execute(
-            insert(discrepancy)
-            .values(kind="receiving", status="open", **values)
-            .returning(discrepancy.c.id)
-        )
-        found = int(made.scalar_one())
-        self.connection.execute(
-            insert(discrepancy_event).values(
-                discrepancy_id=found,
-                at=values["opened_at"],
-                actor=actor,
-                status="open",
-                note=note,
+        return [
+            RecordedReceipt(
+                id=r.id,
+                line_id=r.po_line_id,
+                movement_id=r.movement_id,
+                location=r.location,
+                quantity=r.quantity,
+                expected=r.expected,
+                received_at=r.received_at,
+                recorded_by=r.recorded_by,
+                asn=r.asn_number or "",
             )
-        )
-        return found
-
-    def receiving_discrepancies(self, number: str | None = None) -> list[dict[str, Any]]:
-        query = (
-            select(
-                discrepancy,
-                item.c.sku,
-                location.c.code.label("location"),
-                _SITE.c.code.label("site"),
-                purchase_order.c.number.label("po_number"),
-                po_line.c.line.label("po_line"),
-            )
-            .join(item, item.c.id == discrepancy.c.item_id)
-            .join(location, location.c.id == discrepancy.c.location_id)
-            .outerjoin(_SITE, _SITE.c.id == location.c.site_id)
-            .join(po_line, po_line.c.id == discrepancy.c.po_line_id)
-            .join(purchase_order, purchase_order.c.id == po_line.c.order_id)
-            .where(discrepancy.c.kind == "receiving")
-        )
-        if number is not None:
-            query = query.where(purchase_order.c.number == number)
-        return [dict(r._mapping) for r in self.connection.execute(query.order_by(discrepancy.c.id))]
+            for r in rows
+        ]
 
 
 def _line(r: Row[Any]) -> OrderLine:

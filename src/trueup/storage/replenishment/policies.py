@@ -7,8 +7,8 @@ PostgreSQL).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Collection, Mapping, Sequence
+import itertools
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,12 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 from trueup.domain.replenishment.purchasing import OrderKind, OrderStatus
 from trueup.domain.replenishment.reorder import Policy, PolicyKind
 from trueup.domain.values import storage_time
+from trueup.services.replenishment.port import (
+    ComputedFigures,
+    Demand,
+    NewPolicy,
+    SiteKey,
+)
 from trueup.storage.ledger.tables import balance, location
 from trueup.storage.replenishment.tables import po_line, purchase_order, reorder_policy
 
@@ -124,9 +130,8 @@ class PolicyStore:
             )
         return made
 
-    def save_policies(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert or update the policy of each row's (item_id, location_id); every row
-        has the same keys."""
+    def save_policies(self, rows: Sequence[NewPolicy]) -> None:
+        """Insert or replace the policy of each row's (item, location)."""
         if not rows:
             return
         existing = {
@@ -134,19 +139,19 @@ class PolicyStore:
             for r in self.connection.execute(
                 select(
                     reorder_policy.c.item_id, reorder_policy.c.location_id, reorder_policy.c.id
-                ).where(reorder_policy.c.item_id.in_(list({r["item_id"] for r in rows})))
+                ).where(reorder_policy.c.item_id.in_(list({r.item_id for r in rows})))
             )
         }
-        fresh = [r for r in rows if (r["item_id"], r["location_id"]) not in existing]
+        fresh = [_policy_values(r) for r in rows if (r.item_id, r.location_id) not in existing]
         known = [
-            {**r, "pid": existing[(r["item_id"], r["location_id"])]}
+            {**_policy_values(r), "pid": existing[(r.item_id, r.location_id)]}
             for r in rows
-            if (r["item_id"], r["location_id"]) in existing
+            if (r.item_id, r.location_id) in existing
         ]
         if fresh:
             self.connection.execute(insert(reorder_policy), fresh)
         if known:
-            columns = [c for c in rows[0] if c not in ("item_id", "location_id")]
+            columns = [c for c in known[0] if c not in ("item_id", "location_id", "pid")]
             self.connection.execute(
                 update(reorder_policy)
                 .where(reorder_policy.c.id == bindparam("pid"))
@@ -154,16 +159,24 @@ class PolicyStore:
                 known,
             )
 
-    def set_figures(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Write computed figures to policies by id: rows of `id`, `reorder_point`,
-        `safety_stock`, `order_up_to`, `inputs` and `computed_at`. A recompute writes a
-        million: one executemany on SQLite's own cursor; on PostgreSQL a COPY into a
-        scratch table and one UPDATE from it, the rows locked in id order first (as one
-        statement per row would lock them) so that two recomputes cannot deadlock."""
-        if not rows:
+    def set_figures(self, figures: ComputedFigures) -> None:
+        """Write computed figures to policies by id. A recompute writes a million: one
+        executemany on SQLite's own cursor; on PostgreSQL a COPY into a scratch table and
+        one UPDATE from it, the rows locked in id order first (as one statement per row
+        would lock them) so that two recomputes cannot deadlock."""
+        if not figures.policy_ids:
             return
+        columns = (
+            figures.reorder_point,
+            figures.safety_stock,
+            figures.order_up_to,
+            figures.inputs,
+        )
         driver = self.connection.connection.driver_connection
         if self.postgres:
+            rows = zip(
+                figures.policy_ids, *columns, itertools.repeat(figures.computed_at), strict=False
+            )
             with driver.cursor() as cursor:  # type: ignore[union-attr]
                 cursor.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS policy_figures (id int, "
@@ -171,17 +184,8 @@ class PolicyStore:
                     "inputs text, computed_at timestamptz) ON COMMIT DELETE ROWS"
                 )
                 with cursor.copy("COPY policy_figures FROM STDIN") as copy:
-                    for r in rows:
-                        copy.write_row(
-                            (
-                                r["id"],
-                                r["reorder_point"],
-                                r["safety_stock"],
-                                r["order_up_to"],
-                                r["inputs"],
-                                r["computed_at"],
-                            )
-                        )
+                    for row in rows:
+                        copy.write_row(row)
                 cursor.execute(
                     "SELECT 1 FROM reorder_policy p WHERE p.id IN (SELECT id FROM "
                     "policy_figures) ORDER BY p.id FOR UPDATE"
@@ -194,21 +198,11 @@ class PolicyStore:
                 )
                 cursor.execute("DELETE FROM policy_figures")
             return
-        write = functools.lru_cache(maxsize=16)(storage_time)
+        at = storage_time(figures.computed_at)
         cursor = driver.executemany(  # type: ignore[union-attr]
             "UPDATE reorder_policy SET reorder_point = ?, safety_stock = ?, order_up_to = ?, "
             "inputs = ?, computed_at = ? WHERE id = ?",
-            [
-                (
-                    r["reorder_point"],
-                    r["safety_stock"],
-                    r["order_up_to"],
-                    r["inputs"],
-                    write(r["computed_at"]),
-                    r["id"],
-                )
-                for r in rows
-            ],
+            zip(*columns, itertools.repeat(at), figures.policy_ids, strict=False),
         )
         cursor.close()
 
@@ -221,7 +215,7 @@ class PolicyStore:
         return bool(done.rowcount)
 
     # -- stock, demand, on order ------------------------------------------------------
-    def on_hand_at_sites(self) -> dict[tuple[int, int], int]:
+    def on_hand_at_sites(self) -> dict[SiteKey, int]:
         """(item id, site id) -> on-hand summed over every location of the site."""
         found = self.connection.execute(
             select(balance.c.item_id, location.c.site_id, func.sum(balance.c.quantity))
@@ -231,12 +225,10 @@ class PolicyStore:
         )
         return {(int(i), int(s)): int(q) for i, s, q in found}
 
-    def demand(
-        self, since: datetime, until: datetime
-    ) -> dict[tuple[int, int], tuple[float, float, int]]:
-        """(item id, site id) -> (sum, sum of squares, days) of the daily demand in base
-        units between `since` and `until`, in one grouped query; only days with demand
-        movements count (the others are zero)."""
+    def demand(self, since: datetime, until: datetime) -> dict[SiteKey, Demand]:
+        """(item id, site id) -> the daily demand in base units between `since` and
+        `until`, in one grouped query; only days with demand movements count (the others
+        are zero)."""
         if self.postgres:
             day, real = "CAST(m.occurred_at AT TIME ZONE 'UTC' AS DATE)", "DOUBLE PRECISION"
             bounds: dict[str, Any] = {"since": since, "until": until}
@@ -255,9 +247,9 @@ class PolicyStore:
             bounds,
             execution_options={"stream_results": True, "max_row_buffer": 10_000},
         )
-        return {(int(r[0]), int(r[1])): (float(r[2]), float(r[3]), int(r[4])) for r in rows}
+        return {(int(r[0]), int(r[1])): Demand(float(r[2]), float(r[3]), int(r[4])) for r in rows}
 
-    def on_order(self) -> dict[tuple[int, int], int]:
+    def on_order(self) -> dict[SiteKey, int]:
         """(item id, site id) -> what open purchase and transfer order lines to any
         location of the site still bring (ordered less received), in one grouped query."""
         site = _SITE.c.site_id
@@ -274,7 +266,7 @@ class PolicyStore:
         )
         return {(int(i), int(loc)): int(q) for i, loc, q in rows}
 
-    def committed(self) -> dict[tuple[int, int], int]:
+    def committed(self) -> dict[SiteKey, int]:
         """(item id, site id) -> what open transfer orders will take from the site:
         ordered less shipped (once shipped, it has left the site's on-hand)."""
         site = _SITE.c.site_id
@@ -291,3 +283,29 @@ class PolicyStore:
             .group_by(po_line.c.item_id, site)
         )
         return {(int(i), int(loc)): int(q) for i, loc, q in rows}
+
+
+def _policy_values(row: NewPolicy) -> dict[str, Any]:
+    """A policy's columns, by name."""
+    return {
+        "item_id": row.item_id,
+        "location_id": row.location_id,
+        "kind": row.kind.value,
+        "min_qty": row.min_qty,
+        "max_qty": row.max_qty,
+        "reorder_point": row.reorder_point,
+        "safety_stock": row.safety_stock,
+        "order_up_to": row.order_up_to,
+        "service_level": row.service_level,
+        "lead_time_days": row.lead_time_days,
+        "lead_time_std_days": row.lead_time_std_days,
+        "review_days": row.review_days,
+        "pack_size": row.pack_size,
+        "moq": row.moq,
+        "supplier_id": row.supplier_id,
+        "source_location_id": row.source_location_id,
+        "inputs": row.inputs,
+        "computed_at": row.computed_at,
+        "updated_by": row.updated_by,
+        "updated_at": row.updated_at,
+    }

@@ -1,36 +1,29 @@
-"""Replenishment in SQL: suppliers, reorder policies, orders, ship notices, receipts,
-proposals, and the set-wise reads a sweep over a million item-locations needs (every
-policy in one query; on-order, committed, on-hand and demand each in one grouped query).
+"""Reorder policies and proposals in SQL, with the set-wise reads a sweep over a million
+item-locations needs (every policy in one query; on-order, committed, on-hand and demand
+each in one grouped query: storage/replenishment/policies.py).
 
 Proposal decisions are compare-and-set (`set_proposal` names the status it moves from),
 so of two managers approving one proposal at once, one wins and the other changes nothing.
+Suppliers, orders and receipts are SqlPurchasing's (storage/replenishment/purchasing.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from trueup.domain.replenishment.purchasing import (
     OrderKind,
     Proposal,
     ProposalLine,
     ProposalStatus,
-    Supplier,
-    SupplierItem,
 )
+from trueup.services.replenishment.port import Decision, NewProposal, NewProposalLine
 from trueup.storage.ledger.tables import item, location
-from trueup.storage.replenishment.orders import OrderStore
 from trueup.storage.replenishment.policies import PolicyStore
-from trueup.storage.replenishment.tables import (
-    proposal,
-    proposal_line,
-    purchase_order,
-    supplier,
-    supplier_item,
-)
+from trueup.storage.replenishment.tables import proposal, proposal_line, purchase_order, supplier
 
 __all__ = ["SqlReplenishment"]
 
@@ -51,73 +44,53 @@ _PROPOSALS = (
 )
 
 
-class SqlReplenishment(PolicyStore, OrderStore):
-    """Every replenishment table (services/ports.py, ReplenishmentRepository): suppliers
-    and proposals here, policies and the set-wise reads in PolicyStore, orders, notices
-    and receipts in OrderStore."""
+class SqlReplenishment(PolicyStore):
+    """The reorder side (services/replenishment/port.py, ReplenishmentRepository):
+    proposals here, policies and the set-wise reads in PolicyStore."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
 
-    # -- suppliers --------------------------------------------------------------------
-    def suppliers(self, codes: Collection[str] | None = None) -> dict[str, Supplier]:
-        query = select(supplier)
-        if codes is not None:
-            query = query.where(supplier.c.code.in_(list(codes)))
-        rows = self.connection.execute(query.order_by(supplier.c.code))
-        return {r.code: Supplier(r.code, r.name, r.id) for r in rows}
-
-    def add_suppliers(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.connection.execute(insert(supplier), list(rows))
-
-    def rename_suppliers(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows of `sid` (the supplier id) and `name`."""
-        if rows:
-            self.connection.execute(
-                update(supplier).where(supplier.c.id == bindparam("sid")), list(rows)
-            )
-
-    def supplier_items(
-        self, supplier_code: str | None = None, item_ids: Collection[int] | None = None
-    ) -> list[SupplierItem]:
-        query = (
-            select(supplier_item, supplier.c.code, item.c.sku)
-            .join(supplier, supplier.c.id == supplier_item.c.supplier_id)
-            .join(item, item.c.id == supplier_item.c.item_id)
-        )
-        if supplier_code is not None:
-            query = query.where(supplier.c.code == supplier_code)
-        if item_ids is not None:
-            query = query.where(supplier_item.c.item_id.in_(list(item_ids)))
-        rows = self.connection.execute(query.order_by(supplier.c.code, item.c.sku))
-        return [
-            SupplierItem(r.code, r.sku, r.lead_days, r.pack_size, r.moq, r.unit_cost) for r in rows
-        ]
-
-    def set_supplier_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert or replace the rows' (supplier_id, item_id) entries."""
-        if not rows:
-            return
-        keys = {(r["supplier_id"], r["item_id"]) for r in rows}
-        for sid in {k[0] for k in keys}:
-            self.connection.execute(
-                delete(supplier_item).where(
-                    supplier_item.c.supplier_id == sid,
-                    supplier_item.c.item_id.in_([k[1] for k in keys if k[0] == sid]),
-                )
-            )
-        self.connection.execute(insert(supplier_item), list(rows))
-
     # -- proposals --------------------------------------------------------------------
-    def add_proposal(self, values: Mapping[str, Any]) -> int:
-        made = self.connection.execute(insert(proposal).values(**values).returning(proposal.c.id))
+    def add_proposal(self, row: NewProposal) -> int:
+        made = self.connection.execute(
+            insert(proposal)
+            .values(
+                kind=row.kind.value,
+                supplier_id=row.supplier_id,
+                source_location_id=row.source_location_id,
+                location_id=row.location_id,
+                status=ProposalStatus.PROPOSED.value,
+                created_by=row.created_by,
+                created_at=row.created_at,
+            )
+            .returning(proposal.c.id)
+        )
         return int(made.scalar_one())
 
-    def add_proposal_lines(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add_proposal_lines(self, proposal_id: int, rows: Sequence[NewProposalLine]) -> None:
         if rows:
-            self.connection.execute(insert(proposal_line), list(rows))
+            self.connection.execute(
+                insert(proposal_line),
+                [
+                    {
+                        "proposal_id": proposal_id,
+                        "item_id": r.item_id,
+                        "location_id": r.location_id,
+                        "quantity": r.quantity,
+                        "on_hand": r.on_hand,
+                        "on_order": r.on_order,
+                        "committed": r.committed,
+                        "reorder_point": r.reorder_point,
+                        "order_up_to": r.order_up_to,
+                        "pack_size": r.pack_size,
+                        "moq": r.moq,
+                        "lead_days": r.lead_days,
+                    }
+                    for r in rows
+                ],
+            )
 
     def proposals(
         self,
@@ -164,11 +137,19 @@ class SqlReplenishment(PolicyStore, OrderStore):
                 )
         return [_proposal(h, tuple(lines.get(h.id, ()))) for h in heads]
 
-    def set_proposal(self, proposal_id: int, from_status: str, **values: Any) -> bool:
+    def set_proposal(
+        self, proposal_id: int, from_status: ProposalStatus, decision: Decision
+    ) -> bool:
         done = self.connection.execute(
             update(proposal)
-            .where(proposal.c.id == proposal_id, proposal.c.status == from_status)
-            .values(**values)
+            .where(proposal.c.id == proposal_id, proposal.c.status == from_status.value)
+            .values(
+                status=decision.status.value,
+                decided_by=decision.decided_by,
+                decided_at=decision.decided_at,
+                note=decision.note,
+                order_id=decision.order_id,
+            )
         )
         return bool(done.rowcount)
 
@@ -180,13 +161,6 @@ class SqlReplenishment(PolicyStore, OrderStore):
             .where(proposal.c.status == ProposalStatus.PROPOSED.value)
         )
         return {(int(i), int(loc)) for i, loc in rows}
-
-    def order_number(self, order_id: int) -> str:
-        return str(
-            self.connection.execute(
-                select(purchase_order.c.number).where(purchase_order.c.id == order_id)
-            ).scalar_one()
-        )
 
 
 def _proposal(r: Row[Any], lines: tuple[ProposalLine, ...]) -> Proposal:
