@@ -45,7 +45,6 @@ NOT_YET_SPLIT = {
     "src/trueup/api/routes/replenishment.py",
     "src/trueup/api/schemas/replenishment.py",
     "src/trueup/cli/counts.py",
-    "src/trueup/domain/counts/tasks.py",
     "src/trueup/services/alerts/notifications.py",
     "src/trueup/services/identity/users.py",
     "src/trueup/services/counts/approval.py:_approve",

@@ -11,7 +11,7 @@ from tests.builders import movement, post, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import System
 from trueup.domain.access import Role
-from trueup.domain.counts.tasks import Band
+from trueup.domain.counts.tolerance import Band
 from trueup.domain.errors import Conflict, Forbidden
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.counts import approval as count_approval

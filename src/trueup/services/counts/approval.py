@@ -14,14 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from trueup.domain.access import Principal
-from trueup.domain.counts.tasks import (
-    Task,
-    TaskStatus,
-    band_for,
-    check_approver,
-    check_task_transition,
-    variance,
-)
+from trueup.domain.counts.approval import check_approver
+from trueup.domain.counts.tasks import Task, TaskStatus, check_task_transition
+from trueup.domain.counts.tolerance import band_for, variance
 from trueup.domain.errors import Conflict
 from trueup.domain.ledger.policy import SYSTEM_SOURCE, OnShort, PolicyRule
 from trueup.domain.values import format_quantity, utc_now

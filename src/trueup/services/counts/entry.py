@@ -12,15 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from trueup.domain.access import username_key
-from trueup.domain.counts.tasks import (
-    LineStatus,
-    NewEntry,
-    NewLine,
-    Task,
-    TaskStatus,
-    check_assignee,
-    check_recounter,
-)
+from trueup.domain.counts.rounds import NewEntry, check_recounter
+from trueup.domain.counts.tasks import LineStatus, NewLine, Task, TaskStatus, check_assignee
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location, Tracking
 from trueup.domain.values import (

@@ -13,18 +13,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from trueup.domain.counts.plans import DEFAULT_CYCLE_DAYS, Plan, classify_abc
 from trueup.domain.counts.tasks import (
-    ABC_CLASSES,
-    DEFAULT_CYCLE_DAYS,
     CountKind,
     NewLine,
-    Plan,
     Task,
     TaskStatus,
-    classify_abc,
     parse_combine,
     parse_kind,
 )
+from trueup.domain.counts.tolerance import ABC_CLASSES
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.ledger.model import Item, Location, Tracking
 from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now

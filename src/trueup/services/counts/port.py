@@ -8,19 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from trueup.domain.counts.tasks import (
-    Band,
-    Entry,
-    Line,
-    LineStatus,
-    NewEntry,
-    NewLine,
-    PendingLine,
-    Plan,
-    Review,
-    Settled,
-    Task,
-)
+from trueup.domain.counts.plans import Plan
+from trueup.domain.counts.rounds import Entry, NewEntry, PendingLine, Settled
+from trueup.domain.counts.tasks import Line, LineStatus, NewLine, Review, Task
+from trueup.domain.counts.tolerance import Band
 from trueup.services.identity.port import IdentityUnitOfWork
 from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.transaction import TransactionFactory

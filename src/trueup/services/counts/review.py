@@ -20,21 +20,16 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from trueup.domain.access import Action, Principal
+from trueup.domain.counts.rounds import Entry
 from trueup.domain.counts.tasks import (
-    ABC_CLASSES,
-    ANY_SITE,
-    Band,
-    Entry,
     Line,
     LineStatus,
     Review,
     Task,
     TaskStatus,
-    Variance,
-    band_for,
     check_task_transition,
-    variance,
 )
+from trueup.domain.counts.tolerance import ABC_CLASSES, ANY_SITE, Band, Variance, band_for, variance
 from trueup.domain.errors import Conflict, InputError
 from trueup.domain.values import (
     QUANTITY_SCALE,

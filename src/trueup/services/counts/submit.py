@@ -13,18 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from trueup.domain.counts.tasks import (
-    Band,
-    LineStatus,
-    PendingLine,
-    RoundResult,
-    Settled,
-    Task,
-    TaskStatus,
-    band_for,
-    check_task_transition,
-    round_result,
-)
+from trueup.domain.counts.rounds import PendingLine, RoundResult, Settled, round_result
+from trueup.domain.counts.tasks import LineStatus, Task, TaskStatus, check_task_transition
+from trueup.domain.counts.tolerance import Band, band_for
 from trueup.domain.errors import Conflict
 from trueup.domain.values import utc_now
 from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, literal_column, select, text, update
 
-from trueup.domain.counts.tasks import Combine, CountKind, Plan, TaskStatus
+from trueup.domain.counts.plans import Plan
+from trueup.domain.counts.tasks import Combine, CountKind, TaskStatus
 from trueup.storage.counts.tables import count_line, count_plan, count_task
 from trueup.storage.ledger.tables import location
 

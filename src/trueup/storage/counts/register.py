@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from trueup.domain.counts.tasks import Band, LineStatus, Review
+from trueup.domain.counts.tasks import LineStatus, Review
+from trueup.domain.counts.tolerance import Band
 from trueup.storage.counts.tables import (
     count_line,
     count_review,

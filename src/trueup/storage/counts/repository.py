@@ -16,17 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
+from trueup.domain.counts.rounds import Entry, NewEntry, PendingLine, RoundTotals, Settled
 from trueup.domain.counts.tasks import (
     Combine,
     CountKind,
-    Entry,
     Line,
     LineStatus,
-    NewEntry,
     NewLine,
-    PendingLine,
-    RoundTotals,
-    Settled,
     Task,
     TaskStatus,
 )
