@@ -164,9 +164,7 @@ def test_approval_posts_exactly_the_corrections_at_the_count_time(dc: System) ->
     assert (moved.kind.value, moved.from_location, moved.to_location) == ("adjustment", "loss", BIN)
     assert moved.occurred_at.isoformat() == RECOUNTED_AT
     assert moved.reason == "count_surplus" and moved.reference == f"count {task}"
-    assert [(d["sku"], d["variance"], d["status"]) for d in register] == [
-        ("A", 2 * QUANTITY_SCALE, "open")
-    ]
+    assert [(d.sku, d.variance, d.status) for d in register] == [("A", 2 * QUANTITY_SCALE, "open")]
     assert verify(dc.uow).ok
 
 

@@ -113,22 +113,22 @@ def discrepancies(
     """The discrepancy register: every approved line beyond tolerance."""
     return [
         {
-            "id": d["id"],
-            "sku": d["sku"],
-            "location": d["location"],
-            "lot": d["lot"],
-            "serial": d["serial"],
-            "count": d["task_id"],
-            "line": d["line_id"],
-            "expected": format_quantity(d["expected"]),
-            "counted": format_quantity(d["counted"]),
-            "variance": format_quantity(d["variance"]),
-            "value": None if d["value"] is None else money(d["value"]),
-            "status": d["status"],
-            "opened_at": d["opened_at"].isoformat(),
+            "id": d.id,
+            "sku": d.sku,
+            "location": d.location,
+            "lot": d.lot,
+            "serial": d.serial,
+            "count": d.task_id,
+            "line": d.line_id,
+            "expected": format_quantity(d.expected),
+            "counted": format_quantity(d.counted),
+            "variance": format_quantity(d.variance),
+            "value": None if d.value is None else money(d.value),
+            "status": d.status,
+            "opened_at": d.opened_at.isoformat(),
         }
         for d in count_review.discrepancies(uow_of(request))
-        if who.may_act_at(d["site"])
+        if who.may_act_at(d.site)
     ]
 
 

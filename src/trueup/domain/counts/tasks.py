@@ -166,6 +166,18 @@ class Review:
     detail: str
 
 
+class NewReview(NamedTuple):
+    """A decision to add to a count's trail (storage gives it its id); `line_id` None
+    for one about the whole count."""
+
+    task_id: int
+    line_id: int | None
+    action: str
+    actor: str
+    at: datetime
+    detail: str = ""
+
+
 def check_assignee(task: Task, counter: str, role: str | None) -> None:
     """A task is counted by the user it is assigned to or by users of the role it is
     assigned to (either will do: a recount needs someone other than the first counter);

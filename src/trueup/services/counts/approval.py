@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from trueup.domain.access import Principal
-from trueup.domain.counts.approval import check_approver
-from trueup.domain.counts.tasks import Task, TaskStatus, check_task_transition
+from trueup.domain.counts.approval import ApprovedLine, NewDiscrepancy, check_approver
+from trueup.domain.counts.tasks import NewReview, Task, TaskStatus, check_task_transition
 from trueup.domain.counts.tolerance import band_for, variance
 from trueup.domain.errors import Conflict
 from trueup.domain.ledger.policy import SYSTEM_SOURCE, OnShort, PolicyRule
 from trueup.domain.values import format_quantity, utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
 from trueup.services.counts.review import ReviewLine
 from trueup.services.counts.tasks import count_event, gc_paused, get_task, write_event
 from trueup.services.events.outbox import COUNT_APPROVED
@@ -95,15 +95,15 @@ def _approve(
         keys = [(SYSTEM_SOURCE, row["external_id"]) for row in lines]
         ids = {k[1]: r.id for k, r in uow.ledger.recorded(keys).items()} if keys else {}
         outcome.movements = [ids[k[1]] for k in keys if k[1] in ids]
-        uow.counts.approve_lines(task_id)
-        uow.counts.update_lines(  # only the lines whose record moved, or were corrected
+        uow.counts.approve_lines(  # written only on the lines whose record moved, or corrected
+            task_id,
             [
-                {
-                    "line_id": r.line.id,
-                    "expected": r.variance.expected,
-                    "within": int(r.variance.within),
-                    "movement_id": ids.get(f"count:{task_id}:{r.line.id}"),
-                }
+                ApprovedLine(
+                    r.line.id,
+                    r.variance.expected,
+                    r.variance.within,
+                    ids.get(f"count:{task_id}:{r.line.id}"),
+                )
                 for r in plan
                 if r.variance is not None
                 and (
@@ -111,7 +111,7 @@ def _approve(
                     or r.line.expected != r.variance.expected
                     or r.line.within != r.variance.within
                 )
-            ]
+            ],
         )
         register = [
             _discrepancy(current, r, now)
@@ -122,27 +122,11 @@ def _approve(
         outcome.discrepancies = len(register)
         batch = report.batch_id if report is not None and report.applied else None
         outcome.batch_id = batch
-        if not uow.counts.set_task(
-            task_id,
-            [TaskStatus.SUBMITTED.value],
-            status=TaskStatus.APPROVED.value,
-            approved_by=actor,
-            approved_at=now,
-            batch_id=batch,
-        ):
+        change = TaskChange(TaskStatus.APPROVED, approved_by=actor, approved_at=now, batch_id=batch)
+        if not uow.counts.set_task(task_id, [TaskStatus.SUBMITTED], change):
             raise Conflict(f"count {task_id} was approved meanwhile")
-        uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": None,
-                    "action": "approved",
-                    "actor": actor,
-                    "at": now,
-                    "detail": json.dumps({"corrections": len(lines), "batch": batch}),
-                }
-            ]
-        )
+        detail = json.dumps({"corrections": len(lines), "batch": batch})
+        uow.counts.add_reviews([NewReview(task_id, None, "approved", actor, now, detail)])
         write_event(
             uow,
             now,
@@ -232,20 +216,19 @@ def _correction(found: Task, r: ReviewLine) -> dict[str, str]:
     }
 
 
-def _discrepancy(found: Task, r: ReviewLine, now: datetime) -> dict[str, Any]:
-    v = r.variance
-    assert v is not None
-    return {
-        "item_id": r.line.item_id,
-        "location_id": r.line.location_id,
-        "lot": r.line.lot,
-        "serial": r.line.serial,
-        "task_id": found.id,
-        "line_id": r.line.id,
-        "expected": v.expected,
-        "counted": v.counted,
-        "variance": v.quantity,
-        "value": v.value,
-        "status": "open",
-        "opened_at": now,
-    }
+def _discrepancy(found: Task, r: ReviewLine, now: datetime) -> NewDiscrepancy:
+    v, ln = r.variance, r.line
+    assert v is not None and ln.item_id is not None
+    return NewDiscrepancy(
+        ln.item_id,
+        ln.location_id,
+        ln.lot,
+        ln.serial,
+        found.id,
+        ln.id,
+        v.expected,
+        v.counted,
+        v.quantity,
+        v.value,
+        now,
+    )

@@ -6,7 +6,6 @@ non-zero on-hand in scope); a full count adds a line for every empty place stock
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -18,7 +17,6 @@ from trueup.domain.counts.tasks import (
     CountKind,
     NewLine,
     Task,
-    TaskStatus,
     parse_combine,
     parse_kind,
 )
@@ -26,7 +24,7 @@ from trueup.domain.counts.tolerance import ABC_CLASSES
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.ledger.model import Item, Location, Tracking
 from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, NewPlan, NewTask
 from trueup.services.counts.tasks import gc_paused, get_task, id_of, location_of
 from trueup.services.retry import retry_transient
 
@@ -75,27 +73,22 @@ def create_plan(
         if site.is_virtual or site.kind.value == "bin":
             raise InputError("a site or zone", field="scope", value=scope)
         plan_id = uow.counts.add_plan(
-            {
-                "name": label,
-                "kind": count_kind.value,
-                "scope_id": site.id,
-                "every_days": every_days
-                or (1 if count_kind is CountKind.CYCLE else FULL_EVERY_DAYS),
-                "cycle_days": ";".join(f"{k}={cycle[k]}" for k in ABC_CLASSES),
-                "combine": how.value,
-                "assign_role": assign_role,
-                "assign_user": assign_user,
-                "due_days": due_days,
-                "targets": json.dumps(
-                    {
-                        "skus": [normalize_code(s) for s in skus],
-                        "locations": [normalize_code(c) for c in locations],
-                    }
-                ),
-                "created_by": actor,
-                "created_at": now,
-                "next_at": starts or now,
-            }
+            NewPlan(
+                name=label,
+                kind=count_kind,
+                scope_id=id_of(site),
+                every_days=every_days or (1 if count_kind is CountKind.CYCLE else FULL_EVERY_DAYS),
+                cycle_days={k: cycle[k] for k in ABC_CLASSES},
+                combine=how,
+                assign_role=assign_role,
+                assign_user=assign_user,
+                due_days=due_days,
+                skus=tuple(normalize_code(s) for s in skus),
+                locations=tuple(normalize_code(c) for c in locations),
+                created_by=actor,
+                created_at=now,
+                next_at=starts or now,
+            )
         )
         uow.commit()
         return uow.counts.plans(plan_id)[0]
@@ -236,19 +229,17 @@ def _generate(uow: CountsUnitOfWork, plan: Plan, now: datetime, actor: str) -> i
             if not wanted_skus and not any(k[1] == code for k in keys):
                 empty.append(code)
     task_id = uow.counts.add_task(
-        {
-            "plan_id": plan.id or None,
-            "kind": plan.kind.value,
-            "scope_id": scope.id,
-            "status": TaskStatus.OPEN.value,
-            "round": 1,
-            "combine": plan.combine.value,
-            "assign_role": plan.assign_role,
-            "assign_user": plan.assign_user,
-            "due_at": now + timedelta(days=plan.due_days),
-            "created_by": actor,
-            "created_at": now,
-        }
+        NewTask(
+            plan_id=plan.id or None,
+            kind=plan.kind,
+            scope_id=id_of(scope),
+            combine=plan.combine,
+            assign_role=plan.assign_role,
+            assign_user=plan.assign_user,
+            due_at=now + timedelta(days=plan.due_days),
+            created_by=actor,
+            created_at=now,
+        )
     )
     lines = [
         line_row(task_id, items[sku], locations[code], lot, serial, classes.get(sku, "C"))

@@ -17,13 +17,15 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from trueup.domain.access import Action, Principal
+from trueup.domain.counts.approval import Discrepancy
 from trueup.domain.counts.rounds import Entry
 from trueup.domain.counts.tasks import (
     Line,
     LineStatus,
+    NewReview,
     Review,
     Task,
     TaskStatus,
@@ -37,7 +39,7 @@ from trueup.domain.values import (
     parse_quantity,
     utc_now,
 )
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
 from trueup.services.counts.tasks import gc_paused, get_task
 from trueup.services.retry import retry_transient
 
@@ -173,28 +175,14 @@ def send_back(
         unknown = [i for i in line_ids if i not in lines]
         if unknown:
             raise InputError(f"a line of count {task_id}", field="lines", value=str(unknown[0]))
-        uow.counts.update_lines(
-            [
-                {"line_id": i, "status": LineStatus.RECOUNT.value, "round": found.round + 1}
-                for i in sorted(set(line_ids))
-            ]
-        )
+        again = found.round + 1
+        uow.counts.recount_lines(set(line_ids), again)
         if not uow.counts.set_task(
-            task_id, [found.status.value], status=TaskStatus.RECOUNT.value, round=found.round + 1
+            task_id, [found.status], TaskChange(TaskStatus.RECOUNT, round=again)
         ):
             raise Conflict(f"count {task_id} changed meanwhile; try again")
         uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": i,
-                    "action": "sent_back",
-                    "actor": actor,
-                    "at": now,
-                    "detail": note,
-                }
-                for i in sorted(set(line_ids))
-            ]
+            [NewReview(task_id, i, "sent_back", actor, now, note) for i in sorted(set(line_ids))]
         )
         uow.commit()
         return get_task(uow, task_id)
@@ -227,7 +215,7 @@ def set_tolerance(
 
 def discrepancies(
     uow_factory: CountsUnitOfWorkFactory, task_id: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[Discrepancy]:
     """The discrepancy register (of one count, or all), oldest first, with each site."""
     with uow_factory(readonly=True) as uow:
         return uow.counts.discrepancies(task_id)

@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from trueup.domain.counts.rounds import PendingLine, RoundResult, Settled, round_result
-from trueup.domain.counts.tasks import LineStatus, Task, TaskStatus, check_task_transition
+from trueup.domain.counts.tasks import (
+    LineStatus,
+    NewReview,
+    Task,
+    TaskStatus,
+    check_task_transition,
+)
 from trueup.domain.counts.tolerance import Band, band_for
 from trueup.domain.errors import Conflict
 from trueup.domain.values import utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
 from trueup.services.counts.tasks import count_event, gc_paused, get_task, write_event
 from trueup.services.events.outbox import COUNT_SUBMITTED, VARIANCE_FOUND
 from trueup.services.retry import retry_transient
@@ -65,23 +71,11 @@ def submit(
         uow.counts.settle_lines(updates)
         target = TaskStatus.RECOUNT if recounts else TaskStatus.SUBMITTED
         check_task_transition(found.status, target)
-        values: dict[str, Any] = {"status": target.value, "submitted_at": now}
-        if recounts:
-            values["round"] = found.round + 1
-        if not uow.counts.set_task(task_id, [found.status.value], **values):
+        change = TaskChange(target, round=found.round + 1 if recounts else None, submitted_at=now)
+        if not uow.counts.set_task(task_id, [found.status], change):
             raise Conflict(f"count {task_id} changed meanwhile; try again")
-        uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": None,
-                    "action": "submitted",
-                    "actor": actor,
-                    "at": now,
-                    "detail": json.dumps({"round": found.round, "recounts": recounts}),
-                }
-            ]
-        )
+        detail = json.dumps({"round": found.round, "recounts": recounts})
+        uow.counts.add_reviews([NewReview(task_id, None, "submitted", actor, now, detail)])
         summary = {
             "count": task_id,
             "round": found.round,

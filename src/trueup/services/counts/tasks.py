@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from trueup.domain.counts.tasks import Line, Task, TaskStatus, check_task_transition
+from trueup.domain.counts.tasks import Line, NewReview, Task, TaskStatus, check_task_transition
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location
 from trueup.domain.values import normalize_code, utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
 from trueup.services.retry import retry_transient
 
 _pause_lock = threading.Lock()
@@ -110,22 +110,9 @@ def cancel(
     with uow_factory() as uow:
         found = get_task(uow, task_id, lock=True)
         check_task_transition(found.status, TaskStatus.CANCELLED)
-        if not uow.counts.set_task(
-            task_id, [found.status.value], status=TaskStatus.CANCELLED.value
-        ):
+        if not uow.counts.set_task(task_id, [found.status], TaskChange(TaskStatus.CANCELLED)):
             raise Conflict(f"count {task_id} changed meanwhile; try again")
-        uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": None,
-                    "action": "cancelled",
-                    "actor": actor,
-                    "at": now,
-                    "detail": note,
-                }
-            ]
-        )
+        uow.counts.add_reviews([NewReview(task_id, None, "cancelled", actor, now, note)])
         uow.commit()
         return get_task(uow, task_id)
 

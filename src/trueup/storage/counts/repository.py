@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
+from trueup.domain.counts.approval import ApprovedLine
 from trueup.domain.counts.rounds import Entry, NewEntry, PendingLine, RoundTotals, Settled
 from trueup.domain.counts.tasks import (
     Combine,
@@ -25,6 +26,14 @@ from trueup.domain.counts.tasks import (
     NewLine,
     Task,
     TaskStatus,
+)
+from trueup.services.counts.port import (
+    CountedLine,
+    LineKey,
+    LineRef,
+    NewTask,
+    Stocked,
+    TaskChange,
 )
 from trueup.storage.counts import sql as sql
 from trueup.storage.counts.plans import CountPlans
@@ -57,19 +66,29 @@ def _counters(text: str) -> tuple[str, ...]:
     return tuple(text.split(",")) if text else ()
 
 
-#: (line id, status, round) of a line, by its key.
-LineKey = tuple[int, LineStatus, int]
-
-
 class SqlCounts(DriverSql, CountPlans, CountRegister):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
 
     # -- tasks ----------------------------------------------------------------------
-    def add_task(self, values: Mapping[str, Any]) -> int:
+    def add_task(self, task: NewTask) -> int:
         row = self.connection.execute(
-            insert(count_task).values(**values).returning(count_task.c.id)
+            insert(count_task)
+            .values(
+                plan_id=task.plan_id,
+                kind=task.kind.value,
+                scope_id=task.scope_id,
+                status=TaskStatus.OPEN.value,
+                round=1,
+                combine=task.combine.value,
+                assign_role=task.assign_role,
+                assign_user=task.assign_user,
+                due_at=task.due_at,
+                created_by=task.created_by,
+                created_at=task.created_at,
+            )
+            .returning(count_task.c.id)
         )
         return int(row.scalar_one())
 
@@ -87,11 +106,21 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
         rows = self.connection.execute(query.order_by(count_task.c.id.desc()).limit(limit))
         return [_task(r) for r in rows]
 
-    def set_task(self, task_id: int, from_statuses: Collection[str], **values: Any) -> bool:
+    def set_task(
+        self, task_id: int, from_statuses: Collection[TaskStatus], change: TaskChange
+    ) -> bool:
+        values = {
+            name: getattr(change, name)
+            for name in ("round", "submitted_at", "approved_by", "approved_at", "batch_id")
+            if getattr(change, name) is not None
+        }
         result = self.connection.execute(
             update(count_task)
-            .where(count_task.c.id == task_id, count_task.c.status.in_(list(from_statuses)))
-            .values(**values)
+            .where(
+                count_task.c.id == task_id,
+                count_task.c.status.in_([s.value for s in from_statuses]),
+            )
+            .values(status=change.status.value, **values)
         )
         return bool(result.rowcount)
 
@@ -112,25 +141,24 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
     def add_lines(self, rows: Sequence[NewLine]) -> None:
         self._insert(sql.LINE_INSERT, rows)
 
-    def stocked(self, location_ids: Collection[int]) -> list[tuple[int, int, str, str]]:
-        """(item id, location id, lot, serial) of every non-zero balance at these
-        locations."""
+    def stocked(self, location_ids: Collection[int]) -> list[Stocked]:
         ids = sorted(location_ids)
-        found: list[tuple[int, int, str, str]] = []
+        found: list[Stocked] = []
         for start in range(0, len(ids), 10_000):  # within every driver's parameter limit
             chunk = ids[start : start + 10_000]
             marks = ", ".join("?" * len(chunk))
-            found += self._run(
+            rows = self._run(
                 "SELECT item_id, location_id, lot, serial FROM balance "
                 f"WHERE quantity != 0 AND location_id IN ({marks})",
                 chunk,
             )
+            found += map(Stocked._make, rows)
         return found
 
-    def line_keys(self, task_id: int) -> dict[tuple[int | None, int, str, str], LineKey]:
-        """(item id or None, location id, lot, serial) -> (line id, status, round)."""
+    def line_keys(self, task_id: int) -> dict[LineKey, LineRef]:
+        ref, status = LineRef._make, _LINE_STATUS
         return {
-            (r[0], r[1], r[2], r[3]): (r[4], _LINE_STATUS[r[5]], r[6])
+            (r[0], r[1], r[2], r[3]): ref((r[4], status[r[5]], r[6]))
             for r in self._run(sql.LINE_KEYS, (task_id,))
         }
 
@@ -177,25 +205,23 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
             for r in rows
         ]
 
-    def update_lines(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows of `line_id` and the same set of columns to set (one executemany)."""
-        if not rows:
-            return
-        columns = [name for name in rows[0] if name != "line_id"]
-        sql = (
-            "UPDATE count_line SET "
-            + ", ".join(f"{name} = ?" for name in columns)
-            + " WHERE id = ?"
+    def recount_lines(self, line_ids: Collection[int], round: int) -> None:
+        status = LineStatus.RECOUNT.value
+        self._many(
+            "UPDATE count_line SET status = ?, round = ? WHERE id = ?",
+            [(status, round, line_id) for line_id in sorted(line_ids)],
         )
-        write = functools.lru_cache(maxsize=256)(self._write_time)
-        params = [
-            (
-                *(write(row[n]) if isinstance(row[n], datetime) else row[n] for n in columns),
-                row["line_id"],
-            )
-            for row in rows
-        ]
-        self._many(sql, params)
+
+    def approve_lines(self, task_id: int, rows: Sequence[ApprovedLine]) -> None:
+        self.connection.execute(
+            update(count_line)
+            .where(count_line.c.task_id == task_id)
+            .values(status=LineStatus.APPROVED.value)
+        )
+        self._many(
+            "UPDATE count_line SET expected = ?, within = ?, movement_id = ? WHERE id = ?",
+            [(r.expected, int(r.within), r.movement_id, r.line_id) for r in rows],
+        )
 
     def settle_lines(self, rows: Sequence[Settled]) -> None:
         write = functools.lru_cache(maxsize=256)(self._write_time)
@@ -268,9 +294,8 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
             for sku, cost in self._run(sql.COSTS, (task_id,))
         }
 
-    def settled(self, task_id: int) -> list[tuple[int, int, int | None, int | None]]:
-        """(line id, counted, expected and within as stored) of every counted line."""
-        return self._run(sql.SETTLED, (task_id,))
+    def settled(self, task_id: int) -> list[CountedLine]:
+        return list(map(CountedLine._make, self._run(sql.SETTLED, (task_id,))))
 
     def off_record(self, task_id: int) -> list[int]:
         """The counted lines whose record as of their count time is not their count:
