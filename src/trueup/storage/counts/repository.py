@@ -1,5 +1,5 @@
-"""Counts in SQL: tasks, lines and entries. Plans are in plans.py, the review
-trail, tolerances and the register in register.py, the SQL text of the paths a
+"""Counts in SQL: tasks and lines. Entries are in entries.py, plans in plans.py, the
+review trail, tolerances and the register in register.py, the SQL text of the paths a
 10,000-line count takes (driver cursor, plain tuples, sums in SQL) in sql.py.
 
 Task status changes are compare-and-set (`set_task` names the statuses it moves from),
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from trueup.domain.counts.approval import ApprovedLine
-from trueup.domain.counts.rounds import Entry, NewEntry, PendingLine, RoundTotals, Settled
+from trueup.domain.counts.rounds import Settled
 from trueup.domain.counts.tasks import (
     Combine,
     CountKind,
@@ -36,9 +36,10 @@ from trueup.services.counts.port import (
     TaskChange,
 )
 from trueup.storage.counts import sql as sql
+from trueup.storage.counts.entries import CountEntries
 from trueup.storage.counts.plans import CountPlans
 from trueup.storage.counts.register import CountRegister
-from trueup.storage.counts.sql import DriverSql, Times
+from trueup.storage.counts.sql import Times
 from trueup.storage.counts.tables import count_line, count_task
 from trueup.storage.ledger.tables import item, location
 
@@ -66,7 +67,7 @@ def _counters(text: str) -> tuple[str, ...]:
     return tuple(text.split(",")) if text else ()
 
 
-class SqlCounts(DriverSql, CountPlans, CountRegister):
+class SqlCounts(CountEntries, CountPlans, CountRegister):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
@@ -307,85 +308,6 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
         for line_id, change in self._run(sql.AFTER_COUNT, (task_id,)):
             differ[line_id] = differ.get(line_id, 0) - int(change)
         return sorted(line_id for line_id, off in differ.items() if off)
-
-    # -- entries --------------------------------------------------------------------
-    def add_entries(self, rows: Sequence[NewEntry]) -> list[int]:
-        if not rows:
-            return []
-        write = functools.lru_cache(maxsize=256)(self._write_time)
-        self._insert(
-            sql.ENTRY_INSERT,
-            [(*r[:7], write(r.occurred_at), write(r.recorded_at), r.voids) for r in rows],
-        )
-        # the ids, in order: this transaction's entries are the ones of this counter
-        # recorded at this moment
-        first = rows[0]
-        found = self._run(
-            "SELECT id FROM count_entry WHERE task_id = ? AND counter = ? AND recorded_at = ? "
-            "ORDER BY id",
-            (first.task_id, first.counter, write(first.recorded_at)),
-        )
-        return [r[0] for r in found]
-
-    def entries(self, task_id: int) -> list[Entry]:
-        when = Times(self._read_time)
-        return [
-            Entry(r[0], r[1], r[2], r[3], r[4], when[r[5]], r[6], r[7], r[8], when[r[9]])  # type: ignore[arg-type]
-            for r in self._run(sql.ENTRIES, (task_id,))
-        ]
-
-    def pending_lines(self, task_id: int) -> list[PendingLine]:
-        """Every open or recount line with on-hand now and the sums of its round's live
-        entries, in id order (one read: the submission's)."""
-        when = Times(self._read_time)
-        found: list[PendingLine] = []
-        several: list[int] = []
-        rows = self._run(sql.PENDING_LINES, (task_id, task_id, task_id))
-        for line_id, sku, code, abc, round_, now, total, at, first, last in rows:
-            totals = None
-            if total is not None:
-                moment = when[at]
-                assert moment is not None
-                quantity = int(total)
-                # one counter, the common case: that counter's total is the total
-                totals = RoundTotals(line_id, quantity, quantity, quantity, moment, (first,))
-                if first != last:
-                    several.append(len(found))
-            found.append(PendingLine(line_id, sku, code, abc, round_, int(now), totals))
-        if several:
-            per: dict[int, dict[str, int]] = {}
-            for line_id, counter, total in self._run(sql.COUNTER_TOTALS, (task_id, task_id)):
-                per.setdefault(line_id, {})[counter] = int(total)
-            for index in several:
-                line = found[index]
-                assert line.totals is not None
-                counters = per[line.id]
-                totals = RoundTotals(
-                    line.id,
-                    sum(counters.values()),
-                    max(counters.values()),
-                    min(counters.values()),
-                    line.totals.counted_at,
-                    tuple(sorted(counters)),
-                )
-                found[index] = line._replace(totals=totals)
-        return found
-
-    def earlier_counters(self, task_id: int) -> dict[int, set[str]]:
-        """Recount line id -> who counted it (live entries) in a round before its current."""
-        out: dict[int, set[str]] = {}
-        for line_id, counter in self._run(sql.EARLIER, (task_id, task_id)):
-            out.setdefault(line_id, set()).add(counter)
-        return out
-
-    def counters(self, task_id: int) -> set[str]:
-        """Everyone who entered anything on the count, in any round (voids included)."""
-        return {
-            r[0]
-            for r in self._run(
-                "SELECT DISTINCT counter FROM count_entry WHERE task_id = ?", (task_id,)
-            )
-        }
 
 
 def _task(r: Row[Any]) -> Task:
