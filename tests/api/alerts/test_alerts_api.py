@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.api.conftest import Api, receipt
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import AlertConfig
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.counts import plans as count_plans
@@ -65,7 +66,9 @@ def test_acknowledging_over_http(api: Api) -> None:
 
 def test_quantities_stay_hidden_from_counters_while_the_item_is_counted(api: Api) -> None:
     with_alerts(api)
-    count_plans.create_targeted(api.system.uow, scope="DC1", skus=["A"], actor="setup")
+    count_plans.create_targeted(
+        api.system.uow, scope="DC1", skus=["A"], caller=Principal.operator("setup")
+    )
     staff = listed(api, "warehouse_staff", kind="low_stock")[0]
     manager = listed(api, "inventory_manager", kind="low_stock")[0]
     assert staff["on_hand"] is None and staff["position"] is None

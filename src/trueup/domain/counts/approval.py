@@ -1,5 +1,9 @@
-"""Approving a count: who may approve it, what it writes on lines, the discrepancy
-register."""
+"""Approving a count: who may approve it, the corrections it posts, what it writes on
+lines, and the discrepancy register.
+
+Corrections post with `occurred_at` = the line's count time, so afterwards the record as
+of then equals the count.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from trueup.domain.counts.tasks import Line
+from trueup.domain.counts.tolerance import Variance
 from trueup.domain.errors import Forbidden
+from trueup.domain.values import format_quantity
 
 
 def check_approver(approver: str, counters: Iterable[str]) -> None:
@@ -65,3 +72,68 @@ class Discrepancy:
     value: Decimal | None
     status: str
     opened_at: datetime
+
+
+SHORTAGE_REASON = "count_shortage"
+SURPLUS_REASON = "count_surplus"
+
+
+def correction_key(task_id: int, line_id: int) -> str:
+    """The external id of a line's correction (source `trueup`): posting it twice is
+    impossible."""
+    return f"count:{task_id}:{line_id}"
+
+
+def correction(task_id: int, line: Line, v: Variance) -> dict[str, str]:
+    """The adjustment that makes the record as of the count time equal the count: from
+    `loss` for a surplus, to `loss` for a shortage (a movements-file row)."""
+    assert line.counted_at is not None
+    surplus = v.quantity > 0
+    return {
+        "external_id": correction_key(task_id, line.id),
+        "occurred_at": line.counted_at.isoformat(),
+        "kind": "adjustment",
+        "sku": line.sku,
+        "quantity": format_quantity(abs(v.quantity)),
+        "from_location": "loss" if surplus else line.location,
+        "to_location": line.location if surplus else "loss",
+        "lot": line.lot,
+        "serial": line.serial,
+        "reason": SURPLUS_REASON if surplus else SHORTAGE_REASON,
+        "reference": f"count {task_id}",
+    }
+
+
+def moved_since_submission(
+    counted: int, expected: int | None, within: int | None, now: int
+) -> bool:
+    """Whether a counted line needs approving's attention: its count differs from the
+    record as of its count time `now`, or the record or tolerance stored at submission
+    no longer holds (`within` as stored, 1 or 0)."""
+    return counted != now or expected != now or within != 1
+
+
+def approved_line(line: Line, v: Variance, movement_id: int | None) -> ApprovedLine | None:
+    """What approving writes on the line: only on a line corrected, or whose record or
+    tolerance changed since submission."""
+    if v.quantity or line.expected != v.expected or line.within != v.within:
+        return ApprovedLine(line.id, v.expected, v.within, movement_id)
+    return None
+
+
+def register_entry(task_id: int, line: Line, v: Variance, opened_at: datetime) -> NewDiscrepancy:
+    """A line beyond tolerance, opened in the discrepancy register."""
+    assert line.item_id is not None
+    return NewDiscrepancy(
+        line.item_id,
+        line.location_id,
+        line.lot,
+        line.serial,
+        task_id,
+        line.id,
+        v.expected,
+        v.counted,
+        v.quantity,
+        v.value,
+        opened_at,
+    )

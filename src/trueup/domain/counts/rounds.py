@@ -8,12 +8,16 @@ decides. Several counters' entries on one line combine as the task says (`Combin
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from trueup.domain.counts.tasks import Combine
-from trueup.domain.errors import Forbidden
+from trueup.domain.counts.tasks import Combine, LineStatus
+from trueup.domain.counts.tolerance import Band, band_for
+from trueup.domain.errors import Conflict, Forbidden
+
+_RECOUNT, _COUNTED = LineStatus.RECOUNT.value, LineStatus.COUNTED.value
 
 
 class Entry(NamedTuple):
@@ -137,3 +141,85 @@ def check_recounter(counter: str, earlier_counters: Iterable[str]) -> None:
     """A recount goes to someone who did not count the line before."""
     if counter in set(earlier_counters):
         raise Forbidden(f"{counter} counted this line before: a recount needs another counter")
+
+
+class Submission(NamedTuple):
+    """What closing a round decides: each line's settlement, the lines found off (beyond
+    tolerance, or counters disagreeing) with whether they go to a recount, and how many
+    do."""
+
+    settled: list[Settled]
+    off: list[tuple[PendingLine, bool]]
+    recounts: int
+
+
+def results_of(pending: Sequence[PendingLine], how: Combine) -> dict[int, RoundResult]:
+    """line id -> what its round's entries say. A location expected empty where the
+    counter recorded items instead is settled by those counts (nothing else is there),
+    at their time, by their counters."""
+    results = {ln.id: round_result(ln.totals, how) for ln in pending if ln.totals}
+    counted: dict[str, list[RoundResult]] = defaultdict(list)
+    for ln in pending:
+        if ln.sku and ln.id in results:
+            counted[ln.location].append(results[ln.id])
+    for ln in pending:
+        found = counted.get(ln.location)
+        if not ln.sku and found and ln.id not in results:
+            counters = tuple(sorted({c for r in found for c in r.counters}))
+            results[ln.id] = RoundResult(0, max(r.counted_at for r in found), counters, True)
+    return results
+
+
+def check_counted(pending: Sequence[PendingLine], results: Mapping[int, RoundResult]) -> None:
+    """A round closes when every line of it is counted or confirmed empty."""
+    missing = [ln for ln in pending if ln.id not in results]
+    if missing:
+        first = missing[0]
+        raise Conflict(
+            f"{len(missing)} line(s) not counted yet, first {first.sku or '(empty)'} at "
+            f"{first.location}: count them or confirm them empty"
+        )
+
+
+def settle(
+    site: str,
+    pending: Sequence[PendingLine],
+    results: Mapping[int, RoundResult],
+    expected: Mapping[int, int],
+    bands: Mapping[tuple[str, str], Band],
+) -> Submission:
+    """Each pending line against the record as of its count time: a first-round line
+    beyond tolerance (or whose counters disagree) goes to a recount by someone else; a
+    recount decides, whatever the variance."""
+    by_class: dict[str, Band] = {}
+    settled: list[Settled] = []
+    off: list[tuple[PendingLine, bool]] = []
+    recounts = 0
+    for ln in pending:
+        result = results[ln.id]
+        exp = expected.get(ln.id, 0)
+        variance = result.counted - exp
+        if variance:
+            band = by_class.get(ln.abc_class) or by_class.setdefault(
+                ln.abc_class, band_for(bands, site, ln.abc_class)
+            )
+            within = band.allows(exp, variance)
+        else:  # the common case, without Decimal arithmetic
+            within = True
+        again = not result.agreed or (not within and ln.round == 1)
+        settled.append(
+            Settled(
+                ln.id,
+                _RECOUNT if again else _COUNTED,
+                ln.round + 1 if again else ln.round,
+                exp,
+                within,
+                result.counted,
+                result.counted_at,
+                ",".join(result.counters),
+            )
+        )
+        if not within or not result.agreed:
+            off.append((ln, again))
+        recounts += again
+    return Submission(settled, off, recounts)

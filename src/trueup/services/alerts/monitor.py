@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert, AlertConfig, parse_waits
 from trueup.domain.counts.tasks import Task
 from trueup.domain.errors import TrueupError
@@ -94,7 +95,9 @@ class Monitor:
             report.escalated = alerts.escalate(self.uow, self.config, now=moment)
             done(len(report.escalated))
         done = steps(STEPS[4], None)
-        report.counts = count_plans.generate(self.uow, actor=self.actor, now=moment)
+        report.counts = count_plans.generate(
+            self.uow, caller=Principal.operator(self.actor), clock=lambda: moment
+        )
         done(len(report.counts))
         done = steps(STEPS[5], None)
         report.proposals = replenishment.generate_proposals(self.uow, actor=self.actor, now=moment)
@@ -127,7 +130,7 @@ class Monitor:
         replenishment.generate_proposals(self.uow, actor=self.actor)
 
     def generate_counts(self) -> None:
-        count_plans.generate(self.uow, actor=self.actor)
+        count_plans.generate(self.uow, caller=Principal.operator(self.actor))
 
     def digests(self) -> None:
         notifications.send_digests(self.uow)
