@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from tests.fakes.counts import CountsState
 from trueup.domain.ledger.model import VIRTUAL_LOCATION_CODES, Item, Location, LocationKind
 from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort
 from trueup.domain.ledger.postings import BalanceKey, Posting
@@ -54,6 +55,8 @@ class FakeStore:
     event_times: list[datetime] = field(default_factory=list)
     #: idempotency keys: (user id, key) -> (request hash, status, body)
     remembered: dict[tuple[int, str], tuple[str, int, str]] = field(default_factory=dict)
+    #: count plans, tasks, lines, entries, reviews, tolerances, the discrepancy register
+    counts: CountsState = field(default_factory=CountsState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

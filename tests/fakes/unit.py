@@ -11,6 +11,7 @@ import copy
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
 from tests.fakes.store import FakeStore
@@ -48,6 +49,10 @@ class FakeUnitOfWork:
     @property
     def outbox(self) -> FakeOutbox:
         return FakeOutbox(self._store())
+
+    @property
+    def counts(self) -> FakeCounts:
+        return FakeCounts(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"
