@@ -11,7 +11,8 @@ from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import Table, table_from_dicts
-from trueup.services.ledger.posting import PostingReport, post_table
+from trueup.services.ledger.posting import post_table
+from trueup.services.ledger.run import PostingReport
 
 LOCATIONS = [
     {"code": "DC1", "name": "Distribution centre", "kind": "warehouse", "parent": ""},
