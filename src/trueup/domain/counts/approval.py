@@ -7,7 +7,7 @@ of then equals the count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -105,12 +105,17 @@ def correction(task_id: int, line: Line, v: Variance) -> dict[str, str]:
 
 
 def moved_since_submission(
-    counted: int, expected: int | None, within: int | None, now: int
-) -> bool:
-    """Whether a counted line needs approving's attention: its count differs from the
-    record as of its count time `now`, or the record or tolerance stored at submission
-    no longer holds (`within` as stored, 1 or 0)."""
-    return counted != now or expected != now or within != 1
+    counted: Iterable[tuple[int, int, int | None, int | None]], expected: Mapping[int, int]
+) -> list[int]:
+    """The counted lines, of (line id, count, expected and within as stored at
+    submission), that need approving's attention: whose count differs from the record
+    as of their count time now (`expected`, line id -> quantity), or whose record or
+    tolerance as stored no longer holds (`within` 1 or 0)."""
+    return [
+        line_id
+        for line_id, count, stored, within in counted
+        if count != (now := expected.get(line_id, 0)) or stored != now or within != 1
+    ]
 
 
 def approved_line(line: Line, v: Variance, movement_id: int | None) -> ApprovedLine | None:

@@ -77,10 +77,11 @@ class Held(NamedTuple):
 
 
 class Selection(NamedTuple):
-    """What a new task counts: keys (sku, location, lot, serial) and locations expected
-    empty, which get a line of their own."""
+    """What a new task counts: keys (sku, location, lot, serial), in the order the
+    balances were read (nearly sorted already, so sorting them is cheap), and locations
+    expected empty, which get a line of their own."""
 
-    keys: set[tuple[str, str, str, str]]
+    keys: dict[tuple[str, str, str, str], None]
     empty: list[str]
 
 
@@ -105,7 +106,7 @@ def full_count(
     """Everything held in the scope, and a line for every empty place stock is kept (a
     location with nothing under it), so that a counter confirms it empty or says what
     was found there."""
-    keys = {(r.sku, r.location, r.lot, r.serial) for r in held}
+    keys = dict.fromkeys((r.sku, r.location, r.lot, r.serial) for r in held)
     stocked = {k[1] for k in keys}
     parents = {loc.parent for loc in locations.values()}
     empty = sorted(code for code in inside if code not in stocked and code not in parents)
@@ -131,7 +132,9 @@ def due_for_cycle(
 
 
 def cycle_count(held: Iterable[Held], due: Collection[str]) -> Selection:
-    return Selection({(r.sku, r.location, r.lot, r.serial) for r in held if r.sku in due}, [])
+    return Selection(
+        dict.fromkeys((r.sku, r.location, r.lot, r.serial) for r in held if r.sku in due), []
+    )
 
 
 def targeted_count(
@@ -147,14 +150,16 @@ def targeted_count(
     for sku in skus:
         if sku not in items:
             raise NotFound(f"no item {sku!r}")
-    keys = {
+    keys = dict.fromkeys(
         (r.sku, r.location, r.lot, r.serial)
         for r in held
         if (not skus or r.sku in skus) and (not codes or r.location in codes)
-    }
+    )
     empty = []
     for code in sorted(codes):
-        keys.update((sku, code, "", "") for sku in skus if items[sku].tracking is Tracking.NONE)
+        for sku in sorted(skus):
+            if items[sku].tracking is Tracking.NONE:
+                keys.setdefault((sku, code, "", ""), None)
         if not skus and not any(k[1] == code for k in keys):
             empty.append(code)
     return Selection(keys, empty)

@@ -129,11 +129,7 @@ def _touched(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
     tolerance as stored at submission no longer holds. The other lines, most of a count,
     are read once, narrowly, and left as they are."""
     expected = uow.counts.expected(found.id)
-    ids = [
-        ln.id
-        for ln in uow.counts.settled(found.id)
-        if moved_since_submission(ln.counted, ln.expected, ln.within, expected.get(ln.id, 0))
-    ]
+    ids = moved_since_submission(uow.counts.settled(found.id), expected)
     if not ids:
         return []
     costs = uow.counts.costs(found.id)
