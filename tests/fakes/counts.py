@@ -51,7 +51,8 @@ _PENDING = (LineStatus.OPEN, LineStatus.RECOUNT)
 
 @dataclass
 class StoredTask:
-    plan_id: int | None
+    """A task as added, and what its transitions wrote."""
+
     task: NewTask
     status: TaskStatus = TaskStatus.OPEN
     round: int = 1
@@ -63,6 +64,8 @@ class StoredTask:
 
 @dataclass
 class StoredLine:
+    """A line as added, and what submitting, sending back and approving wrote."""
+
     row: NewLine
     status: LineStatus
     round: int
@@ -82,9 +85,24 @@ class StoredLine:
 
 @dataclass(frozen=True)
 class StoredDiscrepancy:
-    row: NewDiscrepancy
+    """A register entry: a count's line beyond tolerance (`kind` count), or an over- or
+    under-receipt (`kind` receiving, with its order line and receipt, without a count)."""
+
+    item_id: int
+    location_id: int
+    lot: str
+    serial: str
+    task_id: int | None
+    line_id: int | None
+    expected: int
+    counted: int
+    variance: int
+    value: Decimal | None
+    opened_at: datetime
     status: str = "open"
     kind: str = "count"
+    po_line_id: int | None = None
+    receipt_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +215,7 @@ class FakeCounts:
             raise stored.IntegrityViolation(f"no count plan {task.plan_id}")
         task_id = self.store.new_id()
         moved = replace(task, due_at=_utc(task.due_at), created_at=_utc(task.created_at))
-        self.state.tasks[task_id] = StoredTask(task.plan_id, moved)
+        self.state.tasks[task_id] = StoredTask(moved)
         return task_id
 
     def task(self, task_id: int, *, lock: bool = False) -> Task | None:
@@ -511,45 +529,41 @@ class FakeCounts:
         self.state.tolerances[(site, abc_class)] = band
 
     def add_discrepancies(self, rows: Sequence[NewDiscrepancy], actor: str) -> None:
-        taken = {d.row.line_id for d in self.state.register.values()}
+        taken = {d.line_id for d in self.state.register.values() if d.line_id is not None}
         for r in rows:
             if r.line_id in taken:
                 raise stored.IntegrityViolation(f"discrepancy.line_id {r.line_id} is taken")
             taken.add(r.line_id)
             new_id = self.store.new_id()
-            self.state.register[new_id] = StoredDiscrepancy(r._replace(opened_at=_utc(r.opened_at)))
-            event = RegisterEvent(
-                new_id, _utc(rows[0].opened_at), actor, "open", f"count {r.task_id}"
+            self.state.register[new_id] = StoredDiscrepancy(
+                *r._replace(opened_at=_utc(r.opened_at))
             )
-            self.state.register_events.append(event)
+            at, note = _utc(rows[0].opened_at), f"count {r.task_id}"
+            self.state.register_events.append(RegisterEvent(new_id, at, actor, "open", note))
 
     def discrepancies(self, task_id: int | None = None) -> list[Discrepancy]:
         items, locations = self.store.items, self.store.locations
-        found = []
-        for i, d in sorted(self.state.register.items()):
-            r = d.row
-            if task_id is not None and r.task_id != task_id:
-                continue
-            found.append(
-                Discrepancy(
-                    id=i,
-                    kind=d.kind,
-                    sku=items[r.item_id].sku,
-                    location=locations[r.location_id].code,
-                    site=locations[r.location_id].site,
-                    lot=r.lot,
-                    serial=r.serial,
-                    task_id=r.task_id,
-                    line_id=r.line_id,
-                    expected=r.expected,
-                    counted=r.counted,
-                    variance=r.variance,
-                    value=r.value,
-                    status=d.status,
-                    opened_at=r.opened_at,
-                )
+        return [
+            Discrepancy(
+                id=i,
+                kind=d.kind,
+                sku=items[d.item_id].sku,
+                location=locations[d.location_id].code,
+                site=locations[d.location_id].site,
+                lot=d.lot,
+                serial=d.serial,
+                task_id=d.task_id,
+                line_id=d.line_id,
+                expected=d.expected,
+                counted=d.counted,
+                variance=d.variance,
+                value=d.value,
+                status=d.status,
+                opened_at=d.opened_at,
             )
-        return found
+            for i, d in sorted(self.state.register.items())
+            if task_id is None or d.task_id == task_id
+        ]
 
     # -- reading the rest of the store ------------------------------------------------
     def _location(self, location_id: int) -> None:
