@@ -71,7 +71,9 @@ class Floor:
     def receive(self, quantity: str = "10", sku: str = "A", at: str = BIN) -> None:
         self.post(sku=sku, quantity=quantity, to_location=at, occurred_at=RECEIVED_AT)
 
-    def sell(self, quantity: str, occurred_at: str, sku: str = "A", at: str = BIN) -> None:
+    def sell(
+        self, quantity: str, occurred_at: str, sku: str = "A", at: str = BIN, **fields: str
+    ) -> None:
         self.post(
             kind="sale",
             sku=sku,
@@ -80,6 +82,7 @@ class Floor:
             to_location="",
             occurred_at=occurred_at,
             source="pos",
+            **fields,
         )
 
     def targeted(self, *skus: str, locations: tuple[str, ...] = (BIN,), **options: Any) -> int:

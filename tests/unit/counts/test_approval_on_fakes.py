@@ -17,10 +17,12 @@ from tests.unit.counts.conftest import (
     Floor,
 )
 from trueup.domain.access import Principal, Role
-from trueup.domain.counts.tasks import LineStatus, TaskStatus
+from trueup.domain.counts.tasks import LineStatus, Task, TaskStatus
 from trueup.domain.errors import Conflict, Forbidden
 from trueup.domain.values import QUANTITY_SCALE as U
-from trueup.services.counts import review, tasks
+from trueup.services.counts import approval, review, tasks
+from trueup.services.counts.port import CountsUnitOfWork
+from trueup.services.counts.review import ReviewLine
 
 
 def recounted(floor: Floor, first: str, second: str, sku: str = "A") -> int:
@@ -143,3 +145,25 @@ def test_approval_leaves_its_trail_and_tells_the_stream(floor: Floor) -> None:
             "approved_by": "mgr",
         },
     }
+
+
+def test_a_movement_arriving_while_approving_makes_it_read_the_record_again(
+    floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_id = recounted(floor, "12", "12")
+    read = approval._touched
+    late: list[str] = []
+
+    def read_then_sell(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
+        touched = read(uow, found)
+        if not late:  # a sale made before the count, reported just now
+            late.append("S-late")
+            floor.sell("1", "2026-03-02T09:00:00+00:00", external_id="S-late")
+        return touched
+
+    monkeypatch.setattr(approval, "_touched", read_then_sell)
+    done = floor.approve(task_id)
+    assert floor.on_hand() == 12  # the count stands: +3 over the record of its time, not +2
+    with floor.uows(readonly=True) as uow:
+        [moved] = [uow.ledger.movement(i) for i in done.movements]
+    assert moved.quantity == 3 * U
