@@ -82,7 +82,7 @@ def prepare(url: str, items: int, bins: int) -> tuple[dict[str, str], int]:
         add_user(system.uow, name, role, sites, None, caller=Principal.operator("bench"))
         tokens[name] = create_token(system.uow, name, caller=Principal.operator("bench"))[1]
     plan = count_plans.create_plan(
-        system.uow, name="DC1 full", kind="full", scope="DC1", actor="bench"
+        system.uow, name="DC1 full", kind="full", scope="DC1", caller=Principal.operator("bench")
     )
     system.close()
     return tokens, plan.id

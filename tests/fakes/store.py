@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tests.fakes.alerts import AlertsState
+from tests.fakes.counts import CountsState
 from tests.fakes.errors import IntegrityViolation as IntegrityViolation
 from tests.fakes.events import WebhookState
 from tests.fakes.identity import IdentityState
@@ -62,6 +63,8 @@ class FakeStore:
     webhooks: WebhookState = field(default_factory=WebhookState)
     #: suppliers, policies, proposals, orders, receipts (replenishment.py)
     replenishment: ReplenishmentTables = field(default_factory=ReplenishmentTables)
+    #: count plans, tasks, lines, entries, reviews, tolerances, the discrepancy register
+    counts: CountsState = field(default_factory=CountsState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

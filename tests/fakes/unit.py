@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from tests.fakes.alerts import FakeAlerts, FakeNotifications
+from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox, FakeWebhooks
 from tests.fakes.identity import FakeIdentity
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
@@ -75,6 +76,10 @@ class FakeUnitOfWork:
     @property
     def purchasing(self) -> FakePurchasing:
         return FakePurchasing(self._store(), self.catalog, self.ledger)
+
+    @property
+    def counts(self) -> FakeCounts:
+        return FakeCounts(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

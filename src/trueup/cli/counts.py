@@ -1,5 +1,5 @@
-"""`trueup counts`: plan, generate, list, show, enter, void, submit, cancel, review,
-send-back, approve, report, tolerance.
+"""`trueup counts`: plan, generate, list, tolerance, and one count's operations (show,
+enter, void, submit, cancel, review, send-back, approve, report: count_tasks.py).
 
 Every command but `review`, `approve` and `report --reveal` is blind: none prints what a
 count is expected to find (docs/counts.md).
@@ -7,25 +7,19 @@ count is expected to find (docs/counts.md).
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from trueup.cli.common import Format, SafeCsv, console, opened
+from trueup.api.collector import gc_paused
+from trueup.cli import count_tasks
+from trueup.cli.common import console, opened, operator
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity
-from trueup.services.counts import approval as count_approval
-from trueup.services.counts import entry as count_entry
 from trueup.services.counts import plans as count_plans
 from trueup.services.counts import review as count_review
-from trueup.services.counts import submit as count_submit
 from trueup.services.counts import tasks as counts
-from trueup.services.counts.reports import REPORT_COLUMNS, report_html, report_rows
-from trueup.services.counts.review import CountReview
 
 app = typer.Typer(
     help="Physical counts: full, ABC cycle and targeted; blind entry, recounts, review.",
@@ -78,7 +72,7 @@ def plan(
             name=name,
             kind=kind,
             scope=scope,
-            actor=system.settings.actor,
+            caller=operator(system),
             every_days=every_days,
             cycle_days=_cycle(cycle_days),
             combine_as=combine,
@@ -102,8 +96,8 @@ def generate(
 
     Example: trueup counts generate
     """
-    with opened(ctx) as system:
-        made = count_plans.generate(system.uow, actor=system.settings.actor, plan_id=plan_id)
+    with opened(ctx) as system, gc_paused():
+        made = count_plans.generate(system.uow, caller=operator(system), plan_id=plan_id)
     for t in made:
         console.print(f"count {t.id}: {t.kind.value} at {t.scope}, {t.lines} lines, due {t.due_at}")
     if not made:
@@ -135,7 +129,7 @@ def list_(
                 )
             console.print(table)
             return
-        found = counts.tasks(system.uow, status or ())
+        found = counts.tasks(system.uow, status or (), caller=operator(system))
     table = Table("count", "kind", "scope", "status", "round", "lines", "assigned", "due")
     for t in found:
         table.add_row(
@@ -151,231 +145,8 @@ def list_(
     console.print(table)
 
 
-@app.command()
-def show(ctx: typer.Context, count_id: Annotated[int, typer.Argument(help="The count.")]) -> None:
-    """The lines to count, blind: what was counted, never what is expected.
-
-    Example: trueup counts show 7
-    """
-    with opened(ctx) as system:
-        task, lines = counts.task(system.uow, count_id)
-    table = Table(
-        "line",
-        "location",
-        "sku",
-        "lot",
-        "serial",
-        "status",
-        "round",
-        "counted",
-        title=f"count {task.id} ({task.status.value})",
-    )
-    for ln in lines:
-        counted = "" if ln.counted is None else format_quantity(ln.counted)
-        table.add_row(
-            str(ln.id),
-            ln.location,
-            ln.sku or "(location)",
-            ln.lot,
-            ln.serial,
-            ln.status.value,
-            str(ln.round),
-            counted,
-        )
-    console.print(table)
-
-
-@app.command()
-def enter(
-    ctx: typer.Context,
-    count_id: Annotated[int, typer.Argument(help="The count.")],
-    location: Annotated[str, typer.Option(help="The location's code or barcode.")],
-    code: Annotated[str, typer.Argument(help="Item barcode, SKU or (--serial) serial.")] = "",
-    quantity: Annotated[str, typer.Option(help="How many (1 for a scan).")] = "",
-    lot: Annotated[str, typer.Option(help="The lot, for lot-tracked items.")] = "",
-    serial: Annotated[bool, typer.Option("--serial", help="CODE is a serial number.")] = False,
-    empty: Annotated[
-        bool, typer.Option("--empty", help="Confirm the location (or the item there) is empty.")
-    ] = False,
-    at: Annotated[str, typer.Option("--at", help="When it was counted (default now).")] = "",
-    counter: Annotated[str, typer.Option(help="Who counted (default $TRUEUP_ACTOR).")] = "",
-) -> None:
-    """Record one count: scan an item barcode (a pack barcode counts its pack), type a SKU,
-    scan a serial, or confirm a location empty.
-
-    Example: trueup counts enter 7 4006381333931 --location DC1-A-01 --quantity 3
-    """
-    with opened(ctx) as system:
-        report = count_entry.enter(
-            system.uow,
-            count_id,
-            [count_entry.EntryIn(location, code, quantity, lot, serial, empty, at)],
-            counter=counter or system.settings.actor,
-        )
-    console.print(f"entry {report.entry_ids[0]} on line {report.line_ids[0]} of count {count_id}")
-
-
-@app.command()
-def void(
-    ctx: typer.Context,
-    count_id: Annotated[int, typer.Argument(help="The count.")],
-    entry_id: Annotated[int, typer.Argument(help="The entry to cancel.")],
-    counter: Annotated[str, typer.Option(help="Who counted (default $TRUEUP_ACTOR).")] = "",
-) -> None:
-    """Cancel one of your entries before the round is submitted (nothing is erased).
-
-    Example: trueup counts void 7 42
-    """
-    with opened(ctx) as system:
-        count_entry.void(system.uow, count_id, entry_id, counter=counter or system.settings.actor)
-    console.print(f"entry {entry_id} is void")
-
-
-@app.command()
-def submit(ctx: typer.Context, count_id: Annotated[int, typer.Argument(help="The count.")]) -> None:
-    """Submit the current round; lines beyond tolerance go to a recount by someone else.
-
-    Example: trueup counts submit 7
-    """
-    with opened(ctx) as system:
-        r = count_submit.submit(system.uow, count_id, actor=system.settings.actor)
-    console.print(f"count {r.task_id}: {r.status}, {r.lines} lines, {r.recounts} to recount")
-
-
-@app.command()
-def cancel(
-    ctx: typer.Context,
-    count_id: Annotated[int, typer.Argument(help="The count.")],
-    note: Annotated[str, typer.Option(help="Why.")] = "",
-) -> None:
-    """Cancel a count not yet submitted: nothing posts, its entries stay.
-
-    Example: trueup counts cancel 7 --note "planned by mistake"
-    """
-    with opened(ctx) as system:
-        t = counts.cancel(system.uow, count_id, actor=system.settings.actor, note=note)
-    console.print(f"count {t.id}: {t.status.value}")
-
-
-def _review_table(result: CountReview) -> Table:
-    table = Table(
-        "line",
-        "location",
-        "sku",
-        "status",
-        "counters",
-        "counted",
-        "expected",
-        "variance",
-        "%",
-        "value",
-        "ok",
-        title=f"count {result.task.id}",
-    )
-    for r in result.lines:
-        ln, v = r.line, r.variance
-        table.add_row(
-            str(ln.id),
-            ln.location,
-            ln.sku or "(location)",
-            ln.status.value,
-            "+".join(ln.counters),
-            "" if ln.counted is None else format_quantity(ln.counted),
-            "" if v is None else format_quantity(v.expected),
-            "" if v is None else format_quantity(v.quantity),
-            "" if v is None or v.percent is None else str(v.percent),
-            "" if v is None or v.value is None else str(v.value),
-            "" if v is None else ("yes" if v.within else "NO"),
-        )
-    return table
-
-
-@app.command()
-def review(
-    ctx: typer.Context,
-    count_id: Annotated[int, typer.Argument(help="The count.")],
-    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
-) -> None:
-    """The manager's review: expected as of each count time, counted, variance, who counted.
-
-    Example: trueup counts review 7
-    """
-    with opened(ctx) as system:
-        result = count_review.review(system.uow, count_id, reveal=True)
-    if output is Format.TABLE:
-        console.print(_review_table(result))
-        console.print(
-            f"record accuracy: {result.accuracy_lines} % of lines within tolerance, "
-            f"{result.accuracy_value if result.accuracy_value is not None else 'n/a'} % by value"
-        )
-        return
-    _write_rows(result, output)
-
-
-@app.command("send-back")
-def send_back(
-    ctx: typer.Context,
-    count_id: Annotated[int, typer.Argument(help="The count.")],
-    line: Annotated[list[int], typer.Option(help="A line to count again (repeatable).")],
-    note: Annotated[str, typer.Option(help="Why.")] = "",
-) -> None:
-    """Send lines of a submitted count back for another round.
-
-    Example: trueup counts send-back 7 --line 12 --note "shelf behind not counted"
-    """
-    with opened(ctx) as system:
-        t = count_review.send_back(
-            system.uow, count_id, line, actor=system.settings.actor, note=note
-        )
-    console.print(f"count {t.id}: {t.status.value}, round {t.round}")
-
-
-@app.command()
-def approve(
-    ctx: typer.Context, count_id: Annotated[int, typer.Argument(help="The count.")]
-) -> None:
-    """Approve a submitted count: its corrections post to or from `loss`, all or nothing.
-
-    Example: trueup counts approve 7
-    """
-    with opened(ctx) as system:
-        done = count_approval.approve(system.uow, count_id, actor=system.settings.actor)
-    console.print(
-        f"count {count_id} approved: {done.corrections} corrections posted"
-        f" (batch {done.batch_id}), {done.discrepancies} discrepancies registered"
-    )
-
-
-@app.command()
-def report(
-    ctx: typer.Context,
-    count_id: Annotated[int, typer.Argument(help="The count.")],
-    output: Annotated[str, typer.Option("--format", help="csv or html.")] = "csv",
-    to: Annotated[Path | None, typer.Option("--output", help="Write to this file.")] = None,
-    reveal: Annotated[
-        bool, typer.Option("--reveal", help="Include expected quantities and variances.")
-    ] = False,
-) -> None:
-    """The count's audit report: who counted what when, recounts, decisions, corrections.
-
-    Example: trueup counts report 7 --format html --reveal --output count-7.html
-    """
-    if output not in ("csv", "html"):
-        raise typer.BadParameter("csv or html", param_hint="--format")
-    with opened(ctx) as system:
-        result = count_review.review(system.uow, count_id, reveal=reveal)
-    handle = to.open("w", encoding="utf-8", newline="") if to else sys.stdout
-    try:
-        if output == "html":
-            handle.write(report_html(result))
-        else:
-            writer = SafeCsv(handle)
-            writer.writerow(REPORT_COLUMNS)
-            for row in report_rows(result):
-                writer.writerow([row[c] for c in REPORT_COLUMNS])
-    finally:
-        if to:
-            handle.close()
+# One count's operations (count_tasks.py), listed after the planning commands.
+app.registered_commands += count_tasks.app.registered_commands
 
 
 @app.command()
@@ -395,17 +166,6 @@ def tolerance(
     console.print(
         f"{site}/{abc_class.upper()}: {format_quantity(band.units)} units, {band.percent} %"
     )
-
-
-def _write_rows(result: CountReview, output: Format) -> None:
-    rows = report_rows(result)
-    if output is Format.JSON:
-        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
-        return
-    writer = SafeCsv(sys.stdout)
-    writer.writerow(REPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([row[c] for c in REPORT_COLUMNS])
 
 
 def register(root: typer.Typer) -> None:

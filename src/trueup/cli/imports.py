@@ -151,7 +151,9 @@ def manual_log(
     """
     table = read_table(file)
     with opened(ctx) as system:
-        report = reconcile_manual_log(system.uow, table, timedelta(hours=window))
+        report = reconcile_manual_log(
+            system.uow, table, timedelta(hours=window), caller=operator(system)
+        )
     line = manual_logs.summary(file.name, report)
     if out is not None:
         try:

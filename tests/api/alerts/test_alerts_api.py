@@ -74,7 +74,9 @@ def test_acknowledging_over_http(api: Api) -> None:
 
 def test_quantities_stay_hidden_from_counters_while_the_item_is_counted(api: Api) -> None:
     with_alerts(api)
-    count_plans.create_targeted(api.system.uow, scope="DC1", skus=["A"], actor="setup")
+    count_plans.create_targeted(
+        api.system.uow, scope="DC1", skus=["A"], caller=Principal.operator("setup")
+    )
     staff = listed(api, "warehouse_staff", kind="low_stock")[0]
     manager = listed(api, "inventory_manager", kind="low_stock")[0]
     assert staff["on_hand"] is None and staff["position"] is None

@@ -153,7 +153,8 @@ def _entry(api: Api, count_id: int, who: str) -> int:
         headers=api.headers(who),
         json={"entries": [{"location": BIN, "code": "A", "quantity": EXPECTED}]},
     )
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def test_an_entry_by_someone_neither_assigned_nor_in_the_assigned_role_is_refused(

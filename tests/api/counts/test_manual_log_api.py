@@ -53,3 +53,18 @@ def test_bad_entries_are_a_422_naming_each_line_and_field(api: Api) -> None:
         (1, "direction"),
         (3, "date"),
     ]
+
+
+def test_a_location_under_an_open_count_is_reconciled_by_reviewers_only(api: Api) -> None:
+    made = api.client.post(
+        "/api/v1/counts",
+        headers=api.headers("inventory_manager"),
+        json={"scope": "DC1", "skus": ["A"], "locations": ["DC1-A-01"]},
+    )
+    assert made.status_code == 201, made.text
+    log = {"entries": [entry()]}
+    refused = api.client.post(RECONCILE, json=log, headers=api.headers("warehouse_staff"))
+    assert refused.status_code == 403, refused.text
+    assert "under an open count, and counts are blind" in refused.json()["detail"]
+    allowed = api.client.post(RECONCILE, json=log, headers=api.headers("inventory_manager"))
+    assert allowed.status_code == 200, allowed.text

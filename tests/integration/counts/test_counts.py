@@ -11,7 +11,7 @@ from tests.builders import movement, post, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
-from trueup.domain.counts.tasks import Band
+from trueup.domain.counts.tolerance import Band
 from trueup.domain.errors import Conflict, Forbidden
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.counts import approval as count_approval
@@ -34,29 +34,37 @@ COUNTED_AT = "2026-03-02T10:00:00+00:00"
 RECOUNTED_AT = "2026-03-02T12:00:00+00:00"
 
 
+def op(name: str) -> Principal:
+    """Whoever runs the command line, by this name: a counter's role is theirs as stored."""
+    return Principal.operator(name)
+
+
 def stocked(system: System, quantity: str = "10", sku: str = "A", at: str = BIN) -> None:
     post(system, movement(sku=sku, quantity=quantity, to_location=at, occurred_at=T0))
 
 
 def targeted(system: System, *skus: str, locations: tuple[str, ...] = (BIN,)) -> int:
     return count_plans.create_targeted(
-        system.uow, scope="DC1", actor="mgr", skus=skus, locations=locations
+        system.uow, scope="DC1", caller=op("mgr"), skus=skus, locations=locations
     ).id
 
 
 def count(
     system: System, task: int, quantity: str, who: str, at: str = COUNTED_AT, sku: str = "A"
 ) -> None:
-    count_entry.enter(system.uow, task, [EntryIn(BIN, sku, quantity, occurred_at=at)], counter=who)
+    count_entry.enter(
+        system.uow, task, [EntryIn(BIN, sku, quantity, occurred_at=at)], caller=op(who)
+    )
 
 
 def on_hand(system: System, sku: str = "A") -> int:
     rows = stock(system.uow, StockFilter(skus=(sku,), locations=(BIN,)))
-    return sum(r.quantity for r in rows) // QUANTITY_SCALE
+    total: int = sum(r.quantity for r in rows)
+    return int(total // QUANTITY_SCALE)
 
 
 def line_of(system: System, task: int) -> count_review.ReviewLine:
-    return count_review.review(system.uow, task, reveal=True).lines[0]
+    return count_review.review(system.uow, task, caller=op("mgr")).lines[0]
 
 
 def counters(system: System, *names: str) -> None:
@@ -80,7 +88,7 @@ def test_a_sale_made_before_the_count_but_reported_after_it_is_in_the_expected(
     task = targeted(dc, "A")
     count(dc, task, "9", "ann")
     # the sale happened an hour before the count; the POS reports it after submission
-    count_submit.submit(dc.uow, task, actor="ann")
+    count_submit.submit(dc.uow, task, caller=op("ann"))
     post(
         dc,
         movement(
@@ -114,10 +122,10 @@ def test_a_movement_after_the_count_is_not_in_the_expected_even_if_recorded_firs
         ),
     )
     count(dc, task, "10", "ann")
-    count_submit.submit(dc.uow, task, actor="ann")
+    count_submit.submit(dc.uow, task, caller=op("ann"))
     reviewed = line_of(dc, task)
     assert reviewed.variance is not None and reviewed.variance.quantity == 0
-    count_approval.approve(dc.uow, task, actor="mgr")
+    count_approval.approve(dc.uow, task, caller=op("mgr"))
     assert on_hand(dc) == 6  # no correction: the count matched the record of its time
 
 
@@ -126,12 +134,12 @@ def test_a_line_beyond_tolerance_is_recounted_by_someone_else_and_the_recount_de
 ) -> None:
     task = targeted(dc, "A")
     count(dc, task, "7", "ann")
-    first = count_submit.submit(dc.uow, task, actor="ann")
+    first = count_submit.submit(dc.uow, task, caller=op("ann"))
     assert (first.status, first.recounts) == ("recount", 1)
     with pytest.raises(Forbidden, match="another counter"):
         count(dc, task, "10", "ann", at=RECOUNTED_AT)
     count(dc, task, "8", "bob", at=RECOUNTED_AT)
-    second = count_submit.submit(dc.uow, task, actor="bob")
+    second = count_submit.submit(dc.uow, task, caller=op("bob"))
     assert (second.status, second.recounts) == ("submitted", 0)
     reviewed = line_of(dc, task)
     assert reviewed.line.counted == 8 * QUANTITY_SCALE
@@ -148,13 +156,13 @@ def test_approval_posts_exactly_the_corrections_at_the_count_time(dc: System) ->
             EntryIn(BIN, "A", "12", occurred_at=COUNTED_AT),
             EntryIn(BIN, "B", "5", occurred_at=COUNTED_AT),
         ],
-        counter="ann",
+        caller=op("ann"),
     )
-    count_submit.submit(dc.uow, task, actor="ann")  # A goes to a recount
+    count_submit.submit(dc.uow, task, caller=op("ann"))  # A goes to a recount
     count(dc, task, "12", "bob", at=RECOUNTED_AT)
-    count_submit.submit(dc.uow, task, actor="bob")
+    count_submit.submit(dc.uow, task, caller=op("bob"))
     before = movement_count(dc)
-    done = count_approval.approve(dc.uow, task, actor="mgr")
+    done = count_approval.approve(dc.uow, task, caller=op("mgr"))
     assert (done.corrections, done.discrepancies) == (1, 1)
     assert movement_count(dc) == before + 1
     assert on_hand(dc, "A") == 12 and on_hand(dc, "B") == 5
@@ -165,33 +173,31 @@ def test_approval_posts_exactly_the_corrections_at_the_count_time(dc: System) ->
     assert (moved.kind.value, moved.from_location, moved.to_location) == ("adjustment", "loss", BIN)
     assert moved.occurred_at.isoformat() == RECOUNTED_AT
     assert moved.reason == "count_surplus" and moved.reference == f"count {task}"
-    assert [(d["sku"], d["variance"], d["status"]) for d in register] == [
-        ("A", 2 * QUANTITY_SCALE, "open")
-    ]
+    assert [(d.sku, d.variance, d.status) for d in register] == [("A", 2 * QUANTITY_SCALE, "open")]
     assert verify(dc.uow).ok
 
 
 def test_nothing_posts_when_a_count_is_sent_back_rather_than_approved(dc: System) -> None:
     task = targeted(dc, "A")
     count(dc, task, "10", "ann")
-    count_submit.submit(dc.uow, task, actor="ann")
+    count_submit.submit(dc.uow, task, caller=op("ann"))
     before = movement_count(dc)
     line = line_of(dc, task).line.id
-    count_review.send_back(dc.uow, task, [line], actor="mgr", note="recheck")
+    count_review.send_back(dc.uow, task, [line], caller=op("mgr"), note="recheck")
     assert movement_count(dc) == before
     with pytest.raises(Forbidden):
         count(dc, task, "10", "ann", at=RECOUNTED_AT)
     with pytest.raises(Conflict):
-        count_approval.approve(dc.uow, task, actor="mgr")
+        count_approval.approve(dc.uow, task, caller=op("mgr"))
     assert movement_count(dc) == before
 
 
 def test_a_counter_cannot_approve_a_count_they_counted_on(dc: System) -> None:
     task = targeted(dc, "A")
     count(dc, task, "10", "ann")
-    count_submit.submit(dc.uow, task, actor="ann")
+    count_submit.submit(dc.uow, task, caller=op("ann"))
     with pytest.raises(Forbidden, match="counted on"):
-        count_approval.approve(dc.uow, task, actor="ann")
+        count_approval.approve(dc.uow, task, caller=op("ann"))
 
 
 def test_a_shortage_correction_posts_even_when_later_sales_took_stock_below_it(
@@ -199,9 +205,9 @@ def test_a_shortage_correction_posts_even_when_later_sales_took_stock_below_it(
 ) -> None:
     task = targeted(dc, "A")
     count(dc, task, "4", "ann")
-    count_submit.submit(dc.uow, task, actor="ann")
+    count_submit.submit(dc.uow, task, caller=op("ann"))
     count(dc, task, "4", "bob", at=RECOUNTED_AT)
-    count_submit.submit(dc.uow, task, actor="bob")
+    count_submit.submit(dc.uow, task, caller=op("bob"))
     post(
         dc,
         movement(
@@ -213,7 +219,7 @@ def test_a_shortage_correction_posts_even_when_later_sales_took_stock_below_it(
             source="pos",
         ),
     )
-    count_approval.approve(dc.uow, task, actor="mgr")
+    count_approval.approve(dc.uow, task, caller=op("mgr"))
     assert on_hand(dc) == -4  # the count removed 6; the later sale of 8 really happened
 
 
@@ -221,13 +227,13 @@ def test_sum_combines_split_areas_and_agree_needs_the_same_total(dc: System) -> 
     task = targeted(dc, "A")
     count(dc, task, "6", "ann")
     count(dc, task, "4", "bob")
-    assert count_submit.submit(dc.uow, task, actor="ann").recounts == 0
+    assert count_submit.submit(dc.uow, task, caller=op("ann")).recounts == 0
     agree = count_plans.create_targeted(
-        dc.uow, scope="DC1", actor="mgr", skus=["A"], locations=[BIN], combine_as="agree"
+        dc.uow, scope="DC1", caller=op("mgr"), skus=["A"], locations=[BIN], combine_as="agree"
     ).id
     count(dc, agree, "10", "ann")
     count(dc, agree, "9", "bob")
-    assert count_submit.submit(dc.uow, agree, actor="ann").recounts == 1
+    assert count_submit.submit(dc.uow, agree, caller=op("ann")).recounts == 1
 
 
 def test_a_pack_barcode_counts_its_pack_and_a_void_cancels_an_entry(dc: System) -> None:
@@ -253,15 +259,18 @@ def test_a_pack_barcode_counts_its_pack_and_a_void_cancels_an_entry(dc: System) 
     )
     task = targeted(dc, "A")
     count_entry.enter(
-        dc.uow, task, [EntryIn(BIN, "04006381333948", "1", occurred_at=COUNTED_AT)], counter="ann"
+        dc.uow,
+        task,
+        [EntryIn(BIN, "04006381333948", "1", occurred_at=COUNTED_AT)],
+        caller=op("ann"),
     )
     count_entry.enter(
-        dc.uow, task, [EntryIn(BIN, "4006381333931", "", occurred_at=COUNTED_AT)], counter="ann"
+        dc.uow, task, [EntryIn(BIN, "4006381333931", "", occurred_at=COUNTED_AT)], caller=op("ann")
     )
     with dc.uow(readonly=True) as uow:
         wrong = uow.counts.entries(task)[-1].id
-    count_entry.void(dc.uow, task, wrong, counter="ann")
-    count_submit.submit(dc.uow, task, actor="ann")
+    count_entry.void(dc.uow, task, wrong, caller=op("ann"))
+    count_submit.submit(dc.uow, task, caller=op("ann"))
     assert line_of(dc, task).line.counted == 12 * QUANTITY_SCALE
 
 
@@ -269,10 +278,10 @@ def test_a_full_count_has_a_line_for_every_empty_place_and_items_found_add_lines
     dc: System,
 ) -> None:
     plan = count_plans.create_plan(
-        dc.uow, name="DC1 monthly", kind="full", scope="DC1", actor="mgr"
+        dc.uow, name="DC1 monthly", kind="full", scope="DC1", caller=op("mgr")
     )
-    task = count_plans.generate(dc.uow, actor="mgr", plan_id=plan.id)[0]
-    _, lines = counts.task(dc.uow, task.id)
+    task = count_plans.generate(dc.uow, caller=op("mgr"), plan_id=plan.id)[0]
+    _, lines = counts.task(dc.uow, task.id, caller=op("mgr"))
     assert {(ln.sku, ln.location) for ln in lines} == {("A", BIN), ("", "DC1-A-02")}
     count_entry.enter(
         dc.uow,
@@ -281,10 +290,10 @@ def test_a_full_count_has_a_line_for_every_empty_place_and_items_found_add_lines
             EntryIn(BIN, "A", "10", occurred_at=COUNTED_AT),
             EntryIn("DC1-A-02", "B", "3", occurred_at=COUNTED_AT),
         ],
-        counter="ann",
+        caller=op("ann"),
     )
     # B was found where nothing was expected: a recount; the place's own line is settled
-    assert count_submit.submit(dc.uow, task.id, actor="ann").recounts == 1
+    assert count_submit.submit(dc.uow, task.id, caller=op("ann")).recounts == 1
 
 
 def test_count_entries_are_append_only(dc: System) -> None:
@@ -300,10 +309,12 @@ def test_cycle_counts_take_the_items_whose_class_is_due_and_classes_come_from_va
     dc: System,
 ) -> None:
     stocked(dc, "5", sku="B")
-    plan = count_plans.create_plan(dc.uow, name="cycle", kind="cycle", scope="DC1", actor="mgr")
-    first = count_plans.generate(dc.uow, actor="mgr", plan_id=plan.id)[0]
+    plan = count_plans.create_plan(
+        dc.uow, name="cycle", kind="cycle", scope="DC1", caller=op("mgr")
+    )
+    first = count_plans.generate(dc.uow, caller=op("mgr"), plan_id=plan.id)[0]
     assert first.lines == 2
-    again = count_plans.generate(dc.uow, actor="mgr", plan_id=plan.id)[0]
+    again = count_plans.generate(dc.uow, caller=op("mgr"), plan_id=plan.id)[0]
     assert again.lines == 0  # every item was just counted
 
 
@@ -312,7 +323,7 @@ def test_tolerance_bands_per_site_and_class_decide_recounts(dc: System) -> None:
     assert count_review.tolerances(dc.uow)[("DC1", "C")] == Band(0, Decimal(20))
     task = targeted(dc, "A")
     count(dc, task, "9", "ann")  # 10 % off, within 20 %
-    assert count_submit.submit(dc.uow, task, actor="ann").recounts == 0
+    assert count_submit.submit(dc.uow, task, caller=op("ann")).recounts == 0
 
 
 @pytest.mark.slow
@@ -322,14 +333,14 @@ def test_two_managers_approving_at_once_post_once(system: System) -> None:
     counters(system)
     task = targeted(system, "A")
     count(system, task, "7", "ann")
-    count_submit.submit(system.uow, task, actor="ann")
+    count_submit.submit(system.uow, task, caller=op("ann"))
     count(system, task, "7", "bob", at=RECOUNTED_AT)
-    count_submit.submit(system.uow, task, actor="bob")
+    count_submit.submit(system.uow, task, caller=op("bob"))
     before = movement_count(system)
     results = race(
         [
-            lambda: count_approval.approve(system.uow, task, actor="mgr1"),
-            lambda: count_approval.approve(system.uow, task, actor="mgr2"),
+            lambda: count_approval.approve(system.uow, task, caller=op("mgr1")),
+            lambda: count_approval.approve(system.uow, task, caller=op("mgr2")),
         ]
     )
     assert sum(isinstance(r, count_approval.Approval) for r in results) == 1
@@ -348,16 +359,16 @@ def test_a_count_whose_rows_take_several_statements_settles_every_line(
     monkeypatch.setattr(count_sql, "MAX_PARAMS", 20)
     for sku, at in (("A", "DC1-A-02"), ("B", BIN), ("B", "DC1-A-02")):
         stocked(dc, "5", sku=sku, at=at)
-    plan = count_plans.create_plan(dc.uow, name="DC1 all", kind="full", scope="DC1", actor="m")
-    task = count_plans.generate(dc.uow, actor="mgr", plan_id=plan.id)[0].id
+    plan = count_plans.create_plan(dc.uow, name="DC1 all", kind="full", scope="DC1", caller=op("m"))
+    task = count_plans.generate(dc.uow, caller=op("mgr"), plan_id=plan.id)[0].id
     keys = [("A", BIN, "10"), ("A", "DC1-A-02", "5"), ("B", BIN, "5"), ("B", "DC1-A-02", "2")]
     count_entry.enter(
         dc.uow,
         task,
         [EntryIn(at, sku, quantity, occurred_at=COUNTED_AT) for sku, at, quantity in keys],
-        counter="ann",
+        caller=op("ann"),
     )
-    report = count_submit.submit(dc.uow, task, actor="ann")
+    report = count_submit.submit(dc.uow, task, caller=op("ann"))
     assert (report.lines, report.recounts) == (4, 1)
     lines = {(r.line.sku, r.line.location): r for r in line_of_all(dc, task)}
     for sku, at, quantity in keys:
@@ -368,7 +379,7 @@ def test_a_count_whose_rows_take_several_statements_settles_every_line(
 
 
 def line_of_all(system: System, task: int) -> list[count_review.ReviewLine]:
-    return count_review.review(system.uow, task, reveal=True).lines
+    return count_review.review(system.uow, task, caller=op("mgr")).lines
 
 
 def test_a_line_is_off_record_when_a_movement_before_its_count_time_arrives_late(
@@ -376,8 +387,8 @@ def test_a_line_is_off_record_when_a_movement_before_its_count_time_arrives_late
 ) -> None:
     task = targeted(dc, "A")
     count(dc, task, "9", "ann")  # within tolerance: submitted at once
-    count_submit.submit(dc.uow, task, actor="ann")
-    count_approval.approve(dc.uow, task, actor="mgr")
+    count_submit.submit(dc.uow, task, caller=op("ann"))
+    count_approval.approve(dc.uow, task, caller=op("mgr"))
     with dc.uow(readonly=True) as uow:
         assert uow.counts.off_record(task) == []  # approved: the record is the count
     for occurred_at, off in (("2026-03-03T09:00:00+00:00", False), (T0, True)):

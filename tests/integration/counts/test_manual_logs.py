@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from tests.builders import movement, post, world, write_csv
 from trueup.bootstrap import System
+from trueup.domain.access import Principal
 from trueup.domain.counts.manual_logs import Direction, MatchedBy
 from trueup.domain.errors import RowsRejected
 from trueup.domain.values import parse_timestamp
@@ -18,6 +19,8 @@ from trueup.services.counts.manual_logs import reconcile_manual_log
 from trueup.services.ledger.files import read_table
 
 HEADER = ("date", "sku", "location", "quantity", "direction", "reference", "recorded_by")
+
+OPERATOR = Principal.operator("tester")
 
 
 def log(path: Path, *rows: tuple[str, ...]) -> Path:
@@ -83,7 +86,7 @@ def test_a_log_is_matched_by_reference_then_fields_and_misses_are_reported(
         ("2026-03-01T10:30:00+01:00", "A", "DC1-A-01", "4", "OUT", "", "ann"),
         ("2026-03-02", "A", "DC1-A-01", "2", "out", "", "bob"),
     )
-    report = reconcile_manual_log(stocked.uow, read_table(path))
+    report = reconcile_manual_log(stocked.uow, read_table(path), caller=OPERATOR)
     assert [(m.entry.line, m.side.movement.external_id, m.how) for m in report.matched] == [
         (2, "PO-1-1", MatchedBy.REFERENCE),
         (3, "PA-1", MatchedBy.FIELDS),
@@ -101,7 +104,7 @@ def test_quantities_are_read_in_the_items_base_unit_with_its_decimals(
     world(system)
     post(system, movement(sku="KG", quantity="12.5", occurred_at="2026-03-01T08:00:00Z"))
     path = log(tmp_path / "log.csv", ("2026-03-01", "KG", "DC1-A-01", "12.500", "in"))
-    report = reconcile_manual_log(system.uow, read_table(path), timedelta(hours=0))
+    report = reconcile_manual_log(system.uow, read_table(path), timedelta(hours=0), caller=OPERATOR)
     assert report.reconciled and len(report.matched) == 1
 
 
@@ -112,7 +115,7 @@ def test_a_spreadsheet_log_reads_date_cells_as_dates(stocked: System, tmp_path: 
     sheet.append(["Date", "SKU", "Location", "Quantity", "Direction"])
     sheet.append([datetime(2026, 3, 2), "B", "ST1", 5, "in"])  # a date cell, a number cell
     book.save(tmp_path / "log.xlsx")
-    report = reconcile_manual_log(stocked.uow, read_table(tmp_path / "log.xlsx"))
+    report = reconcile_manual_log(stocked.uow, read_table(tmp_path / "log.xlsx"), caller=OPERATOR)
     assert [(m.entry.line, m.side.movement.external_id) for m in report.matched] == [(2, "ST-1")]
     assert report.reconciled
 
@@ -129,7 +132,7 @@ def test_a_bad_log_names_every_bad_row_and_matches_nothing(stocked: System, tmp_
         ("2026-03-01", "A", "NOWHERE", "4", "in"),
     )
     with pytest.raises(RowsRejected) as rejected:
-        reconcile_manual_log(stocked.uow, read_table(path))
+        reconcile_manual_log(stocked.uow, read_table(path), caller=OPERATOR)
     problems = [(p.file, p.line, p.field, p.value) for p in rejected.value.problems]
     assert problems == [
         ("bad.csv", 3, "date", "2026-03-01 10:30"),
@@ -148,5 +151,5 @@ def test_a_log_without_a_required_column_is_refused_on_line_1(
 ) -> None:
     path = write_csv(tmp_path / "log.csv", [{"date": "2026-03-01", "sku": "A", "quantity": "1"}])
     with pytest.raises(RowsRejected) as rejected:
-        reconcile_manual_log(stocked.uow, read_table(path))
+        reconcile_manual_log(stocked.uow, read_table(path), caller=OPERATOR)
     assert [(p.line, p.field) for p in rejected.value.problems] == [(1, "location")]

@@ -17,7 +17,7 @@ from typing import cast
 
 from tests.fakes import FakeUnitOfWork, FakeUnitOfWorkFactory
 from trueup.domain.access import User
-from trueup.domain.counts.tasks import Plan
+from trueup.domain.counts.plans import Plan
 from trueup.domain.replenishment.purchasing import Supplier, SupplierItem
 from trueup.domain.replenishment.reorder import Policy
 from trueup.services.alerts.port import AlertsUnitOfWorkFactory

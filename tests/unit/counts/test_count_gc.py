@@ -1,10 +1,10 @@
-"""The collector pause of a count's bulk paths (services.counts.gc_paused)."""
+"""The collector pause of a count's bulk paths (api/collector.py)."""
 
 from __future__ import annotations
 
 import gc
 
-from trueup.services.counts.tasks import gc_paused
+from trueup.api.collector import gc_paused
 
 
 def test_the_collector_pauses_for_a_bulk_path_and_comes_back_after_it() -> None:

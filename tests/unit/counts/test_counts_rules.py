@@ -7,26 +7,25 @@ from decimal import Decimal
 
 import pytest
 
-from trueup.domain.counts.tasks import (
-    DEFAULT_BANDS,
-    Band,
-    Combine,
-    CountKind,
+from trueup.domain.counts.approval import check_approver
+from trueup.domain.counts.plans import classify_abc
+from trueup.domain.counts.rounds import (
     Entry,
     RoundTotals,
-    Task,
-    TaskStatus,
-    band_for,
-    check_approver,
-    check_assignee,
     check_recounter,
-    check_task_transition,
-    classify_abc,
     combine,
     live_entries,
     round_result,
-    variance,
 )
+from trueup.domain.counts.tasks import (
+    Combine,
+    CountKind,
+    Task,
+    TaskStatus,
+    check_assignee,
+    check_task_transition,
+)
+from trueup.domain.counts.tolerance import DEFAULT_BANDS, Band, band_for, variance
 from trueup.domain.errors import Conflict, Forbidden
 from trueup.domain.values import QUANTITY_SCALE as U
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
+from trueup.api.collector import gc_paused
 from trueup.api.schemas.counts import (
     ApprovalOut,
     CountId,
@@ -29,32 +30,27 @@ from trueup.api.schemas.counts import (
 from trueup.api.schemas.ledger import ERRORS, money
 from trueup.api.security import require, uow_of
 from trueup.domain.access import Action, Principal
-from trueup.domain.counts.tasks import LineStatus, Task
-from trueup.domain.errors import Forbidden
+from trueup.domain.counts.tasks import LineStatus
 from trueup.domain.values import format_quantity
 from trueup.services.counts import approval as count_approval
 from trueup.services.counts import entry as count_entry
 from trueup.services.counts import reports as count_reports
 from trueup.services.counts import review as count_review
 from trueup.services.counts import submit as count_submit
-from trueup.services.counts import tasks as counts
 
 router = APIRouter(responses=ERRORS)
 
 
 def _bulk() -> Iterator[None]:
-    """The collector paused (services.counts.gc_paused) from before the request body is
+    """The collector paused (api/collector.py) from before the request body is
     validated until the answer is built: 10,000 entries in, or 10,000 lines out."""
-    with counts.gc_paused():
+    with gc_paused():
         yield
 
 
+#: The routes of a count's 10,000-line paths: generating, entering, submitting,
+#: reviewing, approving, the report.
 BULK = [Depends(_bulk)]
-
-
-def _in_scope(who: Principal, task: Task) -> None:
-    if not who.may_act_at(task.site):
-        raise Forbidden(f"{who.username} may not act at site {task.site!r}")
 
 
 @router.get("/counts/{count_id}", tags=["counts"], response_model=CountOut, dependencies=BULK)
@@ -69,12 +65,10 @@ def get_count(
 ) -> Response:
     """A count and its lines. Expected quantities and variances only for reviewers, and
     for readers of results once the count is closed."""
-    task = counts.get(uow_of(request), count_id)
-    _in_scope(who, task)
     result = count_review.review(
         uow_of(request),
         count_id,
-        reveal=count_review.reveals_expected(who, task),
+        caller=who,
         entries=False,
         statuses=[LineStatus(s) for s in line_status],
     )
@@ -148,9 +142,7 @@ def enter(
             )
             for e in body.entries
         ],
-        counter=who.username,
-        role=who.role.value,
-        may_act_at=who.may_act_at,
+        caller=who,
     )
     return EntriesOut(
         count=count_id,
@@ -169,19 +161,19 @@ def void_entry(
     who: Annotated[Principal, Depends(require(Action.COUNTS_COUNT))],
 ) -> None:
     """Cancel one of your own entries before the round is submitted."""
-    count_entry.void(uow_of(request), count_id, entry_id, counter=who.username)
+    count_entry.void(uow_of(request), count_id, entry_id, caller=who)
 
 
-@router.post("/counts/{count_id}/submit", tags=["counts"], response_model=SubmitOut)
+@router.post(
+    "/counts/{count_id}/submit", tags=["counts"], response_model=SubmitOut, dependencies=BULK
+)
 def submit(
     request: Request,
     count_id: CountId,
     who: Annotated[Principal, Depends(require(Action.COUNTS_COUNT))],
 ) -> SubmitOut:
     """Close the current round: lines beyond tolerance go to a recount by someone else."""
-    r = count_submit.submit(
-        uow_of(request), count_id, actor=who.username, may_act_at=who.may_act_at
-    )
+    r = count_submit.submit(uow_of(request), count_id, caller=who)
     return SubmitOut(count=r.task_id, status=r.status, lines=r.lines, recounts=r.recounts)
 
 
@@ -193,13 +185,13 @@ def send_back(
     who: Annotated[Principal, Depends(require(Action.COUNTS_REVIEW))],
 ) -> TaskOut:
     """Send lines of a submitted count back for another round."""
-    task = count_review.send_back(
-        uow_of(request), count_id, body.lines, actor=who.username, note=body.note
-    )
+    task = count_review.send_back(uow_of(request), count_id, body.lines, caller=who, note=body.note)
     return TaskOut.of(task)
 
 
-@router.post("/counts/{count_id}/approve", tags=["counts"], response_model=ApprovalOut)
+@router.post(
+    "/counts/{count_id}/approve", tags=["counts"], response_model=ApprovalOut, dependencies=BULK
+)
 def approve(
     request: Request,
     count_id: CountId,
@@ -207,9 +199,7 @@ def approve(
 ) -> ApprovalOut:
     """Approve a submitted count: its corrections post, all or nothing. Nobody approves a
     count they counted on."""
-    done = count_approval.approve(
-        uow_of(request), count_id, actor=who.username, may_act_at=who.may_act_at
-    )
+    done = count_approval.approve(uow_of(request), count_id, caller=who)
     return ApprovalOut(
         count=count_id,
         corrections=done.corrections,
@@ -223,6 +213,7 @@ def approve(
     "/counts/{count_id}/report",
     tags=["counts"],
     responses={200: {"content": {"text/csv": {}, "text/html": {}}}},
+    dependencies=BULK,
 )
 def report(
     request: Request,
@@ -232,11 +223,7 @@ def report(
 ) -> Response:
     """The count's audit report (entries, recounts, decisions, corrections) as CSV or
     HTML; blind, like the count itself, for those who may not see expected quantities."""
-    task = counts.get(uow_of(request), count_id)
-    _in_scope(who, task)
-    result = count_review.review(
-        uow_of(request), count_id, reveal=count_review.reveals_expected(who, task)
-    )
+    result = count_review.review(uow_of(request), count_id, caller=who)
     if format == "html":
         return Response(count_reports.report_html(result), media_type="text/html")
     return Response(count_reports.report_csv(result), media_type="text/csv")

@@ -60,7 +60,7 @@ def create_plan(
         name=body.name,
         kind=body.kind,
         scope=body.scope,
-        actor=who.username,
+        caller=who,
         every_days=body.every_days,
         cycle_days={str(k): v for k, v in body.cycle_days.items()},
         combine_as=body.combine,
@@ -73,14 +73,19 @@ def create_plan(
     return PlanOut.of(plan)
 
 
-@router.post("/count-plans/generate", tags=["counts"], response_model=list[TaskOut])
+@router.post(
+    "/count-plans/generate",
+    tags=["counts"],
+    response_model=list[TaskOut],
+    dependencies=count_task_routes.BULK,
+)
 def generate(
     request: Request,
     body: GenerateIn,
     who: Annotated[Principal, Depends(require(Action.COUNTS_PLAN))],
 ) -> list[TaskOut]:
     """Make the tasks of every due plan (or of one plan, now)."""
-    made = count_plans.generate(uow_of(request), actor=who.username, plan_id=body.plan_id)
+    made = count_plans.generate(uow_of(request), caller=who, plan_id=body.plan_id)
     return [TaskOut.of(t) for t in made]
 
 
@@ -113,22 +118,21 @@ def discrepancies(
     """The discrepancy register: every approved line beyond tolerance."""
     return [
         {
-            "id": d["id"],
-            "sku": d["sku"],
-            "location": d["location"],
-            "lot": d["lot"],
-            "serial": d["serial"],
-            "count": d["task_id"],
-            "line": d["line_id"],
-            "expected": format_quantity(d["expected"]),
-            "counted": format_quantity(d["counted"]),
-            "variance": format_quantity(d["variance"]),
-            "value": None if d["value"] is None else money(d["value"]),
-            "status": d["status"],
-            "opened_at": d["opened_at"].isoformat(),
+            "id": d.id,
+            "sku": d.sku,
+            "location": d.location,
+            "lot": d.lot,
+            "serial": d.serial,
+            "count": d.task_id,
+            "line": d.line_id,
+            "expected": format_quantity(d.expected),
+            "counted": format_quantity(d.counted),
+            "variance": format_quantity(d.variance),
+            "value": None if d.value is None else money(d.value),
+            "status": d.status,
+            "opened_at": d.opened_at.isoformat(),
         }
-        for d in count_review.discrepancies(uow_of(request))
-        if who.may_act_at(d["site"])
+        for d in count_review.discrepancies(uow_of(request), caller=who)
     ]
 
 
@@ -142,8 +146,7 @@ def list_counts(
     ] = [],  # noqa: B006
 ) -> list[TaskOut]:
     """Count tasks, newest first, at the caller's sites."""
-    found = counts.tasks(uow_of(request), list(status))
-    return [TaskOut.of(t) for t in found if who.may_act_at(t.site)]
+    return [TaskOut.of(t) for t in counts.tasks(uow_of(request), list(status), caller=who)]
 
 
 @router.post("/counts", tags=["counts"], response_model=TaskOut, status_code=201)
@@ -156,7 +159,7 @@ def create_targeted(
     made = count_plans.create_targeted(
         uow_of(request),
         scope=body.scope,
-        actor=who.username,
+        caller=who,
         skus=body.skus,
         locations=body.locations,
         combine_as=body.combine,
@@ -175,4 +178,4 @@ def cancel(
     who: Annotated[Principal, Depends(require(Action.COUNTS_PLAN))],
 ) -> TaskOut:
     """Cancel a count not yet submitted (nothing posts; its entries stay)."""
-    return TaskOut.of(counts.cancel(uow_of(request), count_id, actor=who.username, note=body.note))
+    return TaskOut.of(counts.cancel(uow_of(request), count_id, caller=who, note=body.note))

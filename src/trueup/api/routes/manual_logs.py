@@ -14,8 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from trueup.api.schemas.ledger import ERRORS
 from trueup.api.security import known_query, require, uow_of
 from trueup.domain.access import Action, Principal
-from trueup.domain.errors import Forbidden
-from trueup.domain.values import normalize_code
 from trueup.services.counts.manual_logs import (
     MATCHED,
     MAX_WINDOW,
@@ -24,7 +22,6 @@ from trueup.services.counts.manual_logs import (
     reconcile_manual_log,
     report_rows,
 )
-from trueup.services.counts.tasks import blind
 from trueup.services.ledger.files import table_from_dicts
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
@@ -97,15 +94,13 @@ def reconcile(
     who: Annotated[Principal, Depends(require(Action.LEDGER_READ))],
 ) -> ManualLogOut:
     """Match a manual log with the ledger; nothing is written (docs/formats.md#manual-logs)."""
-    if not who.can(Action.COUNTS_REVIEW):  # counts are blind (docs/counts.md)
-        _refuse_counted(request, [entry.location for entry in body.entries])
     lines = [
         {name: str(value) for name, value in entry.model_dump().items()} for entry in body.entries
     ]
     # Entry N of the list is "line N" in problems and in the report.
     table = table_from_dicts(body.label, lines)
     report = reconcile_manual_log(
-        uow_of(request), table, timedelta(hours=body.window_hours), scope=who.may_act_at
+        uow_of(request), table, timedelta(hours=body.window_hours), caller=who
     )
     rows = report_rows(report)
 
@@ -120,16 +115,3 @@ def reconcile(
         missing_in_system=of(MISSING_IN_SYSTEM),
         missing_in_log=of(MISSING_IN_LOG),
     )
-
-
-def _refuse_counted(request: Request, codes: list[str]) -> None:
-    """The report lists every movement at a log's locations: at a location under an open
-    count it would tell a counter what the count is expected to find."""
-    hidden = blind(uow_of(request))
-    counted = hidden.locations | {code for _sku, code in hidden.keys}
-    for code in codes:
-        if normalize_code(code) in counted:
-            raise Forbidden(
-                f"{code} is under an open count, and counts are blind: reconcile it once "
-                "the count is closed"
-            )

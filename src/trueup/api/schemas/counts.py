@@ -13,7 +13,9 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from trueup.api.schemas.ledger import Code, Text
-from trueup.domain.counts.tasks import Band, Plan, Task
+from trueup.domain.counts.plans import Plan
+from trueup.domain.counts.tasks import Task
+from trueup.domain.counts.tolerance import Band
 from trueup.domain.values import format_quantity
 
 MAX_ENTRIES = 20_000

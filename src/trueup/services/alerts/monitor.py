@@ -103,7 +103,7 @@ class Monitor:
             report.escalated = alerts.escalate(self.uow, self.config, clock=at)
             done(len(report.escalated))
         done = steps(STEPS[4], None)
-        report.counts = count_plans.generate(self.uow, actor=self.caller.username, now=moment)
+        report.counts = count_plans.generate(self.uow, caller=self.caller, clock=at)
         done(len(report.counts))
         done = steps(STEPS[5], None)
         report.proposals = replenishment.generate_proposals(self.uow, caller=self.caller, clock=at)
@@ -136,7 +136,7 @@ class Monitor:
         replenishment.generate_proposals(self.uow, caller=self.caller)
 
     def generate_counts(self) -> None:
-        count_plans.generate(self.uow, actor=self.caller.username)
+        count_plans.generate(self.uow, caller=self.caller)
 
     def digests(self) -> None:
         notifications.send_digests(self.uow)

@@ -1,33 +1,37 @@
 """Approving a count: its corrections, the discrepancy register, the review trail.
 
-The record a line is compared with is computed again inside the approval's transaction
-(services/counts/review.py explains as of when); corrections post with `occurred_at` =
-the count time, so afterwards the record as of then equals the count.
+Load, decide, write: the lines approving touches are read with their variance against
+the record as of their count time (services/counts/review.py explains as of when); the
+domain (domain/counts/approval.py) makes their corrections, line records and register
+entries; the corrections post through the ledger, and in the same transaction, with the
+record checked again, the lines, the register, the task and its trail are written.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from trueup.domain.access import Principal
-from trueup.domain.counts.tasks import (
-    Task,
-    TaskStatus,
-    band_for,
+from trueup.domain.counts.approval import (
+    approved_line,
     check_approver,
-    check_task_transition,
-    variance,
+    correction,
+    correction_key,
+    moved_since_submission,
+    register_entry,
 )
+from trueup.domain.counts.tasks import NewReview, Task, TaskStatus, check_task_transition
+from trueup.domain.counts.tolerance import band_for, variance
 from trueup.domain.errors import Conflict
 from trueup.domain.ledger.policy import SYSTEM_SOURCE, OnShort, PolicyRule
-from trueup.domain.values import format_quantity, utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.domain.values import Clock, utc_now
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
 from trueup.services.counts.review import ReviewLine
-from trueup.services.counts.tasks import count_event, gc_paused, get_task, write_event
+from trueup.services.counts.tasks import count_event, get_task, write_event
 from trueup.services.events.outbox import COUNT_APPROVED
 from trueup.services.ledger.posting import post_document
 from trueup.services.ledger.run import PostingReport
@@ -36,8 +40,6 @@ from trueup.services.retry import retry_transient
 #: A count is a fact from the floor: its corrections post even when later movements
 #: have taken on-hand below what the correction removes (the shortage is recorded).
 COUNT_RULES = (PolicyRule(SYSTEM_SOURCE, "adjustment", OnShort.ACCEPT),)
-SHORTAGE_REASON = "count_shortage"
-SURPLUS_REASON = "count_surplus"
 
 
 @dataclass
@@ -53,145 +55,81 @@ class _RecordMoved(Exception):
     """A movement of a counted key arrived between reading and posting: read again."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """What approving a count writes, decided before posting: the task as read, the
+    lines it touches with their variance, and the corrections to post."""
+
+    task: Task
+    lines: list[ReviewLine]
+    corrections: list[dict[str, str]]
+
+
 def approve(
     uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     *,
-    actor: str,
-    may_act_at: Callable[[str], bool] | None = None,
+    caller: Principal,
+    clock: Clock = utc_now,
 ) -> Approval:
-    """Approve a submitted count, all or nothing, in one transaction: the corrections
-    (adjustments to or from `loss`, external id `count:TASK:LINE`, source `trueup`,
-    occurred at the count time), the lines, the discrepancy register (every line beyond
-    tolerance), the review trail and the `count.approved` event. Whoever counted on the
-    count may not approve it. Approving an approved count is a Conflict and posts nothing:
-    the external ids and the compare-and-set on the task's status make sure of it.
-    `may_act_at` is the approver's site scope: a count at another site is Forbidden."""
-    with gc_paused():
-        for _attempt in range(10):
-            try:
-                return _approve(uow_factory, task_id, actor, may_act_at)
-            except _RecordMoved:
-                continue
+    """Approve a submitted count at the caller's sites (Forbidden elsewhere), all or
+    nothing, in one transaction: the corrections (adjustments to or from `loss`,
+    external id `count:TASK:LINE`, source `trueup`, occurred at the count time), the
+    lines, the discrepancy register (every line beyond tolerance), the review trail and
+    the `count.approved` event. Whoever counted on the count may not approve it.
+    Approving an approved count is a Conflict and posts nothing: the external ids and
+    the compare-and-set on the task's status make sure of it."""
+    for _attempt in range(10):
+        try:
+            return _approve(uow_factory, task_id, caller, clock)
+        except _RecordMoved:
+            continue
     raise Conflict(f"count {task_id}: the record keeps changing; approve again later")
 
 
 def _approve(
-    uow_factory: CountsUnitOfWorkFactory,
-    task_id: int,
-    actor: str,
-    may_act_at: Callable[[str], bool] | None,
+    uow_factory: CountsUnitOfWorkFactory, task_id: int, caller: Principal, clock: Clock
 ) -> Approval:
     with uow_factory(readonly=True) as uow:
-        found = get_task(uow, task_id, may_act_at=may_act_at, actor=actor)
-        check_task_transition(found.status, TaskStatus.APPROVED)
-        check_approver(actor, uow.counts.counters(task_id))
-        plan = _plan(uow, found)
-    lines = [_correction(found, r) for r in plan if r.variance and r.variance.quantity]
-    outcome = Approval(task_id, len(lines), 0, None)
-
-    def finish(uow: CountsUnitOfWork, report: PostingReport | None) -> None:
-        now = utc_now()
-        current = get_task(uow, task_id, lock=True)
-        check_task_transition(current.status, TaskStatus.APPROVED)
-        # With the corrections posted, the record as of each count time is the count.
-        if uow.counts.off_record(task_id):
-            raise _RecordMoved
-        keys = [(SYSTEM_SOURCE, row["external_id"]) for row in lines]
-        ids = {k[1]: r.id for k, r in uow.ledger.recorded(keys).items()} if keys else {}
-        outcome.movements = [ids[k[1]] for k in keys if k[1] in ids]
-        uow.counts.approve_lines(task_id)
-        uow.counts.update_lines(  # only the lines whose record moved, or were corrected
-            [
-                {
-                    "line_id": r.line.id,
-                    "expected": r.variance.expected,
-                    "within": int(r.variance.within),
-                    "movement_id": ids.get(f"count:{task_id}:{r.line.id}"),
-                }
-                for r in plan
-                if r.variance is not None
-                and (
-                    r.variance.quantity
-                    or r.line.expected != r.variance.expected
-                    or r.line.within != r.variance.within
-                )
-            ]
-        )
-        register = [
-            _discrepancy(current, r, now)
-            for r in plan
-            if r.variance is not None and not r.variance.within and r.line.sku
-        ]
-        uow.counts.add_discrepancies(register, actor)
-        outcome.discrepancies = len(register)
-        batch = report.batch_id if report is not None and report.applied else None
-        outcome.batch_id = batch
-        if not uow.counts.set_task(
-            task_id,
-            [TaskStatus.SUBMITTED.value],
-            status=TaskStatus.APPROVED.value,
-            approved_by=actor,
-            approved_at=now,
-            batch_id=batch,
-        ):
-            raise Conflict(f"count {task_id} was approved meanwhile")
-        uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": None,
-                    "action": "approved",
-                    "actor": actor,
-                    "at": now,
-                    "detail": json.dumps({"corrections": len(lines), "batch": batch}),
-                }
-            ]
-        )
-        write_event(
-            uow,
-            now,
-            [
-                count_event(
-                    COUNT_APPROVED,
-                    current,
-                    {
-                        "count": task_id,
-                        "corrections": len(lines),
-                        "discrepancies": len(register),
-                        "batch": batch,
-                        "approved_by": actor,
-                    },
-                )
-            ],
-        )
-
-    if lines:
+        decided = _load(uow, task_id, caller)
+    outcome = Approval(task_id, len(decided.corrections), 0, None)
+    write = functools.partial(_write, decided=decided, caller=caller, clock=clock, outcome=outcome)
+    if decided.corrections:
         post_document(
             uow_factory,
-            lines,
-            caller=Principal.operator(actor),
+            decided.corrections,
+            caller=caller,
             default_source=SYSTEM_SOURCE,
             label=f"count {task_id}",
-            before_commit=finish,
+            before_commit=write,
             extra_rules=COUNT_RULES,
         )
     else:
-        _finish_alone(uow_factory, finish)
+        _write_alone(uow_factory, write)
     return outcome
 
 
-def _plan(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
+def _load(uow: CountsUnitOfWork, task_id: int, caller: Principal) -> _Decided:
+    """The task, if the caller may approve it, and what approving it writes."""
+    found = get_task(uow, task_id, caller=caller)
+    check_task_transition(found.status, TaskStatus.APPROVED)
+    check_approver(caller.username, uow.counts.counters(task_id))
+    lines = _touched(uow, found)
+    corrections = [
+        correction(found.id, r.line, r.variance)
+        for r in lines
+        if r.variance and r.variance.quantity
+    ]
+    return _Decided(found, lines, corrections)
+
+
+def _touched(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
     """The lines approving writes, with their variance against the record as of their
     count time: those whose count differs from it (corrected), and those whose record or
     tolerance as stored at submission no longer holds. The other lines, most of a count,
     are read once, narrowly, and left as they are."""
     expected = uow.counts.expected(found.id)
-    ids = [
-        line_id
-        for line_id, counted, stored, within in uow.counts.settled(found.id)
-        if counted != (now := expected.get(line_id, 0)) or stored != now or within != 1
-    ]
+    ids = moved_since_submission(uow.counts.settled(found.id), expected)
     if not ids:
         return []
     costs = uow.counts.costs(found.id)
@@ -212,45 +150,91 @@ def _plan(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
 
 
 @retry_transient
-def _finish_alone(uow_factory: CountsUnitOfWorkFactory, finish: Any) -> None:
+def _write_alone(
+    uow_factory: CountsUnitOfWorkFactory,
+    write: Callable[[CountsUnitOfWork, PostingReport | None], None],
+) -> None:
+    """Approving a count without corrections: nothing to post, the rest to write."""
     with uow_factory() as uow:
-        finish(uow, None)
+        write(uow, None)
         uow.commit()
 
 
-def _correction(found: Task, r: ReviewLine) -> dict[str, str]:
-    ln, v = r.line, r.variance
-    assert v is not None and ln.counted_at is not None
-    surplus = v.quantity > 0
-    return {
-        "external_id": f"count:{found.id}:{ln.id}",
-        "occurred_at": ln.counted_at.isoformat(),
-        "kind": "adjustment",
-        "sku": ln.sku,
-        "quantity": format_quantity(abs(v.quantity)),
-        "from_location": "loss" if surplus else ln.location,
-        "to_location": ln.location if surplus else "loss",
-        "lot": ln.lot,
-        "serial": ln.serial,
-        "reason": SURPLUS_REASON if surplus else SHORTAGE_REASON,
-        "reference": f"count {found.id}",
-    }
+def _write(
+    uow: CountsUnitOfWork,
+    report: PostingReport | None,
+    *,
+    decided: _Decided,
+    caller: Principal,
+    clock: Clock,
+    outcome: Approval,
+) -> None:
+    """Inside the posting's transaction: the record checked again, then the lines, the
+    register, the task, its trail and the event."""
+    now = clock()
+    current = _recheck(uow, decided.task.id)
+    keys = [(SYSTEM_SOURCE, row["external_id"]) for row in decided.corrections]
+    ids = {k[1]: r.id for k, r in uow.ledger.recorded(keys).items()} if keys else {}
+    outcome.movements = [ids[k[1]] for k in keys if k[1] in ids]
+    _write_lines(uow, current, decided.lines, ids, caller.username, now, outcome)
+    outcome.batch_id = report.batch_id if report is not None and report.applied else None
+    _close(uow, current, caller.username, now, outcome)
 
 
-def _discrepancy(found: Task, r: ReviewLine, now: datetime) -> dict[str, Any]:
-    v = r.variance
-    assert v is not None
-    return {
-        "item_id": r.line.item_id,
-        "location_id": r.line.location_id,
-        "lot": r.line.lot,
-        "serial": r.line.serial,
-        "task_id": found.id,
-        "line_id": r.line.id,
-        "expected": v.expected,
-        "counted": v.counted,
-        "variance": v.quantity,
-        "value": v.value,
-        "status": "open",
-        "opened_at": now,
+def _recheck(uow: CountsUnitOfWork, task_id: int) -> Task:
+    """The task, locked, still to approve, and every line's record as of its count time
+    now its count (the corrections posted): else read again."""
+    current = get_task(uow, task_id, lock=True)
+    check_task_transition(current.status, TaskStatus.APPROVED)
+    if uow.counts.off_record(task_id):
+        raise _RecordMoved
+    return current
+
+
+def _write_lines(
+    uow: CountsUnitOfWork,
+    current: Task,
+    lines: Sequence[ReviewLine],
+    movement_ids: dict[str, int],
+    actor: str,
+    now: datetime,
+    outcome: Approval,
+) -> None:
+    """Every line approved (the record and correction written on those touched), and the
+    lines beyond tolerance registered."""
+    task_id = current.id
+    records = []
+    register = []
+    for r in lines:
+        if r.variance is None:
+            continue
+        moved = movement_ids.get(correction_key(task_id, r.line.id))
+        record = approved_line(r.line, r.variance, moved)
+        if record is not None:
+            records.append(record)
+        if not r.variance.within and r.line.sku:
+            register.append(register_entry(task_id, r.line, r.variance, now))
+    uow.counts.approve_lines(task_id, records)
+    uow.counts.add_discrepancies(register, actor)
+    outcome.discrepancies = len(register)
+
+
+def _close(
+    uow: CountsUnitOfWork, current: Task, actor: str, now: datetime, outcome: Approval
+) -> None:
+    """The task approved (compare-and-set: of two approvals, one wins), its trail and
+    the `count.approved` event."""
+    task_id, batch = current.id, outcome.batch_id
+    change = TaskChange(TaskStatus.APPROVED, approved_by=actor, approved_at=now, batch_id=batch)
+    if not uow.counts.set_task(task_id, [TaskStatus.SUBMITTED], change):
+        raise Conflict(f"count {task_id} was approved meanwhile")
+    detail = json.dumps({"corrections": outcome.corrections, "batch": batch})
+    uow.counts.add_reviews([NewReview(task_id, None, "approved", actor, now, detail)])
+    data = {
+        "count": task_id,
+        "corrections": outcome.corrections,
+        "discrepancies": outcome.discrepancies,
+        "batch": batch,
+        "approved_by": actor,
     }
+    write_event(uow, now, [count_event(COUNT_APPROVED, current, data)])

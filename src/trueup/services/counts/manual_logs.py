@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
+from trueup.domain.access import Action, Principal
 from trueup.domain.counts.manual_logs import (
     DAY,
     DEFAULT_WINDOW,
@@ -32,6 +33,7 @@ from trueup.domain.values import (
     parse_timestamp,
 )
 from trueup.services.counts.port import CountsUnitOfWorkFactory
+from trueup.services.counts.tasks import Blind, blind_in
 from trueup.services.ledger.files import Table
 
 REQUIRED = ("date", "sku", "location", "quantity", "direction")
@@ -74,12 +76,14 @@ def reconcile_manual_log(
     table: Table,
     window: timedelta = DEFAULT_WINDOW,
     *,
-    scope: Callable[[str | None], bool] | None = None,
+    caller: Principal,
 ) -> Reconciliation:
     """Match the log's entries with the ledger's movements; nothing is written.
 
-    `scope` says which sites the caller may read: an entry at a location of another site
-    is Forbidden, since the report would show that location's movements.
+    The report lists every movement at the log's locations, so an entry at a location of
+    a site outside the caller's scope is Forbidden, and so is one at a location under an
+    open count for a caller who may not see what counts expect (counts are blind,
+    docs/counts.md).
     """
     if not timedelta(0) <= window <= MAX_WINDOW:
         hours = MAX_WINDOW // timedelta(hours=1)
@@ -87,11 +91,12 @@ def reconcile_manual_log(
     rows = list(table.rows())
     codes = [_raw_codes(table, values) for _line, values in rows]
     with uow_factory(readonly=True) as uow:
+        if not caller.can(Action.COUNTS_REVIEW):
+            _refuse_counted(table, rows, blind_in(uow))
         items = uow.catalog.items({sku for sku, _ in codes})
         locations = uow.catalog.locations({code for _, code in codes})
         entries = read_entries(table, rows, items, locations)
-        if scope is not None:
-            _check_scope(table.name, entries, locations, scope)
+        _check_scope(table.name, entries, locations, caller.may_act_at)
         covered = log_scope(entries)
         movements = []
         if covered is not None:
@@ -243,6 +248,20 @@ def _check_scope(
         if not scope(site):
             raise Forbidden(
                 f"{name}: line {entry.line}: {entry.location} is at site {site}, outside your sites"
+            )
+
+
+def _refuse_counted(table: Table, rows: list[tuple[int, list[str]]], hidden: Blind) -> None:
+    """A location under an open count: the report would tell a counter what the count
+    is expected to find."""
+    counted = hidden.locations | {code for _sku, code in hidden.keys}
+    position = table.column("location", required=False)
+    for _line, values in rows:
+        code = values[position] if position is not None and position < len(values) else ""
+        if normalize_code(code) in counted:
+            raise Forbidden(
+                f"{code} is under an open count, and counts are blind: reconcile it once "
+                "the count is closed"
             )
 
 

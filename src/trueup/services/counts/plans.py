@@ -1,35 +1,41 @@
 """Count plans and generating their tasks: full, ABC cycle and targeted counts.
 
-Lines come from the balances at generation (one per item x location x lot x serial with
-non-zero on-hand in scope); a full count adds a line for every empty place stock is kept.
+Which keys a new task counts is the domain's (domain/counts/plans.py); this module reads
+the scope's balances and the items' classes, and writes the task and its lines.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
 
-from trueup.domain.counts.tasks import (
-    ABC_CLASSES,
+from trueup.domain.access import Principal
+from trueup.domain.counts.plans import (
     DEFAULT_CYCLE_DAYS,
-    CountKind,
-    NewLine,
+    Held,
     Plan,
-    Task,
-    TaskStatus,
+    Selection,
     classify_abc,
-    parse_combine,
-    parse_kind,
+    cycle_count,
+    due_for_cycle,
+    full_count,
+    subtree,
+    targeted_count,
 )
+from trueup.domain.counts.tasks import CountKind, NewLine, Task, parse_combine, parse_kind
+from trueup.domain.counts.tolerance import ABC_CLASSES
 from trueup.domain.errors import InputError, NotFound
-from trueup.domain.ledger.model import Item, Location, Tracking
-from trueup.domain.values import QUANTITY_SCALE, normalize_code, utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
-from trueup.services.counts.tasks import gc_paused, get_task, id_of, location_of
+from trueup.domain.ledger.model import Item, Location
+from trueup.domain.values import QUANTITY_SCALE, Clock, normalize_code, utc_now
+from trueup.services.counts.port import (
+    CountsUnitOfWork,
+    CountsUnitOfWorkFactory,
+    NewPlan,
+    NewTask,
+)
+from trueup.services.counts.tasks import get_task, id_of, location_of
 from trueup.services.retry import retry_transient
 
 #: A full count repeats monthly unless the plan says otherwise.
@@ -44,7 +50,7 @@ def create_plan(
     name: str,
     kind: str,
     scope: str,
-    actor: str,
+    caller: Principal,
     every_days: int | None = None,
     cycle_days: Mapping[str, int] | None = None,
     combine_as: str = "sum",
@@ -54,9 +60,11 @@ def create_plan(
     skus: Sequence[str] = (),
     locations: Sequence[str] = (),
     starts: datetime | None = None,
+    clock: Clock = utc_now,
 ) -> Plan:
     """A plan: full (every `every_days`, monthly by default), cycle (items due by ABC
-    class, `cycle_days`) or targeted (the `skus` and/or `locations` given, once)."""
+    class, `cycle_days`) or targeted (the `skus` and/or `locations` given, once). Its
+    first task is due at `starts`, by default now."""
     count_kind = parse_kind(kind)
     how = parse_combine(combine_as)
     label = name.strip()
@@ -71,33 +79,28 @@ def create_plan(
     cycle = {**DEFAULT_CYCLE_DAYS, **(cycle_days or {})}
     if set(cycle) - set(ABC_CLASSES) or not all(1 <= d <= 3650 for d in cycle.values()):
         raise InputError("cycle days like A=30,B=90,C=365", field="cycle_days")
-    now = utc_now()
+    now = clock()
     with uow_factory() as uow:
         site = location_of(uow, scope)
         if site.is_virtual or site.kind.value == "bin":
             raise InputError("a site or zone", field="scope", value=scope)
         plan_id = uow.counts.add_plan(
-            {
-                "name": label,
-                "kind": count_kind.value,
-                "scope_id": site.id,
-                "every_days": every_days
-                or (1 if count_kind is CountKind.CYCLE else FULL_EVERY_DAYS),
-                "cycle_days": ";".join(f"{k}={cycle[k]}" for k in ABC_CLASSES),
-                "combine": how.value,
-                "assign_role": assign_role,
-                "assign_user": assign_user,
-                "due_days": due_days,
-                "targets": json.dumps(
-                    {
-                        "skus": [normalize_code(s) for s in skus],
-                        "locations": [normalize_code(c) for c in locations],
-                    }
-                ),
-                "created_by": actor,
-                "created_at": now,
-                "next_at": starts or now,
-            }
+            NewPlan(
+                name=label,
+                kind=count_kind,
+                scope_id=id_of(site),
+                every_days=every_days or (1 if count_kind is CountKind.CYCLE else FULL_EVERY_DAYS),
+                cycle_days={k: cycle[k] for k in ABC_CLASSES},
+                combine=how,
+                assign_role=assign_role,
+                assign_user=assign_user,
+                due_days=due_days,
+                skus=tuple(normalize_code(s) for s in skus),
+                locations=tuple(normalize_code(c) for c in locations),
+                created_by=caller.username,
+                created_at=now,
+                next_at=starts or now,
+            )
         )
         uow.commit()
         return uow.counts.plans(plan_id)[0]
@@ -113,25 +116,25 @@ def plans(uow_factory: CountsUnitOfWorkFactory) -> list[Plan]:
 def generate(
     uow_factory: CountsUnitOfWorkFactory,
     *,
-    actor: str,
-    now: datetime | None = None,
+    caller: Principal,
     plan_id: int | None = None,
+    clock: Clock = utc_now,
 ) -> list[Task]:
-    """A task for each plan that is due at `now` (or for `plan_id`, due or not).
-    Targeted plans run once; the others are due again `every_days` later."""
-    moment = now or utc_now()
+    """A task for each plan that is due now (or for `plan_id`, due or not). Targeted
+    plans run once; the others are due again `every_days` later."""
+    now = clock()
     made: list[Task] = []
-    with gc_paused(), uow_factory() as uow:
+    with uow_factory() as uow:
         for plan in uow.counts.plans(plan_id):
-            if plan_id is None and plan.next_at > moment:
+            if plan_id is None and plan.next_at > now:
                 continue
-            task_id = _generate(uow, plan, moment, actor)
+            task_id = _generate(uow, plan, now, caller.username)
             later = (
-                datetime.max.replace(tzinfo=moment.tzinfo)
+                datetime.max.replace(tzinfo=now.tzinfo)
                 if plan.kind is CountKind.TARGETED
-                else moment + timedelta(days=plan.every_days)
+                else now + timedelta(days=plan.every_days)
             )
-            uow.counts.set_plan_next(plan.id, min(later, moment + timedelta(days=36500)))
+            uow.counts.set_plan_next(plan.id, min(later, now + timedelta(days=36500)))
             made.append(get_task(uow, task_id))
         uow.commit()
     if plan_id is not None and not made:
@@ -144,17 +147,19 @@ def create_targeted(
     uow_factory: CountsUnitOfWorkFactory,
     *,
     scope: str,
-    actor: str,
+    caller: Principal,
     skus: Sequence[str] = (),
     locations: Sequence[str] = (),
     combine_as: str = "sum",
     assign_role: str = "warehouse_staff",
     assign_user: str = "",
     due_days: int = 1,
+    clock: Clock = utc_now,
 ) -> Task:
     """A targeted task at once, without a plan (for alerts, cases, follow-ups)."""
     if not (skus or locations):
         raise InputError("a targeted count names items or locations", field="skus")
+    now = clock()
     with uow_factory() as uow:
         site = location_of(uow, scope)
         plan = Plan(
@@ -170,95 +175,77 @@ def create_targeted(
             due_days,
             tuple(normalize_code(s) for s in skus),
             tuple(normalize_code(c) for c in locations),
-            actor,
-            utc_now(),
-            utc_now(),
+            caller.username,
+            now,
+            now,
         )
-        task_id = _generate(uow, plan, utc_now(), actor)
+        task_id = _generate(uow, plan, now, caller.username)
         uow.commit()
         return get_task(uow, task_id)
 
 
-class _Held(NamedTuple):
-    """A key with non-zero on-hand in the scope."""
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What generating a task reads: the catalog, the scope and what is held in it, and
+    each item's ABC class."""
 
-    sku: str
-    location: str
-    lot: str
-    serial: str
+    locations: Mapping[str, Location]
+    items: Mapping[str, Item]
+    site: Location
+    inside: set[str]
+    held: list[Held]
+    classes: Mapping[str, str]
 
 
-def _generate(uow: CountsUnitOfWork, plan: Plan, now: datetime, actor: str) -> int:
-    locations = uow.catalog.locations()
-    scope = locations[plan.scope]
-    inside = _subtree(locations, scope)
-    items = uow.catalog.items()
-    classes = _classes(uow, items, now)
-    sku_of = {it.id: sku for sku, it in items.items()}
-    code_of = {id_of(locations[code]): code for code in inside}
-    rows = [
-        _Held(sku_of[item_id], code_of[location_id], lot, serial)
-        for item_id, location_id, lot, serial in uow.counts.stocked(code_of)
-    ]
-    keys: dict[tuple[str, str, str, str], None] = {}
-    empty: list[str] = []
-    if plan.kind is CountKind.FULL:
-        keys = {(r.sku, r.location, r.lot, r.serial): None for r in rows}
-        stocked = {r.location for r in rows}
-        parents = {loc.parent for loc in locations.values()}
-        # every place stock is kept (a location with nothing under it) gets a line, so
-        # that a counter confirms it empty or says what was found there
-        empty = sorted(code for code in inside if code not in stocked and code not in parents)
-    elif plan.kind is CountKind.CYCLE:
-        last = uow.counts.last_counted(id_of(scope))
-        due = {
-            sku
-            for sku, it in items.items()
-            if (seen := last.get(id_of(it))) is None
-            or seen <= now - timedelta(days=plan.cycle_days.get(classes.get(sku, "C"), 365))
-        }
-        keys = {(r.sku, r.location, r.lot, r.serial): None for r in rows if r.sku in due}
-    else:
-        wanted_skus, wanted_locs = set(plan.skus), set(plan.locations)
-        for code in wanted_locs:
-            if code not in inside:
-                raise InputError(f"a location in {scope.code}", field="locations", value=code)
-        for sku in wanted_skus:
-            if sku not in items:
-                raise NotFound(f"no item {sku!r}")
-        for r in rows:
-            if (not wanted_skus or r.sku in wanted_skus) and (
-                not wanted_locs or r.location in wanted_locs
-            ):
-                keys[(r.sku, r.location, r.lot, r.serial)] = None
-        for code in sorted(wanted_locs):
-            for sku in sorted(wanted_skus):
-                if items[sku].tracking is Tracking.NONE:
-                    keys.setdefault((sku, code, "", ""), None)
-            if not wanted_skus and not any(k[1] == code for k in keys):
-                empty.append(code)
+def _generate(uow: CountsUnitOfWork, plan: Plan, now: datetime, created_by: str) -> int:
+    """Load the scope, select what the task counts, write the task and its lines."""
+    scope = _read_scope(uow, plan, now)
+    chosen = _select(uow, plan, scope, now)
     task_id = uow.counts.add_task(
-        {
-            "plan_id": plan.id or None,
-            "kind": plan.kind.value,
-            "scope_id": scope.id,
-            "status": TaskStatus.OPEN.value,
-            "round": 1,
-            "combine": plan.combine.value,
-            "assign_role": plan.assign_role,
-            "assign_user": plan.assign_user,
-            "due_at": now + timedelta(days=plan.due_days),
-            "created_by": actor,
-            "created_at": now,
-        }
+        NewTask(
+            plan_id=plan.id or None,
+            kind=plan.kind,
+            scope_id=id_of(scope.site),
+            combine=plan.combine,
+            assign_role=plan.assign_role,
+            assign_user=plan.assign_user,
+            due_at=now + timedelta(days=plan.due_days),
+            created_by=created_by,
+            created_at=now,
+        )
     )
+    items, locations, classes = scope.items, scope.locations, scope.classes
     lines = [
         line_row(task_id, items[sku], locations[code], lot, serial, classes.get(sku, "C"))
-        for sku, code, lot, serial in sorted(keys)
+        for sku, code, lot, serial in sorted(chosen.keys)
     ]
-    lines += [NewLine(task_id, None, id_of(locations[code]), "", "", "C") for code in empty]
+    lines += [NewLine(task_id, None, id_of(locations[code]), "", "", "C") for code in chosen.empty]
     uow.counts.add_lines(lines)
     return task_id
+
+
+def _read_scope(uow: CountsUnitOfWork, plan: Plan, now: datetime) -> _Scope:
+    locations = uow.catalog.locations()
+    site = locations[plan.scope]
+    inside = subtree(locations, site)
+    items = uow.catalog.items()
+    sku_of = {it.id: sku for sku, it in items.items()}
+    code_of = {id_of(locations[code]): code for code in inside}
+    held = [
+        Held(sku_of[item_id], code_of[location_id], lot, serial)
+        for item_id, location_id, lot, serial in uow.counts.stocked(code_of)
+    ]
+    return _Scope(locations, items, site, inside, held, _classes(uow, items, now))
+
+
+def _select(uow: CountsUnitOfWork, plan: Plan, scope: _Scope, now: datetime) -> Selection:
+    if plan.kind is CountKind.FULL:
+        return full_count(scope.held, scope.inside, scope.locations)
+    if plan.kind is CountKind.CYCLE:
+        last = uow.counts.last_counted(id_of(scope.site))
+        due = due_for_cycle(scope.items, last, scope.classes, plan.cycle_days, now)
+        return cycle_count(scope.held, due)
+    return targeted_count(plan, scope.held, scope.inside, scope.items)
 
 
 def line_row(task_id: int, it: Item, at: Location, lot: str, serial: str, abc: str) -> NewLine:
@@ -274,17 +261,3 @@ def _classes(uow: CountsUnitOfWork, items: Mapping[str, Item], now: datetime) ->
     }
     computed = classify_abc(values)
     return {sku: (it.abc_class or computed.get(sku, "C")).upper() for sku, it in items.items()}
-
-
-def _subtree(locations: Mapping[str, Location], root: Location) -> set[str]:
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for loc in locations.values():
-        if not loc.is_virtual:
-            children[loc.parent].append(loc.code)
-    found, todo = {root.code}, [root.code]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found

@@ -4,65 +4,178 @@ tolerance bands and the discrepancy register (storage/counts/; tests/fakes/count
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import NamedTuple, Protocol
 
+from trueup.domain.counts.approval import ApprovedLine, Discrepancy, NewDiscrepancy
+from trueup.domain.counts.plans import Plan
+from trueup.domain.counts.rounds import Entry, NewEntry, PendingLine, Settled
 from trueup.domain.counts.tasks import (
-    Band,
-    Entry,
+    Combine,
+    CountKind,
     Line,
     LineStatus,
-    NewEntry,
     NewLine,
-    PendingLine,
-    Plan,
+    NewReview,
     Review,
-    Settled,
     Task,
+    TaskStatus,
 )
+from trueup.domain.counts.tolerance import Band
 from trueup.services.identity.port import IdentityUnitOfWork
 from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.transaction import TransactionFactory
+
+#: A line by what it counts: (item id, or None for a location expected empty,
+#: location id, lot, serial); a task has one line per key.
+LineKey = tuple[int | None, int, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlan:
+    """A plan to add: `scope_id` is the site or zone it covers; `skus` and `locations`
+    are a targeted plan's targets."""
+
+    name: str
+    kind: CountKind
+    scope_id: int
+    every_days: int
+    cycle_days: Mapping[str, int]
+    combine: Combine
+    assign_role: str
+    assign_user: str
+    due_days: int
+    skus: tuple[str, ...]
+    locations: tuple[str, ...]
+    created_by: str
+    created_at: datetime
+    next_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    """A task to add; it opens in round 1."""
+
+    plan_id: int | None
+    kind: CountKind
+    scope_id: int
+    combine: Combine
+    assign_role: str
+    assign_user: str
+    due_at: datetime
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChange:
+    """What a transition writes on a task: the status it moves to and what comes with
+    it; a field left None is left as it is."""
+
+    status: TaskStatus
+    round: int | None = None
+    submitted_at: datetime | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    batch_id: int | None = None
+
+
+class LineRef(NamedTuple):
+    """A line as entering needs it, found by its key."""
+
+    id: int
+    status: LineStatus
+    round: int
+
+
+class Stocked(NamedTuple):
+    """A non-zero balance: what a count's lines are made of."""
+
+    item_id: int
+    location_id: int
+    lot: str
+    serial: str
+
+
+class CountedLine(NamedTuple):
+    """A counted line as approving first reads it: its count, and the record as of its
+    count time and the tolerance as stored at submission (`within` 1 or 0)."""
+
+    id: int
+    counted: int
+    expected: int | None
+    within: int | None
 
 
 class CountRepository(Protocol):
     """Count plans, tasks, lines, entries, reviews, tolerances and the discrepancy register
     (storage/counts/repository.py). `set_task` is compare-and-set on the task's status."""
 
-    def add_plan(self, values: Mapping[str, Any]) -> int: ...
+    # -- plans
+    def add_plan(self, plan: NewPlan) -> int: ...
     def plans(self, plan_id: int | None = None) -> list[Plan]: ...
     def set_plan_next(self, plan_id: int, next_at: datetime) -> None: ...
-    def add_task(self, values: Mapping[str, Any]) -> int: ...
+    def last_counted(self, scope_id: int) -> dict[int, datetime]:
+        """item id -> when a task of this scope that was not cancelled last included it."""
+        ...
+
+    def consumption(self, since: datetime) -> dict[int, int]:
+        """item id -> quantity sold or issued since `since`."""
+        ...
+
+    def stocked(self, location_ids: Collection[int]) -> list[Stocked]:
+        """Every non-zero balance at these locations."""
+        ...
+
+    # -- tasks
+    def add_task(self, task: NewTask) -> int: ...
     def task(self, task_id: int, *, lock: bool = False) -> Task | None: ...
-    def tasks(self, statuses: Collection[str] = (), limit: int = 500) -> list[Task]: ...
-    def set_task(self, task_id: int, from_statuses: Collection[str], **values: Any) -> bool: ...
-    def last_counted(self, scope_id: int) -> dict[int, datetime]: ...
-    def open_keys(self) -> set[tuple[str, str]]: ...
+    def tasks(self, statuses: Collection[str] = (), limit: int = 500) -> list[Task]:
+        """Newest first."""
+        ...
+
+    def set_task(
+        self, task_id: int, from_statuses: Collection[TaskStatus], change: TaskChange
+    ) -> bool:
+        """Whether the task was in one of `from_statuses` and so took the change."""
+        ...
+
+    def open_keys(self) -> set[tuple[str, str]]:
+        """(sku, location code) of every line of a count not yet closed; sku "" for a
+        location expected empty."""
+        ...
+
+    # -- lines
     def add_lines(self, rows: Sequence[NewLine]) -> None: ...
-    def stocked(self, location_ids: Collection[int]) -> list[tuple[int, int, str, str]]:
-        """(item id, location id, lot, serial) of every non-zero balance there."""
-        ...
-
-    def line_keys(
-        self, task_id: int
-    ) -> dict[tuple[int | None, int, str, str], tuple[int, LineStatus, int]]:
-        """(item id or None, location id, lot, serial) -> (line id, status, round)."""
-        ...
-
+    def line_keys(self, task_id: int) -> dict[LineKey, LineRef]: ...
     def lines(
         self,
         task_id: int,
         statuses: Collection[LineStatus] = (),
         ids: Collection[int] | None = None,
-    ) -> list[Line]: ...
-    def settled(self, task_id: int) -> list[tuple[int, int, int | None, int | None]]: ...
+    ) -> list[Line]:
+        """The task's lines (in `statuses`, or of `ids`, or all), in id order."""
+        ...
+
+    def settled(self, task_id: int) -> list[CountedLine]:
+        """Every counted line of the task."""
+        ...
+
     def off_record(self, task_id: int) -> list[int]:
         """Counted lines whose record as of their count time is not their count."""
         ...
 
-    def update_lines(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def settle_lines(self, rows: Sequence[Settled]) -> None: ...
+    def recount_lines(self, line_ids: Collection[int], round: int) -> None:
+        """Send these lines to a recount in `round`."""
+        ...
+
+    def approve_lines(self, task_id: int, rows: Sequence[ApprovedLine]) -> None:
+        """Every line of the task approved; `rows` written on theirs."""
+        ...
+
     def expected(
         self,
         task_id: int,
@@ -72,23 +185,41 @@ class CountRepository(Protocol):
         """line id -> the record as of the line's count time (stored, or `counted_at`)."""
         ...
 
-    def add_entries(self, rows: Sequence[NewEntry]) -> list[int]: ...
+    def costs(self, task_id: int) -> dict[str, Decimal | None]:
+        """sku -> unit cost of the items on the task's lines."""
+        ...
+
+    # -- entries
+    def add_entries(self, rows: Sequence[NewEntry]) -> list[int]:
+        """The new entries' ids, in order."""
+        ...
+
     def entries(self, task_id: int) -> list[Entry]: ...
     def pending_lines(self, task_id: int) -> list[PendingLine]:
         """Every open or recount line, on-hand now and its round's sums, in one read."""
         ...
 
-    def earlier_counters(self, task_id: int) -> dict[int, set[str]]: ...
-    def counters(self, task_id: int) -> set[str]: ...
-    def add_reviews(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def earlier_counters(self, task_id: int) -> dict[int, set[str]]:
+        """Recount line id -> who counted it (live entries) in a round before its current."""
+        ...
+
+    def counters(self, task_id: int) -> set[str]:
+        """Everyone who entered anything on the count, in any round (voids included)."""
+        ...
+
+    # -- the review trail, tolerance bands, the discrepancy register
+    def add_reviews(self, rows: Sequence[NewReview]) -> None: ...
     def reviews(self, task_id: int) -> list[Review]: ...
     def tolerances(self) -> dict[tuple[str, str], Band]: ...
     def set_tolerance(self, site: str, abc_class: str, band: Band) -> None: ...
-    def add_discrepancies(self, rows: Sequence[Mapping[str, Any]], actor: str) -> None: ...
-    def discrepancies(self, task_id: int | None = None) -> list[dict[str, Any]]: ...
-    def costs(self, task_id: int) -> dict[str, Decimal | None]: ...
-    def approve_lines(self, task_id: int) -> None: ...
-    def consumption(self, since: datetime) -> dict[int, int]: ...
+    def add_discrepancies(self, rows: Sequence[NewDiscrepancy], actor: str) -> None:
+        """Open these discrepancies (one per line at most), each with its first history
+        row by `actor`."""
+        ...
+
+    def discrepancies(self, task_id: int | None = None) -> list[Discrepancy]:
+        """The register (of one count, or all), oldest first."""
+        ...
 
 
 class CountsUnitOfWork(LedgerUnitOfWork, IdentityUnitOfWork, Protocol):

@@ -1,7 +1,7 @@
 """The audit report of a count, as rows, CSV and HTML (docs/formats.md).
 
 Blind like the count: without `reveal` the expected quantity and variance columns are
-empty (services/count_review.reveals_expected decides who may see them).
+empty (services/counts/review.py, `reveals_expected`, decides who may see them).
 """
 
 from __future__ import annotations

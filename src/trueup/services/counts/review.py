@@ -17,33 +17,31 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from trueup.domain.access import Action, Principal
+from trueup.domain.counts.approval import Discrepancy
+from trueup.domain.counts.rounds import Entry
 from trueup.domain.counts.tasks import (
-    ABC_CLASSES,
-    ANY_SITE,
-    Band,
-    Entry,
     Line,
     LineStatus,
+    NewReview,
     Review,
     Task,
     TaskStatus,
-    Variance,
-    band_for,
     check_task_transition,
-    variance,
 )
+from trueup.domain.counts.tolerance import ABC_CLASSES, ANY_SITE, Band, Variance, band_for, variance
 from trueup.domain.errors import Conflict, InputError
 from trueup.domain.values import (
     QUANTITY_SCALE,
+    Clock,
     normalize_code,
     parse_quantity,
     utc_now,
 )
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
-from trueup.services.counts.tasks import gc_paused, get_task
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
+from trueup.services.counts.tasks import get_task
 from trueup.services.retry import retry_transient
 
 
@@ -78,15 +76,18 @@ def review(
     uow_factory: CountsUnitOfWorkFactory,
     task_id: int,
     *,
-    reveal: bool,
+    caller: Principal,
+    reveal: bool = True,
     entries: bool = True,
     statuses: Collection[LineStatus] = (),
 ) -> CountReview:
     """Lines (those in `statuses`, or all), entries (unless not wanted) and decisions of
-    a count; with `reveal`, the record as of each count time and the variances
-    (recomputed now, so late movements count), and the accuracy over all lines."""
-    with gc_paused(), uow_factory(readonly=True) as uow:
-        found = get_task(uow, task_id)
+    a count at the caller's sites; with `reveal`, when the caller may see them
+    (`reveals_expected`), the record as of each count time and the variances (recomputed
+    now, so late movements count), and the accuracy over all lines."""
+    with uow_factory(readonly=True) as uow:
+        found = get_task(uow, task_id, caller=caller)
+        reveal = reveal and reveals_expected(caller, found)
         result = review_in(uow, found, reveal, entries, () if reveal else statuses)
     if statuses and reveal:
         result.lines = [r for r in result.lines if r.line.status in statuses]
@@ -163,14 +164,15 @@ def send_back(
     task_id: int,
     line_ids: Sequence[int],
     *,
-    actor: str,
+    caller: Principal,
     note: str = "",
+    clock: Clock = utc_now,
 ) -> Task:
     """Return lines of a submitted count for another round, counted by someone who has
     not counted them yet; the task goes back to `recount`."""
     if not line_ids:
         raise InputError("at least one line to send back", field="lines")
-    now = utc_now()
+    now = clock()
     with uow_factory() as uow:
         found = get_task(uow, task_id, lock=True)
         check_task_transition(found.status, TaskStatus.RECOUNT)
@@ -178,26 +180,15 @@ def send_back(
         unknown = [i for i in line_ids if i not in lines]
         if unknown:
             raise InputError(f"a line of count {task_id}", field="lines", value=str(unknown[0]))
-        uow.counts.update_lines(
-            [
-                {"line_id": i, "status": LineStatus.RECOUNT.value, "round": found.round + 1}
-                for i in sorted(set(line_ids))
-            ]
-        )
+        again = found.round + 1
+        uow.counts.recount_lines(set(line_ids), again)
         if not uow.counts.set_task(
-            task_id, [found.status.value], status=TaskStatus.RECOUNT.value, round=found.round + 1
+            task_id, [found.status], TaskChange(TaskStatus.RECOUNT, round=again)
         ):
             raise Conflict(f"count {task_id} changed meanwhile; try again")
         uow.counts.add_reviews(
             [
-                {
-                    "task_id": task_id,
-                    "line_id": i,
-                    "action": "sent_back",
-                    "actor": actor,
-                    "at": now,
-                    "detail": note,
-                }
+                NewReview(task_id, i, "sent_back", caller.username, now, note)
                 for i in sorted(set(line_ids))
             ]
         )
@@ -231,11 +222,13 @@ def set_tolerance(
 
 
 def discrepancies(
-    uow_factory: CountsUnitOfWorkFactory, task_id: int | None = None
-) -> list[dict[str, Any]]:
-    """The discrepancy register (of one count, or all), oldest first, with each site."""
+    uow_factory: CountsUnitOfWorkFactory, task_id: int | None = None, *, caller: Principal
+) -> list[Discrepancy]:
+    """The discrepancy register (of one count, or all) at the caller's sites, oldest
+    first."""
     with uow_factory(readonly=True) as uow:
-        return uow.counts.discrepancies(task_id)
+        found = uow.counts.discrepancies(task_id)
+    return [d for d in found if caller.may_act_at(d.site)]
 
 
 def tolerances(uow_factory: CountsUnitOfWorkFactory) -> dict[tuple[str, str], Band]:

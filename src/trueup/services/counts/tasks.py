@@ -1,56 +1,32 @@
 """Counts: the tasks, reading them, cancelling, and what counters may not see.
 
 Plans and generating tasks are in plans.py, entering in entry.py, submitting
-rounds in submit.py, reviewing and approving in review.py, the audit report
-in reports.py. Counters never see the record: nothing here returns an expected
-quantity.
+rounds in submit.py, reviewing in review.py, approving in approval.py, the audit
+report in reports.py. Counters never see the record: nothing here returns an
+expected quantity.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from trueup.domain.counts.tasks import Line, Task, TaskStatus, check_task_transition
+from trueup.domain.access import Principal
+from trueup.domain.counts.tasks import (
+    Line,
+    NewReview,
+    Task,
+    TaskStatus,
+    check_task_transition,
+)
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location
-from trueup.domain.values import normalize_code, utc_now
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory
+from trueup.domain.values import Clock, normalize_code, utc_now
+from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
 from trueup.services.retry import retry_transient
-
-_pause_lock = threading.Lock()
-_pauses = 0  # the pauses in force, in every thread
-_resume = False  # whether the collector ran before the first of them
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a count's bulk path runs, then restore
-    it. A 10,000-line count allocates a few hundred thousand tuples and lists, none in a
-    reference cycle; every 700 allocations the collector would run, and several times per
-    request it would traverse the whole heap, finding nothing (a third of the time such a
-    request took). Reference counting still frees everything at once. The pause is
-    process-wide: a concurrent request allocates without collections meanwhile, and the
-    collector comes back when the last of overlapping pauses ends, in whatever order."""
-    global _pauses, _resume
-    with _pause_lock:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
 
 
 def write_event(uow: CountsUnitOfWork, at: datetime, events: list[dict[str, Any]]) -> None:
@@ -60,23 +36,25 @@ def write_event(uow: CountsUnitOfWork, at: datetime, events: list[dict[str, Any]
         uow.outbox.append(at, None, payload)
 
 
-def tasks(uow_factory: CountsUnitOfWorkFactory, statuses: Sequence[str] = ()) -> list[Task]:
+def tasks(
+    uow_factory: CountsUnitOfWorkFactory, statuses: Sequence[str] = (), *, caller: Principal
+) -> list[Task]:
+    """The newest tasks (in `statuses`, or all) at the caller's sites."""
     known = {s.value for s in TaskStatus}
     for status in statuses:
         if status not in known:
             raise InputError("one of " + ", ".join(sorted(known)), field="status", value=status)
     with uow_factory(readonly=True) as uow:
-        return uow.counts.tasks(statuses)
+        found = uow.counts.tasks(statuses)
+    return [t for t in found if caller.may_act_at(t.site)]
 
 
-def get(uow_factory: CountsUnitOfWorkFactory, task_id: int) -> Task:
+def task(
+    uow_factory: CountsUnitOfWorkFactory, task_id: int, *, caller: Principal
+) -> tuple[Task, list[Line]]:
+    """A task and its lines, blind."""
     with uow_factory(readonly=True) as uow:
-        return get_task(uow, task_id)
-
-
-def task(uow_factory: CountsUnitOfWorkFactory, task_id: int) -> tuple[Task, list[Line]]:
-    with uow_factory(readonly=True) as uow:
-        found = get_task(uow, task_id)
+        found = get_task(uow, task_id, caller=caller)
         return found, uow.counts.lines(task_id)
 
 
@@ -95,7 +73,11 @@ class Blind:
 def blind(uow_factory: CountsUnitOfWorkFactory) -> Blind:
     """The record counters must not see now: every line of every count not yet closed."""
     with uow_factory(readonly=True) as uow:
-        found = uow.counts.open_keys()
+        return blind_in(uow)
+
+
+def blind_in(uow: CountsUnitOfWork) -> Blind:
+    found = uow.counts.open_keys()
     return Blind(
         frozenset(k for k in found if k[0]), frozenset(code for sku, code in found if not sku)
     )
@@ -103,29 +85,21 @@ def blind(uow_factory: CountsUnitOfWorkFactory) -> Blind:
 
 @retry_transient
 def cancel(
-    uow_factory: CountsUnitOfWorkFactory, task_id: int, *, actor: str, note: str = ""
+    uow_factory: CountsUnitOfWorkFactory,
+    task_id: int,
+    *,
+    caller: Principal,
+    note: str = "",
+    clock: Clock = utc_now,
 ) -> Task:
     """Cancel a count not yet submitted; its entries stay, nothing posts."""
-    now = utc_now()
+    now = clock()
     with uow_factory() as uow:
         found = get_task(uow, task_id, lock=True)
         check_task_transition(found.status, TaskStatus.CANCELLED)
-        if not uow.counts.set_task(
-            task_id, [found.status.value], status=TaskStatus.CANCELLED.value
-        ):
+        if not uow.counts.set_task(task_id, [found.status], TaskChange(TaskStatus.CANCELLED)):
             raise Conflict(f"count {task_id} changed meanwhile; try again")
-        uow.counts.add_reviews(
-            [
-                {
-                    "task_id": task_id,
-                    "line_id": None,
-                    "action": "cancelled",
-                    "actor": actor,
-                    "at": now,
-                    "detail": note,
-                }
-            ]
-        )
+        uow.counts.add_reviews([NewReview(task_id, None, "cancelled", caller.username, now, note)])
         uow.commit()
         return get_task(uow, task_id)
 
@@ -135,19 +109,14 @@ def count_event(kind: str, found: Task, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_task(
-    uow: CountsUnitOfWork,
-    task_id: int,
-    *,
-    lock: bool = False,
-    may_act_at: Callable[[str], bool] | None = None,
-    actor: str = "",
+    uow: CountsUnitOfWork, task_id: int, *, lock: bool = False, caller: Principal | None = None
 ) -> Task:
-    """The task; Forbidden when `may_act_at` says `actor` may not act at its site."""
+    """The task; Forbidden when it is at a site outside the `caller`'s scope."""
     found = uow.counts.task(task_id, lock=lock)
     if found is None:
         raise NotFound(f"no count {task_id}")
-    if may_act_at is not None and not may_act_at(found.site):
-        raise Forbidden(f"{actor} may not act at site {found.site!r}")
+    if caller is not None and not caller.may_act_at(found.site):
+        raise Forbidden(f"{caller.username} may not act at site {found.site!r}")
     return found
 
 

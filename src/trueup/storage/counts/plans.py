@@ -4,13 +4,14 @@ classes (a mixin of storage/counts.SqlCounts)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, literal_column, select, text, update
 
-from trueup.domain.counts.tasks import Combine, CountKind, Plan, TaskStatus
+from trueup.domain.counts.plans import Plan
+from trueup.domain.counts.tasks import Combine, CountKind, TaskStatus
+from trueup.services.counts.port import NewPlan
 from trueup.storage.counts.tables import count_line, count_plan, count_task
 from trueup.storage.ledger.tables import location
 
@@ -21,9 +22,27 @@ class CountPlans:
     connection: Connection
     postgres: bool
 
-    def add_plan(self, values: Mapping[str, Any]) -> int:
+    def add_plan(self, plan: NewPlan) -> int:
+        """The cycle days as "A=30;B=90;C=365", a targeted plan's targets as JSON."""
+        targets = {"skus": list(plan.skus), "locations": list(plan.locations)}
         row = self.connection.execute(
-            insert(count_plan).values(**values).returning(count_plan.c.id)
+            insert(count_plan)
+            .values(
+                name=plan.name,
+                kind=plan.kind.value,
+                scope_id=plan.scope_id,
+                every_days=plan.every_days,
+                cycle_days=";".join(f"{k}={d}" for k, d in sorted(plan.cycle_days.items())),
+                combine=plan.combine.value,
+                assign_role=plan.assign_role,
+                assign_user=plan.assign_user,
+                due_days=plan.due_days,
+                targets=json.dumps(targets),
+                created_by=plan.created_by,
+                created_at=plan.created_at,
+                next_at=plan.next_at,
+            )
+            .returning(count_plan.c.id)
         )
         return int(row.scalar_one())
 

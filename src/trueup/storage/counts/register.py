@@ -3,15 +3,15 @@ discrepancy register (a mixin of storage/counts.SqlCounts)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
-from trueup.domain.counts.tasks import Band, LineStatus, Review
+from trueup.domain.counts.approval import Discrepancy, NewDiscrepancy
+from trueup.domain.counts.tasks import NewReview, Review
+from trueup.domain.counts.tolerance import Band
 from trueup.storage.counts.tables import (
-    count_line,
     count_review,
     count_tolerance,
     discrepancy,
@@ -26,9 +26,9 @@ class CountRegister:
     connection: Connection
     postgres: bool
 
-    def add_reviews(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def add_reviews(self, rows: Sequence[NewReview]) -> None:
         if rows:
-            self.connection.execute(insert(count_review), list(rows))
+            self.connection.execute(insert(count_review), [r._asdict() for r in rows])
 
     def reviews(self, task_id: int) -> list[Review]:
         rows = self.connection.execute(
@@ -55,17 +55,19 @@ class CountRegister:
             )
         )
 
-    def add_discrepancies(self, rows: Sequence[Mapping[str, Any]], actor: str) -> None:
+    def add_discrepancies(self, rows: Sequence[NewDiscrepancy], actor: str) -> None:
         """Open these discrepancies (one per line at most) with their first history row."""
         if not rows:
             return
-        self.connection.execute(insert(discrepancy), list(rows))
+        self.connection.execute(
+            insert(discrepancy), [{**r._asdict(), "status": "open"} for r in rows]
+        )
         ids = self.connection.execute(
             select(discrepancy.c.id, discrepancy.c.task_id).where(
-                discrepancy.c.line_id.in_([r["line_id"] for r in rows])
+                discrepancy.c.line_id.in_([r.line_id for r in rows])
             )
         ).all()
-        at = rows[0]["opened_at"]
+        at = rows[0].opened_at
         self.connection.execute(
             insert(discrepancy_event),
             [
@@ -80,14 +82,7 @@ class CountRegister:
             ],
         )
 
-    def approve_lines(self, task_id: int) -> None:
-        self.connection.execute(
-            update(count_line)
-            .where(count_line.c.task_id == task_id)
-            .values(status=LineStatus.APPROVED.value)
-        )
-
-    def discrepancies(self, task_id: int | None = None) -> list[dict[str, Any]]:
+    def discrepancies(self, task_id: int | None = None) -> list[Discrepancy]:
         query = (
             select(
                 discrepancy,
@@ -101,4 +96,23 @@ class CountRegister:
         )
         if task_id is not None:
             query = query.where(discrepancy.c.task_id == task_id)
-        return [dict(r._mapping) for r in self.connection.execute(query.order_by(discrepancy.c.id))]
+        return [
+            Discrepancy(
+                id=r.id,
+                kind=r.kind,
+                sku=r.sku,
+                location=r.location,
+                site=r.site,
+                lot=r.lot,
+                serial=r.serial,
+                task_id=r.task_id,
+                line_id=r.line_id,
+                expected=r.expected,
+                counted=r.counted,
+                variance=r.variance,
+                value=r.value,
+                status=r.status,
+                opened_at=r.opened_at,
+            )
+            for r in self.connection.execute(query.order_by(discrepancy.c.id))
+        ]

@@ -1,5 +1,5 @@
-"""Counts in SQL: tasks, lines and entries. Plans are in plans.py, the review
-trail, tolerances and the register in register.py, the SQL text of the paths a
+"""Counts in SQL: tasks and lines. Entries are in entries.py, plans in plans.py, the
+review trail, tolerances and the register in register.py, the SQL text of the paths a
 10,000-line count takes (driver cursor, plain tuples, sums in SQL) in sql.py.
 
 Task status changes are compare-and-set (`set_task` names the statuses it moves from),
@@ -16,24 +16,30 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
+from trueup.domain.counts.approval import ApprovedLine
+from trueup.domain.counts.rounds import Settled
 from trueup.domain.counts.tasks import (
     Combine,
     CountKind,
-    Entry,
     Line,
     LineStatus,
-    NewEntry,
     NewLine,
-    PendingLine,
-    RoundTotals,
-    Settled,
     Task,
     TaskStatus,
 )
+from trueup.services.counts.port import (
+    CountedLine,
+    LineKey,
+    LineRef,
+    NewTask,
+    Stocked,
+    TaskChange,
+)
 from trueup.storage.counts import sql as sql
+from trueup.storage.counts.entries import CountEntries
 from trueup.storage.counts.plans import CountPlans
 from trueup.storage.counts.register import CountRegister
-from trueup.storage.counts.sql import DriverSql, Times
+from trueup.storage.counts.sql import Times
 from trueup.storage.counts.tables import count_line, count_task
 from trueup.storage.ledger.tables import item, location
 
@@ -61,19 +67,29 @@ def _counters(text: str) -> tuple[str, ...]:
     return tuple(text.split(",")) if text else ()
 
 
-#: (line id, status, round) of a line, by its key.
-LineKey = tuple[int, LineStatus, int]
-
-
-class SqlCounts(DriverSql, CountPlans, CountRegister):
+class SqlCounts(CountEntries, CountPlans, CountRegister):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
 
     # -- tasks ----------------------------------------------------------------------
-    def add_task(self, values: Mapping[str, Any]) -> int:
+    def add_task(self, task: NewTask) -> int:
         row = self.connection.execute(
-            insert(count_task).values(**values).returning(count_task.c.id)
+            insert(count_task)
+            .values(
+                plan_id=task.plan_id,
+                kind=task.kind.value,
+                scope_id=task.scope_id,
+                status=TaskStatus.OPEN.value,
+                round=1,
+                combine=task.combine.value,
+                assign_role=task.assign_role,
+                assign_user=task.assign_user,
+                due_at=task.due_at,
+                created_by=task.created_by,
+                created_at=task.created_at,
+            )
+            .returning(count_task.c.id)
         )
         return int(row.scalar_one())
 
@@ -91,11 +107,21 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
         rows = self.connection.execute(query.order_by(count_task.c.id.desc()).limit(limit))
         return [_task(r) for r in rows]
 
-    def set_task(self, task_id: int, from_statuses: Collection[str], **values: Any) -> bool:
+    def set_task(
+        self, task_id: int, from_statuses: Collection[TaskStatus], change: TaskChange
+    ) -> bool:
+        values = {
+            name: getattr(change, name)
+            for name in ("round", "submitted_at", "approved_by", "approved_at", "batch_id")
+            if getattr(change, name) is not None
+        }
         result = self.connection.execute(
             update(count_task)
-            .where(count_task.c.id == task_id, count_task.c.status.in_(list(from_statuses)))
-            .values(**values)
+            .where(
+                count_task.c.id == task_id,
+                count_task.c.status.in_([s.value for s in from_statuses]),
+            )
+            .values(status=change.status.value, **values)
         )
         return bool(result.rowcount)
 
@@ -116,25 +142,24 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
     def add_lines(self, rows: Sequence[NewLine]) -> None:
         self._insert(sql.LINE_INSERT, rows)
 
-    def stocked(self, location_ids: Collection[int]) -> list[tuple[int, int, str, str]]:
-        """(item id, location id, lot, serial) of every non-zero balance at these
-        locations."""
+    def stocked(self, location_ids: Collection[int]) -> list[Stocked]:
         ids = sorted(location_ids)
-        found: list[tuple[int, int, str, str]] = []
+        found: list[Stocked] = []
         for start in range(0, len(ids), 10_000):  # within every driver's parameter limit
             chunk = ids[start : start + 10_000]
             marks = ", ".join("?" * len(chunk))
-            found += self._run(
+            rows = self._run(
                 "SELECT item_id, location_id, lot, serial FROM balance "
                 f"WHERE quantity != 0 AND location_id IN ({marks})",
                 chunk,
             )
+            found += map(Stocked._make, rows)
         return found
 
-    def line_keys(self, task_id: int) -> dict[tuple[int | None, int, str, str], LineKey]:
-        """(item id or None, location id, lot, serial) -> (line id, status, round)."""
+    def line_keys(self, task_id: int) -> dict[LineKey, LineRef]:
+        ref, status = LineRef._make, _LINE_STATUS
         return {
-            (r[0], r[1], r[2], r[3]): (r[4], _LINE_STATUS[r[5]], r[6])
+            (r[0], r[1], r[2], r[3]): ref((r[4], status[r[5]], r[6]))
             for r in self._run(sql.LINE_KEYS, (task_id,))
         }
 
@@ -181,25 +206,23 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
             for r in rows
         ]
 
-    def update_lines(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows of `line_id` and the same set of columns to set (one executemany)."""
-        if not rows:
-            return
-        columns = [name for name in rows[0] if name != "line_id"]
-        sql = (
-            "UPDATE count_line SET "
-            + ", ".join(f"{name} = ?" for name in columns)
-            + " WHERE id = ?"
+    def recount_lines(self, line_ids: Collection[int], round: int) -> None:
+        status = LineStatus.RECOUNT.value
+        self._many(
+            "UPDATE count_line SET status = ?, round = ? WHERE id = ?",
+            [(status, round, line_id) for line_id in sorted(line_ids)],
         )
-        write = functools.lru_cache(maxsize=256)(self._write_time)
-        params = [
-            (
-                *(write(row[n]) if isinstance(row[n], datetime) else row[n] for n in columns),
-                row["line_id"],
-            )
-            for row in rows
-        ]
-        self._many(sql, params)
+
+    def approve_lines(self, task_id: int, rows: Sequence[ApprovedLine]) -> None:
+        self.connection.execute(
+            update(count_line)
+            .where(count_line.c.task_id == task_id)
+            .values(status=LineStatus.APPROVED.value)
+        )
+        self._many(
+            "UPDATE count_line SET expected = ?, within = ?, movement_id = ? WHERE id = ?",
+            [(r.expected, int(r.within), r.movement_id, r.line_id) for r in rows],
+        )
 
     def settle_lines(self, rows: Sequence[Settled]) -> None:
         write = functools.lru_cache(maxsize=256)(self._write_time)
@@ -272,9 +295,8 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
             for sku, cost in self._run(sql.COSTS, (task_id,))
         }
 
-    def settled(self, task_id: int) -> list[tuple[int, int, int | None, int | None]]:
-        """(line id, counted, expected and within as stored) of every counted line."""
-        return self._run(sql.SETTLED, (task_id,))
+    def settled(self, task_id: int) -> list[CountedLine]:
+        return list(map(CountedLine._make, self._run(sql.SETTLED, (task_id,))))
 
     def off_record(self, task_id: int) -> list[int]:
         """The counted lines whose record as of their count time is not their count:
@@ -286,85 +308,6 @@ class SqlCounts(DriverSql, CountPlans, CountRegister):
         for line_id, change in self._run(sql.AFTER_COUNT, (task_id,)):
             differ[line_id] = differ.get(line_id, 0) - int(change)
         return sorted(line_id for line_id, off in differ.items() if off)
-
-    # -- entries --------------------------------------------------------------------
-    def add_entries(self, rows: Sequence[NewEntry]) -> list[int]:
-        if not rows:
-            return []
-        write = functools.lru_cache(maxsize=256)(self._write_time)
-        self._insert(
-            sql.ENTRY_INSERT,
-            [(*r[:7], write(r.occurred_at), write(r.recorded_at), r.voids) for r in rows],
-        )
-        # the ids, in order: this transaction's entries are the ones of this counter
-        # recorded at this moment
-        first = rows[0]
-        found = self._run(
-            "SELECT id FROM count_entry WHERE task_id = ? AND counter = ? AND recorded_at = ? "
-            "ORDER BY id",
-            (first.task_id, first.counter, write(first.recorded_at)),
-        )
-        return [r[0] for r in found]
-
-    def entries(self, task_id: int) -> list[Entry]:
-        when = Times(self._read_time)
-        return [
-            Entry(r[0], r[1], r[2], r[3], r[4], when[r[5]], r[6], r[7], r[8], when[r[9]])  # type: ignore[arg-type]
-            for r in self._run(sql.ENTRIES, (task_id,))
-        ]
-
-    def pending_lines(self, task_id: int) -> list[PendingLine]:
-        """Every open or recount line with on-hand now and the sums of its round's live
-        entries, in id order (one read: the submission's)."""
-        when = Times(self._read_time)
-        found: list[PendingLine] = []
-        several: list[int] = []
-        rows = self._run(sql.PENDING_LINES, (task_id, task_id, task_id))
-        for line_id, sku, code, abc, round_, now, total, at, first, last in rows:
-            totals = None
-            if total is not None:
-                moment = when[at]
-                assert moment is not None
-                quantity = int(total)
-                # one counter, the common case: that counter's total is the total
-                totals = RoundTotals(line_id, quantity, quantity, quantity, moment, (first,))
-                if first != last:
-                    several.append(len(found))
-            found.append(PendingLine(line_id, sku, code, abc, round_, int(now), totals))
-        if several:
-            per: dict[int, dict[str, int]] = {}
-            for line_id, counter, total in self._run(sql.COUNTER_TOTALS, (task_id, task_id)):
-                per.setdefault(line_id, {})[counter] = int(total)
-            for index in several:
-                line = found[index]
-                assert line.totals is not None
-                counters = per[line.id]
-                totals = RoundTotals(
-                    line.id,
-                    sum(counters.values()),
-                    max(counters.values()),
-                    min(counters.values()),
-                    line.totals.counted_at,
-                    tuple(sorted(counters)),
-                )
-                found[index] = line._replace(totals=totals)
-        return found
-
-    def earlier_counters(self, task_id: int) -> dict[int, set[str]]:
-        """Recount line id -> who counted it (live entries) in a round before its current."""
-        out: dict[int, set[str]] = {}
-        for line_id, counter in self._run(sql.EARLIER, (task_id, task_id)):
-            out.setdefault(line_id, set()).add(counter)
-        return out
-
-    def counters(self, task_id: int) -> set[str]:
-        """Everyone who entered anything on the count, in any round (voids included)."""
-        return {
-            r[0]
-            for r in self._run(
-                "SELECT DISTINCT counter FROM count_entry WHERE task_id = ?", (task_id,)
-            )
-        }
 
 
 def _task(r: Row[Any]) -> Task:

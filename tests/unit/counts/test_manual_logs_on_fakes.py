@@ -1,0 +1,56 @@
+"""Reconciling manual logs on the fakes: what is refused before anything is matched."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.unit.counts.conftest import ANN, BIN, MANAGER, Floor
+from trueup.domain.access import Principal
+from trueup.domain.errors import Forbidden, InputError, RowsRejected
+from trueup.services.counts.manual_logs import reconcile_manual_log
+from trueup.services.ledger.files import Table, table_from_dicts
+
+
+def log(*entries: dict[str, str]) -> Table:
+    """Entries of 10 A into the first bin on 2 March, each changed as given."""
+    base = {"date": "2026-03-02", "sku": "A", "location": BIN, "quantity": "10", "direction": "in"}
+    return table_from_dicts("log.csv", [base | e for e in entries])
+
+
+def test_a_log_with_bad_rows_is_refused_whole_naming_every_one(floor: Floor) -> None:
+    bad = log({}, {"sku": "NOPE"}, {"direction": "up"}, {"location": "loss"})
+    with pytest.raises(RowsRejected) as refused:
+        reconcile_manual_log(floor.uows, bad, caller=MANAGER)
+    assert [(p.line, p.field) for p in refused.value.problems] == [
+        (2, "sku"),
+        (3, "direction"),
+        (4, "location"),
+    ]
+
+
+def test_an_entry_at_a_site_outside_the_callers_scope_is_forbidden(floor: Floor) -> None:
+    with pytest.raises(Forbidden, match="line 2: ST1 is at site ST1, outside your sites"):
+        reconcile_manual_log(floor.uows, log({}, {"location": "ST1"}), caller=ANN)
+
+
+def test_a_location_under_an_open_count_is_reconciled_by_its_reviewers_only(
+    floor: Floor,
+) -> None:
+    floor.targeted("A")
+    with pytest.raises(Forbidden, match=f"{BIN} is under an open count, and counts are blind"):
+        reconcile_manual_log(floor.uows, log({}), caller=ANN)
+    with pytest.raises(RowsRejected):  # past the refusal: NOPE is no item
+        reconcile_manual_log(floor.uows, log({"sku": "NOPE"}), caller=MANAGER)
+
+
+def test_the_window_is_at_most_a_month_either_side(floor: Floor) -> None:
+    with pytest.raises(InputError, match="expected 0 to 744 hours"):
+        reconcile_manual_log(floor.uows, log({}), timedelta(days=32), caller=MANAGER)
+
+
+def test_an_empty_log_is_reconciled_without_reading_the_ledger(floor: Floor) -> None:
+    empty = Table("log.csv", ["date", "sku", "location", "quantity", "direction"], lambda: iter([]))
+    report = reconcile_manual_log(floor.uows, empty, caller=Principal.operator("ops"))
+    assert report.reconciled and report.entries == 0 and report.scope is None
