@@ -3,32 +3,33 @@ notifications and e-mail addresses over the FakeStore (store.py), and a mailer t
 what it sends.
 
 They mirror storage/alerts/: one open alert per item-location and kind (a second is an
-IntegrityViolation, as the partial unique index refuses it), references that must exist,
-compare-and-set where SQL updates with a guard (`acknowledge`, `set_cursor`, `claim`),
-the same orderings, and a sweep's inputs as the same Polars frames (SWEEP_SCHEMAS),
-on-hand summed per site from the fake ledger's balances.
-
-Reorder policies, open orders and open transfers belong to the replenishment wing's
-fakes; until the store holds them, the sweep reads them from `AlertsState.policies`,
-`on_order` and `committed`, set by the tests. A notification's username (a join with the
-identity wing's users in SQL) is left empty.
+IntegrityViolation, as the partial unique index refuses it), references that must exist
+(items, sites, alerts, users), compare-and-set where SQL updates with a guard
+(`acknowledge`, `set_cursor`, `claim`), the same orderings, and a sweep's inputs as the
+same Polars frames (SWEEP_SCHEMAS), grouped per item and site as the five queries group
+them: on-hand from the fake ledger's balances; reorder policies, open orders and open
+transfers from the replenishment wing's tables (store.replenishment), which SQL reads
+by joining them. A notification's username is its user's, from the identity wing's
+users (an outer join in SQL: "" for none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+import json
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import polars as pl
 
 # The module, not its names: store.py imports AlertsState from here, so while this module
 # loads, store.py is only part-way through its own imports.
 from tests.fakes import store as stored
-from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus, Thresholds
+from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.alerts.notifications import DIGEST, Channel, Mode, Notification, Rule, Status
-from trueup.domain.values import QUANTITY_SCALE
+from trueup.domain.replenishment.purchasing import OrderKind, OrderStatus
 from trueup.services.alerts.port import (
     SWEEP_SCHEMAS,
     AlertQuery,
@@ -45,8 +46,10 @@ from trueup.services.alerts.port import (
 if TYPE_CHECKING:
     from tests.fakes.store import FakeStore
     from trueup.services.alerts.port import AlertRepository, Mailer, NotificationRepository
+    from trueup.services.replenishment.port import NewPolicy
 
 Key = tuple[int, int]
+Number = TypeVar("Number", int, float)
 
 
 @dataclass
@@ -89,11 +92,6 @@ class AlertsState:
     notifications: dict[int, StoredNotification] = field(default_factory=dict)
     #: user id -> e-mail address
     contacts: dict[int, str] = field(default_factory=dict)
-    #: the sweep's inputs the replenishment wing's fakes will hold, per (item id, site id):
-    #: reorder policies, what open orders bring, what open transfers take
-    policies: dict[Key, Thresholds] = field(default_factory=dict)
-    on_order: dict[Key, int] = field(default_factory=dict)
-    committed: dict[Key, int] = field(default_factory=dict)
 
 
 # -- alerts ----------------------------------------------------------------------------
@@ -107,14 +105,12 @@ class FakeAlerts:
         self, keys: Collection[Key] | None = None, progress: Callable[[int], None] | None = None
     ) -> SweepInputs:
         wanted = None if keys is None else set(keys)
+        sites = self._site_ids()
         rows: dict[str, list[tuple[object, ...]]] = {
-            "stock": self._stock(),
-            "policies": [
-                (*key, p.reorder_point, p.max_level, _per_day(p))
-                for key, p in self.state.policies.items()
-            ],
-            "on_order": [(*key, n) for key, n in self.state.on_order.items() if n > 0],
-            "committed": [(*key, n) for key, n in self.state.committed.items() if n > 0],
+            "stock": self._stock(sites),
+            "policies": self._policies(sites),
+            "on_order": self._on_order(sites),
+            "committed": self._committed(sites),
             "open": [
                 (a.id, a.item_id, a.site_id, a.kind.value, a.on_hand, a.position, a.threshold)
                 for a in self.state.alerts.values()
@@ -133,9 +129,8 @@ class FakeAlerts:
                     progress(frame.height)
         return SweepInputs(**frames)
 
-    def _stock(self) -> list[tuple[object, ...]]:
+    def _stock(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
         """On-hand and the lowest balance per item and site, over the site's locations."""
-        sites = self._site_ids()
         total: dict[Key, int] = {}
         lowest: dict[Key, int] = {}
         for (item_id, location_id, _lot, _serial), quantity in self.store.balances.items():
@@ -146,6 +141,54 @@ class FakeAlerts:
             total[key] = total.get(key, 0) + quantity
             lowest[key] = min(lowest.get(key, quantity), quantity)
         return [(*key, total[key], lowest[key]) for key in total]
+
+    def _policies(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
+        """The reorder point, max level and daily demand (a computed policy's demand_mean,
+        in whole units a day) per item and site, each summed over the site's policies as
+        SQL sums a column."""
+        found: defaultdict[Key, list[NewPolicy]] = defaultdict(list)
+        for p in self.store.replenishment.policies.values():
+            site_id = sites.get(p.location_id)
+            if site_id is not None:
+                found[(p.item_id, site_id)].append(p)
+        return [
+            (
+                *key,
+                _total([p.reorder_point for p in chosen]),
+                _total([p.max_qty for p in chosen]),
+                _total([_demand_mean(p.inputs) for p in chosen]),
+            )
+            for key, chosen in found.items()
+        ]
+
+    def _on_order(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
+        """What open order lines, purchase or transfer, still bring to each site: ordered
+        less received."""
+        tables = self.store.replenishment
+        summed: defaultdict[Key, int] = defaultdict(int)
+        for ln in tables.lines.values():
+            site_id = sites.get(tables.orders[ln.row.order_id].row.location_id)
+            if (
+                ln.status is OrderStatus.OPEN
+                and ln.row.quantity > ln.received
+                and site_id is not None
+            ):
+                summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.received
+        return [(*key, n) for key, n in summed.items()]
+
+    def _committed(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
+        """What open transfer lines will take from each source site: ordered less
+        received, as storage/alerts/repository.py counts it."""
+        tables = self.store.replenishment
+        summed: defaultdict[Key, int] = defaultdict(int)
+        for ln in tables.lines.values():
+            order = tables.orders[ln.row.order_id].row
+            source = order.source_location_id
+            site_id = None if source is None else sites.get(source)
+            transfer = order.kind is OrderKind.TRANSFER and ln.status is OrderStatus.OPEN
+            if transfer and ln.row.quantity > ln.received and site_id is not None:
+                summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.received
+        return [(*key, n) for key, n in summed.items()]
 
     def _site_ids(self) -> dict[int, int]:
         """location id -> the id of its site, for the locations that lie in one."""
@@ -323,10 +366,16 @@ def _scoped(
     return [r for r in rows if (r[at], r[at + 1]) in wanted]
 
 
-def _per_day(policy: Thresholds) -> float | None:
-    """The frame's daily demand is in whole units a day (a policy's stored demand_mean)."""
-    demand = policy.daily_demand
-    return None if demand is None else float(demand / QUANTITY_SCALE)
+def _total(values: list[Number | None]) -> Number | None:
+    """SUM as SQL computes it: NULLs left out, NULL when every value is NULL."""
+    present = [v for v in values if v is not None]
+    return sum(present[1:], present[0]) if present else None
+
+
+def _demand_mean(inputs: str) -> float | None:
+    """The demand_mean of a policy's inputs JSON (a computed policy's), as a number."""
+    found = json.loads(inputs).get("demand_mean")
+    return None if found is None else float(found)
 
 
 # -- notifications ---------------------------------------------------------------------
@@ -368,6 +417,7 @@ class FakeNotifications:
         for r in rows:
             if r.alert_id is not None and r.alert_id not in self.state.alerts:
                 raise stored.IntegrityViolation(f"alert {r.alert_id} does not exist")
+            self._user(r.user_id)
             note_id = self.store.new_id()
             self.state.notifications[note_id] = StoredNotification(note_id, r, r.status, r.sent_at)
 
@@ -383,7 +433,8 @@ class FakeNotifications:
             and not (unread_only and n.read_at is not None)
             and (before_id is None or n.id < before_id)
         ]
-        return [_notification(n) for n in found[:limit]]
+        names = self._usernames()
+        return [_notification(n, names) for n in found[:limit]]
 
     def mark_read(self, user_id: int, ids: Sequence[int], at: datetime) -> int:
         done = 0
@@ -400,10 +451,10 @@ class FakeNotifications:
         return done
 
     def pending_digests(self) -> list[PendingDigest]:
-        alerts = self.state.alerts
+        alerts, names = self.state.alerts, self._usernames()
         codes = {loc_id: loc.code for loc_id, loc in self.store.locations.items()}
         return [
-            PendingDigest(_notification(n), codes[alerts[n.row.alert_id].site_id])
+            PendingDigest(_notification(n, names), codes[alerts[n.row.alert_id].site_id])
             for n in self._oldest_first()
             if n.status is Status.PENDING
             and n.row.mode is Mode.DIGEST
@@ -425,10 +476,11 @@ class FakeNotifications:
             and n.row.channel is Channel.EMAIL
             and (n.row.mode is Mode.IMMEDIATE or n.row.event == DIGEST)
         ]
-        contacts = self.state.contacts
+        contacts, names = self.state.contacts, self._usernames()
         return [
             DueEmail(
-                _notification(n), None if n.row.user_id is None else contacts.get(n.row.user_id)
+                _notification(n, names),
+                None if n.row.user_id is None else contacts.get(n.row.user_id),
             )
             for n in due[:limit]
         ]
@@ -452,7 +504,17 @@ class FakeNotifications:
     def set_contact(self, user_id: int, email: str | None) -> None:
         self.state.contacts.pop(user_id, None)
         if email is not None:
+            self._user(user_id)
             self.state.contacts[user_id] = email
+
+    def _user(self, user_id: int | None) -> None:
+        """A user a row refers to must exist (None: no user)."""
+        if user_id is not None and user_id not in self.store.identity.users:
+            raise stored.IntegrityViolation(f"user {user_id} does not exist")
+
+    def _usernames(self) -> dict[int, str]:
+        """Usernames by user id: what SQL joins for each notification."""
+        return {user_id: row.username for user_id, row in self.store.identity.users.items()}
 
     def _oldest_first(self) -> list[StoredNotification]:
         return [self.state.notifications[i] for i in sorted(self.state.notifications)]
@@ -461,12 +523,12 @@ class FakeNotifications:
         return self._oldest_first()[::-1]
 
 
-def _notification(n: StoredNotification) -> Notification:
+def _notification(n: StoredNotification, usernames: Mapping[int, str]) -> Notification:
     r = n.row
     return Notification(
         id=n.id,
         user_id=r.user_id,
-        username="",
+        username="" if r.user_id is None else usernames.get(r.user_id, ""),
         alert_id=r.alert_id,
         event=r.event,
         channel=r.channel,

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.fakes import FakeUnitOfWork, FakeUnitOfWorkFactory
 from tests.fakes.alerts import FakeMailer
-from tests.unit.alerts.neighbours import Fakes, Unit
 from tests.unit.alerts.shop import (
     CONFIG,
     OPERATOR,
@@ -28,24 +28,24 @@ from trueup.services.alerts import notifications
 from trueup.services.alerts.monitor import JOBS, STEPS, Monitor, jobs, parse_every
 
 
-def monitored() -> tuple[Fakes, Monitor, FakeMailer]:
+def monitored() -> tuple[FakeUnitOfWorkFactory, Monitor, FakeMailer]:
     """DC1 holds 10 A against a reorder point of 20; the manager hears of alerts by e-mail
     at once and in the inbox as a digest."""
-    fakes = shop()
-    receive(fakes, 10)
-    policy(fakes)
-    person(fakes, "boss", Role.INVENTORY_MANAGER)
-    notifications.set_email(fakes.uows, "boss", "boss@example.com", caller=OPERATOR)
+    uows = shop()
+    receive(uows, 10)
+    policy(uows)
+    person(uows, "boss", Role.INVENTORY_MANAGER)
+    notifications.set_email(uows, "boss", "boss@example.com", caller=OPERATOR)
     for channel, mode in (("email", "immediate"), ("inbox", "digest")):
         notifications.add_rule(
-            fakes.uows, channel=channel, mode=mode, role="inventory_manager", caller=OPERATOR
+            uows, channel=channel, mode=mode, role="inventory_manager", caller=OPERATOR
         )
     mailer = FakeMailer()
-    return fakes, Monitor(fakes.uows, CONFIG, OPERATOR, mailer), mailer
+    return uows, Monitor(uows, CONFIG, OPERATOR, mailer), mailer
 
 
 def test_one_cycle_opens_notifies_and_mails_as_of_one_moment() -> None:
-    fakes, monitor, mailer = monitored()
+    uows, monitor, mailer = monitored()
     started: list[str] = []
 
     def steps(name: str, _total: int | None) -> Callable[[int], None]:
@@ -64,8 +64,8 @@ def test_one_cycle_opens_notifies_and_mails_as_of_one_moment() -> None:
     assert report.digests is not None and report.digests.inbox == 1
     assert report.emails is not None and report.emails.sent == 1
     assert [m.to for m in mailer.sent] == ["boss@example.com"]
-    [alert] = fakes.store.alerts.alerts.values()
-    [digest] = [n for n in fakes.store.alerts.notifications.values() if n.row.event == "digest"]
+    [alert] = uows.store.alerts.alerts.values()
+    [digest] = [n for n in uows.store.alerts.notifications.values() if n.row.event == "digest"]
     assert alert.opened_at == digest.row.created_at == T0
 
 
@@ -82,9 +82,9 @@ def test_a_later_cycle_escalates_what_nobody_acknowledged() -> None:
 
 
 def test_the_first_follow_job_sweeps_because_the_outbox_cannot_say_what_moved() -> None:
-    fakes, monitor, _mailer = monitored()
+    uows, monitor, _mailer = monitored()
     monitor.follow()
-    assert open_alerts(fakes) == {("A", "DC1", "low_stock")}
+    assert open_alerts(uows) == {("A", "DC1", "low_stock")}
 
 
 def test_every_job_is_scheduled_at_its_interval_over_the_defaults() -> None:
@@ -97,15 +97,15 @@ def test_every_job_is_scheduled_at_its_interval_over_the_defaults() -> None:
             parse_every(bad)
 
 
-class Unreachable(Fakes):
-    def __call__(self, *, readonly: bool = False) -> Unit:
+class Unreachable(FakeUnitOfWorkFactory):
+    def __call__(self, *, readonly: bool = False) -> FakeUnitOfWork:
         raise StorageUnavailable("the database is down")
 
 
 def test_a_failing_job_is_logged_and_the_other_jobs_still_run(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monitor = Monitor(Unreachable().uows, CONFIG, OPERATOR, FakeMailer())
+    monitor = Monitor(Unreachable(), CONFIG, OPERATOR, FakeMailer())
     with caplog.at_level(logging.WARNING, logger="trueup.monitor"):
         for job in jobs(monitor):
             job.run()
