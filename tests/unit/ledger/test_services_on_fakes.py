@@ -217,7 +217,7 @@ def test_a_file_posts_all_lines_or_none() -> None:
         (2, "sku", "NOPE", "movements.csv")
     ]
     assert on_hand(uows) == {}
-    assert uows.store.movements == {} and uows.store.batches == {}
+    assert uows.store.ledger.movements == {} and uows.store.ledger.batches == {}
 
 
 def test_a_stock_refusal_on_the_last_line_undoes_the_whole_file() -> None:
@@ -249,7 +249,7 @@ def test_skip_invalid_posts_the_good_lines_and_returns_the_rejects() -> None:
     assert (report.lines, report.applied) == (4, 2)
     assert [(p.line, p.field) for p in report.rejected] == [(2, "sku"), (3, "quantity")]
     assert on_hand(uows) == {("A", "DC1-A-01", "", ""): 4, ("B", "DC1-A-01", "", ""): 1}
-    batch = list(uows.store.batches.values())[-1]
+    batch = list(uows.store.ledger.batches.values())[-1]
     assert (batch.lines, batch.applied, batch.rejected) == (4, 2, 2)
 
 
@@ -275,7 +275,7 @@ def test_pos_sale_beyond_stock_is_accepted_and_records_a_negative_stock_exceptio
     report = post(uows, sale(quantity=2))
     assert report.shortages == 1
     assert on_hand(uows) == {("A", "ST1", "", ""): -2}
-    (exception,) = uows.store.exceptions
+    (exception,) = uows.store.ledger.exceptions
     (sold,) = movements(uows)
     assert (exception.movement_id, exception.before, exception.after) == (
         sold.id,
@@ -646,15 +646,15 @@ def test_verify_passes_after_every_kind_of_posting() -> None:
 def test_verify_finds_a_balance_that_disagrees_with_the_ledger() -> None:
     uows = world()
     post(uows, movement(quantity=5))
-    (key,) = [k for k, q in uows.store.balances.items() if q > 0]
-    uows.store.balances[key] += QUANTITY_SCALE
+    (key,) = [k for k, q in uows.store.ledger.balances.items() if q > 0]
+    uows.store.ledger.balances[key] += QUANTITY_SCALE
     assert verify(uows).problems == ["balance of A at DC1-A-01 is 6, the ledger says 5"]
 
 
 def test_verify_finds_a_negative_balance_without_its_exception() -> None:
     uows = world()
     post(uows, sale(quantity=2))
-    uows.store.exceptions.clear()
+    uows.store.ledger.exceptions.clear()
     assert verify(uows).problems == [
         "A at ST1 is negative (-2) with no negative-stock exception recorded"
     ]
@@ -663,7 +663,7 @@ def test_verify_finds_a_negative_balance_without_its_exception() -> None:
 def test_verify_finds_a_serial_on_hand_in_two_places() -> None:
     uows = world()
     post(uows, movement(sku="SER", quantity=1, serial="S1"))
-    (receipt,) = uows.store.movements.values()
+    (receipt,) = uows.store.ledger.movements.values()
     with uows() as uow:  # damage: a second receipt of S1 written past the posting rules
         st1 = uow.catalog.locations()["ST1"].id or 0
         twin = receipt._replace(external_id="twin", to_id=st1)
