@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 
 from tests.builders import ITEMS, LOCATIONS, movement, post, world, write_csv
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import Settings, System, initialise
 from trueup.cli import main
 from trueup.domain.access import Principal
@@ -35,8 +36,7 @@ from trueup.domain.errors import InputError, RowProblem, RowsRejected
 from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
 from trueup.domain.values import format_quantity
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
-from trueup.services.ledger.frame import MIN_ROWS, read_frame
+from trueup.services.ledger.frame import MIN_ROWS, segments_of
 from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import PostingReport, post_table
 from trueup.services.ledger.queries import history, stock
@@ -281,7 +281,8 @@ def filler(count: int) -> list[dict[str, str]]:
 
 def large_file(folder: Path, first: list[dict[str, str]]) -> Path:
     path = csv_file(folder, *first, *filler(MIN_ROWS))
-    assert read_frame(path) is not None  # the premise: this file is parsed column-wise
+    (segment,) = segments_of(read_table(path))
+    assert segment.frame is not None  # the premise: this file is parsed column-wise
     return path
 
 

@@ -27,10 +27,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.builders import world, write_csv
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.domain.values import QUANTITY_SCALE
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock

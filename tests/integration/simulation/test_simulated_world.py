@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trueup.adapters.tables import read_table
 from trueup.analytics.simulation import FaultRates, WorldConfig, write_world
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock

@@ -12,9 +12,6 @@ errors; the fast path only decides which rows need the slow one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import islice
-from pathlib import Path
 
 import polars as pl
 
@@ -22,6 +19,7 @@ from trueup.domain.errors import RowProblem
 from trueup.domain.ledger.model import IMPLIED_SIDES, MovementKind, Tracking
 from trueup.domain.ledger.postings import Posting
 from trueup.domain.values import MAX_CODE_LENGTH, MAX_DECIMALS, QUANTITY_SCALE
+from trueup.services.ledger.files import Segment, Table
 from trueup.services.ledger.rows import MAX_TEXT, OPTIONAL, MovementRows, RowInvalid
 
 #: Below this many rows the row-at-a-time path is as fast and simpler.
@@ -50,70 +48,12 @@ POSTING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 
 
-@dataclass(frozen=True)
-class Segment:
-    """Consecutive rows of a file: `first_line` is the line number of its first row.
-    `frame` is None when the rows from `first_line` on are for the row-at-a-time path."""
-
-    first_line: int
-    frame: pl.DataFrame | None
-
-
-def read_segments(path: Path, rows_per_segment: int | None = None) -> Iterator[Segment]:
-    """The file in segments of at most `rows_per_segment` physical lines, each as text
-    columns with lowercase names, so that memory stays flat however large the file.
-
-    A segment is read column-wise only when its physical lines are its rows (then line
-    numbers stay exact) and it does not end inside a quoted field (its quotes pair up).
-    The first segment that is not, and everything after it, goes to the row path; so does
-    a file of fewer than MIN_ROWS rows.
-    """
-    size = rows_per_segment or SEGMENT
-    with path.open("rb") as handle:
-        header = handle.readline()
-        first_line = 2
-        while True:
-            lines = list(islice(handle, size))
-            if not lines and first_line > 2:
-                return
-            frame = _frame(header, lines)
-            if frame is None or (first_line == 2 and frame.height < MIN_ROWS):
-                yield Segment(first_line, None)
-                return
-            yield Segment(first_line, frame)
-            first_line += len(lines)
-
-
-def read_frame(path: Path) -> pl.DataFrame | None:
-    """The whole file as one frame, or None when it is not for the columnar path."""
-    segments = list(read_segments(path, rows_per_segment=1 << 62))
-    return segments[0].frame if len(segments) == 1 else None
-
-
-def _frame(header: bytes, lines: list[bytes]) -> pl.DataFrame | None:
-    if not lines:
-        return None
-    data = header + b"".join(lines)
-    if data.count(b'"') % 2:
-        return None  # a quoted field runs on past the segment
-    try:
-        frame = pl.read_csv(
-            data,
-            infer_schema=False,
-            encoding="utf8",
-            empty_string_is_null=False,
-            raise_if_empty=True,
-        )
-    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
-        return None
-    if frame.height != len(lines):
-        return None
-    if frame.select(pl.all_horizontal(pl.all().fill_null("") == "").any()).item():
-        return None  # blank lines: the row path skips them and keeps line numbers exact
-    names = [name.strip().lower().lstrip("\ufeff") for name in frame.columns]
-    if len(set(names)) != len(names):
-        return None
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+def segments_of(table: Table) -> Iterator[Segment]:
+    """The table in SEGMENT-row segments for this path; none when it has no columnar
+    reading (a document, a spreadsheet), and one for the row path when it is small."""
+    if table.segments is None:
+        return iter(())
+    return table.segments(SEGMENT, MIN_ROWS)
 
 
 def parse_frame(

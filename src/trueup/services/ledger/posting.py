@@ -29,8 +29,8 @@ from trueup.domain.ledger.postings import (
 from trueup.domain.values import format_quantity, normalize_code, storage_time, utc_now
 from trueup.services.ledger import frame as movement_frame
 from trueup.services.ledger.events import record_posting
-from trueup.services.ledger.files import Table, table_from_dicts
-from trueup.services.ledger.frame import Segment, parse_frame, read_segments
+from trueup.services.ledger.files import Segment, Table, table_from_dicts
+from trueup.services.ledger.frame import parse_frame, segments_of
 from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.ledger.rows import MovementRows, PostingContext, RowInvalid
 from trueup.services.ledger.run import CHUNK, MAX_PROBLEMS_SHOWN, PostingReport, PostingRun
@@ -79,7 +79,7 @@ def post_table(
     with uow_factory() as uow:
         recorded_at = utc_now()
         batch_id = uow.ledger.open_batch(batch_kind, table.name, table.sha256, actor, recorded_at)
-        if table.path is None:  # a document: read only the catalog entries it names
+        if table.segments is None:  # a document: read only the catalog entries it names
             skus, codes = _named(table)
             items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
         else:
@@ -100,7 +100,7 @@ def post_table(
         run = PostingRun(uow, policy, skip_invalid, table.name)
         run.report.batch_id = batch_id
         rest = 0  # the row path posts the lines from this one on
-        for segment in read_segments(table.path) if table.path is not None else ():
+        for segment in segments_of(table):
             rest = segment.first_line
             if segment.frame is None:
                 break
@@ -109,7 +109,7 @@ def post_table(
             run.flush()
             rest = segment.first_line + segment.frame.height
         else:
-            if table.path is not None:
+            if table.segments is not None:
                 rest = -1  # every row went down the columnar path
         if rest >= 0:
             for chunk in _chunks(MovementRows(table, context), run, progress, rest):
