@@ -29,6 +29,8 @@ ITEMS = [
     {"sku": "SER", "name": "Drill", "unit": "each", "tracking": "serial"},
 ]
 _ids = itertools.count(1)
+#: Who the tests' use cases act for: the operator at the command line, who may do anything.
+OPERATOR = Principal.operator("tester")
 
 
 def world(system: System) -> System:
@@ -60,7 +62,7 @@ def table(*rows: dict[str, str], name: str = "movements.csv") -> Table:
 
 def post(system: System, *rows: dict[str, str], **options: Any) -> PostingReport:
     """Post rows as one batch through the import path."""
-    return post_table(system.uow, table(*rows), caller=Principal.operator("tester"), **options)
+    return post_table(system.uow, table(*rows), caller=OPERATOR, **options)
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:

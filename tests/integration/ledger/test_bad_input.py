@@ -26,7 +26,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import create_engine, text
 
-from tests.builders import ITEMS, LOCATIONS, movement, post, world, write_csv
+from tests.builders import ITEMS, LOCATIONS, OPERATOR, movement, post, world, write_csv
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
 from trueup.adapters.tables import read_table
 from trueup.bootstrap import Settings, System, initialise
@@ -109,7 +109,7 @@ def snapshot(system: System) -> Snapshot:
         batches = connection.execute(text("SELECT count(*) FROM batch")).scalar_one()
         exceptions = connection.execute(text("SELECT count(*) FROM stock_exception")).scalar_one()
     return Snapshot(
-        stock(system.uow, StockFilter(include_virtual=True)),
+        stock(system.uow, StockFilter(include_virtual=True), caller=OPERATOR),
         history(system.uow, HistoryFilter(limit=1_000_000)),
         items,
         locations,
@@ -119,7 +119,7 @@ def snapshot(system: System) -> Snapshot:
 
 
 def on_hand(system: System) -> dict[tuple[str, str, str, str], str]:
-    rows = stock(system.uow, StockFilter())
+    rows = stock(system.uow, StockFilter(), caller=OPERATOR)
     return {(r.sku, r.location, r.lot, r.serial): format_quantity(r.quantity) for r in rows}
 
 

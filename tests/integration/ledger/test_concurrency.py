@@ -18,7 +18,7 @@ import pytest
 from psycopg.errors import DeadlockDetected
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from tests.builders import movement, post, table, world
+from tests.builders import OPERATOR, movement, post, table, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.access import Principal
@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 
 def on_hand(system: System) -> dict[tuple[str, str], int]:
-    rows = stock(system.uow, StockFilter())
+    rows = stock(system.uow, StockFilter(), caller=OPERATOR)
     return {(r.sku, r.location): r.quantity // QUANTITY_SCALE for r in rows}
 
 
@@ -62,7 +62,7 @@ def watching_on_hand(system: System) -> Iterator[list[int]]:
     def watch() -> None:
         low = 0
         while not stop.is_set():
-            for row in stock(system.uow, StockFilter()):
+            for row in stock(system.uow, StockFilter(), caller=OPERATOR):
                 low = min(low, row.quantity)
         lowest.append(low)
 

@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import create_engine, func, select, text
 
-from tests.builders import post, world
+from tests.builders import OPERATOR, post, world
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.access import Principal
@@ -339,21 +339,25 @@ class LedgerMachine(RuleBasedStateMachine):
             at += timedelta(microseconds=nudge)
         want = self.model.as_of(at)
         for include_virtual in (False, True):
-            rows = stock(self.system.uow, StockFilter(as_of=at, include_virtual=include_virtual))
+            rows = stock(
+                self.system.uow,
+                StockFilter(as_of=at, include_virtual=include_virtual),
+                caller=OPERATOR,
+            )
             have = {(r.sku, r.location): r.quantity for r in rows}
             assert have == scaled(want, physical_only=not include_virtual), at
 
     # -- invariants -----------------------------------------------------------------
     @invariant()
     def on_hand_now_matches_the_model(self) -> None:
-        rows = stock(self.system.uow, StockFilter())
+        rows = stock(self.system.uow, StockFilter(), caller=OPERATOR)
         have = {(r.sku, r.location): r.quantity for r in rows}
         assert have == scaled(self.model.on_hand, physical_only=True)
 
     @invariant()
     def every_item_nets_to_zero_over_all_locations(self) -> None:
         net: Counter[str] = Counter()
-        for r in stock(self.system.uow, StockFilter(include_virtual=True)):
+        for r in stock(self.system.uow, StockFilter(include_virtual=True), caller=OPERATOR):
             net[r.sku] += r.quantity
         assert not +net and not -net, net
 

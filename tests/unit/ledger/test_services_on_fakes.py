@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import ITEMS, LOCATIONS, movement, table
+from tests.builders import ITEMS, LOCATIONS, OPERATOR, movement, table
 from tests.fakes import FakeUnitOfWorkFactory
 from trueup.domain.access import Principal
 from trueup.domain.errors import (
@@ -24,15 +24,10 @@ from trueup.domain.ledger.policy import DEFAULT_RULES, OnShort, PolicyRule
 from trueup.domain.values import QUANTITY_SCALE, parse_timestamp, to_decimal
 from trueup.services.ledger.catalog import CatalogReport, import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.policy import policy_rules, set_policy_rule
 from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import PostingReport, post_document, post_table, reverse
-from trueup.services.ledger.queries import (
-    history,
-    policy_rules,
-    set_policy_rule,
-    stock,
-    stock_value,
-)
+from trueup.services.ledger.queries import history, stock, stock_value
 from trueup.services.ledger.verification import verify
 
 Stock = dict[tuple[str, str, str, str], Decimal]
@@ -92,7 +87,7 @@ def manual_issue(**fields: Any) -> dict[str, str]:
 
 
 def on_hand(uows: FakeUnitOfWorkFactory, **filters: Any) -> Stock:
-    rows = stock(uows, StockFilter(**filters))
+    rows = stock(uows, StockFilter(**filters), caller=OPERATOR)
     return {(r.sku, r.location, r.lot, r.serial): to_decimal(r.quantity) for r in rows}
 
 

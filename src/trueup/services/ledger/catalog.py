@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from trueup.domain.errors import InputError, RowProblem, RowsRejected
 from trueup.domain.ledger.model import ALLOWED_PARENTS, Item, Location, LocationKind, Tracking
@@ -16,8 +17,9 @@ from trueup.domain.values import (
     parse_quantity,
 )
 from trueup.services.ledger.files import Table
-from trueup.services.ledger.port import LedgerUnitOfWork, LedgerUnitOfWorkFactory
+from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.retry import retry_transient
+from trueup.services.transaction import TransactionFactory
 
 MAX_PROBLEMS_SHOWN = 100
 MAX_UNIT_LENGTH = 20
@@ -32,8 +34,8 @@ class CatalogReport:
     rejected: list[RowProblem] = field(default_factory=list)
 
 
-#: Runs inside the import's transaction, just before it commits (the API's audit record).
-Audit = Callable[[LedgerUnitOfWork], None]
+#: The caller's unit of work: a ledger unit, or a wider one (the API's, which audits).
+U = TypeVar("U", bound=LedgerUnitOfWork)
 
 
 class _Problems:
@@ -193,7 +195,7 @@ def _gtin(code: str, name: str) -> str:
 
 @retry_transient
 def import_items(
-    uow_factory: LedgerUnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+    uow_factory: TransactionFactory[U], table: Table, *, audit: Callable[[U], None] | None = None
 ) -> CatalogReport:
     """Create new SKUs and update changed ones; a tracking or decimals change is refused
     while the item has stock, since it would change the meaning of its balances."""
@@ -286,7 +288,7 @@ LOCATION_KINDS = {k.value: k for k in LocationKind if not k.is_virtual}
 
 @retry_transient
 def import_locations(
-    uow_factory: LedgerUnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+    uow_factory: TransactionFactory[U], table: Table, *, audit: Callable[[U], None] | None = None
 ) -> CatalogReport:
     """Create and rename locations. A location's kind and parent are fixed once created:
     moving a bin between sites would silently move its stock's history."""

@@ -26,7 +26,7 @@ from trueup.domain.ledger.policy import MANUAL_SOURCE, SYSTEM_SOURCE, PolicyRule
 from trueup.domain.ledger.postings import (
     Posting,
 )
-from trueup.domain.values import format_quantity, normalize_code, storage_time, utc_now
+from trueup.domain.values import Clock, format_quantity, normalize_code, storage_time, utc_now
 from trueup.services.ledger import frame as movement_frame
 from trueup.services.ledger.events import record_posting
 from trueup.services.ledger.files import Segment, Table, table_from_dicts
@@ -65,6 +65,7 @@ def post_table(
     progress: Progress = _no_progress,
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
+    clock: Clock = utc_now,
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
 
@@ -77,7 +78,7 @@ def post_table(
     actor = caller.username
     scope = caller.may_act_at if caller.sites else None
     with uow_factory() as uow:
-        recorded_at = utc_now()
+        recorded_at = clock()
         batch_id = uow.ledger.open_batch(batch_kind, table.name, table.sha256, actor, recorded_at)
         if table.segments is None:  # a document: read only the catalog entries it names
             skus, codes = _named(table)
@@ -157,6 +158,7 @@ def post_document(
     label: str = "document",
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
+    clock: Clock = utc_now,
 ) -> PostingReport:
     """Post a multi-line document (fields as in the movements file), all or nothing."""
     return post_table(
@@ -167,6 +169,7 @@ def post_document(
         batch_kind="document",
         before_commit=before_commit,
         extra_rules=extra_rules,
+        clock=clock,
     )
 
 
@@ -266,6 +269,7 @@ def reverse(
     reason: str,
     caller: Principal,
     before_commit: Callable[[U, PostingReport], None] | None = None,
+    clock: Clock = utc_now,
 ) -> tuple[Movement, PostingReport]:
     """Post the movement that undoes `movement_id`: same item and quantity, sides swapped.
 
@@ -299,6 +303,7 @@ def reverse(
         batch_kind="reversal",
         reverses=movement_id,
         before_commit=before_commit,
+        clock=clock,
     )
     with uow_factory(readonly=True) as uow:
         posted = uow.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{movement_id}")
