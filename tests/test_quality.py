@@ -48,10 +48,6 @@ NOT_YET_SPLIT = {
     "src/trueup/services/alerts/notifications.py",
     "src/trueup/services/identity/users.py",
     "src/trueup/services/counts/approval.py:_approve",
-    "src/trueup/services/ledger/catalog.py:import_items",
-    "src/trueup/services/ledger/frame.py:_vectorised",
-    "src/trueup/services/ledger/posting.py:post_table",
-    "src/trueup/services/ledger/rows.py:_parse",
 }
 
 

@@ -20,7 +20,13 @@ from trueup.domain.ledger.model import IMPLIED_SIDES, MovementKind, Tracking
 from trueup.domain.ledger.postings import Posting
 from trueup.domain.values import MAX_CODE_LENGTH, MAX_DECIMALS, QUANTITY_SCALE
 from trueup.services.ledger.files import Segment, Table
-from trueup.services.ledger.rows import MAX_TEXT, OPTIONAL, MovementRows, RowInvalid
+from trueup.services.ledger.rows import (
+    MAX_TEXT,
+    OPTIONAL,
+    MovementRows,
+    PostingContext,
+    RowInvalid,
+)
 
 #: Below this many rows the row-at-a-time path is as fast and simpler.
 MIN_ROWS = 5_000
@@ -140,49 +146,64 @@ def _code(name: str) -> pl.Expr:
 def _vectorised(
     part: pl.DataFrame, rows: MovementRows, lookups: _Lookups
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    context = rows.context
+    """The rows of `part` this path vouches for, as postings; and the rest, as text
+    (line and cells), for `MovementRows.parse`."""
     present = set(part.columns)
     empty = pl.lit("", dtype=pl.String)
     raw = part.with_columns(
         *(pl.col(name).fill_null("") for name in part.columns if name != "line"),
         *(empty.alias(name) for name in OPTIONAL if name not in present),
     )
+    work = _resolved(_cells(raw, rows.context, lookups), lookups)
+    work = work.with_columns(_ok=_vouched().fill_null(False))
+    good = work.filter(pl.col("_ok"))
+    slow = work.filter(~pl.col("_ok")).select(["line", *rows.table.header])
+    return _postings(good, rows.context), slow
 
+
+def _cells(raw: pl.DataFrame, context: PostingContext, lookups: _Lookups) -> pl.DataFrame:
+    """Each cell as the value it stands for, or null where this path has any doubt."""
     default_source = context.default_source or ""
     kind = pl.col("kind").str.strip_chars(" ").str.to_lowercase()
+    return raw.with_columns(
+        _external_id=_code("external_id"),
+        _kind=pl.when(kind.is_in(lookups.kinds)).then(kind),
+        _sku=_code("sku"),
+        _unit=_code("unit"),
+        _lot=_code("lot"),
+        _serial=_code("serial"),
+        _source=pl.when(pl.col("source") == "")
+        .then(pl.lit(default_source))
+        .otherwise(_code("source")),
+        _from=_code("from_location"),
+        _to=_code("to_location"),
+        _reason=_text("reason"),
+        _reference=_text("reference"),
+        _when=pl.when(pl.col("occurred_at").str.contains(_TIME)).then(
+            pl.col("occurred_at").str.to_datetime(
+                _TIME_FORMAT, strict=False, time_unit="us", time_zone="UTC"
+            )
+        ),
+        _int=pl.col("quantity").str.extract(_QUANTITY, 1),
+        _frac=pl.col("quantity").str.extract(_QUANTITY, 2),
+    )
+
+
+def _text(name: str) -> pl.Expr:
+    """A free-text cell the fast path vouches for: printable ASCII, not too long."""
+    raw = pl.col(name)
+    good = raw.str.contains(_PRINTABLE) & (raw.str.len_bytes() <= MAX_TEXT)
+    return pl.when(good).then(raw.str.strip_chars(" "))
+
+
+def _resolved(cells: pl.DataFrame, lookups: _Lookups) -> pl.DataFrame:
+    """Cells resolved against the catalog: the sides a kind implies, the item, its pack,
+    both locations, and the quantity in scaled base units."""
     scaled = pl.col("_int").cast(pl.Int64) * QUANTITY_SCALE + pl.col("_frac").fill_null(
         ""
     ).str.pad_end(MAX_DECIMALS, "0").cast(pl.Int64)
     work = (
-        raw.with_columns(
-            _external_id=_code("external_id"),
-            _kind=pl.when(kind.is_in(lookups.kinds)).then(kind),
-            _sku=_code("sku"),
-            _unit=_code("unit"),
-            _lot=_code("lot"),
-            _serial=_code("serial"),
-            _source=pl.when(pl.col("source") == "")
-            .then(pl.lit(default_source))
-            .otherwise(_code("source")),
-            _from=_code("from_location"),
-            _to=_code("to_location"),
-            _reason=pl.when(
-                pl.col("reason").str.contains(_PRINTABLE)
-                & (pl.col("reason").str.len_bytes() <= MAX_TEXT)
-            ).then(pl.col("reason").str.strip_chars(" ")),
-            _reference=pl.when(
-                pl.col("reference").str.contains(_PRINTABLE)
-                & (pl.col("reference").str.len_bytes() <= MAX_TEXT)
-            ).then(pl.col("reference").str.strip_chars(" ")),
-            _when=pl.when(pl.col("occurred_at").str.contains(_TIME)).then(
-                pl.col("occurred_at").str.to_datetime(
-                    _TIME_FORMAT, strict=False, time_unit="us", time_zone="UTC"
-                )
-            ),
-            _int=pl.col("quantity").str.extract(_QUANTITY, 1),
-            _frac=pl.col("quantity").str.extract(_QUANTITY, 2),
-        )
-        .with_columns(
+        cells.with_columns(
             _from=pl.when(pl.col("_from") == "")
             .then(pl.col("_kind").replace_strict(lookups.implied_from, default=None))
             .otherwise(pl.col("_from")),
@@ -210,41 +231,45 @@ def _vectorised(
     )
     based = (pl.col("_unit") == "") | (pl.col("_unit") == pl.col("_base_unit"))
     multiple = pl.when(based).then(pl.lit(1, dtype=pl.Int64)).otherwise(pl.col("_pack"))
-    quantity = pl.col("_scaled") * multiple
+    return work.with_columns(_quantity=pl.col("_scaled") * multiple, _packed=~based)
+
+
+def _vouched() -> pl.Expr:
+    """Whether a resolved row breaks none of the rules `MovementRows` checks; null
+    (doubt) counts as a no."""
     tracking = pl.col("_tracking")
     serial_ok = (tracking != Tracking.SERIAL.value) | (
         (pl.col("_serial") != "") & (pl.col("_quantity") == QUANTITY_SCALE)
     )
-    work = work.with_columns(_quantity=quantity, _packed=~based).with_columns(
-        _ok=pl.all_horizontal(
-            pl.col("_external_id").is_not_null() & (pl.col("_external_id") != ""),
-            pl.col("_kind").is_not_null(),
-            pl.col("_item_id").is_not_null(),
-            pl.col("_quantity").is_not_null(),
-            pl.col("_quantity") > 0,
-            pl.col("_quantity") <= QUANTITY_SCALE * 10**9,
-            (pl.col("_quantity") % pl.col("_step")) == 0,
-            pl.col("_when").is_not_null(),
-            pl.col("_when").dt.year().is_between(1970, 9998),
-            pl.col("_from_id").is_not_null(),
-            pl.col("_to_id").is_not_null(),
-            pl.col("_from_id") != pl.col("_to_id"),
-            pl.col("_from_physical") | pl.col("_to_physical"),
-            (pl.col("_kind") != MovementKind.TRANSFER.value)
-            | (pl.col("_from_physical") & pl.col("_to_physical")),
-            pl.col("_lot").is_not_null(),
-            pl.col("_serial").is_not_null(),
-            (tracking == Tracking.LOT.value) == (pl.col("_lot") != ""),
-            (tracking == Tracking.SERIAL.value) | (pl.col("_serial") == ""),
-            serial_ok,
-            pl.col("_source").is_not_null() & (pl.col("_source") != ""),
-            pl.col("_reason").is_not_null(),
-            pl.col("_reference").is_not_null(),
-        ).fill_null(False)
+    return pl.all_horizontal(
+        pl.col("_external_id").is_not_null() & (pl.col("_external_id") != ""),
+        pl.col("_kind").is_not_null(),
+        pl.col("_item_id").is_not_null(),
+        pl.col("_quantity").is_not_null(),
+        pl.col("_quantity") > 0,
+        pl.col("_quantity") <= QUANTITY_SCALE * 10**9,
+        (pl.col("_quantity") % pl.col("_step")) == 0,
+        pl.col("_when").is_not_null(),
+        pl.col("_when").dt.year().is_between(1970, 9998),
+        pl.col("_from_id").is_not_null(),
+        pl.col("_to_id").is_not_null(),
+        pl.col("_from_id") != pl.col("_to_id"),
+        pl.col("_from_physical") | pl.col("_to_physical"),
+        (pl.col("_kind") != MovementKind.TRANSFER.value)
+        | (pl.col("_from_physical") & pl.col("_to_physical")),
+        pl.col("_lot").is_not_null(),
+        pl.col("_serial").is_not_null(),
+        (tracking == Tracking.LOT.value) == (pl.col("_lot") != ""),
+        (tracking == Tracking.SERIAL.value) | (pl.col("_serial") == ""),
+        serial_ok,
+        pl.col("_source").is_not_null() & (pl.col("_source") != ""),
+        pl.col("_reason").is_not_null(),
+        pl.col("_reference").is_not_null(),
     )
-    good = work.filter(pl.col("_ok"))
-    slow = work.filter(~pl.col("_ok")).select(["line", *rows.table.header])
-    recorded_at, actor = context.recorded_at, context.actor
+
+
+def _postings(good: pl.DataFrame, context: PostingContext) -> pl.DataFrame:
+    """The vouched rows as postings: POSTING_SCHEMA's columns, in its order."""
     exprs = [
         pl.col("_source"),
         pl.col("_external_id"),
@@ -256,21 +281,20 @@ def _vectorised(
         pl.col("_serial"),
         pl.col("_quantity"),
         pl.col("_when").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"),
-        pl.lit(recorded_at),
+        pl.lit(context.recorded_at),
         pl.col("_reason"),
         pl.col("_reference"),
-        pl.lit(actor),
+        pl.lit(context.actor),
         pl.when(pl.col("_packed")).then(pl.col("quantity")).otherwise(pl.lit("")),
         pl.when(pl.col("_packed")).then(pl.col("_unit")).otherwise(pl.lit("")),
         pl.lit(context.reverses, dtype=pl.Int64),
         pl.lit(context.batch_id, dtype=pl.Int64),
         pl.col("line").cast(pl.Int64),
-        tracking == Tracking.SERIAL.value,
+        pl.col("_tracking") == Tracking.SERIAL.value,
         pl.col("_from_physical"),
         pl.col("_to_physical"),
     ]
-    postings = good.select(
+    return good.select(
         e.cast(POSTING_SCHEMA[name]).alias(name)
         for e, name in zip(exprs, Posting._fields, strict=True)
     )
-    return postings, slow

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from datetime import datetime
 from typing import TypeVar
 
 from trueup.domain.access import Principal
@@ -69,84 +70,116 @@ def post_table(
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
 
-        `scope` says which sites the actor may move stock at (a Forbidden names the first
-        line outside them); `before_commit` runs inside the transaction, just before it
+    A caller scoped to some sites moves stock only there: a Forbidden names the first
+    line outside them. `before_commit` runs inside the transaction, just before it
     commits (the caller's own writes: an audit record, a count's register and trail);
-        `extra_rules` override the stored policy for this posting only (count corrections
-        are facts).
+    `extra_rules` override the stored policy for this posting only (count corrections
+    are facts).
     """
-    actor = caller.username
-    scope = caller.may_act_at if caller.sites else None
     with uow_factory() as uow:
         recorded_at = clock()
-        batch_id = uow.ledger.open_batch(batch_kind, table.name, table.sha256, actor, recorded_at)
-        if table.segments is None:  # a document: read only the catalog entries it names
-            skus, codes = _named(table)
-            items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
-        else:
-            items, locations = uow.catalog.items(), uow.catalog.locations()
-            codes = set(locations)
-        if scope is not None and not _within(codes, locations, scope):
-            _check_scope(table, locations, scope)
-        context = PostingContext(
-            items=items,
-            locations=locations,
-            batch_id=batch_id,
-            recorded_at=storage_time(recorded_at),
-            actor=actor,
-            default_source=default_source,
-            reverses=reverses,
-        )
+        context = _open(uow, table, caller, recorded_at, batch_kind, default_source, reverses)
         policy = StockPolicy([*uow.stock_policy.rules(), *extra_rules])
         run = PostingRun(uow, policy, skip_invalid, table.name)
-        run.report.batch_id = batch_id
-        rest = 0  # the row path posts the lines from this one on
-        for segment in segments_of(table):
-            rest = segment.first_line
-            if segment.frame is None:
-                break
-            columns = MovementRows(Table(table.name, list(segment.frame.columns)), context)
-            _post_frame(segment, columns, run, progress)
-            run.flush()
-            rest = segment.first_line + segment.frame.height
-        else:
-            if table.segments is not None:
-                rest = -1  # every row went down the columnar path
-        if rest >= 0:
-            for chunk in _chunks(MovementRows(table, context), run, progress, rest):
-                run.post(chunk)
-        report = run.report
-        if run.problems and not skip_invalid:
-            raise rows_rejected(
-                sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
-                total_problems=len(run.problems),
-            )
-        on_hand = uow.ledger.apply_deltas(run.delta_rows())
-        uow.ledger.raise_shortages(run.shortages, recorded_at)
-        report.posted = record_posting(
-            uow,
-            on_hand=on_hand,
-            batch_id=batch_id,
-            recorded_at=recorded_at,
-            postings=run.posted,
-            ids=run.posted_ids,
-            applied=report.applied,
-            shortages=run.shortages,
-            items=items,
-            locations=locations,
-        )
-        uow.ledger.close_batch(
-            batch_id,
-            lines=report.lines,
-            applied=report.applied,
-            duplicates=report.duplicates,
-            rejected=len(report.rejected),
-        )
+        run.report.batch_id = context.batch_id
+        _post_rows(table, context, run, progress)
+        report = _close(uow, run, context, recorded_at)
         if before_commit is not None:
             before_commit(uow, report)
         uow.commit()
-        report.rejected.sort(key=_by_line)
-        return report
+    report.rejected.sort(key=_by_line)
+    return report
+
+
+def _open(
+    uow: LedgerUnitOfWork,
+    table: Table,
+    caller: Principal,
+    recorded_at: datetime,
+    batch_kind: str,
+    default_source: str | None,
+    reverses: int | None,
+) -> PostingContext:
+    """Open the batch and read the catalog the rows resolve against: all of it for a
+    file, only the entries a document names. A scoped caller's table is refused at its
+    first line outside the caller's sites."""
+    batch_id = uow.ledger.open_batch(
+        batch_kind, table.name, table.sha256, caller.username, recorded_at
+    )
+    if table.segments is None:  # a document: read only the catalog entries it names
+        skus, codes = _named(table)
+        items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
+    else:
+        items, locations = uow.catalog.items(), uow.catalog.locations()
+        codes = set(locations)
+    if caller.sites and not _within(codes, locations, caller.may_act_at):
+        _check_scope(table, locations, caller.may_act_at)
+    return PostingContext(
+        items=items,
+        locations=locations,
+        batch_id=batch_id,
+        recorded_at=storage_time(recorded_at),
+        actor=caller.username,
+        default_source=default_source,
+        reverses=reverses,
+    )
+
+
+def _post_rows(table: Table, context: PostingContext, run: PostingRun, progress: Progress) -> None:
+    """Every row through the run: the file's column segments while they last, the rest
+    (a document, a small or irregular file, what follows a segment the columnar path
+    cannot read) one row at a time."""
+    rest = 0  # the row path posts the lines from this one on
+    for segment in segments_of(table):
+        rest = segment.first_line
+        if segment.frame is None:
+            break
+        columns = MovementRows(Table(table.name, list(segment.frame.columns)), context)
+        _post_frame(segment, columns, run, progress)
+        run.flush()
+        rest = segment.first_line + segment.frame.height
+    else:
+        if table.segments is not None:
+            rest = -1  # every row went down the columnar path
+    if rest >= 0:
+        for chunk in _chunks(MovementRows(table, context), run, progress, rest):
+            run.post(chunk)
+
+
+def _close(
+    uow: LedgerUnitOfWork, run: PostingRun, context: PostingContext, recorded_at: datetime
+) -> PostingReport:
+    """Refuse the whole table if a row failed (unless invalid rows are skipped); else
+    write what the run decided: balances, negative-stock exceptions, the outbox row and
+    the batch's totals."""
+    report = run.report
+    if run.failed:
+        raise rows_rejected(
+            sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
+            total_problems=len(run.problems),
+        )
+    on_hand = uow.ledger.apply_deltas(run.delta_rows())
+    uow.ledger.raise_shortages(run.shortages, recorded_at)
+    report.posted = record_posting(
+        uow,
+        on_hand=on_hand,
+        batch_id=context.batch_id,
+        recorded_at=recorded_at,
+        postings=run.posted,
+        ids=run.posted_ids,
+        applied=report.applied,
+        shortages=run.shortages,
+        items=context.items,
+        locations=context.locations,
+    )
+    uow.ledger.close_batch(
+        context.batch_id,
+        lines=report.lines,
+        applied=report.applied,
+        duplicates=report.duplicates,
+        rejected=len(report.rejected),
+    )
+    return report
 
 
 def post_document(
