@@ -83,8 +83,10 @@ class LedgerState:
     #: balance rows are never deleted: a row that nets to zero stays, as in SQL
     balances: dict[BalanceKey, int] = field(default_factory=dict)
     exceptions: list[StockException] = field(default_factory=list)
-    #: idempotency keys: (user id, key) -> the first response
-    remembered: dict[tuple[int, str], StoredResponse] = field(default_factory=dict)
+    #: idempotency keys: (user id, key) -> the first response and when it was stored
+    remembered: dict[tuple[int, str], tuple[StoredResponse, datetime]] = field(
+        default_factory=dict
+    )
 
     def initialise(self, new_id: Callable[[], int]) -> None:
         """What the first migration leaves: the virtual locations and the default policy."""
@@ -462,7 +464,8 @@ class FakeIdempotency:
         self.state = store.ledger
 
     def remembered(self, user_id: int, key: str) -> StoredResponse | None:
-        return self.state.remembered.get((user_id, key))
+        found = self.state.remembered.get((user_id, key))
+        return None if found is None else found[0]
 
     def remember(self, user_id: int, key: str, response: StoredResponse, at: datetime) -> None:
-        self.state.remembered.setdefault((user_id, key), response)
+        self.state.remembered.setdefault((user_id, key), (response, at))

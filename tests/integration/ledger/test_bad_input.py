@@ -38,8 +38,9 @@ from trueup.domain.values import format_quantity
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.frame import MIN_ROWS, segments_of
 from trueup.services.ledger.port import HistoryFilter, StockFilter
-from trueup.services.ledger.posting import PostingReport, post_table
+from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import history, stock
+from trueup.services.ledger.run import PostingReport
 
 MOVEMENTS = "movements.csv"
 #: A good row before the bad one, so every rejection also proves all-or-nothing.

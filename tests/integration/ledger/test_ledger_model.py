@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -194,9 +195,11 @@ def refused_for_stock(error: RowsRejected) -> bool:
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    def __init__(self, backend: str) -> None:
+    backend: ClassVar[str] = "sqlite"
+
+    def __init__(self) -> None:
         super().__init__()
-        self._database = fresh_database(backend)
+        self._database = fresh_database(self.backend)
         url = self._database.__enter__()
         self.system: System = world(initialise(Settings(database_url=url, actor="model")))
         self.model = Model()
@@ -373,8 +376,13 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.ok, report.problems
 
 
+class PostgresLedgerMachine(LedgerMachine):
+    backend = "postgres"
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_ledger_behaves_like_the_model(backend: str) -> None:
     if backend == "postgres" and not POSTGRES_URL:
         pytest.skip(SKIP_POSTGRES)
-    run_state_machine_as_test(lambda: LedgerMachine(backend), settings=MACHINE_SETTINGS)
+    machine = LedgerMachine if backend == "sqlite" else PostgresLedgerMachine
+    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
