@@ -84,9 +84,7 @@ class LedgerState:
     balances: dict[BalanceKey, int] = field(default_factory=dict)
     exceptions: list[StockException] = field(default_factory=list)
     #: idempotency keys: (user id, key) -> the first response and when it was stored
-    remembered: dict[tuple[int, str], tuple[StoredResponse, datetime]] = field(
-        default_factory=dict
-    )
+    remembered: dict[tuple[int, str], tuple[StoredResponse, datetime]] = field(default_factory=dict)
 
     def initialise(self, new_id: Callable[[], int]) -> None:
         """What the first migration leaves: the virtual locations and the default policy."""

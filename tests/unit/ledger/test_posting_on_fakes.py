@@ -20,7 +20,7 @@ from trueup.domain.access import Principal, Role
 from trueup.domain.errors import AlreadyReversed, Forbidden, InputError, NotFound
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.policy import set_policy_rule
-from trueup.services.ledger.posting import post_document, post_table, reverse
+from trueup.services.ledger.posting import document_source, post_document, post_table, reverse
 from trueup.services.ledger.verification import verify
 
 
@@ -313,3 +313,11 @@ def test_a_posting_names_who_posted_it() -> None:
     post_document(uows, [movement()], caller=user(Role.WAREHOUSE_STAFF, "DC1", name="bob"))
     (posted,) = movements(uows)
     assert posted.actor == "bob"
+
+
+def test_a_machine_token_posts_only_as_its_own_source() -> None:
+    pos = Principal(3, "till", Role.RETAIL_STAFF, frozenset({"ST1"}), source="pos")
+    assert document_source(pos, [{"external_id": "1"}, {"source": " pos "}]) == "pos"
+    assert document_source(OPERATOR, [{"external_id": "1"}]) == "manual"
+    with pytest.raises(Forbidden, match="line 2: this token posts only as source 'pos'"):
+        document_source(pos, [{"source": "pos"}, {"source": "erp"}])

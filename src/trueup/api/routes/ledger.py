@@ -33,13 +33,12 @@ from trueup.api.schemas.paging import (
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import Forbidden, InputError
-from trueup.domain.ledger.policy import MANUAL_SOURCE
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services.counts.tasks import Blind, blind
 from trueup.services.identity.users import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.port import MovementPage, StockFilter
-from trueup.services.ledger.posting import post_document, reverse
+from trueup.services.ledger.posting import document_source, post_document, reverse
 from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.verification import verify
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -57,19 +56,6 @@ def blind_to(request: Request, who: Principal) -> Blind | None:
 
 
 # -- posting ---------------------------------------------------------------------------
-def _bound(who: Principal, lines: list[dict[str, str]]) -> str:
-    """The default source of these lines; a machine token posts only as its source."""
-    if who.source is None:
-        return MANUAL_SOURCE
-    for number, line in enumerate(lines, start=1):
-        given = line.get("source", "").strip()
-        if given and normalize_code(given) != who.source:
-            raise Forbidden(
-                f"line {number}: this token posts only as source {who.source!r}, not {given!r}"
-            )
-    return who.source
-
-
 def _auditor(
     who: Principal, where: str, action: str, target: str
 ) -> Callable[[UnitOfWork, PostingReport], None]:
@@ -99,7 +85,7 @@ def post_lines(
 ) -> tuple[PostingReport, list[MovementOut]]:
     """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
     the order of the lines, each (source, external_id) once, originals for repeats."""
-    source = _bound(who, lines)
+    source = document_source(who, lines)
     report = post_document(
         uow,
         lines,

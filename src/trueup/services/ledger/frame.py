@@ -42,7 +42,6 @@ _TIME = (
 )
 _MAX_PACK = 1000  # integral packs up to this many base units keep products in int64
 
-Parsed = Posting | RowInvalid
 #: Postings as columns: the names and types of domain.ledger.Posting's fields.
 POSTING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     name: pl.Int64

@@ -206,6 +206,21 @@ def post_document(
     )
 
 
+def document_source(caller: Principal, lines: list[dict[str, str]]) -> str:
+    """The source of a document's lines that name none: `manual` for a person; for a
+    machine token its own source system, the only one it may post as (a line naming
+    another is Forbidden, and nothing is posted)."""
+    if caller.source is None:
+        return MANUAL_SOURCE
+    for number, line in enumerate(lines, start=1):
+        given = line.get("source", "").strip()
+        if given and not caller.may_post_source(normalize_code(given)):
+            raise Forbidden(
+                f"line {number}: this token posts only as source {caller.source!r}, not {given!r}"
+            )
+    return caller.source
+
+
 def _post_frame(segment: Segment, rows: MovementRows, run: PostingRun, progress: Progress) -> None:
     """The columnar path for a segment of a large CSV file: parse every row, then post."""
     assert segment.frame is not None
