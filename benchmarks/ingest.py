@@ -27,10 +27,10 @@ from typing import Any
 
 import psycopg
 
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.posting import post_table
 
 START = datetime(2026, 1, 1, tzinfo=UTC)

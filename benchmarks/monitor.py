@@ -42,6 +42,7 @@ from pathlib import Path
 from random import Random
 from typing import TypeVar
 
+from trueup.adapters.tables import read_table
 from trueup.analytics.simulation import SCALES, World, WorldConfig, build_world
 from trueup.bootstrap import Settings, System, connect, initialise
 from trueup.domain.access import Principal
@@ -49,7 +50,7 @@ from trueup.domain.alerts.conditions import AlertConfig
 from trueup.domain.replenishment.reorder import PolicyKind
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table, table_from_dicts
+from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.posting import post_table
 from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment.port import NewPolicy

@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from trueup.adapters.tables import read_table
 from trueup.analytics.simulation import HEADERS, SCALES, write_world
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.verification import verify
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from trueup.bootstrap import System
-from trueup.domain.access import Principal
+from trueup.domain.access import Principal, Role
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import Table, table_from_dicts
 from trueup.services.ledger.posting import post_table
@@ -30,6 +30,13 @@ ITEMS = [
     {"sku": "SER", "name": "Drill", "unit": "each", "tracking": "serial"},
 ]
 _ids = itertools.count(1)
+#: Who the tests' use cases act for: the operator at the command line, who may do anything.
+OPERATOR = Principal.operator("tester")
+
+
+def user(role: Role, *sites: str, user_id: int = 1, name: str = "ann") -> Principal:
+    """Someone signed in through the API with `role`, scoped to `sites` (none: all)."""
+    return Principal(user_id=user_id, username=name, role=role, sites=frozenset(sites))
 
 
 def world(system: System) -> System:
@@ -55,13 +62,43 @@ def movement(**fields: Any) -> dict[str, str]:
     return row
 
 
+def sale(**fields: Any) -> dict[str, str]:
+    """A POS sale from ST1: a fact, accepted even when stock is short."""
+    return movement(
+        **{"kind": "sale", "from_location": "ST1", "to_location": "", "source": "pos", **fields}
+    )
+
+
+def manual_issue(**fields: Any) -> dict[str, str]:
+    """A withdrawal entered by hand from DC1-A-01: a request, refused when stock is short."""
+    return movement(
+        **{
+            "kind": "issue",
+            "from_location": "DC1-A-01",
+            "to_location": "",
+            "source": "manual",
+            **fields,
+        }
+    )
+
+
+def item(**fields: str) -> dict[str, str]:
+    """An items-file row for a new SKU; override any field."""
+    return {"sku": "NEW", "name": "New item", "unit": "each", **fields}
+
+
+def place(code: str, kind: str, parent: str = "", name: str = "") -> dict[str, str]:
+    """A locations-file row."""
+    return {"code": code, "name": name or code, "kind": kind, "parent": parent}
+
+
 def table(*rows: dict[str, str], name: str = "movements.csv") -> Table:
     return table_from_dicts(name, list(rows))
 
 
 def post(system: System, *rows: dict[str, str], **options: Any) -> PostingReport:
     """Post rows as one batch through the import path."""
-    return post_table(system.uow, table(*rows), caller=Principal.operator("tester"), **options)
+    return post_table(system.uow, table(*rows), caller=OPERATOR, **options)
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:

@@ -133,7 +133,7 @@ class FakeAlerts:
         """On-hand and the lowest balance per item and site, over the site's locations."""
         total: dict[Key, int] = {}
         lowest: dict[Key, int] = {}
-        for (item_id, location_id, _lot, _serial), quantity in self.store.balances.items():
+        for (item_id, location_id, _lot, _serial), quantity in self.store.ledger.balances.items():
             site_id = sites.get(location_id)
             if site_id is None:
                 continue
@@ -192,15 +192,15 @@ class FakeAlerts:
 
     def _site_ids(self) -> dict[int, int]:
         """location id -> the id of its site, for the locations that lie in one."""
-        ids = self.store.location_ids()
+        ids = self.store.ledger.location_ids()
         return {
             location_id: ids[loc.site]
-            for location_id, loc in self.store.locations.items()
+            for location_id, loc in self.store.ledger.locations.items()
             if loc.site is not None
         }
 
     def keys_of(self, pairs: Collection[tuple[str, str]]) -> set[Key]:
-        items, ids = self.store.item_ids(), self.store.location_ids()
+        items, ids = self.store.ledger.item_ids(), self.store.ledger.location_ids()
         sites = self._site_ids()
         return {
             (items[sku], sites[ids[code]])
@@ -219,7 +219,10 @@ class FakeAlerts:
             if a.resolved_at is None
         }
         for r in rows:
-            if r.item_id not in self.store.items or r.site_id not in self.store.locations:
+            if (
+                r.item_id not in self.store.ledger.items
+                or r.site_id not in self.store.ledger.locations
+            ):
                 raise stored.IntegrityViolation(f"alert refers to a row that does not exist: {r}")
             key = (r.item_id, r.site_id, r.kind)
             if key in taken:
@@ -330,8 +333,8 @@ class FakeAlerts:
 
     def _codes(self) -> tuple[dict[int, str], dict[int, str]]:
         """SKUs by item id and location codes by id: what SQL joins for each alert."""
-        codes = {loc_id: loc.code for loc_id, loc in self.store.locations.items()}
-        return {item_id: it.sku for item_id, it in self.store.items.items()}, codes
+        codes = {loc_id: loc.code for loc_id, loc in self.store.ledger.locations.items()}
+        return {item_id: it.sku for item_id, it in self.store.ledger.items.items()}, codes
 
     def _alerts(self, rows: Iterable[StoredAlert]) -> list[Alert]:
         skus, codes = self._codes()
@@ -386,7 +389,7 @@ class FakeNotifications:
 
     # rules
     def rules(self) -> list[Rule]:
-        codes = {loc_id: loc.code for loc_id, loc in self.store.locations.items()}
+        codes = {loc_id: loc.code for loc_id, loc in self.store.ledger.locations.items()}
         return [
             Rule(
                 rule_id,
@@ -403,7 +406,7 @@ class FakeNotifications:
         ]
 
     def add_rule(self, rule: NewRule) -> int:
-        if rule.site_id is not None and rule.site_id not in self.store.locations:
+        if rule.site_id is not None and rule.site_id not in self.store.ledger.locations:
             raise stored.IntegrityViolation(f"location {rule.site_id} does not exist")
         rule_id = self.store.new_id()
         self.state.rules[rule_id] = rule
@@ -452,7 +455,7 @@ class FakeNotifications:
 
     def pending_digests(self) -> list[PendingDigest]:
         alerts, names = self.state.alerts, self._usernames()
-        codes = {loc_id: loc.code for loc_id, loc in self.store.locations.items()}
+        codes = {loc_id: loc.code for loc_id, loc in self.store.ledger.locations.items()}
         return [
             PendingDigest(_notification(n, names), codes[alerts[n.row.alert_id].site_id])
             for n in self._oldest_first()

@@ -195,7 +195,7 @@ class FakeCounts:
 
     def consumption(self, since: datetime) -> dict[int, int]:
         used: dict[int, int] = defaultdict(int)
-        for p in self.store.movements.values():
+        for p in self.store.ledger.movements.values():
             if p.kind in ("sale", "issue") and _time(p.occurred_at) >= since:
                 used[p.item_id] += p.quantity
         return dict(used)
@@ -204,7 +204,7 @@ class FakeCounts:
         wanted = set(location_ids)
         return [
             Stocked(*key)
-            for key, quantity in sorted(self.store.balances.items())
+            for key, quantity in sorted(self.store.ledger.balances.items())
             if quantity != 0 and key[1] in wanted
         ]
 
@@ -259,7 +259,7 @@ class FakeCounts:
 
     def _task(self, task_id: int, found: StoredTask) -> Task:
         t = found.task
-        scope = self.store.locations[t.scope_id]
+        scope = self.store.ledger.locations[t.scope_id]
         return Task(
             id=task_id,
             plan_id=t.plan_id,
@@ -286,7 +286,7 @@ class FakeCounts:
         for row in rows:
             if row.task_id not in self.state.tasks:
                 raise stored.IntegrityViolation(f"no count task {row.task_id}")
-            if row.item_id is not None and row.item_id not in self.store.items:
+            if row.item_id is not None and row.item_id not in self.store.ledger.items:
                 raise stored.IntegrityViolation(f"no item {row.item_id}")
             self._location(row.location_id)
             key = (row.item_id, row.location_id, row.lot, row.serial)
@@ -373,7 +373,7 @@ class FakeCounts:
             line.status = LineStatus.APPROVED
         for r in rows:
             line = self.state.lines[r.line_id]
-            if r.movement_id is not None and r.movement_id not in self.store.movements:
+            if r.movement_id is not None and r.movement_id not in self.store.ledger.movements:
                 raise stored.IntegrityViolation(f"no movement {r.movement_id}")
             line.expected, line.within, line.movement_id = r.expected, int(r.within), r.movement_id
 
@@ -401,7 +401,7 @@ class FakeCounts:
         return found
 
     def costs(self, task_id: int) -> dict[str, Decimal | None]:
-        items = self.store.items
+        items = self.store.ledger.items
         return {
             items[line.row.item_id].sku: items[line.row.item_id].unit_cost
             for _i, line in self._lines_of(task_id)
@@ -417,12 +417,12 @@ class FakeCounts:
         r = line.row
         if r.item_id is None:
             return 0
-        return self.store.balances.get((r.item_id, r.location_id, r.lot, r.serial), 0)
+        return self.store.ledger.balances.get((r.item_id, r.location_id, r.lot, r.serial), 0)
 
     def _moved_after(self, line: StoredLine, at: datetime) -> int:
         """What came into the line's key less what went out, occurring after `at`."""
         r, change = line.row, 0
-        for p in self.store.movements.values():
+        for p in self.store.ledger.movements.values():
             same = (p.item_id, p.lot, p.serial) == (r.item_id, r.lot, r.serial)
             if not same or _time(p.occurred_at) <= at:
                 continue
@@ -542,7 +542,7 @@ class FakeCounts:
             self.state.register_events.append(RegisterEvent(new_id, at, actor, "open", note))
 
     def discrepancies(self, task_id: int | None = None) -> list[Discrepancy]:
-        items, locations = self.store.items, self.store.locations
+        items, locations = self.store.ledger.items, self.store.ledger.locations
         return [
             Discrepancy(
                 id=i,
@@ -567,14 +567,14 @@ class FakeCounts:
 
     # -- reading the rest of the store ------------------------------------------------
     def _location(self, location_id: int) -> None:
-        if location_id not in self.store.locations:
+        if location_id not in self.store.ledger.locations:
             raise stored.IntegrityViolation(f"no location {location_id}")
 
     def _codes(self) -> dict[int, str]:
-        return {i: loc.code for i, loc in self.store.locations.items()}
+        return {i: loc.code for i, loc in self.store.ledger.locations.items()}
 
     def _skus(self) -> dict[int | None, str]:
-        return {i: it.sku for i, it in self.store.items.items()}
+        return {i: it.sku for i, it in self.store.ledger.items.items()}
 
 
 def _totals(line_id: int, entries: Iterable[NewEntry]) -> RoundTotals:

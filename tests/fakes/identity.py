@@ -70,7 +70,7 @@ class FakeIdentity:
         """Those with these codes and the virtual ones, as the catalog reads them."""
         return {
             loc.code: loc
-            for loc in self.store.locations.values()
+            for loc in self.store.ledger.locations.values()
             if loc.code in codes or loc.is_virtual
         }
 
@@ -97,7 +97,7 @@ class FakeIdentity:
     ) -> int:
         if any(row.username_key == username_key for row in self.state.users.values()):
             raise IntegrityViolation(f"app_user.username_key {username_key!r} is taken")
-        missing = [site_id for site_id in site_ids if site_id not in self.store.locations]
+        missing = [site_id for site_id in site_ids if site_id not in self.store.ledger.locations]
         if missing:
             raise IntegrityViolation(f"user_site: no location {missing[0]}")
         user_id = self.store.new_id()
@@ -152,7 +152,7 @@ class FakeIdentity:
         )
 
     def _sites(self, row: UserRow) -> frozenset[str]:
-        return frozenset(self.store.locations[site_id].code for site_id in row.site_ids)
+        return frozenset(self.store.ledger.locations[site_id].code for site_id in row.site_ids)
 
     # -- tokens ------------------------------------------------------------------------
     def add_token(self, token: NewToken) -> int:

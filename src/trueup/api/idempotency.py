@@ -34,5 +34,5 @@ def idempotent(
         return Response(status, out.model_dump_json())
 
     fingerprint = request_hash(request.method, request.url.path, body.model_dump_json())
-    response = once(uow, who.user_id, key, fingerprint, first)
+    response = once(uow, key, fingerprint, first, caller=who)
     return response.status, model.model_validate_json(response.body)

@@ -12,9 +12,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
+from trueup.adapters.tables import read_table
 from trueup.analytics.simulation import SCALES, Business, write_world
 from trueup.bootstrap import Settings, System, initialise, safe_url
-from trueup.cli.common import console, is_interactive, state
+from trueup.cli.common import console, is_interactive, operator, state
 from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
 from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert
@@ -23,7 +24,7 @@ from trueup.domain.values import QUANTITY_SCALE, format_quantity
 from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.monitor import Monitor
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table, table_from_dicts
+from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock, stock_value
@@ -70,10 +71,10 @@ def demo(
             report = post_table(
                 system.uow,
                 read_table(world / "movements.csv"),
-                caller=Principal.operator(settings.actor),
+                caller=operator(system),
                 progress=lambda n: bar.advance(rows, n),
             )
-        on_hand = stock(system.uow, StockFilter())
+        on_hand = stock(system.uow, StockFilter(), caller=operator(system))
         value = stock_value(system.uow)
         checked = verify(system.uow)
         _replenishment(system, business, settings.actor)

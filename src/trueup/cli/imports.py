@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from trueup.adapters.tables import read_table
 from trueup.cli import manual_logs
 from trueup.cli.common import (
     Format,
@@ -23,7 +24,6 @@ from trueup.cli.common import (
 from trueup.domain.errors import RowProblem
 from trueup.services.counts.manual_logs import MAX_WINDOW, reconcile_manual_log
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.posting import post_table
 
 imports = typer.Typer(

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from trueup.cli.common import console, opened
-from trueup.services.ledger.queries import delete_policy_rule, policy_rules, set_policy_rule
+from trueup.services.ledger.policy import delete_policy_rule, policy_rules, set_policy_rule
 
 policy = typer.Typer(
     help="Negative-stock policy per source and kind: facts are accepted and raise an "

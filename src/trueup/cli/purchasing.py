@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from trueup.adapters.tables import read_table
 from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.values import format_quantity
-from trueup.services.ledger.files import read_table
 from trueup.services.replenishment import purchasing
 
 suppliers_app = typer.Typer(

@@ -10,11 +10,11 @@ from typing import Annotated
 
 import typer
 
+from trueup.adapters.tables import read_table
 from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import format_quantity, parse_timestamp, utc_now
-from trueup.services.ledger.files import read_table
 from trueup.services.replenishment import export as proposal_export
 from trueup.services.replenishment import policies as replenishment
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trueup.cli.common import Format, SafeCsv, console, opened
+from trueup.cli.common import Format, SafeCsv, console, opened, operator
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity, parse_timestamp
 from trueup.services.ledger.port import StockFilter
@@ -57,7 +57,7 @@ def stock(
         include_virtual=all_locations,
     )
     with opened(ctx) as system:
-        rows = query_stock(system.uow, query)
+        rows = query_stock(system.uow, query, caller=operator(system))
     if output is Format.CSV:
         writer = SafeCsv(sys.stdout)
         writer.writerow(["sku", "location", "lot", "serial", "quantity"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.builders import movement, post, world
+from tests.builders import OPERATOR, movement, post, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
@@ -58,7 +58,7 @@ def count(
 
 
 def on_hand(system: System, sku: str = "A") -> int:
-    rows = stock(system.uow, StockFilter(skus=(sku,), locations=(BIN,)))
+    rows = stock(system.uow, StockFilter(skus=(sku,), locations=(BIN,)), caller=OPERATOR)
     total: int = sum(r.quantity for r in rows)
     return int(total // QUANTITY_SCALE)
 

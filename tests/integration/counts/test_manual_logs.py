@@ -10,13 +10,13 @@ import pytest
 from openpyxl import Workbook
 
 from tests.builders import movement, post, world, write_csv
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.domain.counts.manual_logs import Direction, MatchedBy
 from trueup.domain.errors import RowsRejected
 from trueup.domain.values import parse_timestamp
 from trueup.services.counts.manual_logs import reconcile_manual_log
-from trueup.services.ledger.files import read_table
 
 HEADER = ("date", "sku", "location", "quantity", "direction", "reference", "recorded_by")
 

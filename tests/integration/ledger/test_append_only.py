@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.builders import movement, post, world
+from tests.builders import OPERATOR, movement, post, world
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.domain.ledger.model import Movement
@@ -31,7 +31,7 @@ def ledger(system: System) -> list[Movement]:
 
 
 def on_hand(system: System) -> dict[tuple[str, str], str]:
-    rows = stock(system.uow, StockFilter())
+    rows = stock(system.uow, StockFilter(), caller=OPERATOR)
     return {(r.sku, r.location): format_quantity(r.quantity) for r in rows}
 
 

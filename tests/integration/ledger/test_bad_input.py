@@ -26,8 +26,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import create_engine, text
 
-from tests.builders import ITEMS, LOCATIONS, movement, post, world, write_csv
+from tests.builders import ITEMS, LOCATIONS, OPERATOR, movement, post, world, write_csv
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import Settings, System, initialise
 from trueup.cli import main
 from trueup.domain.access import Principal
@@ -35,11 +36,11 @@ from trueup.domain.errors import InputError, RowProblem, RowsRejected
 from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
 from trueup.domain.values import format_quantity
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
-from trueup.services.ledger.frame import MIN_ROWS, read_frame
+from trueup.services.ledger.frame import MIN_ROWS, segments_of
 from trueup.services.ledger.port import HistoryFilter, StockFilter
-from trueup.services.ledger.posting import PostingReport, post_table
+from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import history, stock
+from trueup.services.ledger.run import PostingReport
 
 MOVEMENTS = "movements.csv"
 #: A good row before the bad one, so every rejection also proves all-or-nothing.
@@ -109,7 +110,7 @@ def snapshot(system: System) -> Snapshot:
         batches = connection.execute(text("SELECT count(*) FROM batch")).scalar_one()
         exceptions = connection.execute(text("SELECT count(*) FROM stock_exception")).scalar_one()
     return Snapshot(
-        stock(system.uow, StockFilter(include_virtual=True)),
+        stock(system.uow, StockFilter(include_virtual=True), caller=OPERATOR),
         history(system.uow, HistoryFilter(limit=1_000_000)),
         items,
         locations,
@@ -119,7 +120,7 @@ def snapshot(system: System) -> Snapshot:
 
 
 def on_hand(system: System) -> dict[tuple[str, str, str, str], str]:
-    rows = stock(system.uow, StockFilter())
+    rows = stock(system.uow, StockFilter(), caller=OPERATOR)
     return {(r.sku, r.location, r.lot, r.serial): format_quantity(r.quantity) for r in rows}
 
 
@@ -281,7 +282,8 @@ def filler(count: int) -> list[dict[str, str]]:
 
 def large_file(folder: Path, first: list[dict[str, str]]) -> Path:
     path = csv_file(folder, *first, *filler(MIN_ROWS))
-    assert read_frame(path) is not None  # the premise: this file is parsed column-wise
+    (segment,) = segments_of(read_table(path))
+    assert segment.frame is not None  # the premise: this file is parsed column-wise
     return path
 
 

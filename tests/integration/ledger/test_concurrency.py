@@ -12,21 +12,23 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Self, TypeVar
 
 import pytest
 from psycopg.errors import DeadlockDetected
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from tests.builders import movement, post, table, world
+from tests.builders import OPERATOR, movement, post, table, world
 from tests.integration.racing import movement_count, race
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.access import Principal
 from trueup.domain.errors import RowsRejected, StockRefused
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.port import StockFilter
-from trueup.services.ledger.posting import PostingReport, post_document, post_table
+from trueup.services.ledger.posting import post_document, post_table
 from trueup.services.ledger.queries import stock
+from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.verification import verify
 from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.uow import SqlUnitOfWork
@@ -37,7 +39,7 @@ T = TypeVar("T")
 
 
 def on_hand(system: System) -> dict[tuple[str, str], int]:
-    rows = stock(system.uow, StockFilter())
+    rows = stock(system.uow, StockFilter(), caller=OPERATOR)
     return {(r.sku, r.location): r.quantity // QUANTITY_SCALE for r in rows}
 
 
@@ -62,7 +64,7 @@ def watching_on_hand(system: System) -> Iterator[list[int]]:
     def watch() -> None:
         low = 0
         while not stop.is_set():
-            for row in stock(system.uow, StockFilter()):
+            for row in stock(system.uow, StockFilter(), caller=OPERATOR):
                 low = min(low, row.quantity)
         lowest.append(low)
 
@@ -93,24 +95,32 @@ class _Gated(SqlUnitOfWork):
         return self
 
 
-def gated(system: System, **hooks: Callable[[Callable[[], Any]], Any]) -> UnitOfWorkFactory:
-    def factory(*, readonly: bool = False) -> SqlUnitOfWork:
-        uow = _Gated(system.engine, readonly=readonly)
-        uow.hooks = hooks
+class _GatedFactory:
+    def __init__(self, system: System, hooks: dict[str, Callable[[Callable[[], Any]], Any]]):
+        self.system, self.hooks = system, hooks
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        uow = _Gated(self.system.engine, readonly=readonly)
+        uow.hooks = self.hooks
         return uow
 
-    return factory
+    def without_waiting(self) -> None:
+        return None
+
+
+def gated(system: System, **hooks: Callable[[Callable[[], Any]], Any]) -> UnitOfWorkFactory:
+    return _GatedFactory(system, hooks)
 
 
 def test_concurrent_manual_withdrawals_take_exactly_the_stock_on_hand(system: System) -> None:
     world(system)
     post(system, movement(quantity=10, to_location=BIN))
-    calls = [
-        lambda i=i: post_document(
-            system.uow, [withdrawal(f"W{i}")], caller=Principal.operator(f"clerk{i}")
-        )
-        for i in range(30)
-    ]
+
+    def withdraw(i: int) -> PostingReport:
+        clerk = Principal.operator(f"clerk{i}")
+        return post_document(system.uow, [withdrawal(f"W{i}")], caller=clerk)
+
+    calls: list[Callable[[], PostingReport]] = [partial(withdraw, i) for i in range(30)]
     with watching_on_hand(system) as lowest:
         outcomes = race(calls)
     applied = [o for o in outcomes if isinstance(o, PostingReport)]
@@ -208,7 +218,7 @@ def test_a_posting_retried_after_a_transient_conflict_posts_every_row(system: Sy
     report = post_table(
         gated(system, close_batch=lose_the_race_once),
         table(movement(quantity=4, to_location=BIN), movement(quantity=6, to_location=BIN)),
-        caller=Principal.operator("tester"),
+        caller=OPERATOR,
     )
     assert failures == []
     assert (report.lines, report.applied) == (2, 2)
@@ -233,7 +243,7 @@ def test_concurrent_transfers_both_ways_conserve_stock(system: System) -> None:
         return post_document(system.uow, lines, caller=Principal.operator("mover"))
 
     with watching_on_hand(system) as lowest:
-        outcomes = race([lambda i=i: shuttle(i) for i in range(24)])
+        outcomes = race([partial(shuttle, i) for i in range(24)])
     unexpected = [
         o for o in outcomes if isinstance(o, Exception) and not isinstance(o, StockRefused)
     ]

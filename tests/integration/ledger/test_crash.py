@@ -26,11 +26,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.builders import world, write_csv
+from tests.builders import OPERATOR, world, write_csv
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.domain.values import QUANTITY_SCALE
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock
@@ -167,7 +167,7 @@ def movement_count(system: System) -> int:
 
 
 def on_hand(system: System) -> Expected:
-    rows = stock(system.uow, StockFilter())
+    rows = stock(system.uow, StockFilter(), caller=OPERATOR)
     return {(r.sku, r.location): r.quantity // QUANTITY_SCALE for r in rows}
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,7 +32,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import create_engine, func, select, text
 
-from tests.builders import post, world
+from tests.builders import OPERATOR, post, world
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, postgres_schema_url
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.access import Principal
@@ -194,9 +195,11 @@ def refused_for_stock(error: RowsRejected) -> bool:
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    def __init__(self, backend: str) -> None:
+    backend: ClassVar[str] = "sqlite"
+
+    def __init__(self) -> None:
         super().__init__()
-        self._database = fresh_database(backend)
+        self._database = fresh_database(self.backend)
         url = self._database.__enter__()
         self.system: System = world(initialise(Settings(database_url=url, actor="model")))
         self.model = Model()
@@ -339,21 +342,25 @@ class LedgerMachine(RuleBasedStateMachine):
             at += timedelta(microseconds=nudge)
         want = self.model.as_of(at)
         for include_virtual in (False, True):
-            rows = stock(self.system.uow, StockFilter(as_of=at, include_virtual=include_virtual))
+            rows = stock(
+                self.system.uow,
+                StockFilter(as_of=at, include_virtual=include_virtual),
+                caller=OPERATOR,
+            )
             have = {(r.sku, r.location): r.quantity for r in rows}
             assert have == scaled(want, physical_only=not include_virtual), at
 
     # -- invariants -----------------------------------------------------------------
     @invariant()
     def on_hand_now_matches_the_model(self) -> None:
-        rows = stock(self.system.uow, StockFilter())
+        rows = stock(self.system.uow, StockFilter(), caller=OPERATOR)
         have = {(r.sku, r.location): r.quantity for r in rows}
         assert have == scaled(self.model.on_hand, physical_only=True)
 
     @invariant()
     def every_item_nets_to_zero_over_all_locations(self) -> None:
         net: Counter[str] = Counter()
-        for r in stock(self.system.uow, StockFilter(include_virtual=True)):
+        for r in stock(self.system.uow, StockFilter(include_virtual=True), caller=OPERATOR):
             net[r.sku] += r.quantity
         assert not +net and not -net, net
 
@@ -369,8 +376,13 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.ok, report.problems
 
 
+class PostgresLedgerMachine(LedgerMachine):
+    backend = "postgres"
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_ledger_behaves_like_the_model(backend: str) -> None:
     if backend == "postgres" and not POSTGRES_URL:
         pytest.skip(SKIP_POSTGRES)
-    run_state_machine_as_test(lambda: LedgerMachine(backend), settings=MACHINE_SETTINGS)
+    machine = LedgerMachine if backend == "sqlite" else PostgresLedgerMachine
+    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import movement, post, world
+from tests.builders import OPERATOR, movement, post, world
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.domain.errors import AlreadyReversed, RowsRejected
@@ -16,7 +16,7 @@ from trueup.services.ledger.verification import verify
 
 
 def on_hand(system: System, **filters: object) -> dict[tuple[str, str, str, str], int]:
-    rows = stock(system.uow, StockFilter(**filters))  # type: ignore[arg-type]
+    rows = stock(system.uow, StockFilter(**filters), caller=OPERATOR)  # type: ignore[arg-type]
     return {(r.sku, r.location, r.lot, r.serial): r.quantity // 10**6 for r in rows}
 
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.builders import movement, post, world, write_csv
+from trueup.adapters.tables import read_table
 from trueup.bootstrap import Settings, System, initialise
 from trueup.domain.access import Principal
 from trueup.domain.errors import RowsRejected
 from trueup.services.ledger import frame as movement_frame
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.posting import post_table
 
 LEDGER = (
@@ -250,7 +250,7 @@ def test_a_quoted_field_across_lines_hands_the_rest_of_the_file_to_the_row_path(
     rows[2500]["reason"] = "box crushed,\nsecond line"  # one record on two physical lines
     path = write_csv(tmp_path / "movements.csv", rows)
     segments_of(1000)
-    segments = list(movement_frame.read_segments(path))
+    segments = list(movement_frame.segments_of(read_table(path)))
     assert [s.frame is None for s in segments] == [False, False, True]
     assert segments[-1].first_line == 2002
     report = post_table(sqlite_system.uow, read_table(path), caller=Principal.operator("tester"))

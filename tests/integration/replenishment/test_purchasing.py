@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.builders import movement, post, world
+from tests.builders import OPERATOR, movement, post, world
 from tests.integration.racing import race
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
@@ -66,7 +66,8 @@ def orders(
 
 
 def on_hand(system: System, sku: str, at: str = "DC1") -> int:
-    return sum(r.quantity for r in stock(system.uow, StockFilter(skus=(sku,), locations=(at,))))
+    rows = stock(system.uow, StockFilter(skus=(sku,), locations=(at,)), caller=OPERATOR)
+    return sum(r.quantity for r in rows)
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.builders import OPERATOR
+from trueup.adapters.tables import read_table
 from trueup.analytics.simulation import FaultRates, WorldConfig, write_world
 from trueup.bootstrap import System
 from trueup.domain.access import Principal
 from trueup.services.ledger.catalog import import_items, import_locations
-from trueup.services.ledger.files import read_table
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock
@@ -42,7 +43,7 @@ def test_a_simulated_world_imports_cleanly_and_the_ledger_matches_the_feed(
     assert lines > 5000  # enough rows for the columnar parse
     on_hand = {
         (r.sku, r.location, r.lot, r.serial): r.quantity // 10**6
-        for r in stock(system.uow, StockFilter())
+        for r in stock(system.uow, StockFilter(), caller=OPERATOR)
     }
     assert on_hand == {
         key: quantity for key, quantity in business.record.quantities() if key[1] != "in_transit"

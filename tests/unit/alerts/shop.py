@@ -158,7 +158,7 @@ def transfer(
             NewOrder(
                 number="TO-1",
                 kind=OrderKind.TRANSFER,
-                location_id=uows.store.location_ids()[to],
+                location_id=uows.store.ledger.location_ids()[to],
                 ordered_on=T0.date(),
                 created_by=OPERATOR.username,
                 created_at=T0,
@@ -172,7 +172,7 @@ def transfer(
 
 
 def _key(uows: FakeUnitOfWorkFactory, sku: str, site: str) -> tuple[int, int]:
-    return uows.store.item_ids()[sku], uows.store.location_ids()[site]
+    return uows.store.ledger.item_ids()[sku], uows.store.ledger.location_ids()[site]
 
 
 # -- people and counts ----------------------------------------------------------------------
@@ -203,7 +203,7 @@ def trail(uows: FakeUnitOfWorkFactory) -> list[AuditEvent]:
 def count_open(uows: FakeUnitOfWorkFactory, sku: str, location: str) -> None:
     """A targeted count, not yet closed, of the item at the location ("": the location
     counted whole, expected empty), at the location's site."""
-    sites = {loc.code: loc.site or loc.code for loc in uows.store.locations.values()}
+    sites = {loc.code: loc.site or loc.code for loc in uows.store.ledger.locations.values()}
     create_targeted(
         uows,
         scope=sites[location],

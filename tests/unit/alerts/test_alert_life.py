@@ -269,7 +269,7 @@ def test_a_second_open_alert_for_one_item_location_kind_is_refused_until_the_fir
     uows = shop()
     low_stock_of_a_at_dc1(uows)
     [found] = queries.list_alerts(uows, caller=OPERATOR).alerts
-    item, site = uows.store.item_ids()["A"], uows.store.location_ids()["DC1"]
+    item, site = uows.store.ledger.item_ids()["A"], uows.store.ledger.location_ids()["DC1"]
     twin = NewAlert(found.kind, item, site, 0, 0, None, T0)
     with pytest.raises(IntegrityViolation), uows() as uow:
         uow.alerts.add([twin])
@@ -285,7 +285,7 @@ def test_a_second_open_alert_for_one_item_location_kind_is_refused_until_the_fir
 def test_alerts_written_without_a_commit_are_gone() -> None:
     uows = shop()
     receive(uows, 10)
-    item, site = uows.store.item_ids()["A"], uows.store.location_ids()["DC1"]
+    item, site = uows.store.ledger.item_ids()["A"], uows.store.ledger.location_ids()["DC1"]
     with uows() as uow:
         uow.alerts.add([NewAlert(AlertKind.LOW_STOCK, item, site, 0, 0, None, T0)])
         assert uow.alerts.last_id() > 0

@@ -126,8 +126,8 @@ class Floor:
     def on_hand(self, sku: str = "A", at: str = BIN) -> int:
         """Whole units on hand, as the balances hold them."""
         store = self.fakes.store
-        key = (store.item_ids()[sku], store.location_ids()[at], "", "")
-        return int(store.balances.get(key, 0) // QUANTITY_SCALE)
+        key = (store.ledger.item_ids()[sku], store.ledger.location_ids()[at], "", "")
+        return int(store.ledger.balances.get(key, 0) // QUANTITY_SCALE)
 
     def events(self) -> Iterator[dict[str, Any]]:
         """Every event in the outbox, oldest first."""

@@ -99,7 +99,7 @@ def test_a_count_that_matches_the_record_is_approved_without_posting(floor: Floo
     task_id = floor.targeted("A")
     floor.count(task_id, "10")
     floor.submit(task_id)
-    batches = len(floor.fakes.store.batches)
+    batches = len(floor.fakes.store.ledger.batches)
     done = floor.approve(task_id)
     assert (done.corrections, done.discrepancies, done.batch_id, done.movements) == (
         0,
@@ -107,7 +107,7 @@ def test_a_count_that_matches_the_record_is_approved_without_posting(floor: Floo
         None,
         [],
     )
-    assert len(floor.fakes.store.batches) == batches
+    assert len(floor.fakes.store.ledger.batches) == batches
 
 
 def test_a_count_not_submitted_is_not_approved(floor: Floor) -> None:

@@ -44,7 +44,7 @@ def test_a_full_count_has_a_line_for_every_key_held_and_every_empty_place(floor:
         ("A", BIN),
         ("B", OTHER_BIN),
     ]
-    floor.fakes.store.balances.clear()  # nothing held now: every bin is an empty place
+    floor.fakes.store.ledger.balances.clear()  # nothing held now: every bin is an empty place
     [again] = plans.generate(floor.uows, caller=MANAGER, plan_id=plan(floor, "full", name="x"))
     assert {(ln.sku, ln.location) for ln in lines(floor, again.id)} == {("", BIN), ("", OTHER_BIN)}
 

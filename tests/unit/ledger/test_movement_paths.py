@@ -6,6 +6,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trueup.domain.errors import RowProblem
 from trueup.domain.ledger.model import Item, Location, LocationKind, Tracking
 from trueup.domain.ledger.postings import Posting
 from trueup.domain.values import QUANTITY_SCALE
@@ -246,8 +247,9 @@ def context(default_source: str | None) -> PostingContext:
 
 def by_rows(
     rows: list[tuple[str, ...]], parser: MovementRows
-) -> tuple[list[Posting], list[object]]:
-    postings, problems = [], []
+) -> tuple[list[Posting], list[RowProblem]]:
+    postings: list[Posting] = []
+    problems: list[RowProblem] = []
     for line, values in enumerate(rows, start=2):
         try:
             postings.append(parser.parse(line, list(values)))
@@ -258,7 +260,7 @@ def by_rows(
 
 def by_columns(
     rows: list[tuple[str, ...]], parser: MovementRows
-) -> tuple[list[Posting], list[object]]:
+) -> tuple[list[Posting], list[RowProblem]]:
     frame = pl.DataFrame([list(r) for r in rows], schema=HEADER, orient="row")
     postings, problems = parse_frame(frame, parser)
     return [Posting._make(row) for row in postings.iter_rows()], list(problems)
@@ -278,9 +280,14 @@ def test_fast_path_takes_clean_rows_without_the_row_path() -> None:
     rows = [TEMPLATES[0]]  # a receipt of 2 cases: nothing in it needs the row path
     table = Table("movements.csv", HEADER)
     parser = MovementRows(table, context(None))
-    calls = []
+    calls: list[int] = []
     original = parser.parse
-    parser.parse = lambda line, values: calls.append(line) or original(line, values)  # type: ignore[method-assign]
+
+    def counted(line: int, values: list[str]) -> Posting:
+        calls.append(line)
+        return original(line, values)
+
+    parser.parse = counted  # type: ignore[method-assign]
     (posting,), problems = by_columns([tuple(r) for r in rows], parser)
     assert (calls, problems) == ([], [])
     assert isinstance(posting, Posting)

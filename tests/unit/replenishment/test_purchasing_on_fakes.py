@@ -51,7 +51,8 @@ def uows() -> FakeUnitOfWorkFactory:
 
 
 def on_hand(uows: FakeUnitOfWorkFactory, sku: str, at: str = "DC1") -> int:
-    return sum(r.quantity for r in stock_rows(uows, StockFilter(skus=(sku,), locations=(at,))))
+    rows = stock_rows(uows, StockFilter(skus=(sku,), locations=(at,)), caller=OPERATOR)
+    return sum(r.quantity for r in rows)
 
 
 def receive(

@@ -1,19 +1,21 @@
-"""Writing items and locations, and the negative-stock policy."""
+"""The catalog (items and locations) and the negative-stock policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
-from trueup.api.schemas.ledger import ERRORS, Code, Text
+from trueup.api.schemas.ledger import ERRORS, Code, ItemOut, LocationOut, Page, Text
+from trueup.api.schemas.paging import CursorQ, Limit, code_cursor, lenient
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import NotFound
 from trueup.services.identity.audit import record_audit
-from trueup.services.ledger import queries
+from trueup.services.ledger import policy, queries
 from trueup.services.ledger.catalog import CatalogReport, import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ports import UnitOfWork
@@ -90,7 +92,10 @@ class RuleOut(BaseModel):
     on_short: str
 
 
-def _audit(request: Request, who: Principal, action: str, target: str):  # type: ignore[no-untyped-def]
+def _audit(
+    request: Request, who: Principal, action: str, target: str
+) -> Callable[[UnitOfWork], None]:
+    """The audit record of a change, written in its transaction just before it commits."""
     where = origin(request)
 
     def audit(uow: UnitOfWork) -> None:
@@ -99,6 +104,64 @@ def _audit(request: Request, who: Principal, action: str, target: str):  # type:
     return audit
 
 
+# -- reading ---------------------------------------------------------------------------
+@router.get("/items", tags=["catalog"], response_model=Page[ItemOut])
+def list_items(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.ITEMS_READ))],
+    limit: Limit = 100,
+    cursor: CursorQ = None,
+) -> Page[ItemOut]:
+    """Items in SKU order."""
+    after = code_cursor(cursor)
+    found = sorted(
+        (it for sku, it in queries.items(uow_of(request), caller=who).items() if sku > after),
+        key=lambda it: it.sku,
+    )
+    page = found[:limit]
+    return Page[ItemOut](
+        data=[ItemOut.of(it) for it in page],
+        next_cursor=page[-1].sku if len(found) > limit else None,
+    )
+
+
+@router.get("/items/{sku}", tags=["catalog"], response_model=ItemOut)
+def get_item(
+    request: Request, sku: str, who: Annotated[Principal, Depends(require(Action.ITEMS_READ))]
+) -> ItemOut:
+    code = lenient(sku)
+    found = queries.items(uow_of(request), [code], caller=who).get(code)
+    if found is None:
+        raise NotFound(f"no item {code}")
+    return ItemOut.of(found)
+
+
+@router.get("/locations", tags=["catalog"], response_model=Page[LocationOut])
+def list_locations(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Action.LOCATIONS_READ))],
+    limit: Limit = 100,
+    cursor: CursorQ = None,
+    site: Annotated[str | None, Query(description="Only this site's locations")] = None,
+) -> Page[LocationOut]:
+    """Locations in code order (virtual ones included)."""
+    after = code_cursor(cursor)
+    found = sorted(
+        (
+            loc
+            for code, loc in queries.locations(uow_of(request)).items()
+            if code > after and (site is None or loc.site == site)
+        ),
+        key=lambda loc: loc.code,
+    )
+    page = found[:limit]
+    return Page[LocationOut](
+        data=[LocationOut.of(loc) for loc in page],
+        next_cursor=page[-1].code if len(found) > limit else None,
+    )
+
+
+# -- writing ---------------------------------------------------------------------------
 @router.post("/items", tags=["catalog"], response_model=CatalogOut)
 def put_items(
     request: Request,
@@ -141,7 +204,7 @@ def list_policy(
     """The negative-stock policy: which (source, kind) are facts and which are requests."""
     return [
         RuleOut(source=r.source, kind=r.kind, on_short=r.on_short.value)
-        for r in queries.policy_rules(uow_of(request))
+        for r in policy.policy_rules(uow_of(request))
     ]
 
 
@@ -155,7 +218,7 @@ def set_policy(
 ) -> RuleOut:
     """Set one rule (`*` for any source or kind)."""
     target = f"policy:{source}/{kind}"
-    rule = queries.set_policy_rule(
+    rule = policy.set_policy_rule(
         uow_of(request),
         source,
         kind,
@@ -174,7 +237,7 @@ def delete_policy(
 ) -> None:
     """Remove one rule; the defaults (and wider rules) apply again."""
     target = f"policy:{source}/{kind}"
-    if not queries.delete_policy_rule(
+    if not policy.delete_policy_rule(
         uow_of(request), source, kind, audit=_audit(request, who, "policy.write", target)
     ):
         raise NotFound(f"no rule for ({source}, {kind})")

@@ -1,9 +1,9 @@
-"""Items, locations, movements, documents, reversals, stock and verify."""
+"""The ledger: posting movements and documents, reversals, reading movements and stock,
+and verify."""
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -14,8 +14,6 @@ from trueup.api.schemas.ledger import (
     ERRORS,
     DocumentIn,
     DocumentOut,
-    ItemOut,
-    LocationOut,
     MovementIn,
     MovementOut,
     Page,
@@ -24,26 +22,30 @@ from trueup.api.schemas.ledger import (
     StockRowOut,
     VerifyOut,
 )
+from trueup.api.schemas.paging import (
+    CursorQ,
+    Limit,
+    encode_key,
+    int_cursor,
+    key_cursor,
+    lenient,
+)
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
-from trueup.domain.errors import Forbidden, InputError, NotFound
-from trueup.domain.ledger.policy import MANUAL_SOURCE
+from trueup.domain.errors import Forbidden, InputError
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services.counts.tasks import Blind, blind
 from trueup.services.identity.audit import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.port import MovementPage, StockFilter
-from trueup.services.ledger.posting import post_document, reverse
+from trueup.services.ledger.posting import document_source, post_document, reverse
 from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.verification import verify
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
-MAX_PAGE = 1000
 MAX_LINES = 5000
 SINGLE_LABEL = "api movement"
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")]
-CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 def blind_to(request: Request, who: Principal) -> Blind | None:
@@ -53,116 +55,12 @@ def blind_to(request: Request, who: Principal) -> Blind | None:
     return blind(uow_of(request))
 
 
-def _int_cursor(cursor: str | None) -> int:
-    if cursor is None or cursor == "":
-        return 0
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise InputError("a cursor from a previous page", field="cursor", value=cursor)
-    return int(cursor)
-
-
-def _code_cursor(cursor: str | None) -> str:
-    return "" if cursor is None else cursor
-
-
-def _lenient(text: str) -> str:
-    """A code to look for: normalised when it can be; a code that cannot be (control
-    characters...) matches nothing, which is the answer, not an error."""
-    try:
-        return normalize_code(text)
-    except InputError:
-        return text
-
-
-def _encode_key(key: tuple[str, ...]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
-
-
-def _key_cursor(cursor: str | None) -> tuple[str, ...] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeError):
-        key = None
-    if not (isinstance(key, list) and len(key) == 4 and all(isinstance(k, str) for k in key)):
-        raise InputError("a cursor from a previous page", field="cursor", value=cursor[:60])
-    return tuple(key)
-
-
-# -- catalog ---------------------------------------------------------------------------
-@router.get("/items", tags=["catalog"], response_model=Page[ItemOut])
-def list_items(
-    request: Request,
-    who: Annotated[Principal, Depends(require(Action.ITEMS_READ))],
-    limit: Limit = 100,
-    cursor: CursorQ = None,
-) -> Page[ItemOut]:
-    """Items in SKU order."""
-    after = _code_cursor(cursor)
-    found = sorted(
-        (it for sku, it in queries.items(uow_of(request)).items() if sku > after),
-        key=lambda it: it.sku,
-    )
-    page = found[:limit]
-    cost = who.can(Action.STOCK_COST)
-    return Page[ItemOut](
-        data=[ItemOut.of(it, cost) for it in page],
-        next_cursor=page[-1].sku if len(found) > limit else None,
-    )
-
-
-@router.get("/items/{sku}", tags=["catalog"], response_model=ItemOut)
-def get_item(
-    request: Request, sku: str, who: Annotated[Principal, Depends(require(Action.ITEMS_READ))]
-) -> ItemOut:
-    code = _lenient(sku)
-    found = queries.items(uow_of(request), [code]).get(code)
-    if found is None:
-        raise NotFound(f"no item {code}")
-    return ItemOut.of(found, who.can(Action.STOCK_COST))
-
-
-@router.get("/locations", tags=["catalog"], response_model=Page[LocationOut])
-def list_locations(
-    request: Request,
-    who: Annotated[Principal, Depends(require(Action.LOCATIONS_READ))],
-    limit: Limit = 100,
-    cursor: CursorQ = None,
-    site: Annotated[str | None, Query(description="Only this site's locations")] = None,
-) -> Page[LocationOut]:
-    """Locations in code order (virtual ones included)."""
-    after = _code_cursor(cursor)
-    found = sorted(
-        (
-            loc
-            for code, loc in queries.locations(uow_of(request)).items()
-            if code > after and (site is None or loc.site == site)
-        ),
-        key=lambda loc: loc.code,
-    )
-    page = found[:limit]
-    return Page[LocationOut](
-        data=[LocationOut.of(loc) for loc in page],
-        next_cursor=page[-1].code if len(found) > limit else None,
-    )
-
-
 # -- posting ---------------------------------------------------------------------------
-def _bound(who: Principal, lines: list[dict[str, str]]) -> str:
-    """The default source of these lines; a machine token posts only as its source."""
-    if who.source is None:
-        return MANUAL_SOURCE
-    for number, line in enumerate(lines, start=1):
-        given = line.get("source", "").strip()
-        if given and normalize_code(given) != who.source:
-            raise Forbidden(
-                f"line {number}: this token posts only as source {who.source!r}, not {given!r}"
-            )
-    return who.source
+def _auditor(
+    who: Principal, where: str, action: str, target: str
+) -> Callable[[UnitOfWork, PostingReport], None]:
+    """The audit record of a posting, written in its transaction just before it commits."""
 
-
-def _auditor(who: Principal, where: str, action: str, target: str):  # type: ignore[no-untyped-def]
     def audit(uow: UnitOfWork, report: PostingReport) -> None:
         record_audit(
             uow,
@@ -187,7 +85,7 @@ def post_lines(
 ) -> tuple[PostingReport, list[MovementOut]]:
     """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
     the order of the lines, each (source, external_id) once, originals for repeats."""
-    source = _bound(who, lines)
+    source = document_source(who, lines)
     report = post_document(
         uow,
         lines,
@@ -292,15 +190,15 @@ def list_movements(
 ) -> Page[MovementOut]:
     """The ledger in the order it was recorded (a scoped user sees their sites')."""
     query = MovementPage(
-        sku=_lenient(sku) if sku else None,
-        location=_lenient(location) if location else None,
-        source=_lenient(source) if source else None,
+        sku=lenient(sku) if sku else None,
+        location=lenient(location) if location else None,
+        source=lenient(source) if source else None,
         kind=kind,
-        sites=who.scoped_sites(_lenient(s) for s in site or ()),
-        after_id=_int_cursor(cursor),
+        sites=tuple(lenient(s) for s in site or ()),
+        after_id=int_cursor(cursor),
         limit=limit + 1,
     )
-    found = queries.movements_page(uow_of(request), query)
+    found = queries.movements_page(uow_of(request), query, caller=who)
     hidden = blind_to(request, who)
     page = found[:limit]
     more = len(found) > limit
@@ -318,13 +216,7 @@ def get_movement(
     movement_id: Annotated[int, Path(ge=1, le=2**62)],
     who: Annotated[Principal, Depends(require(Action.LEDGER_READ))],
 ) -> MovementOut:
-    uow = uow_of(request)
-    found = queries.movement(uow, movement_id)
-    if who.sites:
-        places = queries.locations(uow, [found.from_location, found.to_location])
-        sites = {loc.site for loc in places.values() if not loc.is_virtual}
-        if not sites & who.sites:
-            raise NotFound(f"movement {movement_id} does not exist")  # not theirs to see
+    found = queries.movement(uow_of(request), movement_id, caller=who)
     hidden = blind_to(request, who)
     if hidden is not None and hidden.hides(found.sku, found.from_location, found.to_location):
         raise Forbidden(f"movement {movement_id} is under a count; counts are blind")
@@ -369,7 +261,6 @@ def get_stock(
     cursor: CursorQ = None,
 ) -> Page[StockRowOut]:
     """On-hand per item, location, lot and serial (the rows of `trueup stock`)."""
-    sites = who.scoped_sites(_lenient(s) for s in site or ())
     when = None
     if as_of:
         try:
@@ -377,26 +268,25 @@ def get_stock(
         except InputError as error:
             raise InputError(str(error), field="as_of", value=as_of) from None
     query = StockFilter(
-        skus=tuple(_lenient(s) for s in sku or ()),
-        locations=tuple(_lenient(c) for c in location or ()),
-        sites=sites,
+        skus=tuple(lenient(s) for s in sku or ()),
+        locations=tuple(lenient(c) for c in location or ()),
+        sites=tuple(lenient(s) for s in site or ()),
         as_of=when,
     )
     uow = uow_of(request)
-    rows = queries.stock(uow, query)
+    rows = queries.stock(uow, query, caller=who)
     hidden = blind_to(request, who)
     if hidden is not None:  # counts are blind: a counter never reads what is being counted
         rows = [r for r in rows if not hidden.hides(r.sku, r.location)]
-    after = _key_cursor(cursor)
+    after = key_cursor(cursor)
     if after is not None:
         rows = [r for r in rows if (r.sku, r.location, r.lot, r.serial) > after]
     page = rows[:limit]
-    cost = who.can(Action.STOCK_COST)
-    items = queries.items(uow, {r.sku for r in page}) if cost else {}
+    items = queries.items(uow, {r.sku for r in page}, caller=who)
     last = page[-1] if page else None
     return Page[StockRowOut](
-        data=[StockRowOut.of(r, items.get(r.sku), cost) for r in page],
-        next_cursor=_encode_key((last.sku, last.location, last.lot, last.serial))
+        data=[StockRowOut.of(r, items.get(r.sku)) for r in page],
+        next_cursor=encode_key((last.sku, last.location, last.lot, last.serial))
         if last is not None and len(rows) > limit
         else None,
     )

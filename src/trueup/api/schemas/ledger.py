@@ -175,7 +175,9 @@ class StockRowOut(BaseModel):
     value: str | None = Field(None, description="Only for roles allowed stock.cost")
 
     @classmethod
-    def of(cls, row: BalanceRow, item: Item | None, with_cost: bool) -> StockRowOut:
+    def of(cls, row: BalanceRow, item: Item | None) -> StockRowOut:
+        """The row, with its cost and value when `item` carries a unit cost (it does
+        not for a caller who may not see costs)."""
         out = cls(
             sku=row.sku,
             location=row.location,
@@ -185,7 +187,7 @@ class StockRowOut(BaseModel):
             unit_cost=None,
             value=None,
         )
-        if with_cost and item is not None and item.unit_cost is not None:
+        if item is not None and item.unit_cost is not None:
             out.unit_cost = money(item.unit_cost)
             out.value = money((item.unit_cost * row.quantity / QUANTITY_SCALE).quantize(CENT))
         return out
@@ -203,7 +205,7 @@ class ItemOut(BaseModel):
     unit_cost: str | None = Field(None, description="Only for roles allowed stock.cost")
 
     @classmethod
-    def of(cls, it: Item, with_cost: bool) -> ItemOut:
+    def of(cls, it: Item) -> ItemOut:
         return cls(
             sku=it.sku,
             name=it.name,
@@ -213,7 +215,7 @@ class ItemOut(BaseModel):
             abc_class=it.abc_class,
             pack_sizes={unit: format_quantity(size) for unit, size in it.pack_sizes.items()},
             barcodes=dict(it.barcodes),
-            unit_cost=money(it.unit_cost) if with_cost and it.unit_cost is not None else None,
+            unit_cost=money(it.unit_cost) if it.unit_cost is not None else None,
         )
 
 

@@ -56,6 +56,11 @@ class Posting(NamedTuple):
 
 
 INSERT_WIDTH = 18
+#: A ledger row as storage writes it: a Posting's first INSERT_WIDTH fields. The columnar
+#: path hands storage these straight from its frames, without building Postings.
+LedgerRow = tuple[
+    str, str, str, int, int, int, str, str, int, str, str, str, str, str, str, str, int | None, int
+]
 #: The fields that make two postings of one (source, external_id) the same event.
 PAYLOAD_FIELDS = (
     "kind",

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from trueup.domain.errors import InputError, RowProblem, RowsRejected
-from trueup.domain.ledger.model import ALLOWED_PARENTS, Item, Location, LocationKind, Tracking
-from trueup.domain.values import (
-    MAX_DECIMALS,
-    QUANTITY_SCALE,
-    gtin_is_valid,
-    normalize_code,
-    parse_quantity,
+from trueup.domain.ledger.model import ALLOWED_PARENTS, Item, Location
+from trueup.services.ledger.catalog_rows import (
+    ITEM_OPTIONAL,
+    ITEM_REQUIRED,
+    LOCATION_REQUIRED,
+    keep_absent,
+    parse_item,
+    parse_location,
 )
 from trueup.services.ledger.files import Table
-from trueup.services.ledger.port import LedgerUnitOfWork, LedgerUnitOfWorkFactory
+from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.retry import retry_transient
+from trueup.services.transaction import TransactionFactory
 
 MAX_PROBLEMS_SHOWN = 100
-MAX_UNIT_LENGTH = 20
 
 
 @dataclass
@@ -32,14 +33,16 @@ class CatalogReport:
     rejected: list[RowProblem] = field(default_factory=list)
 
 
-#: Runs inside the import's transaction, just before it commits (the API's audit record).
-Audit = Callable[[LedgerUnitOfWork], None]
+#: The caller's unit of work: a ledger unit, or a wider one (the API's, which audits).
+U = TypeVar("U", bound=LedgerUnitOfWork)
 
 
 class _Problems:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.found: list[RowProblem] = []
+
+    """The problems of an import's lines; any one of them rejects the whole file."""
 
     def add(self, line: int, error: InputError, fallback_field: str) -> None:
         self.found.append(
@@ -53,147 +56,17 @@ class _Problems:
             raise RowsRejected(self.found[:MAX_PROBLEMS_SHOWN], total_problems=len(self.found))
 
 
-def _values(table: Table, line_values: list[str], columns: dict[str, int | None]) -> dict[str, str]:
+def _values(line_values: list[str], columns: dict[str, int | None]) -> dict[str, str]:
     return {
         name: (line_values[i] if i is not None and i < len(line_values) else "").strip()
         for name, i in columns.items()
     }
 
 
-def _code(value: str, name: str) -> str:
-    try:
-        return normalize_code(value)
-    except InputError as error:
-        raise InputError(str(error), field=name, value=value) from None
-
-
-def _required(value: str, name: str, expected: str) -> str:
-    code = _code(value, name) if value else ""
-    if not code:
-        raise InputError(expected, field=name, value=value)
-    return code
-
-
 # -- items ---------------------------------------------------------------------------
-ITEM_REQUIRED = ("sku", "name", "unit")
-ITEM_OPTIONAL = (
-    "barcode",
-    "tracking",
-    "unit_cost",
-    "abc_class",
-    "decimals",
-    "pack_sizes",
-    "pack_barcodes",
-)
-
-
-def parse_item(row: dict[str, str]) -> Item:
-    sku = _required(row["sku"], "sku", "a non-empty SKU")
-    name = row["name"]
-    if not name:
-        raise InputError("a non-empty name", field="name")
-    unit = _unit(row["unit"], "unit")
-    decimals = 0
-    if row.get("decimals"):
-        if not row["decimals"].isdigit() or int(row["decimals"]) > MAX_DECIMALS:
-            raise InputError(
-                f"a whole number from 0 to {MAX_DECIMALS}", field="decimals", value=row["decimals"]
-            )
-        decimals = int(row["decimals"])
-    try:
-        tracking = Tracking((row.get("tracking") or "none").lower())
-    except ValueError:
-        raise InputError("none, lot or serial", field="tracking", value=row["tracking"]) from None
-    unit_cost = None
-    if row.get("unit_cost"):
-        try:
-            unit_cost = Decimal(row["unit_cost"])
-        except InvalidOperation:
-            unit_cost = None
-        if (
-            unit_cost is None
-            or not unit_cost.is_finite()
-            or unit_cost < 0
-            or (
-                unit_cost.as_tuple().exponent < -6  # type: ignore[operator]
-            )
-        ):
-            raise InputError(
-                "a cost of zero or more with at most 6 decimal places",
-                field="unit_cost",
-                value=row["unit_cost"],
-            )
-    abc = (row.get("abc_class") or "").upper() or None
-    if abc not in (None, "A", "B", "C"):
-        raise InputError("A, B or C", field="abc_class", value=row["abc_class"])
-    packs: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in (row.get("pack_sizes") or "").split(";"))):
-        pack_unit, _, size = part.partition("=")
-        pack_unit = _unit(pack_unit, "pack_sizes") if pack_unit.strip() else ""
-        if not pack_unit or not size or pack_unit == unit or pack_unit in packs:
-            raise InputError("pack sizes like case=12;pallet=480", field="pack_sizes", value=part)
-        packs[pack_unit] = _field_quantity(size, decimals, "pack_sizes")
-    barcodes: dict[str, str] = {}
-    for code in filter(None, (c.strip() for c in (row.get("barcode") or "").split(";"))):
-        barcodes[_gtin(code, "barcode")] = unit
-    for part in filter(None, (p.strip() for p in (row.get("pack_barcodes") or "").split(";"))):
-        pack_unit, _, code = part.partition("=")
-        pack_unit = _code(pack_unit, "pack_barcodes")
-        if pack_unit not in packs:
-            raise InputError(
-                "a pack unit named in pack_sizes, like case=10012345000017",
-                field="pack_barcodes",
-                value=part,
-            )
-        barcodes[_gtin(code.strip(), "pack_barcodes")] = pack_unit
-    return Item(sku, name, unit, decimals, tracking, unit_cost, abc, packs, barcodes)
-
-
-def _unit(value: str, name: str) -> str:
-    unit = _required(value, name, "a unit such as each, kg or case")
-    if len(unit) > MAX_UNIT_LENGTH:
-        raise InputError(f"a unit of at most {MAX_UNIT_LENGTH} characters", field=name, value=value)
-    return unit
-
-
-def _keep_absent(it: Item, old: Item, present: set[str]) -> Item:
-    """Columns the file does not have keep what the item had; present but empty clears."""
-    changes: dict[str, object] = {}
-    for column, attribute in (
-        ("tracking", "tracking"),
-        ("unit_cost", "unit_cost"),
-        ("abc_class", "abc_class"),
-        ("decimals", "decimals"),
-        ("pack_sizes", "pack_sizes"),
-    ):
-        if column not in present:
-            changes[attribute] = getattr(old, attribute)
-    barcodes = dict(it.barcodes)
-    for code, unit in old.barcodes.items():
-        column = "barcode" if unit == old.unit else "pack_barcodes"
-        if column not in present:
-            barcodes.setdefault(code, unit)
-    return replace(it, **changes, barcodes=barcodes)  # type: ignore[arg-type]
-
-
-def _field_quantity(text: str, decimals: int, name: str) -> int:
-    try:
-        return parse_quantity(text, decimals, multiple=QUANTITY_SCALE)
-    except InputError as error:
-        raise InputError(f"a pack size: {error}", field=name, value=text) from None
-
-
-def _gtin(code: str, name: str) -> str:
-    if not gtin_is_valid(code):
-        raise InputError(
-            "a GTIN-8, -12, -13 or -14 with a correct check digit", field=name, value=code
-        )
-    return code
-
-
 @retry_transient
 def import_items(
-    uow_factory: LedgerUnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+    uow_factory: TransactionFactory[U], table: Table, *, audit: Callable[[U], None] | None = None
 ) -> CatalogReport:
     """Create new SKUs and update changed ones; a tracking or decimals change is refused
     while the item has stock, since it would change the meaning of its balances."""
@@ -201,75 +74,11 @@ def import_items(
     columns |= {n: table.column(n, required=False) for n in ITEM_OPTIONAL}
     present = {name for name in ITEM_OPTIONAL if columns[name] is not None}
     report, problems = CatalogReport(), _Problems(table)
-    parsed: dict[str, tuple[int, Item]] = {}
-    barcode_lines: dict[str, int] = {}
-    for line, values in table.rows():
-        report.lines += 1
-        try:
-            it = parse_item(_values(table, values, columns))
-        except InputError as error:
-            problems.add(line, error, "row")
-            continue
-        if it.sku in parsed:
-            problems.add(
-                line,
-                InputError(
-                    f"a SKU once per file (also on line {parsed[it.sku][0]})",
-                    field="sku",
-                    value=it.sku,
-                ),
-                "sku",
-            )
-            continue
-        for code in it.barcodes:
-            if code in barcode_lines:
-                problems.add(
-                    line,
-                    InputError(
-                        f"a barcode once per file (also on line {barcode_lines[code]})",
-                        field="barcode",
-                        value=code,
-                    ),
-                    "barcode",
-                )
-            barcode_lines[code] = line
-        parsed[it.sku] = (line, it)
+    parsed = _parsed_items(table, columns, report, problems)
     with uow_factory() as uow:
         existing = uow.catalog.items()
         stocked = uow.catalog.items_with_stock()
-        owner = {code: sku for sku, it in existing.items() for code in it.barcodes}
-        new, changed = [], []
-        for sku, (line, it) in parsed.items():
-            for code in it.barcodes:
-                if owner.get(code, sku) != sku:
-                    problems.add(
-                        line,
-                        InputError(
-                            f"a barcode not used by {owner[code]}", field="barcode", value=code
-                        ),
-                        "barcode",
-                    )
-            old = existing.get(sku)
-            if old is None:
-                new.append(it)
-                continue
-            it = replace(_keep_absent(it, old, present), id=old.id)
-            if it == old:
-                report.unchanged += 1
-                continue
-            guarded = (it.unit, it.tracking, it.decimals)
-            if sku in stocked and guarded != (old.unit, old.tracking, old.decimals):
-                problems.add(
-                    line,
-                    InputError(
-                        "the same unit, tracking and decimals while the item has stock",
-                        field="tracking",
-                        value=it.tracking.value,
-                    ),
-                    "tracking",
-                )
-                continue
-            changed.append(it)
+        new, changed = _item_changes(parsed, existing, stocked, present, report, problems)
         problems.raise_if_any()
         uow.catalog.add_items(new)
         uow.catalog.update_items(changed)
@@ -280,67 +89,96 @@ def import_items(
     return report
 
 
+def _parsed_items(
+    table: Table, columns: dict[str, int | None], report: CatalogReport, problems: _Problems
+) -> dict[str, tuple[int, Item]]:
+    """Every good line's item by SKU, with its line; a SKU or barcode twice in the file
+    is a problem on its second line."""
+    parsed: dict[str, tuple[int, Item]] = {}
+    barcode_lines: dict[str, int] = {}
+    for line, values in table.rows():
+        report.lines += 1
+        try:
+            it = parse_item(_values(values, columns))
+        except InputError as error:
+            problems.add(line, error, "row")
+            continue
+        if it.sku in parsed:
+            expected = f"a SKU once per file (also on line {parsed[it.sku][0]})"
+            problems.add(line, InputError(expected, field="sku", value=it.sku), "sku")
+            continue
+        for barcode in it.barcodes:
+            if barcode in barcode_lines:
+                expected = f"a barcode once per file (also on line {barcode_lines[barcode]})"
+                problems.add(line, InputError(expected, field="barcode", value=barcode), "barcode")
+            barcode_lines[barcode] = line
+        parsed[it.sku] = (line, it)
+    return parsed
+
+
+def _item_changes(
+    parsed: dict[str, tuple[int, Item]],
+    existing: dict[str, Item],
+    stocked: set[str],
+    present: set[str],
+    report: CatalogReport,
+    problems: _Problems,
+) -> tuple[list[Item], list[Item]]:
+    """The new items and the changed ones; a barcode another item holds, or a change to
+    unit, tracking or decimals while the item has stock, is a problem."""
+    owner = {barcode: sku for sku, it in existing.items() for barcode in it.barcodes}
+    new, changed = [], []
+    for sku, (line, it) in parsed.items():
+        for barcode in it.barcodes:
+            if owner.get(barcode, sku) != sku:
+                expected = f"a barcode not used by {owner[barcode]}"
+                problems.add(line, InputError(expected, field="barcode", value=barcode), "barcode")
+        old = existing.get(sku)
+        if old is None:
+            new.append(it)
+            continue
+        it = replace(keep_absent(it, old, present), id=old.id)
+        if it == old:
+            report.unchanged += 1
+            continue
+        guarded = (it.unit, it.tracking, it.decimals)
+        if sku in stocked and guarded != (old.unit, old.tracking, old.decimals):
+            expected = "the same unit, tracking and decimals while the item has stock"
+            problems.add(
+                line, InputError(expected, field="tracking", value=it.tracking.value), "tracking"
+            )
+            continue
+        changed.append(it)
+    return new, changed
+
+
 # -- locations ------------------------------------------------------------------------
-LOCATION_KINDS = {k.value: k for k in LocationKind if not k.is_virtual}
-
-
 @retry_transient
 def import_locations(
-    uow_factory: LedgerUnitOfWorkFactory, table: Table, *, audit: Audit | None = None
+    uow_factory: TransactionFactory[U], table: Table, *, audit: Callable[[U], None] | None = None
 ) -> CatalogReport:
     """Create and rename locations. A location's kind and parent are fixed once created:
     moving a bin between sites would silently move its stock's history."""
-    columns = {n: table.column(n, required=True) for n in ("code", "name", "kind")}
+    columns = {n: table.column(n, required=True) for n in LOCATION_REQUIRED}
     columns["parent"] = table.column("parent", required=False)
     report, problems = CatalogReport(), _Problems(table)
     rows: dict[str, tuple[int, Location]] = {}
     for line, values in table.rows():
         report.lines += 1
-        row = _values(table, values, columns)
         try:
-            code = _required(row["code"], "code", "a non-empty location code")
-            kind = LOCATION_KINDS.get(row["kind"].lower())
-            if kind is None:
-                raise InputError(
-                    "one of " + ", ".join(LOCATION_KINDS), field="kind", value=row["kind"]
-                )
-            parent = _code(row["parent"], "parent") if row["parent"] else None
+            loc = parse_location(_values(values, columns))
         except InputError as error:
             problems.add(line, error, "row")
             continue
-        if code in rows:
-            problems.add(
-                line,
-                InputError(
-                    f"a code once per file (also on line {rows[code][0]})", field="code", value=code
-                ),
-                "code",
-            )
+        if loc.code in rows:
+            expected = f"a code once per file (also on line {rows[loc.code][0]})"
+            problems.add(line, InputError(expected, field="code", value=loc.code), "code")
             continue
-        rows[code] = (line, Location(code, row["name"] or code, kind, parent))
+        rows[loc.code] = (line, loc)
     with uow_factory() as uow:
         existing = uow.catalog.locations()
         resolved = _resolve_tree(rows, existing, problems)
-        new, changed = [], []
-        for code, loc in resolved.items():
-            old = existing.get(code)
-            if old is None:
-                new.append(loc)
-            elif (old.kind, old.parent) != (loc.kind, loc.parent):
-                problems.add(
-                    rows[code][0],
-                    InputError(
-                        "the kind and parent it has "
-                        f"({old.kind.value}, {old.parent or 'no parent'})",
-                        field="parent",
-                        value=loc.parent or "",
-                    ),
-                    "parent",
-                )
-            elif old.name != loc.name:
-                changed.append(replace(loc, id=old.id))
-            else:
-                report.unchanged += 1
+        new, changed = _location_changes(resolved, existing, rows, report, problems)
         problems.raise_if_any()
         uow.catalog.add_locations(new)
         uow.catalog.update_locations(changed)
@@ -349,6 +187,33 @@ def import_locations(
         uow.commit()
     report.created, report.updated = len(new), len(changed)
     return report
+
+
+def _location_changes(
+    resolved: dict[str, Location],
+    existing: dict[str, Location],
+    rows: dict[str, tuple[int, Location]],
+    report: CatalogReport,
+    problems: _Problems,
+) -> tuple[list[Location], list[Location]]:
+    """The new locations and the renamed ones; another kind or parent is a problem."""
+    new, changed = [], []
+    for code, loc in resolved.items():
+        old = existing.get(code)
+        if old is None:
+            new.append(loc)
+        elif (old.kind, old.parent) != (loc.kind, loc.parent):
+            expected = f"the kind and parent it has ({old.kind.value}, {old.parent or 'no parent'})"
+            problems.add(
+                rows[code][0],
+                InputError(expected, field="parent", value=loc.parent or ""),
+                "parent",
+            )
+        elif old.name != loc.name:
+            changed.append(replace(loc, id=old.id))
+        else:
+            report.unchanged += 1
+    return new, changed
 
 
 def _resolve_tree(

@@ -1,21 +1,37 @@
-"""Tabular input files (CSV, XLSX) as rows of text with their line numbers."""
+"""Tables: how rows of input reach the use cases, whether a file (read by
+adapters/tables.py) or a document posted by a program (`table_from_dicts`).
+
+Nothing here opens a file: a table read from one carries the functions that read it.
+"""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
+from typing import Protocol
 
-from openpyxl import load_workbook
+import polars as pl
 
-from trueup.domain.errors import InputError, RowProblem, RowsRejected
+from trueup.domain.errors import RowProblem, RowsRejected
 
 Row = tuple[int, list[str]]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive rows of a file: `first_line` is the line number of its first row.
+    `frame` (text columns, lowercase names) is None when the rows from `first_line` on
+    are for the row-at-a-time path."""
+
+    first_line: int
+    frame: pl.DataFrame | None
+
+
+class Segments(Protocol):
+    def __call__(self, rows_per_segment: int, min_rows: int) -> Iterator[Segment]:
+        """The table as column segments of at most `rows_per_segment` rows; a table of
+        fewer than `min_rows` rows is one segment for the row path."""
+        ...
 
 
 def _no_rows() -> Iterator[Row]:
@@ -25,14 +41,16 @@ def _no_rows() -> Iterator[Row]:
 @dataclass
 class Table:
     """A header and its rows. `rows()` yields (line number, values) afresh at each call,
-    so a use case that is retried after losing a race reads the whole input again."""
+    so a use case that is retried after losing a race reads the whole input again.
+
+    `segments` reads a file column-wise for the vectorised path; a table without it (a
+    document, a spreadsheet) is read row by row."""
 
     name: str
     header: list[str]
     read: Callable[[], Iterator[Row]] = _no_rows
     sha256: str | None = None
-    size_hint: int = 0  # bytes, for progress
-    path: Path | None = None  # the file, when the table is a CSV file on disk
+    segments: Segments | None = None
 
     def rows(self) -> Iterator[Row]:
         return self.read()
@@ -52,114 +70,6 @@ class Table:
                     [RowProblem(1, name, "", "a column named " + repr(name), self.name)]
                 ) from None
             return None
-
-
-def _digest(path: Path, *, text: bool = True) -> str:
-    """The file's SHA-256; for a text file, prove on the way that it is UTF-8 and say
-    where it is not."""
-    sha = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines_before = 0
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-            if not text:
-                continue
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as error:
-                start = max(error.start, 0)
-                line = lines_before + block.count(b"\n", 0, start) + 1
-                column = start - (block.rfind(b"\n", 0, start) + 1) + 1
-                raise InputError(
-                    f"{path.name}: line {line}, column {column} is not UTF-8 text "
-                    f"(byte 0x{block[start]:02x}); expected a UTF-8 file"
-                ) from None
-            lines_before += block.count(b"\n")
-        try:
-            decoder.decode(b"", final=text)
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{path.name}: line {lines_before + 1} ends in the middle of a character; "
-                "expected a UTF-8 file"
-            ) from None
-    return sha.hexdigest()
-
-
-def read_table(path: Path) -> Table:
-    """Open a CSV (UTF-8, optional BOM) or XLSX file; the first row is the header."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    return _read_csv(path)
-
-
-def _read_csv(path: Path) -> Table:
-    digest = _digest(path)  # first: a file that is not UTF-8 is refused with its line
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), None)
-    if header is None:
-        raise InputError(f"{path.name}: the file is empty; expected a header row")
-
-    def rows() -> Iterator[Row]:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            try:
-                next(reader)  # the header
-                for values in reader:
-                    if values:
-                        yield reader.line_num, values
-            except csv.Error as error:
-                raise InputError(f"{path.name}: line {reader.line_num}: {error}") from None
-
-    return Table(
-        path.name,
-        [h.strip().lower() for h in header],
-        rows,
-        sha256=digest,
-        size_hint=path.stat().st_size,
-        path=path,
-    )
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # Spreadsheets store numbers as floats: keep the digits the user saw.
-        return format(Decimal(repr(value)).normalize(), "f")
-    return str(value)
-
-
-def _read_xlsx(path: Path) -> Table:
-    def sheet_rows() -> Iterator[tuple[object, ...]]:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            yield from workbook.worksheets[0].iter_rows(values_only=True)
-        finally:
-            workbook.close()
-
-    first = next(sheet_rows(), None)
-    if first is None:
-        raise InputError(f"{path.name}: the sheet is empty; expected a header row")
-    header = [_cell(v).strip().lower() for v in first]
-
-    def rows() -> Iterator[Row]:
-        cells = sheet_rows()
-        next(cells)  # the header
-        for number, values in enumerate(cells, start=2):
-            texts = [_cell(v) for v in values]
-            if any(texts):
-                yield number, texts
-
-    return Table(
-        path.name, header, rows, sha256=_digest(path, text=False), size_hint=path.stat().st_size
-    )
 
 
 def table_from_dicts(name: str, records: list[dict[str, str]]) -> Table:

@@ -12,9 +12,6 @@ errors; the fast path only decides which rows need the slow one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import islice
-from pathlib import Path
 
 import polars as pl
 
@@ -22,7 +19,14 @@ from trueup.domain.errors import RowProblem
 from trueup.domain.ledger.model import IMPLIED_SIDES, MovementKind, Tracking
 from trueup.domain.ledger.postings import Posting
 from trueup.domain.values import MAX_CODE_LENGTH, MAX_DECIMALS, QUANTITY_SCALE
-from trueup.services.ledger.rows import MAX_TEXT, OPTIONAL, MovementRows, RowInvalid
+from trueup.services.ledger.files import Segment, Table
+from trueup.services.ledger.rows import (
+    MAX_TEXT,
+    OPTIONAL,
+    MovementRows,
+    PostingContext,
+    RowInvalid,
+)
 
 #: Below this many rows the row-at-a-time path is as fast and simpler.
 MIN_ROWS = 5_000
@@ -38,7 +42,6 @@ _TIME = (
 )
 _MAX_PACK = 1000  # integral packs up to this many base units keep products in int64
 
-Parsed = Posting | RowInvalid
 #: Postings as columns: the names and types of domain.ledger.Posting's fields.
 POSTING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     name: pl.Int64
@@ -50,70 +53,12 @@ POSTING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 
 
-@dataclass(frozen=True)
-class Segment:
-    """Consecutive rows of a file: `first_line` is the line number of its first row.
-    `frame` is None when the rows from `first_line` on are for the row-at-a-time path."""
-
-    first_line: int
-    frame: pl.DataFrame | None
-
-
-def read_segments(path: Path, rows_per_segment: int | None = None) -> Iterator[Segment]:
-    """The file in segments of at most `rows_per_segment` physical lines, each as text
-    columns with lowercase names, so that memory stays flat however large the file.
-
-    A segment is read column-wise only when its physical lines are its rows (then line
-    numbers stay exact) and it does not end inside a quoted field (its quotes pair up).
-    The first segment that is not, and everything after it, goes to the row path; so does
-    a file of fewer than MIN_ROWS rows.
-    """
-    size = rows_per_segment or SEGMENT
-    with path.open("rb") as handle:
-        header = handle.readline()
-        first_line = 2
-        while True:
-            lines = list(islice(handle, size))
-            if not lines and first_line > 2:
-                return
-            frame = _frame(header, lines)
-            if frame is None or (first_line == 2 and frame.height < MIN_ROWS):
-                yield Segment(first_line, None)
-                return
-            yield Segment(first_line, frame)
-            first_line += len(lines)
-
-
-def read_frame(path: Path) -> pl.DataFrame | None:
-    """The whole file as one frame, or None when it is not for the columnar path."""
-    segments = list(read_segments(path, rows_per_segment=1 << 62))
-    return segments[0].frame if len(segments) == 1 else None
-
-
-def _frame(header: bytes, lines: list[bytes]) -> pl.DataFrame | None:
-    if not lines:
-        return None
-    data = header + b"".join(lines)
-    if data.count(b'"') % 2:
-        return None  # a quoted field runs on past the segment
-    try:
-        frame = pl.read_csv(
-            data,
-            infer_schema=False,
-            encoding="utf8",
-            empty_string_is_null=False,
-            raise_if_empty=True,
-        )
-    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
-        return None
-    if frame.height != len(lines):
-        return None
-    if frame.select(pl.all_horizontal(pl.all().fill_null("") == "").any()).item():
-        return None  # blank lines: the row path skips them and keeps line numbers exact
-    names = [name.strip().lower().lstrip("\ufeff") for name in frame.columns]
-    if len(set(names)) != len(names):
-        return None
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+def segments_of(table: Table) -> Iterator[Segment]:
+    """The table in SEGMENT-row segments for this path; none when it has no columnar
+    reading (a document, a spreadsheet), and one for the row path when it is small."""
+    if table.segments is None:
+        return iter(())
+    return table.segments(SEGMENT, MIN_ROWS)
 
 
 def parse_frame(
@@ -200,49 +145,64 @@ def _code(name: str) -> pl.Expr:
 def _vectorised(
     part: pl.DataFrame, rows: MovementRows, lookups: _Lookups
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    context = rows.context
+    """The rows of `part` this path vouches for, as postings; and the rest, as text
+    (line and cells), for `MovementRows.parse`."""
     present = set(part.columns)
     empty = pl.lit("", dtype=pl.String)
     raw = part.with_columns(
         *(pl.col(name).fill_null("") for name in part.columns if name != "line"),
         *(empty.alias(name) for name in OPTIONAL if name not in present),
     )
+    work = _resolved(_cells(raw, rows.context, lookups), lookups)
+    work = work.with_columns(_ok=_vouched().fill_null(False))
+    good = work.filter(pl.col("_ok"))
+    slow = work.filter(~pl.col("_ok")).select(["line", *rows.table.header])
+    return _postings(good, rows.context), slow
 
+
+def _cells(raw: pl.DataFrame, context: PostingContext, lookups: _Lookups) -> pl.DataFrame:
+    """Each cell as the value it stands for, or null where this path has any doubt."""
     default_source = context.default_source or ""
     kind = pl.col("kind").str.strip_chars(" ").str.to_lowercase()
+    return raw.with_columns(
+        _external_id=_code("external_id"),
+        _kind=pl.when(kind.is_in(lookups.kinds)).then(kind),
+        _sku=_code("sku"),
+        _unit=_code("unit"),
+        _lot=_code("lot"),
+        _serial=_code("serial"),
+        _source=pl.when(pl.col("source") == "")
+        .then(pl.lit(default_source))
+        .otherwise(_code("source")),
+        _from=_code("from_location"),
+        _to=_code("to_location"),
+        _reason=_text("reason"),
+        _reference=_text("reference"),
+        _when=pl.when(pl.col("occurred_at").str.contains(_TIME)).then(
+            pl.col("occurred_at").str.to_datetime(
+                _TIME_FORMAT, strict=False, time_unit="us", time_zone="UTC"
+            )
+        ),
+        _int=pl.col("quantity").str.extract(_QUANTITY, 1),
+        _frac=pl.col("quantity").str.extract(_QUANTITY, 2),
+    )
+
+
+def _text(name: str) -> pl.Expr:
+    """A free-text cell the fast path vouches for: printable ASCII, not too long."""
+    raw = pl.col(name)
+    good = raw.str.contains(_PRINTABLE) & (raw.str.len_bytes() <= MAX_TEXT)
+    return pl.when(good).then(raw.str.strip_chars(" "))
+
+
+def _resolved(cells: pl.DataFrame, lookups: _Lookups) -> pl.DataFrame:
+    """Cells resolved against the catalog: the sides a kind implies, the item, its pack,
+    both locations, and the quantity in scaled base units."""
     scaled = pl.col("_int").cast(pl.Int64) * QUANTITY_SCALE + pl.col("_frac").fill_null(
         ""
     ).str.pad_end(MAX_DECIMALS, "0").cast(pl.Int64)
     work = (
-        raw.with_columns(
-            _external_id=_code("external_id"),
-            _kind=pl.when(kind.is_in(lookups.kinds)).then(kind),
-            _sku=_code("sku"),
-            _unit=_code("unit"),
-            _lot=_code("lot"),
-            _serial=_code("serial"),
-            _source=pl.when(pl.col("source") == "")
-            .then(pl.lit(default_source))
-            .otherwise(_code("source")),
-            _from=_code("from_location"),
-            _to=_code("to_location"),
-            _reason=pl.when(
-                pl.col("reason").str.contains(_PRINTABLE)
-                & (pl.col("reason").str.len_bytes() <= MAX_TEXT)
-            ).then(pl.col("reason").str.strip_chars(" ")),
-            _reference=pl.when(
-                pl.col("reference").str.contains(_PRINTABLE)
-                & (pl.col("reference").str.len_bytes() <= MAX_TEXT)
-            ).then(pl.col("reference").str.strip_chars(" ")),
-            _when=pl.when(pl.col("occurred_at").str.contains(_TIME)).then(
-                pl.col("occurred_at").str.to_datetime(
-                    _TIME_FORMAT, strict=False, time_unit="us", time_zone="UTC"
-                )
-            ),
-            _int=pl.col("quantity").str.extract(_QUANTITY, 1),
-            _frac=pl.col("quantity").str.extract(_QUANTITY, 2),
-        )
-        .with_columns(
+        cells.with_columns(
             _from=pl.when(pl.col("_from") == "")
             .then(pl.col("_kind").replace_strict(lookups.implied_from, default=None))
             .otherwise(pl.col("_from")),
@@ -270,41 +230,45 @@ def _vectorised(
     )
     based = (pl.col("_unit") == "") | (pl.col("_unit") == pl.col("_base_unit"))
     multiple = pl.when(based).then(pl.lit(1, dtype=pl.Int64)).otherwise(pl.col("_pack"))
-    quantity = pl.col("_scaled") * multiple
+    return work.with_columns(_quantity=pl.col("_scaled") * multiple, _packed=~based)
+
+
+def _vouched() -> pl.Expr:
+    """Whether a resolved row breaks none of the rules `MovementRows` checks; null
+    (doubt) counts as a no."""
     tracking = pl.col("_tracking")
     serial_ok = (tracking != Tracking.SERIAL.value) | (
         (pl.col("_serial") != "") & (pl.col("_quantity") == QUANTITY_SCALE)
     )
-    work = work.with_columns(_quantity=quantity, _packed=~based).with_columns(
-        _ok=pl.all_horizontal(
-            pl.col("_external_id").is_not_null() & (pl.col("_external_id") != ""),
-            pl.col("_kind").is_not_null(),
-            pl.col("_item_id").is_not_null(),
-            pl.col("_quantity").is_not_null(),
-            pl.col("_quantity") > 0,
-            pl.col("_quantity") <= QUANTITY_SCALE * 10**9,
-            (pl.col("_quantity") % pl.col("_step")) == 0,
-            pl.col("_when").is_not_null(),
-            pl.col("_when").dt.year().is_between(1970, 9998),
-            pl.col("_from_id").is_not_null(),
-            pl.col("_to_id").is_not_null(),
-            pl.col("_from_id") != pl.col("_to_id"),
-            pl.col("_from_physical") | pl.col("_to_physical"),
-            (pl.col("_kind") != MovementKind.TRANSFER.value)
-            | (pl.col("_from_physical") & pl.col("_to_physical")),
-            pl.col("_lot").is_not_null(),
-            pl.col("_serial").is_not_null(),
-            (tracking == Tracking.LOT.value) == (pl.col("_lot") != ""),
-            (tracking == Tracking.SERIAL.value) | (pl.col("_serial") == ""),
-            serial_ok,
-            pl.col("_source").is_not_null() & (pl.col("_source") != ""),
-            pl.col("_reason").is_not_null(),
-            pl.col("_reference").is_not_null(),
-        ).fill_null(False)
+    return pl.all_horizontal(
+        pl.col("_external_id").is_not_null() & (pl.col("_external_id") != ""),
+        pl.col("_kind").is_not_null(),
+        pl.col("_item_id").is_not_null(),
+        pl.col("_quantity").is_not_null(),
+        pl.col("_quantity") > 0,
+        pl.col("_quantity") <= QUANTITY_SCALE * 10**9,
+        (pl.col("_quantity") % pl.col("_step")) == 0,
+        pl.col("_when").is_not_null(),
+        pl.col("_when").dt.year().is_between(1970, 9998),
+        pl.col("_from_id").is_not_null(),
+        pl.col("_to_id").is_not_null(),
+        pl.col("_from_id") != pl.col("_to_id"),
+        pl.col("_from_physical") | pl.col("_to_physical"),
+        (pl.col("_kind") != MovementKind.TRANSFER.value)
+        | (pl.col("_from_physical") & pl.col("_to_physical")),
+        pl.col("_lot").is_not_null(),
+        pl.col("_serial").is_not_null(),
+        (tracking == Tracking.LOT.value) == (pl.col("_lot") != ""),
+        (tracking == Tracking.SERIAL.value) | (pl.col("_serial") == ""),
+        serial_ok,
+        pl.col("_source").is_not_null() & (pl.col("_source") != ""),
+        pl.col("_reason").is_not_null(),
+        pl.col("_reference").is_not_null(),
     )
-    good = work.filter(pl.col("_ok"))
-    slow = work.filter(~pl.col("_ok")).select(["line", *rows.table.header])
-    recorded_at, actor = context.recorded_at, context.actor
+
+
+def _postings(good: pl.DataFrame, context: PostingContext) -> pl.DataFrame:
+    """The vouched rows as postings: POSTING_SCHEMA's columns, in its order."""
     exprs = [
         pl.col("_source"),
         pl.col("_external_id"),
@@ -316,21 +280,20 @@ def _vectorised(
         pl.col("_serial"),
         pl.col("_quantity"),
         pl.col("_when").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"),
-        pl.lit(recorded_at),
+        pl.lit(context.recorded_at),
         pl.col("_reason"),
         pl.col("_reference"),
-        pl.lit(actor),
+        pl.lit(context.actor),
         pl.when(pl.col("_packed")).then(pl.col("quantity")).otherwise(pl.lit("")),
         pl.when(pl.col("_packed")).then(pl.col("_unit")).otherwise(pl.lit("")),
         pl.lit(context.reverses, dtype=pl.Int64),
         pl.lit(context.batch_id, dtype=pl.Int64),
         pl.col("line").cast(pl.Int64),
-        tracking == Tracking.SERIAL.value,
+        pl.col("_tracking") == Tracking.SERIAL.value,
         pl.col("_from_physical"),
         pl.col("_to_physical"),
     ]
-    postings = good.select(
+    return good.select(
         e.cast(POSTING_SCHEMA[name]).alias(name)
         for e, name in zip(exprs, Posting._fields, strict=True)
     )
-    return postings, slow

@@ -8,9 +8,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, KeyReused
-from trueup.domain.values import utc_now
-from trueup.services.ledger.port import LedgerUnitOfWorkFactory
+from trueup.domain.values import Clock, utc_now
+from trueup.services.ledger.port import LedgerUnitOfWorkFactory, StoredResponse
 
 MAX_KEY = 255
 
@@ -38,28 +39,30 @@ def check_key(key: str) -> str:
 
 def once(
     uow_factory: LedgerUnitOfWorkFactory,
-    user_id: int,
     key: str,
     fingerprint: str,
     run: Callable[[], Response],
+    *,
+    caller: Principal,
+    clock: Clock = utc_now,
 ) -> Response:
-    """The stored response for (user, key), or run the request and store its response.
-    Requests are idempotent by (source, external_id) as well, so two concurrent first
-    tries post once; both store the same response, and the first one stored is kept."""
+    """The response stored under the caller's key, or run the request and store its
+    response. Keys are per user: another user's same key is another request. Requests
+    are idempotent by (source, external_id) as well, so two concurrent first tries post
+    once; both store the same response, and the first one stored is kept."""
     with uow_factory(readonly=True) as uow:
-        stored = uow.idempotency.remembered(user_id, key)
+        stored = uow.idempotency.remembered(caller.user_id, key)
     if stored is not None:
-        if stored[0] != fingerprint:
+        if stored.request_hash != fingerprint:
             raise KeyReused(
                 "a new Idempotency-Key: this one was used for a different request",
                 field="Idempotency-Key",
                 value=key[:60],
             )
-        return Response(stored[1], stored[2])
+        return Response(stored.status, stored.body)
     response = run()
     with uow_factory() as uow:
-        uow.idempotency.remember(
-            user_id, key, fingerprint, response.status, response.body, utc_now()
-        )
+        kept = StoredResponse(fingerprint, response.status, response.body)
+        uow.idempotency.remember(caller.user_id, key, kept, clock())
         uow.commit()
     return response

@@ -6,11 +6,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import NamedTuple, Protocol
 
 from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
 from trueup.domain.ledger.policy import PolicyRule
-from trueup.domain.ledger.postings import BalanceKey, NegativeStock, SerialKey
+from trueup.domain.ledger.postings import (
+    BalanceKey,
+    LedgerRow,
+    NegativeStock,
+    Posting,
+    SerialKey,
+)
 from trueup.services.events.port import OutboxUnitOfWork
 from trueup.services.transaction import TransactionFactory
 
@@ -21,6 +27,14 @@ class Recorded:
 
     id: int
     payload: tuple[object, ...]  # in domain.ledger.postings.PAYLOAD_FIELDS order
+
+
+class StoredResponse(NamedTuple):
+    """The first response to a request, kept under its Idempotency-Key."""
+
+    request_hash: str
+    status: int
+    body: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +89,11 @@ class StockPolicyRepository(Protocol):
 class IdempotencyRepository(Protocol):
     """Responses stored per user and `Idempotency-Key` (services/ledger/idempotency.py)."""
 
-    def remembered(self, user_id: int, key: str) -> tuple[str, int, str] | None:
-        """(request hash, status, body) stored under a user's key."""
+    def remembered(self, user_id: int, key: str) -> StoredResponse | None:
+        """The response stored under a user's key."""
         ...
 
-    def remember(
-        self, user_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
-    ) -> None:
+    def remember(self, user_id: int, key: str, response: StoredResponse, at: datetime) -> None:
         """Store a response once; a concurrent twin that stored first wins."""
         ...
 
@@ -106,8 +118,8 @@ class LedgerWrites(Protocol):
         """Every physical balance row of these serials, locked like `balances`."""
         ...
 
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[int] | None:
-        """Ledger rows: the first INSERT_WIDTH fields of a Posting (a Posting will do).
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+        """Write ledger rows (a Posting's first INSERT_WIDTH fields; a Posting will do).
         Returns their ids in order, or None when the store cannot tell them cheaply."""
         ...
 

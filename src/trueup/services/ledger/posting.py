@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from datetime import datetime
 from typing import TypeVar
 
 from trueup.domain.access import Principal
@@ -26,11 +27,11 @@ from trueup.domain.ledger.policy import MANUAL_SOURCE, SYSTEM_SOURCE, PolicyRule
 from trueup.domain.ledger.postings import (
     Posting,
 )
-from trueup.domain.values import format_quantity, normalize_code, storage_time, utc_now
+from trueup.domain.values import Clock, format_quantity, normalize_code, storage_time, utc_now
 from trueup.services.ledger import frame as movement_frame
 from trueup.services.ledger.events import record_posting
-from trueup.services.ledger.files import Table, table_from_dicts
-from trueup.services.ledger.frame import Segment, parse_frame, read_segments
+from trueup.services.ledger.files import Segment, Table, table_from_dicts
+from trueup.services.ledger.frame import parse_frame, segments_of
 from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.ledger.rows import MovementRows, PostingContext, RowInvalid
 from trueup.services.ledger.run import CHUNK, MAX_PROBLEMS_SHOWN, PostingReport, PostingRun
@@ -65,87 +66,120 @@ def post_table(
     progress: Progress = _no_progress,
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
+    clock: Clock = utc_now,
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
 
-        `scope` says which sites the actor may move stock at (a Forbidden names the first
-        line outside them); `before_commit` runs inside the transaction, just before it
+    A caller scoped to some sites moves stock only there: a Forbidden names the first
+    line outside them. `before_commit` runs inside the transaction, just before it
     commits (the caller's own writes: an audit record, a count's register and trail);
-        `extra_rules` override the stored policy for this posting only (count corrections
-        are facts).
+    `extra_rules` override the stored policy for this posting only (count corrections
+    are facts).
     """
-    actor = caller.username
-    scope = caller.may_act_at if caller.sites else None
     with uow_factory() as uow:
-        recorded_at = utc_now()
-        batch_id = uow.ledger.open_batch(batch_kind, table.name, table.sha256, actor, recorded_at)
-        if table.path is None:  # a document: read only the catalog entries it names
-            skus, codes = _named(table)
-            items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
-        else:
-            items, locations = uow.catalog.items(), uow.catalog.locations()
-            codes = set(locations)
-        if scope is not None and not _within(codes, locations, scope):
-            _check_scope(table, locations, scope)
-        context = PostingContext(
-            items=items,
-            locations=locations,
-            batch_id=batch_id,
-            recorded_at=storage_time(recorded_at),
-            actor=actor,
-            default_source=default_source,
-            reverses=reverses,
-        )
+        recorded_at = clock()
+        context = _open(uow, table, caller, recorded_at, batch_kind, default_source, reverses)
         policy = StockPolicy([*uow.stock_policy.rules(), *extra_rules])
         run = PostingRun(uow, policy, skip_invalid, table.name)
-        run.report.batch_id = batch_id
-        rest = 0  # the row path posts the lines from this one on
-        for segment in read_segments(table.path) if table.path is not None else ():
-            rest = segment.first_line
-            if segment.frame is None:
-                break
-            columns = MovementRows(Table(table.name, list(segment.frame.columns)), context)
-            _post_frame(segment, columns, run, progress)
-            run.flush()
-            rest = segment.first_line + segment.frame.height
-        else:
-            if table.path is not None:
-                rest = -1  # every row went down the columnar path
-        if rest >= 0:
-            for chunk in _chunks(MovementRows(table, context), run, progress, rest):
-                run.post(chunk)
-        report = run.report
-        if run.problems and not skip_invalid:
-            raise rows_rejected(
-                sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
-                total_problems=len(run.problems),
-            )
-        on_hand = uow.ledger.apply_deltas(run.delta_rows())
-        uow.ledger.raise_shortages(run.shortages, recorded_at)
-        report.posted = record_posting(
-            uow,
-            on_hand=on_hand,
-            batch_id=batch_id,
-            recorded_at=recorded_at,
-            postings=run.posted,
-            ids=run.posted_ids,
-            applied=report.applied,
-            shortages=run.shortages,
-            items=items,
-            locations=locations,
-        )
-        uow.ledger.close_batch(
-            batch_id,
-            lines=report.lines,
-            applied=report.applied,
-            duplicates=report.duplicates,
-            rejected=len(report.rejected),
-        )
+        run.report.batch_id = context.batch_id
+        _post_rows(table, context, run, progress)
+        report = _close(uow, run, context, recorded_at)
         if before_commit is not None:
             before_commit(uow, report)
         uow.commit()
-        report.rejected.sort(key=_by_line)
-        return report
+    report.rejected.sort(key=_by_line)
+    return report
+
+
+def _open(
+    uow: LedgerUnitOfWork,
+    table: Table,
+    caller: Principal,
+    recorded_at: datetime,
+    batch_kind: str,
+    default_source: str | None,
+    reverses: int | None,
+) -> PostingContext:
+    """Open the batch and read the catalog the rows resolve against: all of it for a
+    file, only the entries a document names. A scoped caller's table is refused at its
+    first line outside the caller's sites."""
+    batch_id = uow.ledger.open_batch(
+        batch_kind, table.name, table.sha256, caller.username, recorded_at
+    )
+    if table.segments is None:  # a document: read only the catalog entries it names
+        skus, codes = _named(table)
+        items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
+    else:
+        items, locations = uow.catalog.items(), uow.catalog.locations()
+        codes = set(locations)
+    if caller.sites and not _within(codes, locations, caller.may_act_at):
+        _check_scope(table, locations, caller.may_act_at)
+    return PostingContext(
+        items=items,
+        locations=locations,
+        batch_id=batch_id,
+        recorded_at=storage_time(recorded_at),
+        actor=caller.username,
+        default_source=default_source,
+        reverses=reverses,
+    )
+
+
+def _post_rows(table: Table, context: PostingContext, run: PostingRun, progress: Progress) -> None:
+    """Every row through the run: the file's column segments while they last, the rest
+    (a document, a small or irregular file, what follows a segment the columnar path
+    cannot read) one row at a time."""
+    rest = 0  # the row path posts the lines from this one on
+    for segment in segments_of(table):
+        rest = segment.first_line
+        if segment.frame is None:
+            break
+        columns = MovementRows(Table(table.name, list(segment.frame.columns)), context)
+        _post_frame(segment, columns, run, progress)
+        run.flush()
+        rest = segment.first_line + segment.frame.height
+    else:
+        if table.segments is not None:
+            rest = -1  # every row went down the columnar path
+    if rest >= 0:
+        for chunk in _chunks(MovementRows(table, context), run, progress, rest):
+            run.post(chunk)
+
+
+def _close(
+    uow: LedgerUnitOfWork, run: PostingRun, context: PostingContext, recorded_at: datetime
+) -> PostingReport:
+    """Refuse the whole table if a row failed (unless invalid rows are skipped); else
+    write what the run decided: balances, negative-stock exceptions, the outbox row and
+    the batch's totals."""
+    report = run.report
+    if run.failed:
+        raise rows_rejected(
+            sorted(run.problems, key=_by_line)[:MAX_PROBLEMS_SHOWN],
+            total_problems=len(run.problems),
+        )
+    on_hand = uow.ledger.apply_deltas(run.delta_rows())
+    uow.ledger.raise_shortages(run.shortages, recorded_at)
+    report.posted = record_posting(
+        uow,
+        on_hand=on_hand,
+        batch_id=context.batch_id,
+        recorded_at=recorded_at,
+        postings=run.posted,
+        ids=run.posted_ids,
+        applied=report.applied,
+        shortages=run.shortages,
+        items=context.items,
+        locations=context.locations,
+    )
+    uow.ledger.close_batch(
+        context.batch_id,
+        lines=report.lines,
+        applied=report.applied,
+        duplicates=report.duplicates,
+        rejected=len(report.rejected),
+    )
+    return report
 
 
 def post_document(
@@ -157,6 +191,7 @@ def post_document(
     label: str = "document",
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
+    clock: Clock = utc_now,
 ) -> PostingReport:
     """Post a multi-line document (fields as in the movements file), all or nothing."""
     return post_table(
@@ -167,7 +202,23 @@ def post_document(
         batch_kind="document",
         before_commit=before_commit,
         extra_rules=extra_rules,
+        clock=clock,
     )
+
+
+def document_source(caller: Principal, lines: list[dict[str, str]]) -> str:
+    """The source of a document's lines that name none: `manual` for a person; for a
+    machine token its own source system, the only one it may post as (a line naming
+    another is Forbidden, and nothing is posted)."""
+    if caller.source is None:
+        return MANUAL_SOURCE
+    for number, line in enumerate(lines, start=1):
+        given = line.get("source", "").strip()
+        if given and not caller.may_post_source(normalize_code(given)):
+            raise Forbidden(
+                f"line {number}: this token posts only as source {caller.source!r}, not {given!r}"
+            )
+    return caller.source
 
 
 def _post_frame(segment: Segment, rows: MovementRows, run: PostingRun, progress: Progress) -> None:
@@ -266,6 +317,7 @@ def reverse(
     reason: str,
     caller: Principal,
     before_commit: Callable[[U, PostingReport], None] | None = None,
+    clock: Clock = utc_now,
 ) -> tuple[Movement, PostingReport]:
     """Post the movement that undoes `movement_id`: same item and quantity, sides swapped.
 
@@ -299,6 +351,7 @@ def reverse(
         batch_kind="reversal",
         reverses=movement_id,
         before_commit=before_commit,
+        clock=clock,
     )
     with uow_factory(readonly=True) as uow:
         posted = uow.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{movement_id}")

@@ -1,28 +1,31 @@
-"""Reading stock and history."""
+"""Reading the catalog, stock and the ledger's movements."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
-from trueup.domain.errors import InputError, NotFound
-from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement, MovementKind
-from trueup.domain.ledger.policy import ANY, OnShort, PolicyRule
-from trueup.domain.values import normalize_code, to_decimal
+from trueup.domain.access import Action, Principal
+from trueup.domain.errors import NotFound
+from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
+from trueup.domain.values import to_decimal
 from trueup.services.ledger.port import (
     HistoryFilter,
-    LedgerUnitOfWork,
     LedgerUnitOfWorkFactory,
     MovementPage,
     StockFilter,
 )
-from trueup.services.retry import retry_transient
 
 
-def stock(uow_factory: LedgerUnitOfWorkFactory, query: StockFilter) -> list[BalanceRow]:
-    """On-hand per item, location, lot and serial; as of `query.as_of` when given."""
+def stock(
+    uow_factory: LedgerUnitOfWorkFactory, query: StockFilter, *, caller: Principal
+) -> list[BalanceRow]:
+    """On-hand per item, location, lot and serial; as of `query.as_of` when given. A
+    caller scoped to some sites reads theirs: the sites asked for, or all of theirs."""
+    scoped = replace(query, sites=caller.scoped_sites(query.sites))
     with uow_factory(readonly=True) as uow:
-        return uow.ledger.stock(query)
+        return uow.ledger.stock(scoped)
 
 
 def stock_value(uow_factory: LedgerUnitOfWorkFactory) -> Decimal:
@@ -45,10 +48,14 @@ def history(uow_factory: LedgerUnitOfWorkFactory, query: HistoryFilter) -> list[
         return uow.ledger.history(query)
 
 
-def movements_page(uow_factory: LedgerUnitOfWorkFactory, query: MovementPage) -> list[Movement]:
-    """A page of the ledger in recorded order, for clients that walk it with a cursor."""
+def movements_page(
+    uow_factory: LedgerUnitOfWorkFactory, query: MovementPage, *, caller: Principal
+) -> list[Movement]:
+    """A page of the ledger in recorded order, for clients that walk it with a cursor.
+    A caller scoped to some sites reads the movements at theirs."""
+    scoped = replace(query, sites=caller.scoped_sites(query.sites))
     with uow_factory(readonly=True) as uow:
-        return uow.ledger.movements_page(query)
+        return uow.ledger.movements_page(scoped)
 
 
 def movements_by_keys(
@@ -64,10 +71,18 @@ def movements_by_keys(
 
 
 def items(
-    uow_factory: LedgerUnitOfWorkFactory, skus: Collection[str] | None = None
+    uow_factory: LedgerUnitOfWorkFactory,
+    skus: Collection[str] | None = None,
+    *,
+    caller: Principal,
 ) -> dict[str, Item]:
+    """Every item, or those with these SKUs; without their unit costs for a caller who
+    may not see costs."""
     with uow_factory(readonly=True) as uow:
-        return uow.catalog.items(skus)
+        found = uow.catalog.items(skus)
+    if caller.can(Action.STOCK_COST):
+        return found
+    return {sku: replace(it, unit_cost=None) for sku, it in found.items()}
 
 
 def locations(
@@ -77,65 +92,17 @@ def locations(
         return uow.catalog.locations(codes)
 
 
-def movement(uow_factory: LedgerUnitOfWorkFactory, movement_id: int) -> Movement:
+def movement(
+    uow_factory: LedgerUnitOfWorkFactory, movement_id: int, *, caller: Principal
+) -> Movement:
+    """One movement. A caller scoped to some sites sees only those with a physical side
+    at one of them; any other is not found, since that it exists is not theirs to know."""
     with uow_factory(readonly=True) as uow:
-        return uow.ledger.movement(movement_id)
-
-
-def policy_rules(uow_factory: LedgerUnitOfWorkFactory) -> list[PolicyRule]:
-    with uow_factory(readonly=True) as uow:
-        return uow.stock_policy.rules()
-
-
-@retry_transient
-def set_policy_rule(
-    uow_factory: LedgerUnitOfWorkFactory,
-    source: str,
-    kind: str,
-    on_short: str,
-    *,
-    audit: Callable[[LedgerUnitOfWork], None] | None = None,
-) -> PolicyRule:
-    """Set one rule; returns it as stored (source and kind normalised)."""
-    source, kind = _rule_key(source, kind)
-    try:
-        rule = PolicyRule(source, kind, OnShort(on_short))
-    except ValueError:
-        raise InputError("accept or refuse", field="on_short", value=on_short) from None
-    with uow_factory() as uow:
-        uow.stock_policy.set_rule(rule)
-        if audit is not None:
-            audit(uow)
-        uow.commit()
-    return rule
-
-
-@retry_transient
-def delete_policy_rule(
-    uow_factory: LedgerUnitOfWorkFactory,
-    source: str,
-    kind: str,
-    *,
-    audit: Callable[[LedgerUnitOfWork], None] | None = None,
-) -> bool:
-    source, kind = _rule_key(source, kind)
-    with uow_factory() as uow:
-        deleted = uow.stock_policy.delete_rule(source, kind)
-        if audit is not None and deleted:
-            audit(uow)
-        uow.commit()
-        return deleted
-
-
-def _rule_key(source: str, kind: str) -> tuple[str, str]:
-    """A policy rule's (source, kind), spelled the way movements spell them."""
-    kinds = {k.value for k in MovementKind} | {ANY}
-    kind = kind.strip().lower()
-    if kind not in kinds:
-        raise InputError(
-            "a movement kind or *: " + ", ".join(sorted(kinds)), field="kind", value=kind
-        )
-    code = normalize_code(source)
-    if not code:
-        raise InputError("a source name or *", field="source", value=source)
-    return code, kind
+        found = uow.ledger.movement(movement_id)
+        if not caller.sites:
+            return found
+        places = uow.catalog.locations([found.from_location, found.to_location])
+    sites = {loc.site for loc in places.values() if not loc.is_virtual}
+    if not sites & caller.sites:
+        raise NotFound(f"movement {movement_id} does not exist")
+    return found

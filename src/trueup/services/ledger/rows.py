@@ -102,69 +102,32 @@ class MovementRows:
         return found
 
     def _parse(self, line: int, values: list[str]) -> Posting:
+        """The fields in the order their errors are reported: the first bad one names
+        the row's problem, on this path and the columnar one alike."""
         idx, opt, context = self.index, self.optional, self.context
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         values.append("")
         raw_id = values[idx["external_id"]]
         if raw_id.isascii() and raw_id.isprintable() and len(raw_id) <= MAX_CODE_LENGTH:
-            external_id = raw_id.strip()
+            external_id = raw_id.strip()  # the common case, already a plain code
         else:
             external_id = _field("external_id", normalize_code, raw_id)
         if not external_id:
             raise InputError("a non-empty event id", field="external_id")
-        raw_kind = values[idx["kind"]]
-        kind = KINDS.get(raw_kind) or KINDS.get(raw_kind.strip().lower())
-        if kind is None:
-            raise InputError("one of " + ", ".join(KINDS), field="kind", value=raw_kind)
-        raw_sku = values[idx["sku"]]
-        it = self._items.get(raw_sku)
-        if it is None:
-            sku = _field("sku", normalize_code, raw_sku)
-            found = context.items.get(sku)
-            if found is None:
-                raise InputError("a SKU that exists (import items first)", field="sku", value=sku)
-            it = self._items[raw_sku] = found
+        raw_kind, raw_sku = values[idx["kind"]], values[idx["sku"]]
+        kind = KINDS.get(raw_kind) or _kind(raw_kind)
+        it = self._items.get(raw_sku) or self._item(raw_sku)
         unit = self._code(values[opt["unit"]], "unit")
-        multiple = QUANTITY_SCALE
-        if unit and unit != it.unit:
-            pack = it.pack_sizes.get(unit)
-            if pack is None:
-                choices = ", ".join([it.unit, *it.pack_sizes])
-                raise InputError(f"a unit of {it.sku}: {choices}", field="unit", value=unit)
-            multiple = pack
+        multiple = QUANTITY_SCALE if not unit or unit == it.unit else _pack(it, unit)
         raw_quantity = values[idx["quantity"]]
         try:
             quantity = parse_quantity(raw_quantity, it.decimals, multiple=multiple)
         except InputError as error:
             raise InputError(str(error), field="quantity", value=raw_quantity) from None
         raw_time = values[idx["occurred_at"]]
-        occurred_at = self._times.get(raw_time)
-        if occurred_at is None:
-            occurred_at = storage_time(_field("occurred_at", parse_timestamp, raw_time))
-            if len(self._times) < 100_000:
-                self._times[raw_time] = occurred_at
-        implied_from, implied_to = IMPLIED_SIDES[kind]
-        from_id, from_physical = self._side(
-            values[idx["from_location"]], "from_location", implied_from, kind
-        )
-        to_id, to_physical = self._side(values[idx["to_location"]], "to_location", implied_to, kind)
-        if from_id == to_id:
-            raise InputError(
-                "two different locations", field="to_location", value=values[idx["to_location"]]
-            )
-        if not (from_physical or to_physical):
-            raise InputError(
-                "at least one physical location",
-                field="from_location",
-                value=values[idx["from_location"]],
-            )
-        if kind is MovementKind.TRANSFER and not (from_physical and to_physical):
-            raise InputError(
-                "two physical locations for a transfer",
-                field="to_location",
-                value=values[idx["to_location"]],
-            )
+        occurred_at = self._times.get(raw_time) or self._occurred_at(raw_time)
+        from_id, from_physical, to_id, to_physical = self._route(values, kind)
         lot = self._code(values[opt["lot"]], "lot")
         serial = self._code(values[opt["serial"]], "serial")
         tracking = it.tracking
@@ -173,12 +136,7 @@ class MovementRows:
         source = self._code(values[opt["source"]], "source") or context.default_source
         if not source:
             raise InputError("the system the event comes from (or --source)", field="source")
-        reason = values[opt["reason"]]
-        reference = values[opt["reference"]]
-        if reason:
-            reason = _field("reason", _text, reason)
-        if reference:
-            reference = _field("reference", _text, reference)
+        reason, reference = values[opt["reason"]], values[opt["reference"]]
         packed = multiple != QUANTITY_SCALE
         return Posting(
             source,
@@ -192,8 +150,8 @@ class MovementRows:
             quantity,
             occurred_at,
             context.recorded_at,
-            reason,
-            reference,
+            _field("reason", _text, reason) if reason else reason,
+            _field("reference", _text, reference) if reference else reference,
             context.actor,
             raw_quantity.strip() if packed else "",
             unit if packed else "",
@@ -204,6 +162,41 @@ class MovementRows:
             from_physical,
             to_physical,
         )
+
+    def _item(self, raw_sku: str) -> Item:
+        """The item a SKU cell names (the caller looked in the cache first)."""
+        sku = _field("sku", normalize_code, raw_sku)
+        found = self.context.items.get(sku)
+        if found is None:
+            raise InputError("a SKU that exists (import items first)", field="sku", value=sku)
+        self._items[raw_sku] = found
+        return found
+
+    def _occurred_at(self, raw_time: str) -> str:
+        """A time cell in storage form (the caller looked in the cache first)."""
+        occurred_at = storage_time(_field("occurred_at", parse_timestamp, raw_time))
+        if len(self._times) < 100_000:
+            self._times[raw_time] = occurred_at
+        return occurred_at
+
+    def _route(self, values: list[str], kind: MovementKind) -> tuple[int, bool, int, bool]:
+        """(from id, physical, to id, physical): two different locations, at least one
+        physical, both for a transfer."""
+        raw_from, raw_to = values[self.index["from_location"]], values[self.index["to_location"]]
+        implied_from, implied_to = IMPLIED_SIDES[kind]
+        from_id, from_physical = self._side(raw_from, "from_location", implied_from, kind)
+        to_id, to_physical = self._side(raw_to, "to_location", implied_to, kind)
+        if from_id == to_id:
+            raise InputError("two different locations", field="to_location", value=raw_to)
+        if not (from_physical or to_physical):
+            raise InputError(
+                "at least one physical location", field="from_location", value=raw_from
+            )
+        if kind is MovementKind.TRANSFER and not (from_physical and to_physical):
+            raise InputError(
+                "two physical locations for a transfer", field="to_location", value=raw_to
+            )
+        return from_id, from_physical, to_id, to_physical
 
     def _side(
         self, text: str, name: str, implied: str | None, kind: MovementKind
@@ -227,6 +220,23 @@ class MovementRows:
 
 def _or_last(position: int | None) -> int:
     return -1 if position is None else position
+
+
+def _kind(raw_kind: str) -> MovementKind:
+    """A kind cell that is not already a kind's exact spelling."""
+    kind = KINDS.get(raw_kind.strip().lower())
+    if kind is None:
+        raise InputError("one of " + ", ".join(KINDS), field="kind", value=raw_kind)
+    return kind
+
+
+def _pack(it: Item, unit: str) -> int:
+    """The size of one `unit` of `it` in scaled base units; a unit it lacks is refused."""
+    pack = it.pack_sizes.get(unit)
+    if pack is None:
+        choices = ", ".join([it.unit, *it.pack_sizes])
+        raise InputError(f"a unit of {it.sku}: {choices}", field="unit", value=unit)
+    return pack
 
 
 def _check_tracking(it: Item, lot: str, serial: str, quantity: int, raw_quantity: str) -> None:

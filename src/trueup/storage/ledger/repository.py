@@ -13,7 +13,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from trueup.domain.ledger.postings import INSERT_WIDTH, BalanceKey, NegativeStock, SerialKey
+from trueup.domain.ledger.postings import (
+    INSERT_WIDTH,
+    BalanceKey,
+    LedgerRow,
+    NegativeStock,
+    Posting,
+    SerialKey,
+)
 from trueup.services.ledger.port import Recorded
 from trueup.storage.driver import DriverStatements, canonical_time
 from trueup.storage.ledger.reads import LedgerReads
@@ -149,7 +156,7 @@ class SqlLedger(DriverStatements, LedgerReads):
         cursor.close()
         return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
 
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
         """Write ledger rows; their ids in order where that is free to know (SQLite: the
         transaction holds the write lock, so one statement's rowids are consecutive)."""
         if not rows:
