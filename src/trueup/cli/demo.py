@@ -17,7 +17,6 @@ from trueup.analytics.simulation import SCALES, Business, write_world
 from trueup.bootstrap import Settings, System, initialise, safe_url
 from trueup.cli.common import console, is_interactive, operator, state
 from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
-from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert
 from trueup.domain.ledger.model import BalanceRow
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
@@ -77,13 +76,11 @@ def demo(
         on_hand = stock(system.uow, StockFilter(), caller=operator(system))
         value = stock_value(system.uow)
         checked = verify(system.uow)
-        _replenishment(system, business, settings.actor)
+        _replenishment(system, business)
         with monitor_steps() as steps:
-            runner = Monitor(system.uow, settings.alerts, Principal.operator(settings.actor))
+            runner = Monitor(system.uow, settings.alerts, operator(system))
             cycle = runner.cycle(clock=lambda: _end_of(business), steps=steps)
-        opened = alert_queries.list_alerts(
-            system.uow, limit=1000, caller=Principal.operator(settings.actor)
-        )
+        opened = alert_queries.list_alerts(system.uow, limit=1000, caller=operator(system))
         totals = alert_queries.summary(system.uow)
     finally:
         system.close()
@@ -106,7 +103,7 @@ def _end_of(business: Business) -> datetime:
     return datetime(last.year, last.month, last.day, tzinfo=UTC)
 
 
-def _replenishment(system: System, business: Business, actor: str) -> None:
+def _replenishment(system: System, business: Business) -> None:
     """Suppliers as the simulated world promises them, and computed reorder policies: every
     item at every DC from its supplier, every item a store carries by transfer from its DC."""
     world = business.world
@@ -143,7 +140,7 @@ def _replenishment(system: System, business: Business, actor: str) -> None:
     set_policies(
         system.uow,
         table_from_dicts("policies.csv", rows),
-        caller=Principal.operator(actor),
+        caller=operator(system),
         clock=lambda: _end_of(business),
     )
 
