@@ -247,6 +247,13 @@ class FakeCounts:
             found.approved_at = _utc(change.approved_at)
         if change.batch_id is not None:
             found.batch_id = change.batch_id
+        assigned = {
+            name: value
+            for name in ("assign_user", "assign_role")
+            if (value := getattr(change, name)) is not None
+        }
+        if assigned:
+            found.task = replace(found.task, **assigned)
         return True
 
     def open_keys(self) -> set[tuple[str, str]]:
@@ -481,6 +488,7 @@ class FakeCounts:
                     line.round,
                     self._on_hand(line),
                     _totals(i, mine) if mine else None,
+                    line.row.serial,
                 )
             )
         return found

@@ -80,6 +80,9 @@ class TaskChange:
     approved_by: str | None = None
     approved_at: datetime | None = None
     batch_id: int | None = None
+    #: reassigning: the user and the role the task goes to ("" for none)
+    assign_user: str | None = None
+    assign_role: str | None = None
 
 
 class LineRef(NamedTuple):

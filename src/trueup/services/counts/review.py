@@ -31,7 +31,15 @@ from trueup.domain.counts.tasks import (
     TaskStatus,
     check_task_transition,
 )
-from trueup.domain.counts.tolerance import ABC_CLASSES, ANY_SITE, Band, Variance, band_for, variance
+from trueup.domain.counts.tolerance import (
+    ABC_CLASSES,
+    ANY_SITE,
+    SERIAL_BAND,
+    Band,
+    Variance,
+    band_for,
+    variance,
+)
 from trueup.domain.errors import Conflict, InputError
 from trueup.domain.values import (
     QUANTITY_SCALE,
@@ -127,8 +135,11 @@ def review_in(
         v = None
         if ln.counted is not None:
             cost = costs.get(ln.sku)
-            band = by_class.get(ln.abc_class) or by_class.setdefault(
-                ln.abc_class, band_for(bands, found.site, ln.abc_class)
+            band = (
+                SERIAL_BAND
+                if ln.serial
+                else by_class.get(ln.abc_class)
+                or by_class.setdefault(ln.abc_class, band_for(bands, found.site, ln.abc_class))
             )
             v = variance(expected.get(ln.id, 0), ln.counted, cost, band)
             total += 1

@@ -112,7 +112,15 @@ class SqlCounts(CountEntries, CountPlans, CountRegister):
     ) -> bool:
         values = {
             name: getattr(change, name)
-            for name in ("round", "submitted_at", "approved_by", "approved_at", "batch_id")
+            for name in (
+                "round",
+                "submitted_at",
+                "approved_by",
+                "approved_at",
+                "batch_id",
+                "assign_user",
+                "assign_role",
+            )
             if getattr(change, name) is not None
         }
         result = self.connection.execute(

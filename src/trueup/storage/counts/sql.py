@@ -107,7 +107,7 @@ e.voids IS NULL AND e.id NOT IN (
 #: Every open or recount line with on-hand now and its round's sums, in one read.
 PENDING_LINES = f"""
 SELECT l.id, COALESCE(i.sku, ''), loc.code, l.abc_class, l.round, COALESCE(b.quantity, 0),
-       t.total, t.at, t.first, t.last
+       t.total, t.at, t.first, t.last, l.serial
 FROM count_line l LEFT JOIN item i ON i.id = l.item_id
 JOIN location loc ON loc.id = l.location_id
 LEFT JOIN balance b
