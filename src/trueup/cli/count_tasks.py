@@ -1,5 +1,5 @@
-"""`trueup counts` on one count: show, enter, void, submit, cancel, review, send-back,
-approve, report (included by cli/counts.py, in that order).
+"""`trueup counts` on one count: show, enter, void, submit, cancel, reassign, review,
+send-back, approve, report (included by cli/counts.py, in that order).
 
 Every command but `review`, `approve` and `report --reveal` is blind: none prints what a
 count is expected to find (docs/counts.md). The commands that read or write a count's
@@ -24,7 +24,8 @@ from trueup.services.counts import entry as count_entry
 from trueup.services.counts import review as count_review
 from trueup.services.counts import submit as count_submit
 from trueup.services.counts import tasks as counts
-from trueup.services.counts.reports import REPORT_COLUMNS, report_html, report_rows
+from trueup.services.counts.report_page import report_html, zone_named
+from trueup.services.counts.reports import REPORT_COLUMNS, report_rows
 from trueup.services.counts.review import CountReview
 
 app = typer.Typer()
@@ -71,19 +72,28 @@ def enter(
     count_id: CountArg,
     location: Annotated[str, typer.Option(help="The location's code or barcode.")],
     code: Annotated[str, typer.Argument(help="Item barcode, SKU or (--serial) serial.")] = "",
-    quantity: Annotated[str, typer.Option(help="How many (1 for a scan).")] = "",
+    quantity: Annotated[
+        str, typer.Option(help="How many (1 for a scan; a serial is always 1).")
+    ] = "",
     lot: Annotated[str, typer.Option(help="The lot, for lot-tracked items.")] = "",
     serial: Annotated[bool, typer.Option("--serial", help="CODE is a serial number.")] = False,
     empty: Annotated[
-        bool, typer.Option("--empty", help="Confirm the location (or the item there) is empty.")
+        bool,
+        typer.Option(
+            "--empty",
+            help="Confirm the location (or the item there) is empty; with --serial, the "
+            "serial was not found there.",
+        ),
     ] = False,
     at: Annotated[str, typer.Option("--at", help="When it was counted (default now).")] = "",
     counter: Annotated[str, typer.Option(help="Who counted (default $TRUEUP_ACTOR).")] = "",
 ) -> None:
     """Record one count: scan an item barcode (a pack barcode counts its pack), type a SKU,
-    scan a serial, or confirm a location empty.
+    scan a serial, record a serial not found, or confirm a location empty.
 
     Example: trueup counts enter 7 4006381333931 --location DC1-A-01 --quantity 3
+
+    Example: trueup counts enter 4 SN-E40-0002 --serial --empty --location ST1-SHED
     """
     with opened(ctx) as system, gc_paused():
         report = count_entry.enter(
@@ -93,7 +103,15 @@ def enter(
             caller=operator(system),
             counter=counter,
         )
-    console.print(f"entry {report.entry_ids[0]} on line {report.line_ids[0]} of count {count_id}")
+    if len(report.entry_ids) == 1:
+        console.print(
+            f"entry {report.entry_ids[0]} on line {report.line_ids[0]} of count {count_id}"
+        )
+        return
+    console.print(
+        f"entries {', '.join(map(str, report.entry_ids))} on lines "
+        f"{', '.join(map(str, report.line_ids))} of count {count_id}"
+    )
 
 
 @app.command()
@@ -139,6 +157,30 @@ def cancel(
 
 
 @app.command()
+def reassign(
+    ctx: typer.Context,
+    count_id: CountArg,
+    user: Annotated[str, typer.Option(help="The user who counts it now.")] = "",
+    role: Annotated[str, typer.Option(help="The role whose users count it now.")] = "",
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+) -> None:
+    """Give a count (or its recount) to another person or role, in place of its
+    assignment: in a one-clerk store, the recount goes to the manager. Whoever counts
+    may not approve.
+
+    Example: trueup counts reassign 4 --user maria --note "one clerk: manager recounts"
+    """
+    with opened(ctx) as system:
+        t = counts.reassign(
+            system.uow, count_id, caller=operator(system), user=user, role=role, note=note
+        )
+    assigned = " or ".join(
+        p for p in (t.assign_user, t.assign_role and f"role {t.assign_role}") if p
+    )
+    console.print(f"count {t.id} ({t.status.value}, round {t.round}): assigned to {assigned}")
+
+
+@app.command()
 def review(
     ctx: typer.Context,
     count_id: CountArg,
@@ -156,15 +198,22 @@ def review(
             f"record accuracy: {result.accuracy_lines} % of lines within tolerance, "
             f"{result.accuracy_value if result.accuracy_value is not None else 'n/a'} % by value"
         )
+        if result.after:
+            console.print(_after_table(result))
         return
     _write_rows(result, output)
 
 
 def _review_table(result: CountReview) -> Table:
+    after: dict[int, int] = {}
+    for m in result.after:
+        after[m.line_id] = after.get(m.line_id, 0) + 1
     table = Table(
         "line",
         "location",
         "sku",
+        "lot",
+        "serial",
         "status",
         "counters",
         "counted",
@@ -173,6 +222,7 @@ def _review_table(result: CountReview) -> Table:
         "%",
         "value",
         "ok",
+        "moved after",
         title=f"count {result.task.id}",
     )
     for r in result.lines:
@@ -181,14 +231,50 @@ def _review_table(result: CountReview) -> Table:
             str(ln.id),
             ln.location,
             ln.sku or "(location)",
+            ln.lot,
+            ln.serial,
             ln.status.value,
             "+".join(ln.counters),
             "" if ln.counted is None else format_quantity(ln.counted),
             "" if v is None else format_quantity(v.expected),
             "" if v is None else format_quantity(v.quantity),
             "" if v is None or v.percent is None else str(v.percent),
-            "" if v is None or v.value is None else str(v.value),
+            "" if v is None or v.value is None or not result.show_value else str(v.value),
             "" if v is None else ("yes" if v.within else "NO"),
+            str(after.get(ln.id, "")),
+        )
+    return table
+
+
+def _after_table(result: CountReview) -> Table:
+    """The movements dated after a line's count time (left out of its expected)."""
+    lines = {r.line.id: r.line for r in result.lines}
+    table = Table(
+        "line",
+        "sku",
+        "location",
+        "movement",
+        "kind",
+        "quantity",
+        "occurred at",
+        "recorded at",
+        "source",
+        "external id",
+        title="movements dated after the count time (not in the expected quantity)",
+    )
+    for m in result.after:
+        ln = lines.get(m.line_id)
+        table.add_row(
+            str(m.line_id),
+            ln.sku if ln else "",
+            ln.location if ln else "",
+            str(m.movement_id),
+            m.kind,
+            format_quantity(m.quantity),
+            m.occurred_at.isoformat(),
+            m.recorded_at.isoformat(),
+            m.source,
+            m.external_id,
         )
     return table
 
@@ -243,19 +329,29 @@ def report(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Include expected quantities and variances.")
     ] = False,
+    tz: Annotated[
+        str,
+        typer.Option(
+            "--tz", help="HTML: the time zone of its times, e.g. Europe/Berlin (default: local)."
+        ),
+    ] = "",
 ) -> None:
-    """The count's audit report: who counted what when, recounts, decisions, corrections.
+    """The count's audit report: who counted what when, recounts, decisions, corrections;
+    as HTML, a page to print and sign (item names, local times, totals, signatures).
 
     Example: trueup counts report 7 --format html --reveal --output count-7.html
     """
     if output not in ("csv", "html"):
         raise typer.BadParameter("csv or html", param_hint="--format")
+    zone = zone_named(tz)
     with opened(ctx) as system, gc_paused():
-        result = count_review.review(system.uow, count_id, caller=operator(system), reveal=reveal)
+        result = count_review.review(
+            system.uow, count_id, caller=operator(system), reveal=reveal, names=output == "html"
+        )
     handle = to.open("w", encoding="utf-8", newline="") if to else sys.stdout
     try:
         if output == "html":
-            handle.write(report_html(result))
+            handle.write(report_html(result, zone))
         else:
             writer = SafeCsv(handle)
             writer.writerow(REPORT_COLUMNS)

@@ -112,6 +112,22 @@ class CountedLine(NamedTuple):
     within: int | None
 
 
+class MovedAfter(NamedTuple):
+    """A movement of a counted line's key (item, location, lot, serial) dated after the
+    line's count time: the expected quantity leaves it out, and the reviewer sees it.
+    `quantity` is signed: into the line's location positive, out of it negative."""
+
+    line_id: int
+    movement_id: int
+    occurred_at: datetime
+    recorded_at: datetime
+    kind: str
+    quantity: int
+    source: str
+    external_id: str
+    reference: str
+
+
 class CountRepository(Protocol):
     """Count plans, tasks, lines, entries, reviews, tolerances and the discrepancy register
     (storage/counts/repository.py). `set_task` is compare-and-set on the task's status."""
@@ -190,6 +206,15 @@ class CountRepository(Protocol):
 
     def costs(self, task_id: int) -> dict[str, Decimal | None]:
         """sku -> unit cost of the items on the task's lines."""
+        ...
+
+    def names(self, task_id: int) -> dict[str, str]:
+        """sku -> name of the items on the task's lines."""
+        ...
+
+    def moved_after(self, task_id: int) -> list[MovedAfter]:
+        """The movements of each counted line's key dated after its count time, by line,
+        then time, then movement id."""
         ...
 
     # -- entries
