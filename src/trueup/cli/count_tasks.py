@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +28,7 @@ from trueup.services.counts import submit as count_submit
 from trueup.services.counts import tasks as counts
 from trueup.services.counts.report_page import report_html, zone_named
 from trueup.services.counts.reports import REPORT_COLUMNS, report_rows
-from trueup.services.counts.review import CountReview
+from trueup.services.counts.review import CountReview, ReviewLine
 
 app = typer.Typer()
 CountArg = Annotated[int, typer.Argument(help="The count.")]
@@ -204,64 +206,64 @@ def review(
     _write_rows(result, output)
 
 
+#: The review's columns: header, and the cell of a line.
+_Cell = Callable[[ReviewLine], str]
+
+
+def _review_columns(result: CountReview) -> list[tuple[str, _Cell]]:
+    """Lot, serial and `after` (how many movements are dated after the line's count time)
+    appear when a line has one; the value where the reader may see costs."""
+    after = Counter(m.line_id for m in result.after)
+    lines = [r.line for r in result.lines]
+    optional: list[tuple[bool, str, _Cell]] = [
+        (any(ln.lot for ln in lines), "lot", lambda r: r.line.lot),
+        (any(ln.serial for ln in lines), "serial", lambda r: r.line.serial),
+    ]
+    columns: list[tuple[str, _Cell]] = [
+        ("line", lambda r: str(r.line.id)),
+        ("location", lambda r: r.line.location),
+        ("sku", lambda r: r.line.sku or "(location)"),
+    ]
+    columns += [(head, cell) for shown, head, cell in optional if shown]
+    columns += [
+        ("status", lambda r: r.line.status.value),
+        ("counters", lambda r: "+".join(r.line.counters)),
+        ("counted", lambda r: "" if r.line.counted is None else format_quantity(r.line.counted)),
+        ("expected", lambda r: "" if r.variance is None else format_quantity(r.variance.expected)),
+        ("variance", lambda r: "" if r.variance is None else format_quantity(r.variance.quantity)),
+        ("%", lambda r: "" if r.variance is None else str(r.variance.percent or "")),
+    ]
+    if result.show_value:
+        columns.append(("value", lambda r: str(r.variance.value or "") if r.variance else ""))
+    columns.append(("ok", lambda r: "" if r.variance is None else _ok(r.variance.within)))
+    if after:
+        columns.append(("after", lambda r: str(after.get(r.line.id, ""))))
+    return columns
+
+
+def _ok(within: bool) -> str:
+    return "yes" if within else "NO"
+
+
 def _review_table(result: CountReview) -> Table:
-    after: dict[int, int] = {}
-    for m in result.after:
-        after[m.line_id] = after.get(m.line_id, 0) + 1
-    table = Table(
-        "line",
-        "location",
-        "sku",
-        "lot",
-        "serial",
-        "status",
-        "counters",
-        "counted",
-        "expected",
-        "variance",
-        "%",
-        "value",
-        "ok",
-        "moved after",
-        title=f"count {result.task.id}",
-    )
+    """A row per line; values wrap rather than being cut on a narrow terminal."""
+    columns = _review_columns(result)
+    table = Table(title=f"count {result.task.id}")
+    for head, _cell in columns:
+        table.add_column(head, overflow="fold")
     for r in result.lines:
-        ln, v = r.line, r.variance
-        table.add_row(
-            str(ln.id),
-            ln.location,
-            ln.sku or "(location)",
-            ln.lot,
-            ln.serial,
-            ln.status.value,
-            "+".join(ln.counters),
-            "" if ln.counted is None else format_quantity(ln.counted),
-            "" if v is None else format_quantity(v.expected),
-            "" if v is None else format_quantity(v.quantity),
-            "" if v is None or v.percent is None else str(v.percent),
-            "" if v is None or v.value is None or not result.show_value else str(v.value),
-            "" if v is None else ("yes" if v.within else "NO"),
-            str(after.get(ln.id, "")),
-        )
+        table.add_row(*(cell(r) for _head, cell in columns))
     return table
 
 
 def _after_table(result: CountReview) -> Table:
     """The movements dated after a line's count time (left out of its expected)."""
     lines = {r.line.id: r.line for r in result.lines}
-    table = Table(
-        "line",
-        "sku",
-        "location",
-        "movement",
-        "kind",
-        "quantity",
-        "occurred at",
-        "recorded at",
-        "source",
-        "external id",
-        title="movements dated after the count time (not in the expected quantity)",
-    )
+    table = Table(title="movements dated after the count time (not in the expected quantity)")
+    for head in ("line", "sku", "location", "movement", "kind", "quantity", "occurred at"):
+        table.add_column(head, overflow="fold")
+    for head in ("recorded at", "source", "external id"):
+        table.add_column(head, overflow="fold")
     for m in result.after:
         ln = lines.get(m.line_id)
         table.add_row(
@@ -271,8 +273,8 @@ def _after_table(result: CountReview) -> Table:
             str(m.movement_id),
             m.kind,
             format_quantity(m.quantity),
-            m.occurred_at.isoformat(),
-            m.recorded_at.isoformat(),
+            m.occurred_at.isoformat(timespec="seconds"),
+            m.recorded_at.isoformat(timespec="seconds"),
             m.source,
             m.external_id,
         )
