@@ -51,9 +51,17 @@ def dc(system: System) -> System:
     return system
 
 
-def targeted(system: System, *skus: str, **options: str) -> int:
+def targeted(
+    system: System, *skus: str, assign_role: str = "warehouse_staff", assign_user: str = ""
+) -> int:
     made = count_plans.create_targeted(
-        system.uow, scope="DC1", caller=op("mgr"), skus=skus, locations=[BIN], **options
+        system.uow,
+        scope="DC1",
+        caller=op("mgr"),
+        skus=skus,
+        locations=[BIN],
+        assign_role=assign_role,
+        assign_user=assign_user,
     )
     return made.id
 

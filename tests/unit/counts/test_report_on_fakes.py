@@ -141,3 +141,19 @@ def test_the_html_report_lists_the_movements_after_the_count_time(floor: Floor) 
     seen = text_of(report_html(floor.review(task_id), UTC))
     assert "Movements dated after the count time" in seen
     assert "S-after" in seen and "2026-03-02 11:00:00+00:00" in seen
+
+
+def test_the_html_report_tells_entries_and_decisions_in_words_and_in_time_order(
+    floor: Floor,
+) -> None:
+    floor.receive("5", sku="B")
+    task_id = floor.targeted("A", "B")
+    floor.count(task_id, "10")
+    floor.count(task_id, "5", sku="B")
+    floor.submit(task_id)
+    line_b = next(r.line.id for r in floor.review(task_id).lines if r.line.sku == "B")
+    review.send_back(floor.uows, task_id, [line_b], caller=MANAGER, note="shelf behind")
+    seen = text_of(report_html(review.review(floor.uows, task_id, caller=MANAGER, names=True)))
+    assert "SKU A typed" in seen and "round 1 closed, 0 line(s) to recount" in seen
+    assert f"sent_back {line_b} B Item B DC1-A-01" in seen and "shelf behind" in seen
+    assert seen.index("SKU A typed") < seen.index("round 1 closed")

@@ -12,17 +12,14 @@ quantity, variance, value or movement after the count time.
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from trueup.domain.counts.rounds import Entry
-from trueup.domain.counts.tasks import among
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity
+from trueup.services.counts.report_trail import code, esc, item, sign, table, trail, when
 from trueup.services.counts.review import CountReview, ReviewLine
 
 _STYLE = """
@@ -63,9 +60,9 @@ def report_html(result: CountReview, zone: tzinfo | None = None) -> str:
     title = f"Count {t.id}: {t.kind.value} count of {t.scope}"
     parts = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="note">Times are in {_e(_zone_name(zone))}. Quantities are in each '
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="note">Times are in {esc(_zone_name(zone))}. Quantities are in each '
         "item's base unit.</p>",
         _facts(result, zone),
         "<h2>Summary</h2>",
@@ -74,8 +71,8 @@ def report_html(result: CountReview, zone: tzinfo | None = None) -> str:
         _lines(result, zone),
         _after(result, zone),
         "<h2>Entries and decisions</h2>",
-        _trail(result, zone),
-        _sign(result, zone),
+        trail(result, zone),
+        sign(result, zone),
         "</body></html>\n",
     ]
     return "".join(parts)
@@ -92,17 +89,6 @@ def zone_named(name: str) -> tzinfo | None:
         raise InputError(
             "a time zone such as Europe/Berlin, America/New_York or UTC", field="tz", value=name
         ) from None
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
-def _when(moment: datetime | None, zone: tzinfo | None) -> str:
-    """A time as read on paper: local, to the second, with its offset."""
-    if moment is None:
-        return ""
-    return moment.astimezone(zone).replace(microsecond=0).isoformat(sep=" ")
 
 
 def _zone_name(zone: tzinfo | None) -> str:
@@ -125,14 +111,6 @@ def _signed_money(value: Decimal) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
-def _table(head: Sequence[str], rows: Iterable[str], kind: str = "list") -> str:
-    cells = "".join(f"<th>{_e(h)}</th>" for h in head)
-    return (
-        f'<table class="{kind}"><thead><tr>{cells}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
 def _facts(result: CountReview, zone: tzinfo | None) -> str:
     t = result.task
     assigned = " or ".join(
@@ -142,12 +120,12 @@ def _facts(result: CountReview, zone: tzinfo | None) -> str:
         ("Status", f"{t.status.value}, round {t.round}"),
         ("Site", t.site),
         ("Assigned to", assigned or "anyone who counts"),
-        ("Created", f"by {t.created_by} on {_when(t.created_at, zone)}"),
-        ("Due", _when(t.due_at, zone)),
-        ("Submitted", _when(t.submitted_at, zone) or "not yet"),
+        ("Created", f"by {t.created_by} on {when(t.created_at, zone)}"),
+        ("Due", when(t.due_at, zone)),
+        ("Submitted", when(t.submitted_at, zone) or "not yet"),
         (
             "Approved",
-            f"by {t.approved_by} on {_when(t.approved_at, zone)}" if t.approved_by else "not yet",
+            f"by {t.approved_by} on {when(t.approved_at, zone)}" if t.approved_by else "not yet",
         ),
     ]
     if t.batch_id is not None:
@@ -156,7 +134,7 @@ def _facts(result: CountReview, zone: tzinfo | None) -> str:
 
 
 def _fact_table(facts: Iterable[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
     return f'<table class="facts"><tbody>{rows}</tbody></table>'
 
 
@@ -212,29 +190,17 @@ def _variance_facts(result: CountReview, lines: Sequence[ReviewLine]) -> list[tu
     return facts
 
 
-def _code(code: str) -> str:
-    """A code kept on one line (SKUs, serials and locations hold hyphens)."""
-    return f'<span class="code">{_e(code)}</span>' if code else ""
-
-
-def _item(result: CountReview, sku: str) -> str:
-    if not sku:
-        return "<em>the location</em>"
-    name = result.names.get(sku, "")
-    return f"{_code(sku)}<br><small>{_e(name)}</small>" if name else _code(sku)
-
-
 def _lines(result: CountReview, zone: tzinfo | None) -> str:
     head = ["Line", "Location", "Item", "Lot / serial", "ABC", "Counted"]
     if result.reveal:
         head += ["Expected", "Variance", "%"] + (["Value"] if result.show_value else [])
         head += ["Within"]
     head += ["Counted by, at", "Status", "Correction"]
-    return _table(head, (_line_row(result, r, zone) for r in result.lines), "lines")
+    return table(head, (_line_row(result, r, zone) for r in result.lines), "lines")
 
 
 def _tracking(lot: str, serial: str) -> str:
-    parts = [f"lot {_code(lot)}" if lot else "", f"serial {_code(serial)}" if serial else ""]
+    parts = [f"lot {code(lot)}" if lot else "", f"serial {code(serial)}" if serial else ""]
     return "<br>".join(p for p in parts if p)
 
 
@@ -243,25 +209,25 @@ def _line_row(result: CountReview, r: ReviewLine, zone: tzinfo | None) -> str:
     counted = "" if ln.counted is None else format_quantity(ln.counted)
     cells = [
         f'<td class="n">{ln.id}</td>',
-        f"<td>{_code(ln.location)}</td>",
-        f"<td>{_item(result, ln.sku)}</td>",
+        f"<td>{code(ln.location)}</td>",
+        f"<td>{item(result, ln.sku)}</td>",
         f"<td>{_tracking(ln.lot, ln.serial)}</td>",
-        f"<td>{_e(ln.abc_class)}</td>",
-        f'<td class="n">{_e(counted)}</td>',
+        f"<td>{esc(ln.abc_class)}</td>",
+        f'<td class="n">{esc(counted)}</td>',
     ]
     if result.reveal:
         cells += [
-            f'<td class="n">{"" if v is None else _e(format_quantity(v.expected))}</td>',
-            f'<td class="n">{"" if v is None else _e(_signed(v.quantity))}</td>',
-            f'<td class="n">{"" if v is None or v.percent is None else _e(v.percent)}</td>',
+            f'<td class="n">{"" if v is None else esc(format_quantity(v.expected))}</td>',
+            f'<td class="n">{"" if v is None else esc(_signed(v.quantity))}</td>',
+            f'<td class="n">{"" if v is None or v.percent is None else esc(v.percent)}</td>',
         ]
         if result.show_value:
             cells.append(f'<td class="n">{"" if v is None or v.value is None else v.value}</td>')
         cells.append(f"<td>{'' if v is None else ('yes' if v.within else '<b>NO</b>')}</td>")
-    when = _when(ln.counted_at, zone)
+    counted_at = when(ln.counted_at, zone)
     cells += [
-        f"<td>{_e(', '.join(ln.counters))}<br><small>{_e(when)}</small></td>",
-        f"<td>{_e(ln.status.value)}</td>",
+        f"<td>{esc(', '.join(ln.counters))}<br><small>{esc(counted_at)}</small></td>",
+        f"<td>{esc(ln.status.value)}</td>",
         f'<td class="n">{"" if ln.movement_id is None else f"movement {ln.movement_id}"}</td>',
     ]
     opening = '<tr class="off">' if v is not None and not v.within else "<tr>"
@@ -280,18 +246,18 @@ def _after(result: CountReview, zone: tzinfo | None) -> str:
         sku, location = (ln.sku, ln.location) if ln else ("", "")
         rows.append(
             "<tr>"
-            f'<td class="n">{m.line_id}</td><td>{_item(result, sku)}</td><td>{_code(location)}</td>'
-            f'<td class="n">{m.movement_id}</td><td>{_e(m.kind)}</td>'
-            f'<td class="n">{_e(_signed(m.quantity))}</td>'
-            f'<td class="t">{_e(_when(m.occurred_at, zone))}</td>'
-            f'<td class="t">{_e(_when(m.recorded_at, zone))}</td>'
-            f"<td>{_e(m.source)}</td><td>{_e(m.external_id)}</td><td>{_e(m.reference)}</td>"
+            f'<td class="n">{m.line_id}</td><td>{item(result, sku)}</td><td>{code(location)}</td>'
+            f'<td class="n">{m.movement_id}</td><td>{esc(m.kind)}</td>'
+            f'<td class="n">{esc(_signed(m.quantity))}</td>'
+            f'<td class="t">{esc(when(m.occurred_at, zone))}</td>'
+            f'<td class="t">{esc(when(m.recorded_at, zone))}</td>'
+            f"<td>{esc(m.source)}</td><td>{esc(m.external_id)}</td><td>{esc(m.reference)}</td>"
             "</tr>"
         )
     head = ["Line", "Item", "Location", "Movement", "Kind", "Quantity", "Occurred"]
     head += ["Recorded", "Source", "External id", "Reference"]
     body = (
-        _table(head, rows)
+        table(head, rows)
         if rows
         else '<p class="note">None: nothing moved at a counted place after its count.</p>'
     )
@@ -299,132 +265,4 @@ def _after(result: CountReview, zone: tzinfo | None) -> str:
         "<h2>Movements dated after the count time</h2>"
         '<p class="note">The expected quantity of a line is the record as of its count '
         "time, so these are left out of it; check that each is dated right.</p>" + body
-    )
-
-
-def _trail(result: CountReview, zone: tzinfo | None) -> str:
-    """Every entry (voids included) and every decision, in time order."""
-    lines = {r.line.id: r.line for r in result.lines}
-    events: list[tuple[datetime, int, str]] = []
-    for r in result.lines:
-        ln = r.line
-        for e in r.entries:
-            what = "void" if e.voids else "entry"
-            detail = _entry_detail(e)
-            events.append(
-                (
-                    e.occurred_at,
-                    e.id,
-                    f'<td class="t">{_e(_when(e.occurred_at, zone))}</td><td>{what}</td>'
-                    f'<td class="n">{ln.id}</td><td>{_item(result, ln.sku)}</td>'
-                    f"<td>{_code(ln.location)}</td>"
-                    f'<td class="n">{e.round}</td><td>{_e(e.counter)}</td>'
-                    f'<td class="n">{"" if e.voids else _e(format_quantity(e.quantity))}</td>'
-                    f"<td>{_e(detail)}</td>",
-                )
-            )
-    for rv in result.reviews:
-        ln = lines.get(rv.line_id) if rv.line_id is not None else None
-        events.append(
-            (
-                rv.at,
-                rv.id,
-                f'<td class="t">{_e(_when(rv.at, zone))}</td><td>{_e(rv.action)}</td>'
-                f'<td class="n">{rv.line_id or ""}</td>'
-                f"<td>{_item(result, ln.sku) if ln else ''}</td>"
-                f"<td>{_code(ln.location) if ln else ''}</td><td></td><td>{_e(rv.actor)}</td>"
-                f"<td></td><td>{_e(_decision(rv.action, rv.detail))}</td>",
-            )
-        )
-    events.sort(key=lambda ev: (ev[0], ev[1]))
-    head = ["Time", "Event", "Line", "Item", "Location", "Round", "By", "Quantity", "Detail"]
-    return _table(head, (f"<tr>{cells}</tr>" for _at, _id, cells in events))
-
-
-_METHODS = {
-    "barcode": "barcode {} scanned",
-    "sku": "SKU {} typed",
-    "serial": "serial {} found",
-    "not_found": "serial {} not found",
-    "empty": "{} confirmed empty",
-}
-
-
-def _entry_detail(e: Entry) -> str:
-    if e.voids is not None:
-        return f"voids entry {e.voids}"
-    if e.method == "empty" and not e.scanned:
-        return "location confirmed empty"
-    return _METHODS.get(e.method, e.method + " {}").format(e.scanned).strip()
-
-
-def _decision(action: str, detail: str) -> str:
-    """A decision's detail in words: submitted and approved carry JSON, reassigned too;
-    sent back and cancelled their note."""
-    try:
-        data = json.loads(detail) if detail.startswith("{") else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        return detail
-    if action == "submitted":
-        return f"round {data.get('round')} closed, {data.get('recounts')} line(s) to recount"
-    if action == "approved":
-        batch = data.get("batch")
-        posted = f"{data.get('corrections')} correction(s) posted"
-        return f"{posted}, batch {batch}" if batch else posted
-    if action == "reassigned":
-        to = _assignment(data.get("user"), data.get("role"))
-        was = data.get("was") or {}
-        note = f": {data['note']}" if data.get("note") else ""
-        return f"to {to} (was {_assignment(was.get('user'), was.get('role'))}){note}"
-    return detail
-
-
-def _assignment(user: object, role: object) -> str:
-    parts = [str(user) if user else "", f"the role {role}" if role else ""]
-    return " or ".join(p for p in parts if p) or "anyone who counts"
-
-
-def _sign(result: CountReview, zone: tzinfo | None) -> str:
-    """Who counted (every counter, every round), who reviewed (sent lines back), who
-    approved, with their dates, and room to sign."""
-    counters: list[str] = []
-    last: datetime | None = None
-    for r in result.lines:
-        for e in r.entries:
-            if e.voids is None:
-                last = e.occurred_at if last is None else max(last, e.occurred_at)
-                if not among(e.counter, counters):
-                    counters.append(e.counter)
-    if not counters:  # entries not read: the counters whose rounds decided the lines
-        counters = sorted({c for r in result.lines for c in r.line.counters})
-    sent = [rv for rv in result.reviews if rv.action == "sent_back"]
-    reviewers = list(dict.fromkeys(rv.actor for rv in sent))
-    t = result.task
-    rows = [
-        (
-            "Counted by",
-            ", ".join(sorted(counters)),
-            f"last count {_when(last, zone)}" if last else "",
-        ),
-        (
-            "Reviewed by",
-            ", ".join(reviewers),
-            f"lines sent back on {_when(sent[-1].at, zone)}" if sent else "",
-        ),
-        (
-            "Approved by",
-            t.approved_by,
-            f"on {_when(t.approved_at, zone)}" if t.approved_by else "",
-        ),
-    ]
-    body = "".join(
-        f"<tr><th>{_e(role)}</th><td>{_e(name)}</td><td>{_e(when)}</td>"
-        '<td class="blank">Signature</td><td class="blank">Date</td></tr>'
-        for role, name, when in rows
-    )
-    return (
-        '<section class="sign"><h2>Sign-off</h2>'
-        f'<table class="sign"><tbody>{body}</tbody></table></section>'
     )

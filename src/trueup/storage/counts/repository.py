@@ -305,7 +305,7 @@ class SqlCounts(CountEntries, CountPlans, CountRegister):
         }
 
     def names(self, task_id: int) -> dict[str, str]:
-        return dict(self._run(sql.NAMES, (task_id,)))  # type: ignore[arg-type]
+        return dict(self._run(sql.NAMES, (task_id,)))
 
     def moved_after(self, task_id: int) -> list[MovedAfter]:
         when = Times(self._read_time)
