@@ -37,6 +37,7 @@ from trueup.services.counts.port import (
     CountedLine,
     LineKey,
     LineRef,
+    MovedAfter,
     NewPlan,
     NewTask,
     Stocked,
@@ -247,6 +248,13 @@ class FakeCounts:
             found.approved_at = _utc(change.approved_at)
         if change.batch_id is not None:
             found.batch_id = change.batch_id
+        assigned = {
+            name: value
+            for name in ("assign_user", "assign_role")
+            if (value := getattr(change, name)) is not None
+        }
+        if assigned:
+            found.task = replace(found.task, **assigned)
         return True
 
     def open_keys(self) -> set[tuple[str, str]]:
@@ -408,6 +416,41 @@ class FakeCounts:
             if line.row.item_id is not None
         }
 
+    def names(self, task_id: int) -> dict[str, str]:
+        items = self.store.ledger.items
+        return {
+            items[line.row.item_id].sku: items[line.row.item_id].name
+            for _i, line in self._lines_of(task_id)
+            if line.row.item_id is not None
+        }
+
+    def moved_after(self, task_id: int) -> list[MovedAfter]:
+        found = []
+        for i, line in self._lines_of(task_id):
+            r, at = line.row, line.counted_at
+            if at is None or r.item_id is None:
+                continue
+            for moved_id, p in sorted(self.store.ledger.movements.items()):
+                same = (p.item_id, p.lot, p.serial) == (r.item_id, r.lot, r.serial)
+                here = r.location_id in (p.to_id, p.from_id)
+                if same and here and _time(p.occurred_at) > at:
+                    sign = 1 if p.to_id == r.location_id else -1
+                    found.append(
+                        MovedAfter(
+                            i,
+                            moved_id,
+                            _time(p.occurred_at),
+                            _time(p.recorded_at),
+                            p.kind,
+                            sign * p.quantity,
+                            p.source,
+                            p.external_id,
+                            p.reference,
+                        )
+                    )
+        found.sort(key=lambda m: (m.line_id, m.occurred_at, m.movement_id))
+        return found
+
     def _lines_of(self, task_id: int) -> list[tuple[int, StoredLine]]:
         return [
             (i, line) for i, line in sorted(self.state.lines.items()) if line.row.task_id == task_id
@@ -481,6 +524,7 @@ class FakeCounts:
                     line.round,
                     self._on_hand(line),
                     _totals(i, mine) if mine else None,
+                    line.row.serial,
                 )
             )
         return found

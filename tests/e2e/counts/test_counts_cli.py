@@ -75,7 +75,7 @@ def test_a_count_from_plan_to_approval_on_the_command_line(
     assert stocked("counts", "approve", "1").code == 4
     page = tmp_path / "count-1.html"
     stocked.ok("counts", "report", "1", "--format", "html", "--reveal", "--output", str(page))
-    assert "<table>" in page.read_text(encoding="utf-8")
+    assert '<table class="lines">' in page.read_text(encoding="utf-8")
     stock = stocked.ok("stock", "--location", "DC1-A-01", "--format", "csv").csv()
     assert stock[1:] == ["A,DC1-A-01,,,5"]
 

@@ -22,7 +22,8 @@ from tests.unit.counts.conftest import (
 from trueup.domain.counts.tasks import LineStatus, TaskStatus
 from trueup.domain.errors import Conflict, Forbidden, InputError
 from trueup.services.counts import review, tasks
-from trueup.services.counts.reports import report_csv, report_html, report_rows
+from trueup.services.counts.report_page import report_html
+from trueup.services.counts.reports import report_csv, report_rows
 
 
 def submitted(floor: Floor, quantity: str = "9") -> int:
@@ -164,4 +165,4 @@ def test_the_report_lists_entries_outcomes_and_decisions_blind_unless_revealed(
     blind = report_rows(review.review(floor.uows, task_id, caller=MANAGER, reveal=False))
     assert blind[1]["expected"] == blind[1]["variance"] == ""
     assert report_csv(floor.review(task_id)).splitlines()[0].startswith("count,line,sku")
-    assert "Inventory record accuracy: 100.00 % of lines" in report_html(floor.review(task_id))
+    assert "100.00 % of lines within tolerance" in report_html(floor.review(task_id))

@@ -37,6 +37,8 @@ from trueup.services.counts import entry as count_entry
 from trueup.services.counts import reports as count_reports
 from trueup.services.counts import review as count_review
 from trueup.services.counts import submit as count_submit
+from trueup.services.counts.port import MovedAfter
+from trueup.services.counts.report_page import report_html, zone_named
 
 router = APIRouter(responses=ERRORS)
 
@@ -79,7 +81,8 @@ def get_count(
         "revealed": result.reveal,
         "accuracy_lines": _text(result.accuracy_lines),
         "accuracy_value": _text(result.accuracy_value),
-        "lines": [_line_out(r) for r in result.lines],
+        "lines": [_line_out(r, result.show_value) for r in result.lines],
+        "movements_after": [_moved_out(m) for m in result.after],
     }
     text = json.dumps(body, separators=(",", ":"))
     return Response(text, media_type="application/json")
@@ -89,7 +92,21 @@ def _text(value: object | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _line_out(r: count_review.ReviewLine) -> dict[str, Any]:
+def _moved_out(m: MovedAfter) -> dict[str, Any]:
+    return {
+        "line": m.line_id,
+        "movement": m.movement_id,
+        "kind": m.kind,
+        "quantity": _quantity(m.quantity),
+        "occurred_at": _time(m.occurred_at),
+        "recorded_at": _time(m.recorded_at),
+        "source": m.source,
+        "external_id": m.external_id,
+        "reference": m.reference,
+    }
+
+
+def _line_out(r: count_review.ReviewLine, show_value: bool) -> dict[str, Any]:
     ln, v = r.line, r.variance
     return {
         "id": ln.id,
@@ -106,7 +123,9 @@ def _line_out(r: count_review.ReviewLine) -> dict[str, Any]:
         "expected": None if v is None else _quantity(v.expected),
         "variance": None if v is None else _quantity(v.quantity),
         "variance_percent": None if v is None or v.percent is None else str(v.percent),
-        "variance_value": None if v is None or v.value is None else _money(v.value),
+        "variance_value": None
+        if v is None or v.value is None or not show_value
+        else _money(v.value),
         "within_tolerance": None if v is None else v.within,
         "movement_id": ln.movement_id,
     }
@@ -220,10 +239,20 @@ def report(
     count_id: CountId,
     who: Annotated[Principal, Depends(require(Action.COUNTS_READ))],
     format: Literal["csv", "html"] = "csv",
+    tz: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description="HTML: the time zone of its times, e.g. Europe/Berlin (default: "
+            "the server's)",
+        ),
+    ] = "",
 ) -> Response:
     """The count's audit report (entries, recounts, decisions, corrections) as CSV or
-    HTML; blind, like the count itself, for those who may not see expected quantities."""
-    result = count_review.review(uow_of(request), count_id, caller=who)
+    HTML (a page to print and sign: item names, local times, totals, signatures); blind,
+    like the count itself, for those who may not see expected quantities."""
+    zone = zone_named(tz)
+    result = count_review.review(uow_of(request), count_id, caller=who, names=format == "html")
     if format == "html":
-        return Response(count_reports.report_html(result), media_type="text/html")
+        return Response(report_html(result, zone), media_type="text/html")
     return Response(count_reports.report_csv(result), media_type="text/csv")

@@ -23,6 +23,7 @@ from trueup.api.schemas.counts import (
     GenerateIn,
     PlanIn,
     PlanOut,
+    ReassignIn,
     TargetedIn,
     TaskOut,
     band_out,
@@ -166,6 +167,21 @@ def create_targeted(
         assign_role=body.assign_role,
         assign_user=body.assign_user,
         due_days=body.due_days,
+    )
+    return TaskOut.of(made)
+
+
+@router.post("/counts/{count_id}/reassign", tags=["counts"], response_model=TaskOut)
+def reassign(
+    request: Request,
+    count_id: CountId,
+    body: ReassignIn,
+    who: Annotated[Principal, Depends(require(Action.COUNTS_PLAN))],
+) -> TaskOut:
+    """Give a count not yet closed (or its recount) to a user, a role, or both, in place
+    of its assignment: a one-clerk store's recount to the manager, say."""
+    made = counts.reassign(
+        uow_of(request), count_id, caller=who, user=body.user, role=body.role, note=body.note
     )
     return TaskOut.of(made)
 

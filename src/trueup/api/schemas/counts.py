@@ -160,17 +160,40 @@ class LineOut(BaseModel):
     movement_id: int | None = None
 
 
+class MovedAfterOut(BaseModel):
+    """A movement of a counted line's key dated after the line's count time: left out of
+    its expected quantity, listed for the reviewer."""
+
+    line: int
+    movement: int
+    kind: str
+    quantity: str = Field(description="Signed: into the line's location +, out of it -")
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str
+    external_id: str
+    reference: str
+
+
 class CountOut(BaseModel):
     count: TaskOut
     revealed: bool = Field(description="Whether expected quantities and variances are shown")
     accuracy_lines: str | None = Field(None, description="% of lines within tolerance")
     accuracy_value: str | None = Field(None, description="% of counted value within tolerance")
     lines: list[LineOut]
+    movements_after: list[MovedAfterOut] = Field(
+        default_factory=list,
+        description="Movements dated after a line's count time, for the lines listed; "
+        "empty unless revealed",
+    )
 
 
 class EntryIn(BaseModel):
     """A scan or a typed count: `code` is an item barcode (a pack barcode counts its pack
-    size), a SKU, or with `serial` a serial number; `empty` confirms nothing is there."""
+    size), a SKU, or with `serial` a serial number (one unit: a quantity, if given, is
+    1); `empty` confirms nothing is there: the location, the item (for an item counted by
+    serial, each of its serials there is not found) or, with `serial`, the serial not
+    found."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -231,6 +254,16 @@ class BandOut(BaseModel):
     abc_class: str
     units: str
     percent: str
+
+
+class ReassignIn(BaseModel):
+    """Who counts the count now: a user, a role whose users count, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: Code = Field("", description="A user who counts at the count's site")
+    role: Code = Field("", description="warehouse_staff, retail_staff or inventory_manager")
+    note: Text = ""
 
 
 class CancelIn(BaseModel):

@@ -13,15 +13,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from trueup.domain.counts.tasks import Line
+from trueup.domain.counts.tasks import Line, among
 from trueup.domain.counts.tolerance import Variance
 from trueup.domain.errors import Forbidden
 from trueup.domain.values import format_quantity
 
 
 def check_approver(approver: str, counters: Iterable[str]) -> None:
-    """Nobody approves a count they counted on."""
-    if approver in set(counters):
+    """Nobody approves a count they counted on (whatever the letter case of their name:
+    `tasks.person_key`)."""
+    if among(approver, counters):
         raise Forbidden(f"{approver} counted on this count and may not approve it")
 
 

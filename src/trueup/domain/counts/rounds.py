@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from trueup.domain.counts.tasks import Combine, LineStatus
-from trueup.domain.counts.tolerance import Band, band_for
+from trueup.domain.counts.tasks import Combine, LineStatus, among
+from trueup.domain.counts.tolerance import SERIAL_BAND, Band, band_for
 from trueup.domain.errors import Conflict, Forbidden
 
 _RECOUNT, _COUNTED = LineStatus.RECOUNT.value, LineStatus.COUNTED.value
@@ -83,6 +83,7 @@ class PendingLine(NamedTuple):
     round: int
     on_hand: int
     totals: RoundTotals | None
+    serial: str = ""
 
 
 class Settled(NamedTuple):
@@ -138,8 +139,9 @@ def round_result(totals: RoundTotals, how: Combine) -> RoundResult:
 
 
 def check_recounter(counter: str, earlier_counters: Iterable[str]) -> None:
-    """A recount goes to someone who did not count the line before."""
-    if counter in set(earlier_counters):
+    """A recount goes to someone who did not count the line before (whatever the letter
+    case of their name: `tasks.person_key`)."""
+    if among(counter, earlier_counters):
         raise Forbidden(f"{counter} counted this line before: a recount needs another counter")
 
 
@@ -190,7 +192,7 @@ def settle(
 ) -> Submission:
     """Each pending line against the record as of its count time: a first-round line
     beyond tolerance (or whose counters disagree) goes to a recount by someone else; a
-    recount decides, whatever the variance."""
+    recount decides, whatever the variance. A serial line has no tolerance (SERIAL_BAND)."""
     by_class: dict[str, Band] = {}
     settled: list[Settled] = []
     off: list[tuple[PendingLine, bool]] = []
@@ -200,8 +202,11 @@ def settle(
         exp = expected.get(ln.id, 0)
         variance = result.counted - exp
         if variance:
-            band = by_class.get(ln.abc_class) or by_class.setdefault(
-                ln.abc_class, band_for(bands, site, ln.abc_class)
+            band = (
+                SERIAL_BAND
+                if ln.serial
+                else by_class.get(ln.abc_class)
+                or by_class.setdefault(ln.abc_class, band_for(bands, site, ln.abc_class))
             )
             within = band.allows(exp, variance)
         else:  # the common case, without Decimal arithmetic

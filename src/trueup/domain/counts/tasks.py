@@ -8,12 +8,23 @@ scaled base units (domain.values).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from trueup.domain.access import (
+    PERMISSIONS,
+    Action,
+    Principal,
+    Role,
+    User,
+    parse_role,
+    username_key,
+)
 from trueup.domain.errors import Conflict, Forbidden, InputError
 
 
@@ -178,14 +189,43 @@ class NewReview(NamedTuple):
     detail: str = ""
 
 
+@functools.lru_cache(maxsize=4096)  # a recount checks its counter on every line
+def person_key(name: str) -> str:
+    """The form people are compared in: `access.username_key` (NFC and case-folded, so
+    `Wendy` and `wendy` are one person). A name that is no valid user name (the command
+    line's TRUEUP_ACTOR may be any text) is compared NFC and case-folded all the same."""
+    try:
+        return username_key(name)
+    except InputError:
+        return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
+
+
+def among(name: str, people: Iterable[str]) -> bool:
+    """Whether `name` is one of `people`, compared as `person_key` compares them."""
+    key = person_key(name)
+    return any(person_key(other) == key for other in people)
+
+
+def check_person(caller: Principal) -> None:
+    """Counts are entered, voided and submitted by people: a machine token (bound to a
+    source system) never counts, whatever its user's role."""
+    if caller.is_machine:
+        raise Forbidden(
+            f"a machine token never counts (token of {caller.username} for source "
+            f"{caller.source}): counts are entered, voided and submitted by people"
+        )
+
+
 def check_assignee(task: Task, counter: str, role: str | None) -> None:
     """A task is counted by the user it is assigned to or by users of the role it is
     assigned to (either will do: a recount needs someone other than the first counter);
     `role` None means the counter is no known user. A task assigned to neither is open to
-    every counter."""
+    every counter. User names compare as `person_key` compares them."""
     if not (task.assign_user or task.assign_role):
         return
-    if counter == task.assign_user or (task.assign_role and role == task.assign_role):
+    if (task.assign_user and among(counter, (task.assign_user,))) or (
+        task.assign_role and role == task.assign_role
+    ):
         return
     assigned = " or ".join(
         part
@@ -194,3 +234,40 @@ def check_assignee(task: Task, counter: str, role: str | None) -> None:
     )
     who = f"{counter} is {role}" if role else f"{counter} is no user"
     raise Forbidden(f"count {task.id} is assigned to {assigned}, and {who}")
+
+
+def check_reassignable(task: Task) -> None:
+    """A count is reassigned while it is not closed (open, recount or submitted, so that
+    lines sent back go to the new assignee)."""
+    if task.status.is_closed:
+        raise Conflict(f"count {task.id} is {task.status.value}: it is not reassigned")
+
+
+def counting_role(text: str) -> Role:
+    """A role a count may be assigned to: one whose users may count."""
+    role = parse_role(text)
+    if Action.COUNTS_COUNT not in PERMISSIONS[role]:
+        counting = ", ".join(r.value for r in Role if Action.COUNTS_COUNT in PERMISSIONS[r])
+        raise InputError(f"a role that counts: {counting}", field="role", value=text)
+    return role
+
+
+def check_counting_user(user: User, site: str) -> None:
+    """A count is assigned to a user who may count, at the count's site, and not disabled."""
+    if Action.COUNTS_COUNT not in PERMISSIONS[user.role]:
+        raise InputError(
+            f"a user who counts: {user.username} is {user.role.value}, who does not count",
+            field="user",
+            value=user.username,
+        )
+    if user.sites and site not in user.sites:
+        raise InputError(
+            f"a user who counts at {site}: {user.username} counts at "
+            f"{', '.join(sorted(user.sites))} only",
+            field="user",
+            value=user.username,
+        )
+    if user.disabled_at is not None:
+        raise InputError(
+            f"an active user: {user.username} is disabled", field="user", value=user.username
+        )

@@ -5,7 +5,8 @@ A line is within tolerance when
     |counted - expected| <= max(band.units, band.percent / 100 * |expected|)
 
 where the band is the one for the line's site and ABC class, falling back to the band for
-any site (`*`) and that class, then to DEFAULT_BANDS. A line expected at zero is therefore
+any site (`*`) and that class, then to DEFAULT_BANDS; a serial line's band is always
+SERIAL_BAND (no tolerance). A line expected at zero is therefore
 within tolerance only when |counted| <= band.units. Quantities are scaled base units
 (domain.values).
 """
@@ -43,8 +44,18 @@ DEFAULT_BANDS: Mapping[str, Band] = {
 }
 
 
-def band_for(bands: Mapping[tuple[str, str], Band], site: str, abc_class: str) -> Band:
-    """The band of (site, class), else (*, class), else the default for the class."""
+#: A serial is one unique unit: a serial line found missing, or found where the record has
+#: none, is a discrepancy whatever its class's band (recounted, then registered).
+SERIAL_BAND = Band(0, Decimal(0))
+
+
+def band_for(
+    bands: Mapping[tuple[str, str], Band], site: str, abc_class: str, serial: str = ""
+) -> Band:
+    """The band of (site, class), else (*, class), else the default for the class; for a
+    serial line, SERIAL_BAND."""
+    if serial:
+        return SERIAL_BAND
     klass = abc_class if abc_class in ABC_CLASSES else "C"
     return bands.get((site, klass)) or bands.get((ANY_SITE, klass)) or DEFAULT_BANDS[klass]
 

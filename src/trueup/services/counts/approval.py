@@ -141,7 +141,7 @@ def _touched(uow: CountsUnitOfWork, found: Task) -> list[ReviewLine]:
                 expected.get(ln.id, 0),
                 ln.counted or 0,
                 costs.get(ln.sku),
-                band_for(bands, found.site, ln.abc_class),
+                band_for(bands, found.site, ln.abc_class, ln.serial),
             ),
             (),
         )

@@ -1,35 +1,31 @@
-"""Entering counts: scans and typed quantities, counted-empty confirmations, voids.
+"""Entering counts: scans and typed quantities, counted-empty confirmations, serials not
+found, voids.
 
 An entry is never changed or deleted; a void is a later entry that cancels one. Nothing
-here returns or reads an expected quantity.
+here returns or reads an expected quantity. Counts are entered by people: a machine
+token never enters, voids or submits (`tasks.check_person`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from trueup.domain.access import Principal, username_key
+from trueup.domain.access import Principal
 from trueup.domain.counts.rounds import NewEntry, check_recounter
 from trueup.domain.counts.tasks import (
     LineStatus,
     NewLine,
     Task,
     TaskStatus,
+    among,
     check_assignee,
+    check_person,
 )
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location, Tracking
-from trueup.domain.values import (
-    QUANTITY_SCALE,
-    Clock,
-    normalize_code,
-    parse_quantity,
-    parse_timestamp,
-    utc_now,
-)
+from trueup.domain.values import Clock, utc_now
 from trueup.services.counts.plans import line_row
 from trueup.services.counts.port import (
     CountsUnitOfWork,
@@ -37,22 +33,20 @@ from trueup.services.counts.port import (
     LineKey,
     LineRef,
 )
-from trueup.services.counts.tasks import get_task, id_of
+from trueup.services.counts.scans import (
+    NOT_FOUND,
+    EntryIn,
+    check_none,
+    code_of,
+    entry_location,
+    item_of,
+    timestamp_of,
+)
+from trueup.services.counts.scans import resolve as resolve_entry
+from trueup.services.counts.tasks import get_task, id_of, user_named
 from trueup.services.retry import retry_transient
 
-
-@dataclass(frozen=True, slots=True)
-class EntryIn:
-    """One scan or typed count: `code` is an item barcode, a SKU or (with `serial`) a
-    serial number; `empty` confirms the location (or the line's item there) is empty."""
-
-    location: str
-    code: str = ""
-    quantity: str = ""
-    lot: str = ""
-    serial: bool = False
-    empty: bool = False
-    occurred_at: str = ""
+__all__ = ["NOT_FOUND", "EntryIn", "EntryReport", "counter_of", "enter", "void"]
 
 
 @dataclass
@@ -87,36 +81,34 @@ def enter(
     says which lines were counted, never what they were expected to hold."""
     if not entries:
         raise InputError("at least one entry", field="entries")
+    check_person(caller)
     now = clock()
-    who = counter_of(caller, counter)
     with uow_factory() as uow:
-        found = _task_to_count(uow, task_id, caller, who)
+        found, who = _task_to_count(uow, task_id, caller, counter_of(caller, counter))
         sheet = _Sheet.read(uow, found, who, now)
-        resolved = [sheet.resolve(e) for e in entries]
+        resolved = [r for e in entries for r in sheet.resolve(e)]
         report = _record(uow, sheet, resolved)
         uow.commit()
         return report
 
 
-def _task_to_count(uow: CountsUnitOfWork, task_id: int, caller: Principal, who: str) -> Task:
-    """The task, open for entries, at the caller's sites, assigned to the counter."""
+def _task_to_count(
+    uow: CountsUnitOfWork, task_id: int, caller: Principal, who: str
+) -> tuple[Task, str]:
+    """The task, open for entries, at the caller's sites, assigned to the counter; and
+    the counter's name as their user has it (the operator may type `Ann` for `ann`)."""
     found = get_task(uow, task_id)
     if found.status not in (TaskStatus.OPEN, TaskStatus.RECOUNT):
         raise Conflict(f"count {task_id} is {found.status.value}: it takes no entries")
     if not caller.may_act_at(found.site):
         raise Forbidden(f"{who} may not count at site {found.site}")
-    role = _role_of(uow, who) if caller.local else caller.role.value
+    if caller.local:
+        stored = user_named(uow, who)
+        who, role = (stored.username, stored.role.value) if stored else (who, None)
+    else:
+        role = caller.role.value
     check_assignee(found, who, role)
-    return found
-
-
-def _role_of(uow: CountsUnitOfWork, counter: str) -> str | None:
-    """The stored role of the counter, None when no user has that name."""
-    try:
-        stored = uow.identity.user(username_key(counter))
-    except InputError:
-        return None
-    return None if stored is None else stored.user.role.value
+    return found, who
 
 
 #: One entry, resolved: its line's key, the scaled quantity, the method, what was
@@ -165,28 +157,58 @@ class _Sheet:
             by_id={it.id: it for it in items.values()},
         )
 
-    def resolve(self, e: EntryIn) -> _Resolved:
+    def resolve(self, e: EntryIn) -> list[_Resolved]:
         """The entry's line (a new one for an item found where the task has none), its
         quantity and time; refused when the line is settled, or a recount's counter
-        counted it before."""
+        counted it before. An item counted by serial confirmed empty resolves to each of
+        its serial lines still to count there."""
         where = self.places.get(e.location) or self.places.setdefault(
-            e.location, _entry_location(self.locations, e.location, self.task)
+            e.location, entry_location(self.locations, e.location, self.task)
         )
-        when = _timestamp(e.occurred_at) if e.occurred_at else self.now
+        when = timestamp_of(e.occurred_at) if e.occurred_at else self.now
         if when > self.latest:
             raise InputError("a count time not in the future", field="occurred_at")
-        key, quantity, method, scanned = _resolve(
+        if e.empty and e.code and not e.serial:
+            it = item_of(code_of(e.code), self.items, self.barcodes)
+            if it is not None and it.tracking is Tracking.SERIAL:
+                return self._serials_not_found(e, it, where, when)
+        key, quantity, method, scanned = resolve_entry(
             e, where, self.items, self.barcodes, self.serials, self.by_id
         )
         line = self.keys.get(key)
         if line is None:
             self._add_line(e, key, where)
         else:
-            if line.status is not LineStatus.OPEN and line.status is not LineStatus.RECOUNT:
-                raise Conflict(f"line {line.id} ({e.code} at {where.code}) is settled")
-            if line.round > 1:
-                check_recounter(self.counter, self.earlier.get(line.id, ()))
-        return key, quantity, method, scanned, when
+            self._check_open(line, e.code, where)
+        return [(key, quantity, method, scanned, when)]
+
+    def _check_open(self, line: LineRef, code: str, where: Location) -> None:
+        if line.status is not LineStatus.OPEN and line.status is not LineStatus.RECOUNT:
+            raise Conflict(f"line {line.id} ({code} at {where.code}) is settled")
+        if line.round > 1:
+            check_recounter(self.counter, self.earlier.get(line.id, ()))
+
+    def _serials_not_found(
+        self, e: EntryIn, it: Item, where: Location, when: datetime
+    ) -> list[_Resolved]:
+        """Each serial line of `it` at `where` still to count: not found."""
+        check_none(e.quantity)
+        place, pending = id_of(where), (LineStatus.OPEN, LineStatus.RECOUNT)
+        found = [
+            (key, line)
+            for key, line in self.keys.items()
+            if key[0] == it.id and key[1] == place and key[3] and line.status in pending
+        ]
+        if not found:
+            raise InputError(
+                f"no serial of {it.sku} is to count at {where.code}: scan each serial found "
+                "there (--serial)",
+                field="code",
+                value=e.code,
+            )
+        for _key, line in found:
+            self._check_open(line, e.code, where)
+        return [(key, 0, NOT_FOUND, key[3], when) for key, _line in sorted(found)]
 
     def _add_line(self, e: EntryIn, key: LineKey, where: Location) -> None:
         if key[0] is None:
@@ -223,65 +245,6 @@ def _record(uow: CountsUnitOfWork, sheet: _Sheet, resolved: Sequence[_Resolved])
     return report
 
 
-#: Codes repeat across a count's entries; normalising each once is enough.
-_code = functools.lru_cache(maxsize=65_536)(normalize_code)
-#: As do the count times (a counter's batch often shares one) and the quantities.
-_timestamp = functools.lru_cache(maxsize=4096)(parse_timestamp)
-_quantity = functools.lru_cache(maxsize=4096)(parse_quantity)
-
-
-def _resolve(
-    e: EntryIn,
-    where: Location,
-    items: Mapping[str, Item],
-    barcodes: Mapping[str, tuple[Item, str]],
-    serials: Mapping[tuple[str, int], LineKey],
-    by_id: Mapping[int | None, Item],
-) -> tuple[LineKey, int, str, str]:
-    """(line key, scaled quantity, method, what was scanned) of one entry; the key is
-    (item id or None for the location itself, location id, lot, serial)."""
-    code = _code(e.code)
-    lot = _code(e.lot)
-    place = id_of(where)
-    if e.empty:
-        if e.quantity not in ("", "0"):
-            raise InputError("no quantity with --empty", field="quantity", value=e.quantity)
-        if not code:
-            return (None, place, "", ""), 0, "empty", ""
-        it = items.get(code) or (barcodes[code][0] if code in barcodes else None)
-        if it is None:
-            raise NotFound(f"no item with SKU or barcode {code!r}")
-        return (it.id, place, lot, ""), 0, "empty", code
-    if e.serial:
-        key = serials.get((code, place))
-        if key is None:
-            raise NotFound(f"serial {code!r} is not on this count at {where.code}")
-        return key, QUANTITY_SCALE, "serial", code
-    if code in barcodes:
-        it, unit = barcodes[code]
-        multiple = it.pack_sizes.get(unit, QUANTITY_SCALE) if unit != it.unit else QUANTITY_SCALE
-        method = "barcode"
-    elif code in items:
-        it, multiple, method = items[code], QUANTITY_SCALE, "sku"
-    else:
-        raise NotFound(f"no item with barcode or SKU {code!r}")
-    if it.tracking is Tracking.SERIAL:
-        raise InputError("a serial scan (--serial) for a serial-tracked item", field="code")
-    if it.tracking is Tracking.LOT and not lot:
-        raise InputError(f"the lot of {it.sku}", field="lot")
-    quantity = _quantity(e.quantity or "1", it.decimals, multiple=multiple)
-    return (it.id, place, lot, ""), quantity, method, code
-
-
-def _entry_location(locations: Mapping[str, Location], code: str, found: Task) -> Location:
-    where = locations.get(_code(code))
-    if where is None or where.is_virtual:
-        raise NotFound(f"no location {code!r}")
-    if (where.site or where.code) != found.site:
-        raise InputError(f"a location at {found.site}", field="location", value=code)
-    return where
-
-
 @retry_transient
 def void(
     uow_factory: CountsUnitOfWorkFactory,
@@ -293,7 +256,9 @@ def void(
     clock: Clock = utc_now,
 ) -> None:
     """Cancel one of the counter's own entries before submission (a new entry voids it;
-    nothing is erased). The counter is the caller, or whom the operator names."""
+    nothing is erased). The counter is the caller, or whom the operator names (compared
+    as trueup compares user names)."""
+    check_person(caller)
     who = counter_of(caller, counter)
     with uow_factory() as uow:
         found = get_task(uow, task_id)
@@ -305,7 +270,7 @@ def void(
             raise NotFound(f"no entry {entry_id} on count {task_id}")
         if any(e.voids == entry_id for e in entries.values()):
             raise Conflict(f"entry {entry_id} is already void")
-        if target.counter != who:
+        if not among(who, (target.counter,)):
             raise Forbidden(f"entry {entry_id} was counted by {target.counter}")
         if target.round != found.round:
             raise Conflict(f"entry {entry_id} belongs to an earlier round")
@@ -313,7 +278,16 @@ def void(
         uow.counts.add_entries(
             [
                 NewEntry(
-                    task_id, target.line_id, target.round, who, 0, "void", "", now, now, entry_id
+                    task_id,
+                    target.line_id,
+                    target.round,
+                    target.counter,
+                    0,
+                    "void",
+                    "",
+                    now,
+                    now,
+                    entry_id,
                 )
             ]
         )

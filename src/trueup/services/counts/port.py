@@ -80,6 +80,9 @@ class TaskChange:
     approved_by: str | None = None
     approved_at: datetime | None = None
     batch_id: int | None = None
+    #: reassigning: the user and the role the task goes to ("" for none)
+    assign_user: str | None = None
+    assign_role: str | None = None
 
 
 class LineRef(NamedTuple):
@@ -107,6 +110,22 @@ class CountedLine(NamedTuple):
     counted: int
     expected: int | None
     within: int | None
+
+
+class MovedAfter(NamedTuple):
+    """A movement of a counted line's key (item, location, lot, serial) dated after the
+    line's count time: the expected quantity leaves it out, and the reviewer sees it.
+    `quantity` is signed: into the line's location positive, out of it negative."""
+
+    line_id: int
+    movement_id: int
+    occurred_at: datetime
+    recorded_at: datetime
+    kind: str
+    quantity: int
+    source: str
+    external_id: str
+    reference: str
 
 
 class CountRepository(Protocol):
@@ -187,6 +206,15 @@ class CountRepository(Protocol):
 
     def costs(self, task_id: int) -> dict[str, Decimal | None]:
         """sku -> unit cost of the items on the task's lines."""
+        ...
+
+    def names(self, task_id: int) -> dict[str, str]:
+        """sku -> name of the items on the task's lines."""
+        ...
+
+    def moved_after(self, task_id: int) -> list[MovedAfter]:
+        """The movements of each counted line's key dated after its count time, by line,
+        then time, then movement id."""
         ...
 
     # -- entries

@@ -1,16 +1,19 @@
-"""The audit report of a count, as rows, CSV and HTML (docs/formats.md).
+"""The audit report of a count, as rows and CSV (docs/formats.md); the page to print
+and sign is report_page.py.
 
 Blind like the count: without `reveal` the expected quantity and variance columns are
-empty (services/counts/review.py, `reveals_expected`, decides who may see them).
+empty, and the movements dated after the count time are left out
+(services/counts/review.py, `reveals_expected`, decides who may see them); the value
+column is empty too for a reader who may not see costs.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 
 from trueup.domain.values import format_quantity, spreadsheet_safe
+from trueup.services.counts.port import MovedAfter
 from trueup.services.counts.review import CountReview
 
 REPORT_COLUMNS = (
@@ -40,10 +43,14 @@ BLIND = {"expected", "variance", "variance_percent", "variance_value", "within_t
 
 def report_rows(result: CountReview) -> list[dict[str, str]]:
     """The audit trail of one count: every entry (who counted what, when, in which round),
-    every review decision, and per line the outcome and the correction posted. Without
+    per line the outcome and the correction posted and, when revealed, the movements
+    dated after its count time (`moved_after`), then every review decision. Without
     `reveal` the expected quantity and variance columns are empty."""
     rows: list[dict[str, str]] = []
     task_id = str(result.task.id)
+    after: dict[int, list[MovedAfter]] = {}
+    for m in result.after if result.reveal else ():
+        after.setdefault(m.line_id, []).append(m)
     for r in result.lines:
         ln = r.line
         base = {
@@ -83,10 +90,11 @@ def report_rows(result: CountReview) -> list[dict[str, str]]:
                 expected=format_quantity(v.expected),
                 variance=format_quantity(v.quantity),
                 variance_percent="" if v.percent is None else str(v.percent),
-                variance_value="" if v.value is None else str(v.value),
+                variance_value="" if v.value is None or not result.show_value else str(v.value),
                 within_tolerance="yes" if v.within else "no",
             )
         rows.append(outcome)
+        rows += [_moved_after(base, m) for m in after.get(ln.id, ())]
     for rv in result.reviews:
         rows.append(
             {
@@ -101,6 +109,21 @@ def report_rows(result: CountReview) -> list[dict[str, str]]:
     return [{c: row.get(c, "") for c in REPORT_COLUMNS} for row in rows]
 
 
+def _moved_after(base: dict[str, str], m: MovedAfter) -> dict[str, str]:
+    """A movement of the line's key dated after its count time: `actor` its source,
+    `method` its kind, `scanned` its external id, the quantity signed (in +, out -)."""
+    return {
+        **base,
+        "event": "moved_after",
+        "actor": m.source,
+        "at": m.occurred_at.isoformat(),
+        "quantity": format_quantity(m.quantity),
+        "method": m.kind,
+        "scanned": m.external_id,
+        "movement_id": str(m.movement_id),
+    }
+
+
 def report_csv(result: CountReview) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -108,28 +131,3 @@ def report_csv(result: CountReview) -> str:
     for row in report_rows(result):
         writer.writerow([spreadsheet_safe(row[c]) for c in REPORT_COLUMNS])
     return out.getvalue()
-
-
-def report_html(result: CountReview) -> str:
-    t = result.task
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in REPORT_COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(row[c])}</td>" for c in REPORT_COLUMNS) + "</tr>"
-        for row in report_rows(result)
-    )
-    accuracy = ""
-    if result.reveal and result.accuracy_lines is not None:
-        by_value = "n/a" if result.accuracy_value is None else f"{result.accuracy_value} %"
-        accuracy = (
-            f"<p>Inventory record accuracy: {result.accuracy_lines} % of lines "
-            f"within tolerance; {by_value} by value.</p>"
-        )
-    return (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>Count {t.id} audit report</title></head><body>"
-        f"<h1>Count {t.id}: {html.escape(t.kind.value)} count of {html.escape(t.scope)}</h1>"
-        f"<p>Status {html.escape(t.status.value)}; created by {html.escape(t.created_by)} "
-        f"at {t.created_at.isoformat()}; approved by {html.escape(t.approved_by or '-')}.</p>"
-        f"{accuracy}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        "</body></html>\n"
-    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -31,7 +31,15 @@ from trueup.domain.counts.tasks import (
     TaskStatus,
     check_task_transition,
 )
-from trueup.domain.counts.tolerance import ABC_CLASSES, ANY_SITE, Band, Variance, band_for, variance
+from trueup.domain.counts.tolerance import (
+    ABC_CLASSES,
+    ANY_SITE,
+    SERIAL_BAND,
+    Band,
+    Variance,
+    band_for,
+    variance,
+)
 from trueup.domain.errors import Conflict, InputError
 from trueup.domain.values import (
     QUANTITY_SCALE,
@@ -40,7 +48,12 @@ from trueup.domain.values import (
     parse_quantity,
     utc_now,
 )
-from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
+from trueup.services.counts.port import (
+    CountsUnitOfWork,
+    CountsUnitOfWorkFactory,
+    MovedAfter,
+    TaskChange,
+)
 from trueup.services.counts.tasks import get_task
 from trueup.services.retry import retry_transient
 
@@ -63,6 +76,11 @@ class ReviewLine(NamedTuple):
 
 @dataclass
 class CountReview:
+    """A count as reviewed. With `reveal`: the variances, the accuracy, and `after`, the
+    movements of counted keys dated after their line's count time (what the expected
+    quantity leaves out, for the reviewer to weigh); `show_value` when the caller may
+    also see costs (`stock.cost`). `names`: sku -> item name, when asked for."""
+
     task: Task
     lines: list[ReviewLine]
     reviews: list[Review]
@@ -70,6 +88,9 @@ class CountReview:
     accuracy_lines: Decimal | None = None
     accuracy_value: Decimal | None = None
     corrections: int = 0
+    after: list[MovedAfter] = field(default_factory=list)
+    show_value: bool = False
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def review(
@@ -80,17 +101,24 @@ def review(
     reveal: bool = True,
     entries: bool = True,
     statuses: Collection[LineStatus] = (),
+    names: bool = False,
 ) -> CountReview:
     """Lines (those in `statuses`, or all), entries (unless not wanted) and decisions of
     a count at the caller's sites; with `reveal`, when the caller may see them
     (`reveals_expected`), the record as of each count time and the variances (recomputed
-    now, so late movements count), and the accuracy over all lines."""
+    now, so late movements count), the movements dated after each count time, and the
+    accuracy over all lines; with `names`, the items' names."""
     with uow_factory(readonly=True) as uow:
         found = get_task(uow, task_id, caller=caller)
         reveal = reveal and reveals_expected(caller, found)
         result = review_in(uow, found, reveal, entries, () if reveal else statuses)
+        if names:
+            result.names = uow.counts.names(task_id)
+    result.show_value = reveal and caller.can(Action.STOCK_COST)
     if statuses and reveal:
         result.lines = [r for r in result.lines if r.line.status in statuses]
+        shown = {r.line.id for r in result.lines}
+        result.after = [m for m in result.after if m.line_id in shown]
     return result
 
 
@@ -116,6 +144,7 @@ def review_in(
         expected = uow.counts.expected(found.id)
     costs = uow.counts.costs(found.id)
     bands = uow.counts.tolerances()
+    result.after = uow.counts.moved_after(found.id)
     by_class: dict[str, Band] = {}
     within = total = 0
     # scaled quantities (max of expected and counted) per unit cost, summed as integers:
@@ -127,8 +156,11 @@ def review_in(
         v = None
         if ln.counted is not None:
             cost = costs.get(ln.sku)
-            band = by_class.get(ln.abc_class) or by_class.setdefault(
-                ln.abc_class, band_for(bands, found.site, ln.abc_class)
+            band = (
+                SERIAL_BAND
+                if ln.serial
+                else by_class.get(ln.abc_class)
+                or by_class.setdefault(ln.abc_class, band_for(bands, found.site, ln.abc_class))
             )
             v = variance(expected.get(ln.id, 0), ln.counted, cost, band)
             total += 1

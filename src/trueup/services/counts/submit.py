@@ -14,7 +14,13 @@ from datetime import datetime
 
 from trueup.domain.access import Principal
 from trueup.domain.counts.rounds import Submission, check_counted, results_of, settle
-from trueup.domain.counts.tasks import NewReview, Task, TaskStatus, check_task_transition
+from trueup.domain.counts.tasks import (
+    NewReview,
+    Task,
+    TaskStatus,
+    check_person,
+    check_task_transition,
+)
 from trueup.domain.errors import Conflict
 from trueup.domain.values import Clock, utc_now
 from trueup.services.counts.port import CountsUnitOfWork, CountsUnitOfWorkFactory, TaskChange
@@ -42,7 +48,8 @@ def submit(
     """Close the current round. Each line's count is its round's entries combined; a
     first-round line beyond tolerance (or whose counters disagree) goes to a recount by
     someone else, and the task to `recount`; otherwise the task is `submitted`. A recount
-    decides: its result stands whatever the variance."""
+    decides: its result stands whatever the variance. A machine token never submits."""
+    check_person(caller)
     now = clock()
     with uow_factory() as uow:
         found = get_task(uow, task_id, lock=True, caller=caller)

@@ -1,4 +1,5 @@
-"""Counts: the tasks, reading them, cancelling, and what counters may not see.
+"""Counts: the tasks, reading them, cancelling, reassigning, and what counters may not
+see.
 
 Plans and generating tasks are in plans.py, entering in entry.py, submitting
 rounds in submit.py, reviewing in review.py, approving in approval.py, the audit
@@ -14,13 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from trueup.domain.access import Principal
+from trueup.domain.access import Principal, User, username_key
 from trueup.domain.counts.tasks import (
     Line,
     NewReview,
     Task,
     TaskStatus,
+    check_counting_user,
+    check_reassignable,
     check_task_transition,
+    counting_role,
 )
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location
@@ -102,6 +106,58 @@ def cancel(
         uow.counts.add_reviews([NewReview(task_id, None, "cancelled", caller.username, now, note)])
         uow.commit()
         return get_task(uow, task_id)
+
+
+@retry_transient
+def reassign(
+    uow_factory: CountsUnitOfWorkFactory,
+    task_id: int,
+    *,
+    caller: Principal,
+    user: str = "",
+    role: str = "",
+    note: str = "",
+    clock: Clock = utc_now,
+) -> Task:
+    """Give a count not yet closed (open, recount or submitted) to a person, a role, or
+    both (either may count it then), in place of its assignment: so a store with one
+    clerk has its recount done by someone else, the manager say. The user is one who
+    counts at the count's site; the role one whose users count. The trail keeps who
+    it went to, from whom, and why. Separation of duties stays: whoever counts may not
+    approve the count."""
+    if not (user.strip() or role.strip()):
+        raise InputError("a user or a role to assign the count to", field="user", value=user)
+    to_role = counting_role(role).value if role.strip() else ""
+    now = clock()
+    with uow_factory() as uow:
+        found = get_task(uow, task_id, lock=True, caller=caller)
+        check_reassignable(found)
+        to_user = ""
+        if user.strip():
+            person = user_named(uow, user)
+            if person is None:
+                raise NotFound(f"no user {user.strip()!r}")
+            check_counting_user(person, found.site)
+            to_user = person.username
+        change = TaskChange(found.status, assign_user=to_user, assign_role=to_role)
+        if not uow.counts.set_task(task_id, [found.status], change):
+            raise Conflict(f"count {task_id} changed meanwhile; try again")
+        was = {"user": found.assign_user, "role": found.assign_role}
+        detail = json.dumps({"user": to_user, "role": to_role, "was": was, "note": note})
+        uow.counts.add_reviews(
+            [NewReview(task_id, None, "reassigned", caller.username, now, detail)]
+        )
+        uow.commit()
+        return get_task(uow, task_id)
+
+
+def user_named(uow: CountsUnitOfWork, name: str) -> User | None:
+    """The user of that name (compared as trueup compares user names), None when none."""
+    try:
+        stored = uow.identity.user(username_key(name))
+    except InputError:
+        return None
+    return None if stored is None else stored.user
 
 
 def count_event(kind: str, found: Task, data: dict[str, Any]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ class CountEntries(DriverSql):
         found: list[PendingLine] = []
         several: list[int] = []
         rows = self._run(sql.PENDING_LINES, (task_id, task_id, task_id))
-        for line_id, sku, code, abc, round_, now, total, at, first, last in rows:
+        for line_id, sku, code, abc, round_, now, total, at, first, last, serial in rows:
             totals = None
             if total is not None:
                 moment = when[at]
@@ -55,7 +55,7 @@ class CountEntries(DriverSql):
                 totals = RoundTotals(line_id, quantity, quantity, quantity, moment, (first,))
                 if first != last:
                     several.append(len(found))
-            found.append(PendingLine(line_id, sku, code, abc, round_, int(now), totals))
+            found.append(PendingLine(line_id, sku, code, abc, round_, int(now), totals, serial))
         if several:
             per: dict[int, dict[str, int]] = {}
             for line_id, counter, total in self._run(sql.COUNTER_TOTALS, (task_id, task_id)):

@@ -31,6 +31,7 @@ from trueup.services.counts.port import (
     CountedLine,
     LineKey,
     LineRef,
+    MovedAfter,
     NewTask,
     Stocked,
     TaskChange,
@@ -112,7 +113,15 @@ class SqlCounts(CountEntries, CountPlans, CountRegister):
     ) -> bool:
         values = {
             name: getattr(change, name)
-            for name in ("round", "submitted_at", "approved_by", "approved_at", "batch_id")
+            for name in (
+                "round",
+                "submitted_at",
+                "approved_by",
+                "approved_at",
+                "batch_id",
+                "assign_user",
+                "assign_role",
+            )
             if getattr(change, name) is not None
         }
         result = self.connection.execute(
@@ -294,6 +303,18 @@ class SqlCounts(CountEntries, CountPlans, CountRegister):
             sku: None if cost is None else Decimal(cost)
             for sku, cost in self._run(sql.COSTS, (task_id,))
         }
+
+    def names(self, task_id: int) -> dict[str, str]:
+        return dict(self._run(sql.NAMES, (task_id,)))
+
+    def moved_after(self, task_id: int) -> list[MovedAfter]:
+        when = Times(self._read_time)
+        return [
+            MovedAfter(line, moved, when[at], when[rec], kind, int(qty), src, ext, ref)  # type: ignore[arg-type]
+            for line, moved, at, rec, kind, qty, src, ext, ref in self._run(
+                sql.MOVED_AFTER, (task_id,)
+            )
+        ]
 
     def settled(self, task_id: int) -> list[CountedLine]:
         return list(map(CountedLine._make, self._run(sql.SETTLED, (task_id,))))

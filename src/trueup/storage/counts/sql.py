@@ -64,6 +64,22 @@ FROM count_line l JOIN movement m
 WHERE l.task_id = ? AND l.counted_at IS NOT NULL AND m.occurred_at > l.counted_at
 GROUP BY l.id
 """
+#: The movements of each counted line's key after its count time, one by one (the
+#: review lists them; AFTER_COUNT sums the same rows).
+MOVED_AFTER = """
+SELECT l.id, m.id, m.occurred_at, m.recorded_at, m.kind,
+       CASE WHEN m.to_location_id = l.location_id THEN m.quantity ELSE -m.quantity END,
+       m.source, m.external_id, m.reference
+FROM count_line l JOIN movement m
+  ON m.item_id = l.item_id AND m.lot = l.lot AND m.serial = l.serial
+ AND (m.to_location_id = l.location_id OR m.from_location_id = l.location_id)
+WHERE l.task_id = ? AND l.counted_at IS NOT NULL AND m.occurred_at > l.counted_at
+ORDER BY l.id, m.occurred_at, m.id
+"""
+NAMES = """
+SELECT sku, name FROM item
+WHERE id IN (SELECT item_id FROM count_line WHERE task_id = ?)
+"""
 LINES = """
 SELECT l.id, l.task_id, COALESCE(i.sku, ''), loc.code, l.lot, l.serial, l.abc_class,
        l.status, l.round, l.counted, l.counted_at, l.counters, l.expected, l.within,
@@ -107,7 +123,7 @@ e.voids IS NULL AND e.id NOT IN (
 #: Every open or recount line with on-hand now and its round's sums, in one read.
 PENDING_LINES = f"""
 SELECT l.id, COALESCE(i.sku, ''), loc.code, l.abc_class, l.round, COALESCE(b.quantity, 0),
-       t.total, t.at, t.first, t.last
+       t.total, t.at, t.first, t.last, l.serial
 FROM count_line l LEFT JOIN item i ON i.id = l.item_id
 JOIN location loc ON loc.id = l.location_id
 LEFT JOIN balance b
