@@ -12,6 +12,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -197,13 +198,18 @@ def review(
     if output is Format.TABLE:
         console.print(_review_table(result))
         console.print(
-            f"record accuracy: {result.accuracy_lines} % of lines within tolerance, "
-            f"{result.accuracy_value if result.accuracy_value is not None else 'n/a'} % by value"
+            f"record accuracy: {_percent(result.accuracy_lines)} of lines within tolerance, "
+            f"{_percent(result.accuracy_value)} by value"
         )
         if result.after:
             console.print(_after_table(result))
         return
     _write_rows(result, output)
+
+
+def _percent(share: Decimal | None) -> str:
+    """A share as "40.00 %", or "n/a" before anything was counted."""
+    return "n/a" if share is None else f"{share} %"
 
 
 #: The review's columns: header, and the cell of a line.

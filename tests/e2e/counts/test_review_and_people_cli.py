@@ -124,3 +124,10 @@ def test_the_html_report_is_a_page_to_print_and_sign(stocked: Cli, tmp_path: Pat
     assert "Signature" in text and "Lines" in text
     wrong = stocked("counts", "report", "1", "--format", "html", "--tz", "Nowhere/Land")
     assert wrong.code == 2 and "a time zone such as" in wrong.said
+
+
+def test_a_review_before_anything_is_counted_says_not_applicable(stocked: Cli) -> None:
+    _count_of(stocked, "A")
+    said = stocked.ok("counts", "review", "1").said
+    assert "record accuracy: n/a of lines within tolerance, n/a by value" in said
+    assert "None" not in said
