@@ -9,13 +9,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from trueup.bootstrap import Settings, System, connect
 from trueup.domain.access import Principal
 from trueup.domain.errors import (
     RowsRejected,
@@ -23,6 +22,9 @@ from trueup.domain.errors import (
     outcome,
 )
 from trueup.domain.values import spreadsheet_safe
+
+if TYPE_CHECKING:
+    from trueup.bootstrap import Settings, System
 
 console = Console()
 errors = Console(stderr=True)
@@ -33,6 +35,10 @@ class State:
     database_url: str | None = None
 
     def settings(self) -> Settings:
+        # bootstrap brings SQLAlchemy and every wing's storage: imported when a command
+        # runs, so that `trueup --help` and each command's help start at once.
+        from trueup.bootstrap import Settings
+
         return Settings.from_env(self.database_url)
 
 
@@ -43,6 +49,8 @@ def state(ctx: typer.Context) -> State:
 
 @contextmanager
 def opened(ctx: typer.Context) -> Iterator[System]:
+    from trueup.bootstrap import connect  # when the command runs: see State.settings
+
     system = connect(state(ctx).settings())
     try:
         yield system

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from sqlalchemy import create_engine, text
 
 from tests.builders import movement, write_csv
@@ -35,7 +34,7 @@ from tests.e2e.harness import (
     movement_id,
     set_up,
 )
-from trueup.cli import app
+from trueup.cli.app import command_tree as loaded_command_tree
 
 
 # -- setting up ------------------------------------------------------------------------------
@@ -389,7 +388,7 @@ def command_tree() -> list[tuple[list[str], Any]]:
         for name, sub in getattr(command, "commands", {}).items():
             walk(sub, [*path, name])
 
-    walk(typer.main.get_command(app), [])
+    walk(loaded_command_tree(), [])
     return found
 
 
