@@ -120,7 +120,6 @@ def test_stock_as_of_a_time_reads_the_ledger_at_that_time(
         (["--site", "DC1"], ["A,DC1-A-01,,,6", "A,DC1-A-02,,,4"]),
         (["--site", "ST2"], ["LOT,ST2,L1,,6"]),
         (["--site", "DC1", "--sku", "B"], []),
-        (["--sku", "NOPE"], []),
     ],
     ids=[
         "sku",
@@ -129,7 +128,6 @@ def test_stock_as_of_a_time_reads_the_ledger_at_that_time(
         "site-with-bins",
         "site-itself",
         "site-and-sku",
-        "unknown-sku",
     ],
 )
 def test_stock_filters_narrow_by_sku_location_and_site(
