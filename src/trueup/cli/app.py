@@ -69,6 +69,10 @@ COMMANDS: Mapping[str, Entry] = {
         "imports",
         "Import items, locations or movements from CSV or XLSX files; reconcile manual logs.",
     ),
+    "items": Entry("catalog", "Items: their units, packs, barcodes, tracking, class and cost."),
+    "locations": Entry(
+        "catalog", "Locations: warehouses and stores (the sites), their zones and bins."
+    ),
     "policy": Entry(
         "policy",
         "Negative-stock policy per source and kind: facts are accepted and raise an exception, "
