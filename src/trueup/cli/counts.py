@@ -164,6 +164,7 @@ def tolerance(
     Example: trueup counts tolerance B --site DC1 --units 1 --percent 2
     """
     with opened(ctx) as system:
+        require_known(system.uow, sites=[site] if site != "*" else [])
         band = count_review.set_tolerance(system.uow, site, abc_class, units, percent)
     console.print(
         f"{site}/{abc_class.upper()}: {format_quantity(band.units)} units, {band.percent} %"

@@ -32,6 +32,7 @@ from tests.e2e.harness import Cli
             ["counts", "plan", "p", "--kind", "targeted", "--scope", "DC1", "--sku", "a"],
             "no SKU 'a'; did you mean 'A'?",
         ),
+        (["counts", "tolerance", "B", "--site", "st2"], "no site 'st2'; did you mean 'ST2'?"),
     ],
 )
 def test_a_filter_with_an_unknown_code_is_an_error_that_suggests_the_nearest(
