@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 
-from trueup.cli import app
+from trueup.cli.app import command_tree
 
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 #: `trueup`, then any global options (`--db URL`, `--db=URL`), then the command path.
@@ -32,7 +31,7 @@ def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any
             yield from _leaves(child, (*path, name))
 
 
-LEAVES = dict(_leaves(typer.main.get_command(app)))
+LEAVES = dict(_leaves(command_tree()))
 
 
 def _fenced_lines(markdown: str) -> list[str]:

@@ -313,6 +313,13 @@ class FakeLedger(_FakeLedgerWrites):
             found = [m for m in found if m.occurred_at >= query.since]
         if query.until is not None:
             found = [m for m in found if m.occurred_at <= query.until]
+        if query.sites:
+            sites = {loc.code: loc.site for loc in self.state.locations.values()}
+            found = [
+                m
+                for m in found
+                if sites[m.from_location] in query.sites or sites[m.to_location] in query.sites
+            ]
         found.sort(key=lambda m: (m.occurred_at, m.id))
         return found[-query.limit :]
 

@@ -14,6 +14,7 @@ from trueup.domain.values import format_quantity
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
 from trueup.services.alerts import queries as alert_queries
+from trueup.services.ledger.codes import require_known
 
 app = typer.Typer(
     help="Stock alerts (low stock, stockout, negative, overstock) and who hears of them.",
@@ -71,6 +72,7 @@ def list_(
     Example: trueup alerts list --kind stockout --site ST1
     """
     with opened(ctx) as system:
+        require_known(system.uow, skus=[sku] if sku else [], sites=site or ())
         page = alert_queries.list_alerts(
             system.uow,
             statuses=status or ("open", "acknowledged"),

@@ -9,13 +9,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions, ConsoleRenderable, RenderHook
 from rich.table import Table
 
-from trueup.bootstrap import Settings, System, connect
 from trueup.domain.access import Principal
 from trueup.domain.errors import (
     RowsRejected,
@@ -24,7 +23,48 @@ from trueup.domain.errors import (
 )
 from trueup.domain.values import spreadsheet_safe
 
-console = Console()
+if TYPE_CHECKING:
+    from trueup.bootstrap import Settings, System
+
+#: How wide standard output is when it is not a terminal (a pipe, a file): a table is only
+#: as wide as its content, so this only means that no table is cut to fit.
+PIPE_WIDTH = 100_000
+
+
+class Screen(Console):
+    """Standard output. Piped or redirected, it is as wide as any table needs (Rich would
+    take 80 columns, or the width of a terminal the output is not going to, and cut
+    cells); in a terminal, a table too wide for it wraps long cells onto more lines
+    instead of cutting them with an ellipsis (`WholeCells`)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.push_render_hook(WholeCells())
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        found = super().size
+        return found if self.is_terminal else ConsoleDimensions(PIPE_WIDTH, found.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self.width, self.height = new_size
+
+
+class WholeCells(RenderHook):
+    """Table cells that do not fit fold onto more lines: a code cut short by an ellipsis
+    can be neither read nor copied."""
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        for renderable in renderables:
+            if isinstance(renderable, Table):
+                for column in renderable.columns:
+                    if column.overflow == "ellipsis":
+                        column.overflow = "fold"
+        return renderables
+
+
+console = Screen()
 errors = Console(stderr=True)
 
 
@@ -33,6 +73,10 @@ class State:
     database_url: str | None = None
 
     def settings(self) -> Settings:
+        # bootstrap brings SQLAlchemy and every wing's storage: imported when a command
+        # runs, so that `trueup --help` and each command's help start at once.
+        from trueup.bootstrap import Settings
+
         return Settings.from_env(self.database_url)
 
 
@@ -43,6 +87,8 @@ def state(ctx: typer.Context) -> State:
 
 @contextmanager
 def opened(ctx: typer.Context) -> Iterator[System]:
+    from trueup.bootstrap import connect  # when the command runs: see State.settings
+
     system = connect(state(ctx).settings())
     try:
         yield system

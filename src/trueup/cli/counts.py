@@ -20,6 +20,7 @@ from trueup.domain.values import format_quantity
 from trueup.services.counts import plans as count_plans
 from trueup.services.counts import review as count_review
 from trueup.services.counts import tasks as counts
+from trueup.services.ledger.codes import require_known
 
 app = typer.Typer(
     help="Physical counts: full, ABC cycle and targeted; blind entry, recounts, review.",
@@ -67,6 +68,7 @@ def plan(
     if not scope:
         raise typer.BadParameter("the site or zone to count", param_hint="--scope")
     with opened(ctx) as system:
+        require_known(system.uow, skus=sku or (), locations=location or ())
         made = count_plans.create_plan(
             system.uow,
             name=name,
@@ -162,6 +164,7 @@ def tolerance(
     Example: trueup counts tolerance B --site DC1 --units 1 --percent 2
     """
     with opened(ctx) as system:
+        require_known(system.uow, sites=[site] if site != "*" else [])
         band = count_review.set_tolerance(system.uow, site, abc_class, units, percent)
     console.print(
         f"{site}/{abc_class.upper()}: {format_quantity(band.units)} units, {band.percent} %"

@@ -13,6 +13,7 @@ from trueup.cli.common import Format, SafeCsv, console, opened, operator
 from trueup.cli.stock import parse_time
 from trueup.domain.ledger.model import Movement
 from trueup.domain.values import format_quantity
+from trueup.services.ledger.codes import require_known
 from trueup.services.ledger.port import HistoryFilter
 from trueup.services.ledger.posting import reverse as reverse_movement
 from trueup.services.ledger.queries import history
@@ -64,6 +65,10 @@ def ledger(
     location: Annotated[
         str | None, typer.Option(help="Movements into or out of this location.")
     ] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(help="Movements into or out of any location of this site (repeatable)."),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Occurred at or after (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Occurred at or before (ISO 8601).")] = None,
     limit: Annotated[
@@ -81,8 +86,15 @@ def ledger(
         since=parse_time(since, "--since"),
         until=parse_time(until, "--until"),
         limit=limit,
+        sites=tuple(site or ()),
     )
     with opened(ctx) as system:
+        require_known(
+            system.uow,
+            skus=[sku] if sku else [],
+            locations=[location] if location else [],
+            sites=query.sites,
+        )
         rows = history(system.uow, query)
     if output is Format.CSV:
         writer = SafeCsv(sys.stdout)

@@ -15,6 +15,7 @@ from trueup.cli.common import Format, console, opened, operator, show_rows
 from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import format_quantity, parse_timestamp, utc_now
+from trueup.services.ledger.codes import require_known
 from trueup.services.replenishment import export as proposal_export
 from trueup.services.replenishment import policies as replenishment
 
@@ -179,6 +180,7 @@ def policy_list(
     Example: trueup reorder policy list --site DC1 --format csv
     """
     with opened(ctx) as system:
+        require_known(system.uow, skus=sku or (), sites=site or ())
         found = replenishment.policies(
             system.uow, caller=operator(system), sites=site or (), skus=sku or ()
         )
@@ -217,6 +219,7 @@ def recompute(
     Example: trueup reorder recompute --days 91
     """
     with opened(ctx) as system:
+        require_known(system.uow, skus=sku or (), sites=site or ())
         moment = parse_timestamp(as_of) if as_of else None
         report = replenishment.recompute(
             system.uow,
@@ -243,6 +246,7 @@ def positions(
     Example: trueup reorder positions --site DC1
     """
     with opened(ctx) as system:
+        require_known(system.uow, skus=sku or (), sites=site or ())
         found = replenishment.positions(
             system.uow, caller=operator(system), sites=site or (), skus=sku or ()
         )
@@ -303,6 +307,7 @@ def proposals_generate(
     Example: trueup reorder proposals generate
     """
     with opened(ctx) as system:
+        require_known(system.uow, sites=site or ())
         run = replenishment.generate_proposals(
             system.uow, caller=operator(system), sites=site or ()
         )

@@ -13,6 +13,7 @@ from rich.table import Table
 from trueup.cli.common import Format, SafeCsv, console, opened, operator
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity, parse_timestamp
+from trueup.services.ledger.codes import require_known
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.queries import stock as query_stock
 
@@ -57,6 +58,7 @@ def stock(
         include_virtual=all_locations,
     )
     with opened(ctx) as system:
+        require_known(system.uow, skus=query.skus, locations=query.locations, sites=query.sites)
         rows = query_stock(system.uow, query, caller=operator(system))
     if output is Format.CSV:
         writer = SafeCsv(sys.stdout)

@@ -53,6 +53,8 @@ class HistoryFilter:
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 1000
+    #: movements with a side at one of these sites (all when empty)
+    sites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,8 @@ class LedgerReads:
             statement = statement.where(movement.c.occurred_at >= query.since)
         if query.until is not None:
             statement = statement.where(movement.c.occurred_at <= query.until)
+        if query.sites:
+            statement = _at_sites(statement, query.sites)
         # The latest `limit` movements, shown oldest first.
         statement = statement.order_by(movement.c.occurred_at.desc(), movement.c.id.desc())
         rows = self.connection.execute(statement.limit(query.limit)).all()
@@ -93,15 +95,7 @@ class LedgerReads:
         if query.batch is not None:
             statement = statement.where(movement.c.batch_id == query.batch)
         if query.sites:
-            site = location.alias("site")
-            scoped = (
-                select(location.c.id)
-                .join(site, site.c.id == location.c.site_id)
-                .where(site.c.code.in_(query.sites))
-            )
-            statement = statement.where(
-                movement.c.from_location_id.in_(scoped) | movement.c.to_location_id.in_(scoped)
-            )
+            statement = _at_sites(statement, query.sites)
         rows = self.connection.execute(statement.order_by(movement.c.id).limit(query.limit))
         return [_to_movement(row) for row in rows]
 
@@ -193,6 +187,19 @@ def _movements() -> Select[Any]:
         .join(item, item.c.id == movement.c.item_id)
         .join(source, source.c.id == movement.c.from_location_id)
         .join(target, target.c.id == movement.c.to_location_id)
+    )
+
+
+def _at_sites(statement: Select[Any], sites: Collection[str]) -> Select[Any]:
+    """Only the movements with a side at a location of one of these sites."""
+    site = location.alias("site")
+    scoped = (
+        select(location.c.id)
+        .join(site, site.c.id == location.c.site_id)
+        .where(site.c.code.in_(sites))
+    )
+    return statement.where(
+        movement.c.from_location_id.in_(scoped) | movement.c.to_location_id.in_(scoped)
     )
 
 
