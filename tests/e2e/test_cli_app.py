@@ -15,7 +15,7 @@ import pytest
 import typer.main
 
 import trueup.cli
-from trueup.cli.app import COMMANDS, LazyGroup, Listed, app, module_commands
+from trueup.cli.app import COMMANDS, LazyGroup, Listed, app, command_tree, module_commands
 
 #: Libraries that only running a command may import, never printing help.
 HEAVY = {"sqlalchemy", "fastapi", "polars", "pydantic", "alembic", "psycopg", "openpyxl"}
@@ -83,3 +83,27 @@ def test_the_help_listing_is_the_same_with_every_command_loaded() -> None:
     assert _help_of(lazy) == before
     for name in COMMANDS:
         assert f" {name} " in before
+
+
+def _groups(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every group under `command` (itself included) with the words that reach it."""
+    if not hasattr(command, "commands"):
+        return []
+    found = [(path, command)]
+    for name, child in command.commands.items():
+        found += _groups(child, (*path, name))
+    return found
+
+
+def test_each_listed_command_takes_one_line_at_full_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    root = command_tree()
+    for path, group in _groups(root):
+        out = io.StringIO()
+        with redirect_stdout(out), suppress(SystemExit):
+            root.main([*path, "--help"], prog_name="trueup")
+        panel = out.getvalue().split("Commands ", 1)[1].split("╰", 1)[0]
+        rows = [line for line in panel.splitlines()[1:] if line.strip("│ ")]
+        assert len(rows) == len(group.commands), (path, rows)

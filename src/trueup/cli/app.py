@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -111,7 +112,25 @@ def module_commands(module: str) -> Mapping[str, _click.Command]:
     found = importlib.import_module(f"trueup.cli.{module}")
     scratch = typer.Typer()
     found.register(scratch)
-    return dict(typer.main.get_group(scratch).commands)
+    commands = dict(typer.main.get_group(scratch).commands)
+    for command in commands.values():
+        _list_in_one_line(command)
+    return commands
+
+
+def one_line(help_text: str) -> str:
+    """The first paragraph of a help text as one line: Typer's listing of a group's
+    commands keeps a docstring's line breaks, which would break sentences mid-way."""
+    return " ".join(inspect.cleandoc(help_text).split("\n\n", 1)[0].split())
+
+
+def _list_in_one_line(command: _click.Command) -> None:
+    """Give `command` and every command under it a one-line short help."""
+    if command.help and not command.short_help:
+        command.short_help = one_line(command.help)
+    if isinstance(command, TyperGroup):
+        for child in command.commands.values():
+            _list_in_one_line(child)
 
 
 class Listed(TyperCommand):
@@ -136,7 +155,10 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         for name, entry in COMMANDS.items():
-            self.commands.setdefault(name, Listed(name=name, help=entry.help, callback=None))
+            listed = Listed(
+                name=name, help=entry.help, short_help=one_line(entry.help), callback=None
+            )
+            self.commands.setdefault(name, listed)
 
     def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
         params = super().get_params(ctx)
