@@ -92,6 +92,8 @@ class AlertsState:
     notifications: dict[int, StoredNotification] = field(default_factory=dict)
     #: user id -> e-mail address
     contacts: dict[int, str] = field(default_factory=dict)
+    #: the item-locations (item id, site id) that have held stock
+    held: set[Key] = field(default_factory=set)
 
 
 # -- alerts ----------------------------------------------------------------------------
@@ -116,6 +118,7 @@ class FakeAlerts:
                 for a in self.state.alerts.values()
                 if a.resolved_at is None
             ],
+            "held": [(i, s) for i, s in sorted(self.state.held)],
         }
         frames = {
             name: pl.DataFrame(
@@ -206,6 +209,21 @@ class FakeAlerts:
             (items[sku], sites[ids[code]])
             for sku, code in pairs
             if sku in items and code in ids and ids[code] in sites
+        }
+
+    # the item-locations that have held stock
+    def hold(self, keys: Collection[Key]) -> None:
+        for item_id, site_id in keys:
+            if item_id not in self.store.ledger.items or site_id not in self.store.ledger.locations:
+                raise stored.IntegrityViolation(f"held_stock refers to nothing: {item_id, site_id}")
+        self.state.held |= set(keys)
+
+    def hold_from_ledger(self, batch_id: int | None = None) -> None:
+        sites = self._site_ids()
+        self.state.held |= {
+            (p.item_id, sites[p.to_id])
+            for p in self.store.ledger.movements.values()
+            if p.to_id in sites and (batch_id is None or p.batch_id == batch_id)
         }
 
     # alert rows

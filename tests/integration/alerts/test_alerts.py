@@ -190,6 +190,40 @@ def test_a_large_import_asks_for_a_sweep_and_the_sweep_catches_up(stocked: Syste
     )  # the rows after the sweep
 
 
+def test_an_item_that_held_stock_and_sold_out_is_out_of_stock_without_a_policy(
+    stocked: System,
+) -> None:
+    sale = {"kind": "sale", "sku": "B", "from_location": "ST1", "to_location": ""}
+    post(stocked, movement(sku="B", quantity="4", to_location="ST1", external_id="in-1"))
+    post(stocked, movement(quantity="4", external_id="out-1", **sale))
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)  # the first: the whole ledger
+    assert open_alerts(stocked) == {("A", "DC1", "low_stock"), ("B", "ST1", "stockout")}
+    post(stocked, movement(sku="B", quantity="2", to_location="ST1", external_id="in-2"))
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).resolved == 1
+    post(stocked, movement(quantity="2", external_id="out-2", **sale))
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).opened == 1
+    assert ("B", "ST1", "stockout") in open_alerts(stocked)
+
+
+def test_a_large_import_that_sells_out_an_item_opens_its_stockout_at_the_next_sweep(
+    stocked: System,
+) -> None:
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    sale = {"kind": "sale", "sku": "B", "from_location": "ST2", "to_location": ""}
+    post(stocked, movement(sku="B", quantity="4", to_location="ST2", external_id="in-1"))
+    post(stocked, movement(quantity="4", external_id="out-1", **sale))
+    with stocked.uow() as uow:  # a large import's outbox row names its batch, no movement
+        receipt = uow.ledger.movement_by_key("erp", "in-1")
+        assert receipt is not None and receipt.batch is not None
+        seen = uow.alerts.cursor("held_stock")
+        uow.alerts.set_cursor("held_stock", seen, uow.outbox.last_id())
+        event = {"type": "batch.posted", "sites": [], "data": {"batch": receipt.batch}}
+        uow.outbox.append(T0, None, json.dumps({"batch": receipt.batch, "events": [event]}))
+        uow.commit()
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    assert ("B", "ST2", "stockout") in open_alerts(stocked)
+
+
 def test_the_database_refuses_a_second_open_alert_for_one_item_location_kind(
     stocked: System,
 ) -> None:

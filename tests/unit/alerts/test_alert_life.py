@@ -101,6 +101,24 @@ def test_what_open_orders_bring_and_open_transfers_take_move_the_position() -> N
     )
 
 
+def test_an_item_that_held_stock_and_sold_out_is_out_of_stock_without_a_policy() -> None:
+    uows = shop()
+    receive(uows, 5, sku="B", to="ST1")
+    sell(uows, 5)  # the balance reaches zero, and zero balances are not kept
+    receive(uows, 5, sku="KG", to="ST2")  # still in stock: nothing
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    assert open_alerts(uows) == {("B", "ST1", "stockout")}
+    [found] = queries.list_alerts(uows, caller=OPERATOR).alerts
+    assert (found.on_hand, found.position, found.threshold) == (0, 0, 0)
+
+
+def test_an_item_that_never_held_stock_at_a_site_is_not_out_of_stock_there() -> None:
+    uows = shop()
+    receive(uows, 5, sku="B", to="ST1")
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    assert open_alerts(uows) == set()  # B at ST2, A at ST1, ...: never carried
+
+
 # -- following the outbox --------------------------------------------------------------------
 def test_following_before_the_first_sweep_asks_for_one() -> None:
     uows = shop()
@@ -123,6 +141,19 @@ def test_following_evaluates_only_the_item_locations_that_moved() -> None:
     # the next pass reads only the alert events the last one wrote: nothing to evaluate
     assert alerts.follow(uows, CONFIG, clock=at(T0)).item_locations == 0
     assert alerts.follow(uows, CONFIG, clock=at(T0)).rows == 0
+
+
+def test_selling_out_an_item_without_a_policy_opens_a_stockout_as_movements_are_followed() -> None:
+    uows = shop()
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    receive(uows, 5, sku="B", to="ST1")
+    assert alerts.follow(uows, CONFIG, clock=at(T0)).opened == 0
+    sell(uows, 2)
+    sell(uows, 3)
+    followed = alerts.follow(uows, CONFIG, clock=at(T0))
+    assert followed.opened == 1 and open_alerts(uows) == {("B", "ST1", "stockout")}
+    receive(uows, 1, sku="B", to="ST1")
+    assert alerts.follow(uows, CONFIG, clock=at(T0)).resolved == 1
 
 
 def test_a_receipt_that_clears_the_condition_resolves_the_alert() -> None:

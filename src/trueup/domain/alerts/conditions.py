@@ -7,7 +7,8 @@ base units and position = on-hand + on order - committed:
     negative   some balance of the item at the site is below zero (the ledger's
                negative-stock exceptions leave exactly such balances behind)
     stockout   on-hand <= 0, for an item-location that is carried: it has a reorder
-               policy or has held stock there
+               policy or has held stock there (the ledger has a movement of the item
+               into the site)
     low_stock  position <= reorder point (the item-location has a reorder policy)
     overstock  position > max level, or position > cover_days x average daily demand
                (when the demand is above zero)
@@ -139,7 +140,8 @@ class Reading:
     lowest: int
     on_order: int = 0
     committed: int = 0
-    #: whether the item has held stock at the site (a balance row exists)
+    #: whether the item has held stock at the site (a balance exists, or the ledger
+    #: has a movement of the item into the site)
     stocked: bool = True
 
     @property

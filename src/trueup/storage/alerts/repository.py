@@ -1,9 +1,11 @@
 """Alerts in SQL: the set-wise reads a sweep needs, the alert rows, the monitor's cursor.
 
-A sweep reads its inputs in five grouped queries, streamed from the driver's cursor into
+A sweep reads its inputs in grouped queries, streamed from the driver's cursor into
 Polars frames chunk by chunk: on-hand and the lowest balance per item and site, the
 reorder policies per item and site, what open orders bring to and open transfers take
-from each item and site (as storage/replenishment/repository.py counts them), and the open alerts.
+from each item and site (as storage/replenishment/repository.py counts them), the open
+alerts, and the item-locations that have held stock (`held_stock`, which
+services/alerts/held.py keeps).
 Nothing else is read per item-location, and only the changes are written.
 """
 
@@ -14,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
 
 from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.values import storage_time
@@ -66,6 +68,20 @@ WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.quantity > pl.received
   AND l.site_id IS NOT NULL{scope}
 GROUP BY pl.item_id, l.site_id
 """
+_HELD = """
+SELECT h.item_id, h.site_id FROM held_stock h WHERE 1 = 1{scope}
+"""
+#: Every item-location the ledger moved stock into (of one batch: `{batch}`).
+_HOLD_FROM_LEDGER = """
+INSERT INTO held_stock (item_id, site_id)
+SELECT DISTINCT m.item_id, l.site_id
+FROM movement m JOIN location l ON l.id = m.to_location_id
+WHERE l.site_id IS NOT NULL{batch}
+ON CONFLICT DO NOTHING
+"""
+_HOLD = (
+    "INSERT INTO held_stock (item_id, site_id) VALUES (:item_id, :site_id) ON CONFLICT DO NOTHING"
+)
 _OPEN = """
 SELECT a.id, a.item_id, a.site_id, a.kind, a.on_hand, a.position, a.threshold
 FROM alert a WHERE a.resolved_at IS NULL{scope}
@@ -105,6 +121,7 @@ class SqlAlerts:
             "on_order": (_ON_ORDER, "pl.item_id", "l.site_id"),
             "committed": (_COMMITTED, "pl.item_id", "l.site_id"),
             "open": (_OPEN, "a.item_id", "a.site_id"),
+            "held": (_HELD, "h.item_id", "h.site_id"),
         }
         frames = {
             name: self._read(name, sql, item_col, site_col, keys, progress)
@@ -184,6 +201,20 @@ class SqlAlerts:
             wanted = set(chunk)
             found |= {(int(r[2]), int(r[3])) for r in rows if (r[0], r[1]) in wanted}
         return found
+
+    # -- the item-locations that have held stock ---------------------------------------
+    def hold(self, keys: Collection[tuple[int, int]]) -> None:
+        """Record these (item, site) pairs as having held stock; known ones stay."""
+        if keys:
+            self.connection.execute(
+                text(_HOLD), [{"item_id": i, "site_id": s} for i, s in sorted(keys)]
+            )
+
+    def hold_from_ledger(self, batch_id: int | None = None) -> None:
+        """Every item-location the ledger moved stock into (of one batch only)."""
+        batch = "" if batch_id is None else " AND m.batch_id = :batch"
+        params = {} if batch_id is None else {"batch": batch_id}
+        self.connection.execute(text(_HOLD_FROM_LEDGER.replace("{batch}", batch)), params)
 
     # -- alert rows ---------------------------------------------------------------------
     def last_id(self) -> int:
