@@ -40,6 +40,11 @@ DEFAULT_HISTORY_DAYS = 91
 MIN_LEAD_TIME_SAMPLES = 3
 #: The lead time of a transfer from a source DC when the policy does not set one.
 DEFAULT_TRANSFER_LEAD_DAYS = 2
+#: What demand from history counts, as a computed policy's inputs say it: a distribution
+#: centre's demand includes what it ships to the stores it serves.
+DEMAND_FROM_HISTORY = (
+    "sales, issues and transfers out to other sites, less their reversals, per UTC day"
+)
 
 
 class PolicyKind(StrEnum):
@@ -135,10 +140,16 @@ class Inputs:
         parse_service_level(self.service_level)
 
     def as_dict(self) -> dict[str, Any]:
+        counted = (
+            {"demand_from": DEMAND_FROM_HISTORY}
+            if self.demand_source is InputSource.HISTORY
+            else {}
+        )
         return {
             "demand_mean": round(self.demand_mean, 6),
             "demand_std": round(self.demand_std, 6),
             "demand_source": self.demand_source.value,
+            **counted,
             "history_days": self.history_days,
             "lead_time_mean": round(self.lead_time_mean, 6),
             "lead_time_std": round(self.lead_time_std, 6),

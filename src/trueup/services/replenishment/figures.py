@@ -22,7 +22,13 @@ from decimal import Decimal
 import polars as pl
 
 from trueup.domain.errors import InputError
-from trueup.domain.replenishment.reorder import MAX_INPUT, Inputs, InputSource, z_for
+from trueup.domain.replenishment.reorder import (
+    DEMAND_FROM_HISTORY,
+    MAX_INPUT,
+    Inputs,
+    InputSource,
+    z_for,
+)
 from trueup.domain.values import QUANTITY_SCALE
 
 #: A lead time in days: (mean, standard deviation, source, receipts it covers).
@@ -230,7 +236,10 @@ def figure_columns(columns: InputColumns) -> FigureColumns:
             pl.col("mean_text"),
             pl.lit(', "demand_std": '),
             pl.col("std_text"),
-            pl.lit(f', "demand_source": "history", "history_days": {columns.history_days}, '),
+            pl.lit(
+                f', "demand_source": "history", "demand_from": "{DEMAND_FROM_HISTORY}", '
+                f'"history_days": {columns.history_days}, '
+            ),
             pl.col("lead_text"),
             pl.col("tail_text"),
         )
