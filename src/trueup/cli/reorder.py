@@ -46,7 +46,9 @@ def calc(
     ] = "0",
     output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
 ) -> None:
-    """What-if: the reorder point and safety stock of given inputs, rounded up to whole units.
+    """What-if: the reorder point and safety stock of given inputs, rounded up to whole units
+    once, at the end; the exact figures are shown beside them (in JSON as
+    reorder_point_exact and safety_stock_exact, decimal strings).
 
     Example: trueup reorder calc --demand-mean 100 --demand-std 20 --lead-time 4
     --service-level 0.95
@@ -54,12 +56,16 @@ def calc(
     result = replenishment.what_if(
         demand_mean, demand_std, lead_time, service_level, lead_time_std, review_days
     )
-    shown = result.as_dict()
+    shown = result.calculator_dict()
     if output is Format.JSON:
-        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+        sys.stdout.write(json.dumps(shown, indent=2, default=str) + "\n")
         return
-    rows = [[name, str(value)] for name, value in shown.items()]
-    show_rows(("figure", "value"), rows, output)
+    rows = [
+        [name, str(value), str(shown.get(f"{name}_exact", ""))]
+        for name, value in shown.items()
+        if not name.endswith("_exact")
+    ]
+    show_rows(("figure", "value", "exact"), rows, output)
 
 
 def _policy_rows(found: list[Policy]) -> list[list[str]]:

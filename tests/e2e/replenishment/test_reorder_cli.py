@@ -24,6 +24,18 @@ def test_the_calculator_prints_the_reorder_point_and_safety_stock_as_json(
     assert found["demand_source"] == "fixed" and found["z"] > 1.64
 
 
+def test_the_calculator_rounds_the_reorder_point_once_and_shows_the_exact_figures(
+    cli: Cli,
+) -> None:
+    args = ("reorder", "calc", "--demand-mean", "2.5", "--demand-std", "39", "--lead-time", "5",
+            "--service-level", "0.95")  # fmt: skip
+    found = json.loads(cli.ok(*args, "--format", "json").out)
+    assert (found["reorder_point"], found["reorder_point_exact"]) == (156, "155.942176")
+    assert (found["safety_stock"], found["safety_stock_exact"]) == (144, "143.442176")
+    table = cli.ok(*args).said
+    assert "reorder_point 156 155.942176" in table and "safety_stock 144 143.442176" in table
+
+
 def test_the_calculator_shows_its_inputs_and_refuses_a_service_level_of_one(
     cli: Cli,
 ) -> None:
