@@ -29,6 +29,7 @@ import polars as pl
 from tests.fakes import store as stored
 from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.alerts.notifications import DIGEST, Channel, Mode, Notification, Rule, Status
+from trueup.domain.ledger.model import LocationKind
 from trueup.domain.replenishment.purchasing import OrderKind, OrderStatus
 from trueup.services.alerts.port import (
     SWEEP_SCHEMAS,
@@ -119,6 +120,7 @@ class FakeAlerts:
                 if a.resolved_at is None
             ],
             "held": [(i, s) for i, s in sorted(self.state.held)],
+            "in_transit": self._in_transit(sites),
         }
         frames = {
             name: pl.DataFrame(
@@ -192,6 +194,35 @@ class FakeAlerts:
             if transfer and ln.row.quantity > ln.received and site_id is not None:
                 summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.received
         return [(*key, n) for key, n in summed.items()]
+
+    def _in_transit(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
+        """What transfer lines to each site closed short left in transit, up to what the
+        item's in-transit balance holds beyond the open lines' shipments on the way."""
+        tables = self.store.replenishment
+        short: defaultdict[Key, int] = defaultdict(int)
+        flight: defaultdict[int, int] = defaultdict(int)
+        for ln in tables.lines.values():
+            order = tables.orders[ln.row.order_id].row
+            if order.kind is not OrderKind.TRANSFER or ln.shipped <= ln.received:
+                continue
+            site_id = sites.get(order.location_id)
+            if ln.status is OrderStatus.OPEN:
+                flight[ln.row.item_id] += ln.shipped - ln.received
+            elif site_id is not None:
+                short[(ln.row.item_id, site_id)] += ln.shipped - ln.received
+        places = self.store.ledger.locations
+        transit: defaultdict[int, int] = defaultdict(int)
+        for p in self.store.ledger.movements.values():
+            if places[p.to_id].kind is LocationKind.IN_TRANSIT:
+                transit[p.item_id] += p.quantity
+            if places[p.from_id].kind is LocationKind.IN_TRANSIT:
+                transit[p.item_id] -= p.quantity
+        found: list[tuple[object, ...]] = []
+        for (item_id, site_id), left in short.items():
+            excess = transit[item_id] - flight[item_id]
+            if excess > 0:
+                found.append((item_id, site_id, min(left, excess)))
+        return found
 
     def _site_ids(self) -> dict[int, int]:
         """location id -> the id of its site, for the locations that lie in one."""

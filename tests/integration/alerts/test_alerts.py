@@ -19,6 +19,8 @@ from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.port import NewAlert
+from trueup.services.replenishment import policies as replenishment
+from trueup.services.replenishment import purchasing
 from trueup.services.replenishment.policies import set_policy
 
 CONFIG = AlertConfig(cover_days=30)
@@ -222,6 +224,33 @@ def test_a_large_import_that_sells_out_an_item_opens_its_stockout_at_the_next_sw
         uow.commit()
     alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
     assert ("B", "ST2", "stockout") in open_alerts(stocked)
+
+
+def transfer_to_st1(system: System) -> str:
+    """DC1 holds 40 B; a transfer order of 12 B from DC1 to ST1, approved from a
+    proposal; its number."""
+    post(system, movement(sku="B", quantity="40", to_location="DC1-A-01"))
+    set_policy(system.uow, caller=OPERATOR, sku="B", location="ST1", kind="fixed", min="3",
+               max="12", source_location="DC1")  # fmt: skip
+    [made] = replenishment.generate_proposals(system.uow, caller=OPERATOR).proposals
+    return replenishment.approve(system.uow, made.id, caller=MANAGER).order_number
+
+
+def test_units_left_in_transit_by_a_final_receipt_raise_an_alert_until_booked_out_of_transit(
+    stocked: System,
+) -> None:
+    number = transfer_to_st1(stocked)
+    purchasing.ship(stocked.uow, number, 1, "12", caller=OPERATOR, location="DC1-A-01")
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    assert not {a for a in open_alerts(stocked) if a[2] == "in_transit"}
+    purchasing.receive(stocked.uow, number, 1, "9", caller=OPERATOR, final=True)
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).opened >= 1
+    [found] = alert_queries.list_alerts(stocked.uow, kinds=["in_transit"], caller=OPERATOR).alerts
+    assert (found.sku, found.site, found.threshold) == ("B", "ST1", 3 * QUANTITY_SCALE)
+    found_later = {"kind": "transfer_in", "sku": "B", "from_location": "in_transit"}
+    post(stocked, movement(quantity="3", to_location="ST1", **found_later))
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).resolved >= 1
+    assert ("B", "ST1", "in_transit") not in open_alerts(stocked)
 
 
 def test_the_database_refuses_a_second_open_alert_for_one_item_location_kind(

@@ -21,6 +21,7 @@ from tests.unit.alerts.shop import (
     outbox_events,
     person,
     policy,
+    post,
     principal,
     receive,
     sell,
@@ -36,6 +37,7 @@ from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import queries
 from trueup.services.alerts.evaluation import CURSOR
 from trueup.services.alerts.port import NewAlert
+from trueup.services.replenishment import receiving
 
 MANAGER = Principal.operator("manager")
 
@@ -117,6 +119,26 @@ def test_an_item_that_never_held_stock_at_a_site_is_not_out_of_stock_there() -> 
     receive(uows, 5, sku="B", to="ST1")
     alerts.sweep(uows, CONFIG, clock=at(T0))
     assert open_alerts(uows) == set()  # B at ST2, A at ST1, ...: never carried
+
+
+def test_units_left_in_transit_by_a_final_receipt_raise_an_alert_until_booked_out_of_transit() -> (
+    None
+):
+    uows = shop()
+    receive(uows, 25)
+    transfer(uows, 10, source="DC1", to="ST1")
+    receiving.ship(uows, "TO-1", 1, "10", caller=OPERATOR, location="DC1-A-01", clock=at(T0))
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    assert open_alerts(uows) == set()  # on the way: nothing wrong yet
+    receiving.receive(uows, "TO-1", 1, "7", caller=OPERATOR, final=True, clock=at(T0))
+    followed = alerts.follow(uows, CONFIG, clock=at(T0))
+    assert followed.opened == 1 and open_alerts(uows) == {("A", "ST1", "in_transit")}
+    [found] = queries.list_alerts(uows, caller=OPERATOR).alerts
+    assert (found.threshold, found.on_hand) == (units(3), units(7))
+    # the three turn up and are booked in (or booked in and written off as lost)
+    post(uows, kind="transfer_in", quantity="3", from_location="in_transit", to_location="ST1")
+    assert alerts.follow(uows, CONFIG, clock=at(T0)).resolved == 1
+    assert open_alerts(uows) == set()
 
 
 # -- following the outbox --------------------------------------------------------------------

@@ -35,6 +35,7 @@ from trueup.domain.alerts.notifications import (
     Rule,
     check_email,
     check_rule,
+    message,
     recipients,
 )
 from trueup.domain.errors import Conflict, InputError
@@ -330,3 +331,17 @@ def test_column_changes_open_resolve_and_refresh_like_reconcile() -> None:
     assert opened.select("item_id", "kind").rows() == [(3, "stockout")]
     assert resolved == [11]
     assert moved.rows() == [(10, 3, 3, 20)]
+
+
+def test_units_left_in_transit_hold_whatever_the_stock_and_show_how_many() -> None:
+    reading = Reading(on_hand=50, lowest=50, left_in_transit=3)
+    assert conditions(reading, None, CONFIG) == {AlertKind.IN_TRANSIT: 3}
+    assert conditions(Reading(on_hand=50, lowest=50), None, CONFIG) == {}
+
+
+def test_the_message_of_units_left_in_transit_says_how_many() -> None:
+    alert = Alert(1, AlertKind.IN_TRANSIT, "B", "ST1", AlertStatus.OPEN, T0, T0, 9_000_000,
+                  9_000_000, 3_000_000)  # fmt: skip
+    subject, body = message(alert, AlertEvent.OPENED)
+    assert "units left in transit opened: B at ST1" in subject
+    assert "left in transit 3." in body

@@ -99,12 +99,14 @@ def evaluate(inputs: SweepInputs, config: AlertConfig) -> tuple[pl.DataFrame, in
         .join(
             inputs.held.with_columns(pl.lit(True).alias("held")), on=KEY, how="full", coalesce=True
         )
+        .join(inputs.in_transit, on=KEY, how="full", coalesce=True)
         .join(inputs.on_order, on=KEY, how="left")
         .join(inputs.committed, on=KEY, how="left")
         .with_columns(
             pl.col("on_hand").fill_null(0),
             pl.col("lowest").fill_null(0),
             (pl.col("stocked").fill_null(False) | pl.col("held").fill_null(False)).alias("stocked"),
+            pl.col("left_in_transit").fill_null(0),
             pl.col("on_order").fill_null(0),
             pl.col("committed").fill_null(0),
         )
@@ -131,6 +133,7 @@ def evaluate(inputs: SweepInputs, config: AlertConfig) -> tuple[pl.DataFrame, in
             policy & pl.col("ceiling").is_not_null() & (position > pl.col("ceiling")),
             pl.col("ceiling"),
         ),
+        AlertKind.IN_TRANSIT: (pl.col("left_in_transit") > 0, pl.col("left_in_transit")),
     }
     parts = [
         frame.filter(condition).select(

@@ -43,6 +43,7 @@ SWEEP_SCHEMAS: Mapping[str, Mapping[str, type[pl.DataType]]] = {
         "threshold": pl.Int64,
     },
     "held": {"item_id": pl.Int64, "site_id": pl.Int64},
+    "in_transit": {"item_id": pl.Int64, "site_id": pl.Int64, "left_in_transit": pl.Int64},
 }
 
 
@@ -54,8 +55,8 @@ def _empty(name: str) -> Callable[[], pl.DataFrame]:
 class SweepInputs:
     """Everything an evaluation reads, one frame per query (SWEEP_SCHEMAS): on-hand and
     the lowest balance, the reorder policies, what open orders bring and open transfers
-    take, the open alerts, and the item-locations that have held stock, each per item
-    and site."""
+    take, the open alerts, the item-locations that have held stock, and the units left
+    in transit by transfer lines to the site closed short, each per item and site."""
 
     stock: pl.DataFrame
     policies: pl.DataFrame
@@ -63,6 +64,7 @@ class SweepInputs:
     committed: pl.DataFrame
     open: pl.DataFrame
     held: pl.DataFrame = field(default_factory=_empty("held"))
+    in_transit: pl.DataFrame = field(default_factory=_empty("in_transit"))
 
     @property
     def rows(self) -> int:
@@ -73,6 +75,7 @@ class SweepInputs:
             self.committed,
             self.open,
             self.held,
+            self.in_transit,
         )
         return sum(f.height for f in frames)
 

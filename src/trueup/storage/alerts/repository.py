@@ -82,6 +82,42 @@ ON CONFLICT DO NOTHING
 _HOLD = (
     "INSERT INTO held_stock (item_id, site_id) VALUES (:item_id, :site_id) ON CONFLICT DO NOTHING"
 )
+#: Units left in transit: what transfer lines to a site that closed (received as final)
+#: shipped and never received, as far as the record still holds the item in transit (its
+#: in-transit balance less what open transfer lines have on the way). Only the items of
+#: such lines are read from the ledger, through its item index.
+_IN_TRANSIT = """
+WITH short AS (
+  SELECT pl.item_id AS item_id, l.site_id AS site_id, SUM(pl.shipped - pl.received) AS q
+  FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
+  JOIN location l ON l.id = o.location_id
+  WHERE o.kind = 'transfer' AND pl.status = 'closed' AND pl.shipped > pl.received
+    AND l.site_id IS NOT NULL{scope}
+  GROUP BY pl.item_id, l.site_id
+), flight AS (
+  SELECT pl.item_id AS item_id, SUM(pl.shipped - pl.received) AS q
+  FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
+  WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.shipped > pl.received
+    AND pl.item_id IN (SELECT item_id FROM short)
+  GROUP BY pl.item_id
+), transit AS (
+  SELECT m.item_id AS item_id,
+         SUM(CASE WHEN t.kind = 'in_transit' THEN m.quantity ELSE -m.quantity END) AS q
+  FROM movement m
+  JOIN location f ON f.id = m.from_location_id
+  JOIN location t ON t.id = m.to_location_id
+  WHERE (f.kind = 'in_transit' OR t.kind = 'in_transit')
+    AND m.item_id IN (SELECT item_id FROM short)
+  GROUP BY m.item_id
+), excess AS (
+  SELECT transit.item_id AS item_id, transit.q - COALESCE(flight.q, 0) AS q
+  FROM transit LEFT JOIN flight ON flight.item_id = transit.item_id
+)
+SELECT short.item_id, short.site_id,
+       CASE WHEN short.q < excess.q THEN short.q ELSE excess.q END
+FROM short JOIN excess ON excess.item_id = short.item_id
+WHERE excess.q > 0
+"""
 _OPEN = """
 SELECT a.id, a.item_id, a.site_id, a.kind, a.on_hand, a.position, a.threshold
 FROM alert a WHERE a.resolved_at IS NULL{scope}
@@ -122,6 +158,7 @@ class SqlAlerts:
             "committed": (_COMMITTED, "pl.item_id", "l.site_id"),
             "open": (_OPEN, "a.item_id", "a.site_id"),
             "held": (_HELD, "h.item_id", "h.site_id"),
+            "in_transit": (_IN_TRANSIT, "pl.item_id", "l.site_id"),
         }
         frames = {
             name: self._read(name, sql, item_col, site_col, keys, progress)

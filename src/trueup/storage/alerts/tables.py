@@ -1,6 +1,6 @@
 """The tables of revision 0007: stock alerts, the monitor's outbox cursor, notification
 rules, notifications (the inbox, e-mails and digests) and users' e-mail addresses; and of
-revision 0009: the item-locations that have held stock."""
+revision 0009: the item-locations that have held stock, and the alert kind `in_transit`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy import (
 from trueup.storage.metadata import metadata
 from trueup.storage.types import UtcDateTime
 
-ALERT_KINDS = "kind IN ('negative', 'stockout', 'low_stock', 'overstock')"
+ALERT_KINDS = "kind IN ('negative', 'stockout', 'low_stock', 'overstock', 'in_transit')"
 ALERT_STATUSES = "status IN ('open', 'acknowledged', 'resolved')"
 #: At most one alert per item-location-kind is open (not resolved).
 OPEN_ALERT_WHERE = "resolved_at IS NULL"

@@ -1,5 +1,6 @@
 """Alerts: the item-locations that have held stock, so that an item that sold out raises
-a stockout without a reorder policy (services/alerts/held.py).
+a stockout without a reorder policy (services/alerts/held.py); and the alert kind
+`in_transit`: units left in transit after a transfer was received as final.
 
 The table starts empty: the monitor fills it from the whole ledger the first time it
 runs after this revision, then from the outbox as movements post.
@@ -16,6 +17,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+KINDS = "kind IN ('negative', 'stockout', 'low_stock', 'overstock'{more})"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -28,7 +31,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("item_id", "site_id", name=op.f("pk_held_stock")),
     )
+    _kinds(KINDS.format(more=", 'in_transit'"))
 
 
 def downgrade() -> None:
+    op.execute(
+        "DELETE FROM notification WHERE alert_id IN "
+        "(SELECT id FROM alert WHERE kind = 'in_transit')"
+    )
+    op.execute("DELETE FROM alert WHERE kind = 'in_transit'")
+    _kinds(KINDS.format(more=""))
     op.drop_table("held_stock")
+
+
+def _kinds(condition: str) -> None:
+    # SQLite cannot alter a CHECK constraint: the batch operation rebuilds the table (its
+    # indexes, the partial unique one included, are created again)
+    with op.batch_alter_table("alert", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_alert_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_alert_kind"), condition)
