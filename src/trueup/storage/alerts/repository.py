@@ -28,6 +28,18 @@ from trueup.services.alerts.port import (
     Refreshed,
     SweepInputs,
 )
+from trueup.storage.alerts.sweep_sql import (
+    COMMITTED,
+    DEMAND,
+    HELD,
+    HOLD,
+    HOLD_FROM_LEDGER,
+    IN_TRANSIT,
+    ON_ORDER,
+    OPEN,
+    POLICIES,
+    STOCK,
+)
 from trueup.storage.alerts.tables import alert, monitor_cursor
 from trueup.storage.ledger.tables import item, location
 
@@ -36,92 +48,6 @@ CHUNK = 100_000
 KEYS_PER_QUERY = 500
 KEY = ("item_id", "site_id")
 
-_STOCK = """
-SELECT b.item_id, l.site_id, SUM(b.quantity), MIN(b.quantity)
-FROM balance b JOIN location l ON l.id = b.location_id
-WHERE l.site_id IS NOT NULL{scope}
-GROUP BY b.item_id, l.site_id
-"""
-_POLICIES = """
-SELECT p.item_id, l.site_id, SUM(p.reorder_point), SUM(p.max_qty), SUM({demand})
-FROM reorder_policy p JOIN location l ON l.id = p.location_id
-WHERE l.site_id IS NOT NULL{scope}
-GROUP BY p.item_id, l.site_id
-"""
-_DEMAND = {
-    "sqlite": "CAST(json_extract(p.inputs, '$.demand_mean') AS REAL)",
-    "postgresql": "CAST(CAST(p.inputs AS json)->>'demand_mean' AS double precision)",
-}
-_ON_ORDER = """
-SELECT pl.item_id, l.site_id, SUM(pl.quantity - pl.received)
-FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
-JOIN location l ON l.id = o.location_id
-WHERE pl.status = 'open' AND pl.quantity > pl.received AND l.site_id IS NOT NULL{scope}
-GROUP BY pl.item_id, l.site_id
-"""
-#: What open transfer orders will take from a site (as services/replenishment counts it).
-_COMMITTED = """
-SELECT pl.item_id, l.site_id, SUM(pl.quantity - pl.received)
-FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
-JOIN location l ON l.id = o.source_location_id
-WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.quantity > pl.received
-  AND l.site_id IS NOT NULL{scope}
-GROUP BY pl.item_id, l.site_id
-"""
-_HELD = """
-SELECT h.item_id, h.site_id FROM held_stock h WHERE 1 = 1{scope}
-"""
-#: Every item-location the ledger moved stock into (of one batch: `{batch}`).
-_HOLD_FROM_LEDGER = """
-INSERT INTO held_stock (item_id, site_id)
-SELECT DISTINCT m.item_id, l.site_id
-FROM movement m JOIN location l ON l.id = m.to_location_id
-WHERE l.site_id IS NOT NULL{batch}
-ON CONFLICT DO NOTHING
-"""
-_HOLD = (
-    "INSERT INTO held_stock (item_id, site_id) VALUES (:item_id, :site_id) ON CONFLICT DO NOTHING"
-)
-#: Units left in transit: what transfer lines to a site that closed (received as final)
-#: shipped and never received, as far as the record still holds the item in transit (its
-#: in-transit balance less what open transfer lines have on the way). Only the items of
-#: such lines are read from the ledger, through its item index.
-_IN_TRANSIT = """
-WITH short AS (
-  SELECT pl.item_id AS item_id, l.site_id AS site_id, SUM(pl.shipped - pl.received) AS q
-  FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
-  JOIN location l ON l.id = o.location_id
-  WHERE o.kind = 'transfer' AND pl.status = 'closed' AND pl.shipped > pl.received
-    AND l.site_id IS NOT NULL{scope}
-  GROUP BY pl.item_id, l.site_id
-), flight AS (
-  SELECT pl.item_id AS item_id, SUM(pl.shipped - pl.received) AS q
-  FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
-  WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.shipped > pl.received
-    AND pl.item_id IN (SELECT item_id FROM short)
-  GROUP BY pl.item_id
-), transit AS (
-  SELECT m.item_id AS item_id,
-         SUM(CASE WHEN t.kind = 'in_transit' THEN m.quantity ELSE -m.quantity END) AS q
-  FROM movement m
-  JOIN location f ON f.id = m.from_location_id
-  JOIN location t ON t.id = m.to_location_id
-  WHERE (f.kind = 'in_transit' OR t.kind = 'in_transit')
-    AND m.item_id IN (SELECT item_id FROM short)
-  GROUP BY m.item_id
-), excess AS (
-  SELECT transit.item_id AS item_id, transit.q - COALESCE(flight.q, 0) AS q
-  FROM transit LEFT JOIN flight ON flight.item_id = transit.item_id
-)
-SELECT short.item_id, short.site_id,
-       CASE WHEN short.q < excess.q THEN short.q ELSE excess.q END
-FROM short JOIN excess ON excess.item_id = short.item_id
-WHERE excess.q > 0
-"""
-_OPEN = """
-SELECT a.id, a.item_id, a.site_id, a.kind, a.on_hand, a.position, a.threshold
-FROM alert a WHERE a.resolved_at IS NULL{scope}
-"""
 _INSERT = """
 INSERT INTO alert (kind, item_id, site_id, status, on_hand, position, threshold, opened_at,
                    updated_at, acknowledged_by)
@@ -150,15 +76,15 @@ class SqlAlerts:
     ) -> SweepInputs:
         """The inputs of every item-location (`keys` None), or of these (item, site)
         pairs only. `progress` hears the number of rows read, as they stream."""
-        demand = _DEMAND["postgresql" if self.postgres else "sqlite"]
+        demand = DEMAND["postgresql" if self.postgres else "sqlite"]
         queries = {
-            "stock": (_STOCK, "b.item_id", "l.site_id"),
-            "policies": (_POLICIES.replace("{demand}", demand), "p.item_id", "l.site_id"),
-            "on_order": (_ON_ORDER, "pl.item_id", "l.site_id"),
-            "committed": (_COMMITTED, "pl.item_id", "l.site_id"),
-            "open": (_OPEN, "a.item_id", "a.site_id"),
-            "held": (_HELD, "h.item_id", "h.site_id"),
-            "in_transit": (_IN_TRANSIT, "pl.item_id", "l.site_id"),
+            "stock": (STOCK, "b.item_id", "l.site_id"),
+            "policies": (POLICIES.replace("{demand}", demand), "p.item_id", "l.site_id"),
+            "on_order": (ON_ORDER, "pl.item_id", "l.site_id"),
+            "committed": (COMMITTED, "pl.item_id", "l.site_id"),
+            "open": (OPEN, "a.item_id", "a.site_id"),
+            "held": (HELD, "h.item_id", "h.site_id"),
+            "in_transit": (IN_TRANSIT, "pl.item_id", "l.site_id"),
         }
         frames = {
             name: self._read(name, sql, item_col, site_col, keys, progress)
@@ -244,14 +170,14 @@ class SqlAlerts:
         """Record these (item, site) pairs as having held stock; known ones stay."""
         if keys:
             self.connection.execute(
-                text(_HOLD), [{"item_id": i, "site_id": s} for i, s in sorted(keys)]
+                text(HOLD), [{"item_id": i, "site_id": s} for i, s in sorted(keys)]
             )
 
     def hold_from_ledger(self, batch_id: int | None = None) -> None:
         """Every item-location the ledger moved stock into (of one batch only)."""
         batch = "" if batch_id is None else " AND m.batch_id = :batch"
         params = {} if batch_id is None else {"batch": batch_id}
-        self.connection.execute(text(_HOLD_FROM_LEDGER.replace("{batch}", batch)), params)
+        self.connection.execute(text(HOLD_FROM_LEDGER.replace("{batch}", batch)), params)
 
     # -- alert rows ---------------------------------------------------------------------
     def last_id(self) -> int:
