@@ -183,7 +183,7 @@ class FakeAlerts:
 
     def _committed(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
         """What open transfer lines will take from each source site: ordered less
-        received, as storage/alerts/repository.py counts it."""
+        shipped, as storage/alerts/sweep_sql.py counts it."""
         tables = self.store.replenishment
         summed: defaultdict[Key, int] = defaultdict(int)
         for ln in tables.lines.values():
@@ -191,8 +191,8 @@ class FakeAlerts:
             source = order.source_location_id
             site_id = None if source is None else sites.get(source)
             transfer = order.kind is OrderKind.TRANSFER and ln.status is OrderStatus.OPEN
-            if transfer and ln.row.quantity > ln.received and site_id is not None:
-                summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.received
+            if transfer and ln.row.quantity > ln.shipped and site_id is not None:
+                summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.shipped
         return [(*key, n) for key, n in summed.items()]
 
     def _in_transit(self, sites: dict[int, int]) -> list[tuple[object, ...]]:

@@ -253,6 +253,22 @@ def test_units_left_in_transit_by_a_final_receipt_raise_an_alert_until_booked_ou
     assert ("B", "ST1", "in_transit") not in open_alerts(stocked)
 
 
+def test_a_transfer_is_committed_at_its_source_until_shipped_as_replenishment_counts_it(
+    stocked: System,
+) -> None:
+    number = transfer_to_st1(stocked)  # 12 B from DC1's 40
+    set_policy(stocked.uow, caller=OPERATOR, sku="B", location="DC1", kind="fixed", min="50",
+               max="100")  # fmt: skip
+    purchasing.ship(stocked.uow, number, 1, "5", caller=OPERATOR, location="DC1-A-01")
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    [found] = alert_queries.list_alerts(stocked.uow, sku="B", sites=["DC1"], caller=OPERATOR).alerts
+    [where] = replenishment.positions(stocked.uow, caller=MANAGER, skus=["B"], sites=["DC1"])
+    # 35 on hand, 7 still to ship: shipped units are no longer committed (received or not)
+    assert where.position.committed == 7 * QUANTITY_SCALE
+    assert (found.kind, found.on_hand) == (AlertKind.LOW_STOCK, 35 * QUANTITY_SCALE)
+    assert found.position == where.position.position == 28 * QUANTITY_SCALE
+
+
 def test_the_database_refuses_a_second_open_alert_for_one_item_location_kind(
     stocked: System,
 ) -> None:

@@ -141,6 +141,18 @@ def test_units_left_in_transit_by_a_final_receipt_raise_an_alert_until_booked_ou
     assert open_alerts(uows) == set()
 
 
+def test_a_transfer_is_committed_at_its_source_until_shipped_not_until_received() -> None:
+    uows = shop()
+    receive(uows, 40)
+    policy(uows, reorder_point=50, max_level=100)
+    transfer(uows, 12, source="DC1", to="ST1")
+    receiving.ship(uows, "TO-1", 1, "5", caller=OPERATOR, location="DC1-A-01", clock=at(T0))
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    [found] = queries.list_alerts(uows, caller=OPERATOR, sku="A", sites=["DC1"]).alerts
+    # 35 on hand, 7 still to ship: the 5 shipped are not committed any more
+    assert (found.on_hand, found.position) == (units(35), units(28))
+
+
 # -- following the outbox --------------------------------------------------------------------
 def test_following_before_the_first_sweep_asks_for_one() -> None:
     uows = shop()

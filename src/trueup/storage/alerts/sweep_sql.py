@@ -26,12 +26,13 @@ JOIN location l ON l.id = o.location_id
 WHERE pl.status = 'open' AND pl.quantity > pl.received AND l.site_id IS NOT NULL{scope}
 GROUP BY pl.item_id, l.site_id
 """
-#: What open transfer orders will take from a site (as services/replenishment counts it).
+#: What open transfer orders will take from a site: ordered less shipped (once shipped it
+#: has left the site's on-hand), as storage/replenishment/policies.py counts it.
 COMMITTED = """
-SELECT pl.item_id, l.site_id, SUM(pl.quantity - pl.received)
+SELECT pl.item_id, l.site_id, SUM(pl.quantity - pl.shipped)
 FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
 JOIN location l ON l.id = o.source_location_id
-WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.quantity > pl.received
+WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.quantity > pl.shipped
   AND l.site_id IS NOT NULL{scope}
 GROUP BY pl.item_id, l.site_id
 """
