@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from tests.builders import write_csv
-from tests.e2e.harness import Cli
+from tests.e2e.harness import Cli, Runner
 
 
 def test_the_calculator_prints_the_reorder_point_and_safety_stock_as_json(
@@ -87,6 +87,25 @@ def test_a_policy_is_proposed_approved_ordered_and_received_on_the_command_line(
     assert line.split(",")[5:8] == ["A", "48", "44"] and line.endswith(",closed")
     performance = stocked.ok("suppliers", "performance", "--format", "json").out
     assert json.loads(performance)[0]["lines"] == "1"
+
+
+def test_computed_policies_list_as_a_table_to_read_and_as_json_or_csv_for_machines(
+    stocked: Cli, script: Runner
+) -> None:
+    stocked.ok("reorder", "policy", "set", "A", "DC1", "--kind", "computed", "--lead-time", "3")
+    wide = Cli(script, stocked.url)  # the installed command in a console 200 wide
+    table = wide.ok("reorder", "policy", "list").said
+    assert "reorder point" in table and "computed from" in table
+    assert "lead time 3 days (fixed)" in table and "days of history" in table
+    assert "{" not in table and '"demand_mean"' not in table
+    [record] = json.loads(stocked.ok("reorder", "policy", "list", "--format", "json").out)
+    assert record["kind"] == "computed" and record["inputs"]["lead_time_mean"] == 3
+    rows = list(csv.DictReader(io.StringIO(stocked.ok("reorder", "policy", "list",
+                                                      "--format", "csv").out)))  # fmt: skip
+    assert json.loads(rows[0]["inputs"])["lead_time_source"] == "fixed"
+    done = json.loads(stocked.ok("reorder", "recompute", "--format", "json").out)
+    assert done["computed"] == 1 and done["skipped"] == []
+    assert "1 policies computed from" in stocked.ok("reorder", "recompute").said
 
 
 def test_orders_and_ship_notices_import_from_the_simulator_formats(
