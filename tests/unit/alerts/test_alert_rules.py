@@ -247,9 +247,19 @@ Place = tuple[tuple[int, int] | None, tuple[int, int | None, float | None] | Non
 
 
 @settings(max_examples=150, deadline=None)
-@given(places)
-def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> None:
+@given(places, st.data())
+def test_the_column_evaluation_finds_what_the_rules_find(
+    rows: list[Place], data: st.DataObject
+) -> None:
     scale = 10**6  # the demand in the policy inputs is in base units a day
+    #: per place: whether the ledger moved the item into the site, and units left in transit
+    extras = data.draw(
+        st.lists(
+            st.tuples(st.booleans(), st.integers(0, 3)), min_size=len(rows), max_size=len(rows)
+        )
+    )
+    held: list[tuple[int, int]] = []
+    in_transit: list[tuple[int, int, int]] = []
     stock: list[tuple[int, int, int, int]] = []
     policy: list[tuple[int, int, int, int | None, float | None]] = []
     on_order: list[tuple[int, int, int]] = []
@@ -263,12 +273,18 @@ def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> N
             policy.append((i, 1, rule[0], rule[1], rule[2]))
         on_order.append((i, 1, ordered))
         committed.append((i, 1, taken))
+        moved_in, left = extras[i]
+        if moved_in:
+            held.append((i, 1))
+        if left:
+            in_transit.append((i, 1, left))
         reading = Reading(
             on_hand=balance[0] if balance else 0,
             lowest=min(balance) if balance else 0,
             on_order=ordered,
             committed=taken,
-            stocked=balance is not None,
+            stocked=balance is not None or moved_in,
+            left_in_transit=left,
         )
         thresholds = (
             None
@@ -307,6 +323,8 @@ def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> N
                 "threshold": pl.Int64,
             }
         ),
+        ints(held),
+        ints(in_transit, "left_in_transit"),
     )
     found, _ = evaluate(inputs, CONFIG)
     got = {
