@@ -29,6 +29,7 @@ import polars as pl
 from tests.fakes import store as stored
 from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.alerts.notifications import DIGEST, Channel, Mode, Notification, Rule, Status
+from trueup.domain.ledger.model import LocationKind
 from trueup.domain.replenishment.purchasing import OrderKind, OrderStatus
 from trueup.services.alerts.port import (
     SWEEP_SCHEMAS,
@@ -92,6 +93,8 @@ class AlertsState:
     notifications: dict[int, StoredNotification] = field(default_factory=dict)
     #: user id -> e-mail address
     contacts: dict[int, str] = field(default_factory=dict)
+    #: the item-locations (item id, site id) that have held stock
+    held: set[Key] = field(default_factory=set)
 
 
 # -- alerts ----------------------------------------------------------------------------
@@ -116,6 +119,8 @@ class FakeAlerts:
                 for a in self.state.alerts.values()
                 if a.resolved_at is None
             ],
+            "held": [(i, s) for i, s in sorted(self.state.held)],
+            "in_transit": self._in_transit(sites),
         }
         frames = {
             name: pl.DataFrame(
@@ -178,7 +183,7 @@ class FakeAlerts:
 
     def _committed(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
         """What open transfer lines will take from each source site: ordered less
-        received, as storage/alerts/repository.py counts it."""
+        shipped, as storage/alerts/sweep_sql.py counts it."""
         tables = self.store.replenishment
         summed: defaultdict[Key, int] = defaultdict(int)
         for ln in tables.lines.values():
@@ -186,9 +191,38 @@ class FakeAlerts:
             source = order.source_location_id
             site_id = None if source is None else sites.get(source)
             transfer = order.kind is OrderKind.TRANSFER and ln.status is OrderStatus.OPEN
-            if transfer and ln.row.quantity > ln.received and site_id is not None:
-                summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.received
+            if transfer and ln.row.quantity > ln.shipped and site_id is not None:
+                summed[(ln.row.item_id, site_id)] += ln.row.quantity - ln.shipped
         return [(*key, n) for key, n in summed.items()]
+
+    def _in_transit(self, sites: dict[int, int]) -> list[tuple[object, ...]]:
+        """What transfer lines to each site closed short left in transit, up to what the
+        item's in-transit balance holds beyond the open lines' shipments on the way."""
+        tables = self.store.replenishment
+        short: defaultdict[Key, int] = defaultdict(int)
+        flight: defaultdict[int, int] = defaultdict(int)
+        for ln in tables.lines.values():
+            order = tables.orders[ln.row.order_id].row
+            if order.kind is not OrderKind.TRANSFER or ln.shipped <= ln.received:
+                continue
+            site_id = sites.get(order.location_id)
+            if ln.status is OrderStatus.OPEN:
+                flight[ln.row.item_id] += ln.shipped - ln.received
+            elif site_id is not None:
+                short[(ln.row.item_id, site_id)] += ln.shipped - ln.received
+        places = self.store.ledger.locations
+        transit: defaultdict[int, int] = defaultdict(int)
+        for p in self.store.ledger.movements.values():
+            if places[p.to_id].kind is LocationKind.IN_TRANSIT:
+                transit[p.item_id] += p.quantity
+            if places[p.from_id].kind is LocationKind.IN_TRANSIT:
+                transit[p.item_id] -= p.quantity
+        found: list[tuple[object, ...]] = []
+        for (item_id, site_id), left in short.items():
+            excess = transit[item_id] - flight[item_id]
+            if excess > 0:
+                found.append((item_id, site_id, min(left, excess)))
+        return found
 
     def _site_ids(self) -> dict[int, int]:
         """location id -> the id of its site, for the locations that lie in one."""
@@ -206,6 +240,21 @@ class FakeAlerts:
             (items[sku], sites[ids[code]])
             for sku, code in pairs
             if sku in items and code in ids and ids[code] in sites
+        }
+
+    # the item-locations that have held stock
+    def hold(self, keys: Collection[Key]) -> None:
+        for item_id, site_id in keys:
+            if item_id not in self.store.ledger.items or site_id not in self.store.ledger.locations:
+                raise stored.IntegrityViolation(f"held_stock refers to nothing: {item_id, site_id}")
+        self.state.held |= set(keys)
+
+    def hold_from_ledger(self, batch_id: int | None = None) -> None:
+        sites = self._site_ids()
+        self.state.held |= {
+            (p.item_id, sites[p.to_id])
+            for p in self.store.ledger.movements.values()
+            if p.to_id in sites and (batch_id is None or p.batch_id == batch_id)
         }
 
     # alert rows

@@ -169,6 +169,10 @@ class _Tables:
             raise _violation(f"{what} {ref} does not exist")
 
 
+#: The kinds that are demand wherever they go (transfers count between sites only).
+_DEMAND_KINDS = (MovementKind.SALE, MovementKind.ISSUE, MovementKind.TRANSFER_OUT)
+
+
 # -- reorder policies, the set-wise reads, proposals -------------------------------------
 class FakeReplenishment(_Tables):
     def policies(
@@ -272,16 +276,28 @@ class FakeReplenishment(_Tables):
         return dict(sums)
 
     def demand(self, since: datetime, until: datetime) -> dict[SiteKey, Demand]:
-        """Sales and issues out of a site, less their reversals into it, per UTC day."""
+        """Sales, issues and transfers out of a site to other sites, less their reversals
+        into it, per UTC day."""
         items = {it.sku: it.id or 0 for it in self.catalog.items().values()}
         places = self.catalog.locations()
         ids = {loc.code: loc.id for loc in places.values()}
         daily: defaultdict[tuple[int, int, date], float] = defaultdict(float)
         for m in self._movements():
             at = _utc(m.occurred_at)
-            if m.kind not in (MovementKind.SALE, MovementKind.ISSUE) or not since <= at < until:
+            origin, target = places[m.from_location], places[m.to_location]
+            between_sites = (
+                m.kind is MovementKind.TRANSFER
+                and origin.site is not None
+                and target.site is not None
+                and origin.site != target.site
+            )
+            if m.kind not in _DEMAND_KINDS and not between_sites:
                 continue
-            out = not places[m.from_location].is_virtual
+            if not since <= at < until:
+                continue
+            # a reversal keeps the kind and swaps the sides
+            transfer = m.kind is MovementKind.TRANSFER
+            out = m.reverses is None if transfer else not origin.is_virtual
             site = places[m.from_location if out else m.to_location].site
             if site:
                 signed = m.quantity if out else -m.quantity

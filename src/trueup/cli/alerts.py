@@ -17,7 +17,8 @@ from trueup.services.alerts import queries as alert_queries
 from trueup.services.ledger.codes import require_known
 
 app = typer.Typer(
-    help="Stock alerts (low stock, stockout, negative, overstock) and who hears of them.",
+    help="Stock alerts (low stock, stockout, negative, overstock, left in transit) and who "
+    "hears of them.",
     no_args_is_help=True,
 )
 ALERT_COLUMNS = (
@@ -60,7 +61,7 @@ def list_(
     ] = None,
     kind: Annotated[
         list[str] | None,
-        typer.Option(help="negative, stockout, low_stock or overstock (repeatable)."),
+        typer.Option(help="negative, stockout, low_stock, overstock or in_transit (repeatable)."),
     ] = None,
     site: Annotated[list[str] | None, typer.Option(help="A site (repeatable).")] = None,
     sku: Annotated[str | None, typer.Option(help="One item.")] = None,

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trueup.adapters.tables import read_table
 from trueup.cli.common import Format, console, opened, operator, show_rows
+from trueup.cli.reorder_policies import policy_app
 from trueup.domain.replenishment.purchasing import Proposal
-from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import format_quantity, parse_timestamp, utc_now
 from trueup.services.ledger.codes import require_known
 from trueup.services.replenishment import export as proposal_export
@@ -22,7 +20,6 @@ from trueup.services.replenishment import policies as replenishment
 app = typer.Typer(
     help="Reorder points, min/max policies and reorder proposals.", no_args_is_help=True
 )
-policy_app = typer.Typer(help="Reorder policies per item and location.", no_args_is_help=True)
 proposals_app = typer.Typer(
     help="Reorder proposals: generate, review, approve or reject, export for an ERP.",
     no_args_is_help=True,
@@ -47,7 +44,9 @@ def calc(
     ] = "0",
     output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
 ) -> None:
-    """What-if: the reorder point and safety stock of given inputs, rounded up to whole units.
+    """What-if: the reorder point and safety stock of given inputs, rounded up to whole units
+    once, at the end; the exact figures are shown beside them (in JSON as
+    reorder_point_exact and safety_stock_exact, decimal strings).
 
     Example: trueup reorder calc --demand-mean 100 --demand-std 20 --lead-time 4
     --service-level 0.95
@@ -55,151 +54,16 @@ def calc(
     result = replenishment.what_if(
         demand_mean, demand_std, lead_time, service_level, lead_time_std, review_days
     )
-    shown = result.as_dict()
+    shown = result.calculator_dict()
     if output is Format.JSON:
-        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+        sys.stdout.write(json.dumps(shown, indent=2, default=str) + "\n")
         return
-    rows = [[name, str(value)] for name, value in shown.items()]
-    show_rows(("figure", "value"), rows, output)
-
-
-def _policy_rows(found: list[Policy]) -> list[list[str]]:
-    def quantity(value: int | None) -> str:
-        return "" if value is None else format_quantity(value)
-
-    return [
-        [
-            p.sku,
-            p.location,
-            p.kind.value,
-            quantity(p.min_qty),
-            quantity(p.max_qty),
-            quantity(p.reorder_point),
-            quantity(p.safety_stock),
-            quantity(p.order_up_to),
-            "" if p.service_level is None else str(p.service_level),
-            p.supplier,
-            p.source_location,
-            quantity(p.pack_size),
-            quantity(p.moq),
-            p.inputs_json if p.computed_at else "",
-            p.computed_at.isoformat() if p.computed_at else "",
-        ]
-        for p in found
+    rows = [
+        [name, str(value), str(shown.get(f"{name}_exact", ""))]
+        for name, value in shown.items()
+        if not name.endswith("_exact")
     ]
-
-
-POLICY_HEADER = (
-    "sku",
-    "location",
-    "kind",
-    "min",
-    "max",
-    "reorder_point",
-    "safety_stock",
-    "order_up_to",
-    "service_level",
-    "supplier",
-    "source_location",
-    "pack_size",
-    "moq",
-    "inputs",
-    "computed_at",
-)
-
-
-@policy_app.command("set")
-def policy_set(
-    ctx: typer.Context,
-    sku: Annotated[str, typer.Argument(help="The item.")],
-    location: Annotated[str, typer.Argument(help="A site: a warehouse or a store.")],
-    kind: Annotated[str, typer.Option(help="fixed (min/max) or computed.")] = "fixed",
-    min_: Annotated[str, typer.Option("--min", help="Fixed: reorder at or below this.")] = "",
-    max_: Annotated[str, typer.Option("--max", help="Fixed: order up to this.")] = "",
-    service_level: Annotated[str, typer.Option(help="Computed: 0.95 by default.")] = "",
-    lead_time: Annotated[
-        str, typer.Option(help="A fixed lead time in days, instead of the supplier's.")
-    ] = "",
-    lead_time_std: Annotated[str, typer.Option(help="Its standard deviation in days.")] = "",
-    review_days: Annotated[str, typer.Option(help="Days between reviews (7).")] = "",
-    pack_size: Annotated[str, typer.Option(help="Order in multiples of this.")] = "",
-    moq: Annotated[str, typer.Option(help="Order at least this.")] = "",
-    supplier: Annotated[str, typer.Option(help="Order from this supplier.")] = "",
-    source: Annotated[str, typer.Option(help="Replenish by transfer from this DC (a site).")] = "",
-) -> None:
-    """Set the reorder policy of an item at a location (computed ones are computed now).
-
-    Example: trueup reorder policy set COF-250 DC1 --kind fixed --min 40 --max 200
-    """
-    with opened(ctx) as system:
-        made = replenishment.set_policy(
-            system.uow,
-            caller=operator(system),
-            sku=sku,
-            location=location,
-            kind=kind,
-            min=min_,
-            max=max_,
-            service_level=service_level,
-            lead_time_days=lead_time,
-            lead_time_std_days=lead_time_std,
-            review_days=review_days,
-            pack_size=pack_size,
-            moq=moq,
-            supplier=supplier,
-            source_location=source,
-        )
-    console.print(
-        f"{made.sku} at {made.location}: {made.kind.value}, reorder point "
-        f"{format_quantity(made.reorder_point)}, order up to {format_quantity(made.order_up_to)}"
-    )
-
-
-@policy_app.command("import")
-def policy_import(
-    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A policies CSV or XLSX file.")]
-) -> None:
-    """Set many policies from a file (docs/formats.md), all or nothing.
-
-    Example: trueup reorder policy import policies.csv
-    """
-    with opened(ctx) as system:
-        made = replenishment.set_policies(system.uow, read_table(file), caller=operator(system))
-    console.print(f"{len(made)} policies set")
-
-
-@policy_app.command("list")
-def policy_list(
-    ctx: typer.Context,
-    site: Annotated[list[str] | None, typer.Option(help="Only at this site (repeatable).")] = None,
-    sku: Annotated[list[str] | None, typer.Option(help="Only this item (repeatable).")] = None,
-    output: OutputFormat = Format.TABLE,
-) -> None:
-    """Policies with their figures and, for computed ones, the inputs they came from.
-
-    Example: trueup reorder policy list --site DC1 --format csv
-    """
-    with opened(ctx) as system:
-        require_known(system.uow, skus=sku or (), sites=site or ())
-        found = replenishment.policies(
-            system.uow, caller=operator(system), sites=site or (), skus=sku or ()
-        )
-    show_rows(POLICY_HEADER, _policy_rows(found), output)
-
-
-@policy_app.command("unset")
-def policy_unset(
-    ctx: typer.Context,
-    sku: Annotated[str, typer.Argument(help="The item.")],
-    location: Annotated[str, typer.Argument(help="The location.")],
-) -> None:
-    """Remove the reorder policy of an item at a location.
-
-    Example: trueup reorder policy unset COF-250 DC1
-    """
-    with opened(ctx) as system:
-        replenishment.delete_policy(system.uow, sku, location, caller=operator(system))
-    console.print(f"{sku} at {location}: no policy")
+    show_rows(("figure", "value", "exact"), rows, output)
 
 
 @app.command()
@@ -211,10 +75,13 @@ def recompute(
     as_of: Annotated[
         str, typer.Option("--as-of", help="Compute as of this time (default now).")
     ] = "",
+    output: OutputFormat = Format.TABLE,
 ) -> None:
     """Recompute every computed policy from demand history and lead times (run it daily).
 
-    The history is the DAYS whole UTC days before the day of --as-of.
+    The history is the DAYS whole UTC days before the day of --as-of. Prints how many were
+    computed and a table of those skipped with the reason (--format json: one object;
+    csv: the skipped rows). `trueup reorder policy list` shows the new figures.
 
     Example: trueup reorder recompute --days 91
     """
@@ -229,9 +96,26 @@ def recompute(
             sites=site or (),
             skus=sku or (),
         )
-    console.print(f"{report.computed} policies computed from {report.since} to {report.until}")
-    for item, location, why in report.skipped:
-        console.print(f"  skipped {item} at {location}: {why}", highlight=False)
+    skipped = [list(row) for row in report.skipped]
+    if output is Format.JSON:
+        summary = {
+            "computed": report.computed,
+            "since": report.since.isoformat() if report.since else None,
+            "until": report.until.isoformat() if report.until else None,
+            "skipped": [dict(zip(SKIPPED_HEADER, row, strict=True)) for row in skipped],
+        }
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    if output is Format.TABLE:
+        since = report.since.isoformat() if report.since else ""
+        until = report.until.isoformat() if report.until else ""
+        console.print(f"{report.computed} policies computed from {since} to {until}")
+        if not skipped:
+            return
+    show_rows(SKIPPED_HEADER, skipped, output)
+
+
+SKIPPED_HEADER = ("sku", "location", "skipped because")
 
 
 @app.command()

@@ -33,6 +33,11 @@ def test_the_calculator_gives_the_textbook_reorder_point_and_its_inputs(api: Api
     found = ok(api.client.get("/api/v1/reorder-calc", headers=api.headers("finance"), params=query))
     assert (found["reorder_point"], found["safety_stock"]) == (466, 66)
     assert found["inputs"]["z"] == pytest.approx(1.644854)
+    assert (found["reorder_point_exact"], found["safety_stock_exact"]) == (
+        "465.794145",
+        "65.794145",
+    )
+    assert "reorder_point_exact" not in found["inputs"]
     refused = api.client.get(
         "/api/v1/reorder-calc",
         headers=api.headers("finance"),

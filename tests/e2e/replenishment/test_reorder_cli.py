@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from tests.builders import write_csv
-from tests.e2e.harness import Cli
+from tests.e2e.harness import Cli, Runner
 
 
 def test_the_calculator_prints_the_reorder_point_and_safety_stock_as_json(
@@ -22,6 +22,18 @@ def test_the_calculator_prints_the_reorder_point_and_safety_stock_as_json(
     found = json.loads(shown.out)
     assert (found["reorder_point"], found["safety_stock"]) == (466, 66)
     assert found["demand_source"] == "fixed" and found["z"] > 1.64
+
+
+def test_the_calculator_rounds_the_reorder_point_once_and_shows_the_exact_figures(
+    cli: Cli,
+) -> None:
+    args = ("reorder", "calc", "--demand-mean", "2.5", "--demand-std", "39", "--lead-time", "5",
+            "--service-level", "0.95")  # fmt: skip
+    found = json.loads(cli.ok(*args, "--format", "json").out)
+    assert (found["reorder_point"], found["reorder_point_exact"]) == (156, "155.942176")
+    assert (found["safety_stock"], found["safety_stock_exact"]) == (144, "143.442176")
+    table = cli.ok(*args).said
+    assert "reorder_point 156 155.942176" in table and "safety_stock 144 143.442176" in table
 
 
 def test_the_calculator_shows_its_inputs_and_refuses_a_service_level_of_one(
@@ -75,6 +87,25 @@ def test_a_policy_is_proposed_approved_ordered_and_received_on_the_command_line(
     assert line.split(",")[5:8] == ["A", "48", "44"] and line.endswith(",closed")
     performance = stocked.ok("suppliers", "performance", "--format", "json").out
     assert json.loads(performance)[0]["lines"] == "1"
+
+
+def test_computed_policies_list_as_a_table_to_read_and_as_json_or_csv_for_machines(
+    stocked: Cli, script: Runner
+) -> None:
+    stocked.ok("reorder", "policy", "set", "A", "DC1", "--kind", "computed", "--lead-time", "3")
+    wide = Cli(script, stocked.url)  # the installed command in a console 200 wide
+    table = wide.ok("reorder", "policy", "list").said
+    assert "reorder point" in table and "computed from" in table
+    assert "lead time 3 days (fixed)" in table and "days of history" in table
+    assert "{" not in table and '"demand_mean"' not in table
+    [record] = json.loads(stocked.ok("reorder", "policy", "list", "--format", "json").out)
+    assert record["kind"] == "computed" and record["inputs"]["lead_time_mean"] == 3
+    rows = list(csv.DictReader(io.StringIO(stocked.ok("reorder", "policy", "list",
+                                                      "--format", "csv").out)))  # fmt: skip
+    assert json.loads(rows[0]["inputs"])["lead_time_source"] == "fixed"
+    done = json.loads(stocked.ok("reorder", "recompute", "--format", "json").out)
+    assert done["computed"] == 1 and done["skipped"] == []
+    assert "1 policies computed from" in stocked.ok("reorder", "recompute").said
 
 
 def test_orders_and_ship_notices_import_from_the_simulator_formats(

@@ -19,6 +19,8 @@ from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.port import NewAlert
+from trueup.services.replenishment import policies as replenishment
+from trueup.services.replenishment import purchasing
 from trueup.services.replenishment.policies import set_policy
 
 CONFIG = AlertConfig(cover_days=30)
@@ -188,6 +190,83 @@ def test_a_large_import_asks_for_a_sweep_and_the_sweep_catches_up(stocked: Syste
     assert (
         alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).rows >= 1
     )  # the rows after the sweep
+
+
+def test_an_item_that_held_stock_and_sold_out_is_out_of_stock_without_a_policy(
+    stocked: System,
+) -> None:
+    sale = {"kind": "sale", "sku": "B", "from_location": "ST1", "to_location": ""}
+    post(stocked, movement(sku="B", quantity="4", to_location="ST1", external_id="in-1"))
+    post(stocked, movement(quantity="4", external_id="out-1", **sale))
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)  # the first: the whole ledger
+    assert open_alerts(stocked) == {("A", "DC1", "low_stock"), ("B", "ST1", "stockout")}
+    post(stocked, movement(sku="B", quantity="2", to_location="ST1", external_id="in-2"))
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).resolved == 1
+    post(stocked, movement(quantity="2", external_id="out-2", **sale))
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).opened == 1
+    assert ("B", "ST1", "stockout") in open_alerts(stocked)
+
+
+def test_a_large_import_that_sells_out_an_item_opens_its_stockout_at_the_next_sweep(
+    stocked: System,
+) -> None:
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    sale = {"kind": "sale", "sku": "B", "from_location": "ST2", "to_location": ""}
+    post(stocked, movement(sku="B", quantity="4", to_location="ST2", external_id="in-1"))
+    post(stocked, movement(quantity="4", external_id="out-1", **sale))
+    with stocked.uow() as uow:  # a large import's outbox row names its batch, no movement
+        receipt = uow.ledger.movement_by_key("erp", "in-1")
+        assert receipt is not None and receipt.batch is not None
+        seen = uow.alerts.cursor("held_stock")
+        uow.alerts.set_cursor("held_stock", seen, uow.outbox.last_id())
+        event = {"type": "batch.posted", "sites": [], "data": {"batch": receipt.batch}}
+        uow.outbox.append(T0, None, json.dumps({"batch": receipt.batch, "events": [event]}))
+        uow.commit()
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    assert ("B", "ST2", "stockout") in open_alerts(stocked)
+
+
+def transfer_to_st1(system: System) -> str:
+    """DC1 holds 40 B; a transfer order of 12 B from DC1 to ST1, approved from a
+    proposal; its number."""
+    post(system, movement(sku="B", quantity="40", to_location="DC1-A-01"))
+    set_policy(system.uow, caller=OPERATOR, sku="B", location="ST1", kind="fixed", min="3",
+               max="12", source_location="DC1")  # fmt: skip
+    [made] = replenishment.generate_proposals(system.uow, caller=OPERATOR).proposals
+    return replenishment.approve(system.uow, made.id, caller=MANAGER).order_number
+
+
+def test_units_left_in_transit_by_a_final_receipt_raise_an_alert_until_booked_out_of_transit(
+    stocked: System,
+) -> None:
+    number = transfer_to_st1(stocked)
+    purchasing.ship(stocked.uow, number, 1, "12", caller=OPERATOR, location="DC1-A-01")
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    assert not {a for a in open_alerts(stocked) if a[2] == "in_transit"}
+    purchasing.receive(stocked.uow, number, 1, "9", caller=OPERATOR, final=True)
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).opened >= 1
+    [found] = alert_queries.list_alerts(stocked.uow, kinds=["in_transit"], caller=OPERATOR).alerts
+    assert (found.sku, found.site, found.threshold) == ("B", "ST1", 3 * QUANTITY_SCALE)
+    found_later = {"kind": "transfer_in", "sku": "B", "from_location": "in_transit"}
+    post(stocked, movement(quantity="3", to_location="ST1", **found_later))
+    assert alerts.follow(stocked.uow, CONFIG, clock=lambda: T0).resolved >= 1
+    assert ("B", "ST1", "in_transit") not in open_alerts(stocked)
+
+
+def test_a_transfer_is_committed_at_its_source_until_shipped_as_replenishment_counts_it(
+    stocked: System,
+) -> None:
+    number = transfer_to_st1(stocked)  # 12 B from DC1's 40
+    set_policy(stocked.uow, caller=OPERATOR, sku="B", location="DC1", kind="fixed", min="50",
+               max="100")  # fmt: skip
+    purchasing.ship(stocked.uow, number, 1, "5", caller=OPERATOR, location="DC1-A-01")
+    alerts.sweep(stocked.uow, CONFIG, clock=lambda: T0)
+    [found] = alert_queries.list_alerts(stocked.uow, sku="B", sites=["DC1"], caller=OPERATOR).alerts
+    [where] = replenishment.positions(stocked.uow, caller=MANAGER, skus=["B"], sites=["DC1"])
+    # 35 on hand, 7 still to ship: shipped units are no longer committed (received or not)
+    assert where.position.committed == 7 * QUANTITY_SCALE
+    assert (found.kind, found.on_hand) == (AlertKind.LOW_STOCK, 35 * QUANTITY_SCALE)
+    assert found.position == where.position.position == 28 * QUANTITY_SCALE
 
 
 def test_the_database_refuses_a_second_open_alert_for_one_item_location_kind(

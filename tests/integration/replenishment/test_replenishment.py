@@ -28,6 +28,7 @@ from trueup.domain.replenishment.reorder import (
 )
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.posting import reverse
 from trueup.services.replenishment import export as proposal_export
 from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment import purchasing
@@ -148,16 +149,63 @@ def test_a_computed_policy_takes_its_figures_from_the_demand_history(dc: System)
     assert report.computed == 1 and not report.skipped
     found = replenishment.policies(dc.uow, caller=MANAGER, skus=["A"])[0]
     d, s = statistics.mean(DAILY), statistics.stdev(DAILY)
-    safety = math.ceil(z_for(Decimal("0.95")) * math.sqrt(4) * s)
+    exact_safety = z_for(Decimal("0.95")) * math.sqrt(4) * s
+    safety = math.ceil(exact_safety)
     assert found.kind is PolicyKind.COMPUTED
     assert found.safety_stock == safety * U
-    assert found.reorder_point == (math.ceil(4 * d) + safety) * U
+    assert found.reorder_point == math.ceil(4 * d + exact_safety) * U  # rounded once
     assert found.inputs["demand_mean"] == pytest.approx(d)
     assert found.inputs["demand_std"] == pytest.approx(s)
     assert found.inputs["demand_source"] == "history"
     assert found.inputs["lead_time_source"] == "supplier promised"
     assert found.inputs["lead_time_mean"] == 4
     assert found.computed_at == DAY0 + timedelta(days=28, hours=3)
+
+
+def test_a_warehouse_that_feeds_stores_counts_what_it_ships_to_them_as_demand(
+    dc: System,
+) -> None:
+    stock(dc, "A", 1000)
+    day = {"sku": "A", "occurred_at": "2026-03-08T10:00:00+00:00", "from_location": "DC1-A-01"}
+    post(
+        dc,
+        movement(kind="transfer_out", quantity=30, to_location="in_transit", **day),
+        movement(kind="transfer", quantity=12, to_location="ST1", external_id="to-st1", **day),
+        movement(kind="transfer", quantity=9, to_location="ST2", external_id="to-st2", **day),
+        movement(kind="transfer", quantity=500, to_location="DC1-A-02", **day),  # a bin
+        movement(
+            kind="transfer_in",
+            quantity=30,
+            from_location="in_transit",
+            to_location="ST2",
+            sku="A",
+            occurred_at="2026-03-08T12:00:00+00:00",
+        ),
+    )
+    with dc.uow(readonly=True) as uow:
+        shipped = uow.ledger.movement_by_key("erp", "to-st2")
+    assert shipped is not None
+    reverse(dc.uow, shipped.id, reason="sent by mistake", caller=MANAGER)
+    policy(dc, "A", "DC1", kind="computed", lead_time_days="2", review_days="0")
+
+    replenishment.recompute(
+        dc.uow, caller=MANAGER, clock=lambda: datetime(2026, 3, 9, 12, tzinfo=UTC), history_days=7
+    )
+
+    found = replenishment.policies(dc.uow, caller=MANAGER, skus=["A"])[0]
+    assert found.inputs["demand_mean"] == pytest.approx(42 / 7)  # 30 + 12 (+ 9 - 9)
+    assert found.reorder_point > 0
+    assert "transfers out to other sites" in found.inputs["demand_from"]
+    with dc.uow(readonly=True) as uow:
+        demand = uow.replenishment.demand(DAY0, datetime(2026, 3, 9, tzinfo=UTC))
+    assert {key[1] for key in demand} == {_site_id(dc, "DC1")}  # ST2 received: no demand
+
+
+def _site_id(system: System, code: str) -> int:
+    with system.uow(readonly=True) as uow:
+        found = uow.catalog.locations([code])[code].id
+    assert found is not None
+    return found
 
 
 def test_the_demand_window_leaves_out_today_and_days_before_it(dc: System) -> None:

@@ -21,6 +21,7 @@ from tests.unit.alerts.shop import (
     outbox_events,
     person,
     policy,
+    post,
     principal,
     receive,
     sell,
@@ -36,6 +37,7 @@ from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import queries
 from trueup.services.alerts.evaluation import CURSOR
 from trueup.services.alerts.port import NewAlert
+from trueup.services.replenishment import receiving
 
 MANAGER = Principal.operator("manager")
 
@@ -101,6 +103,56 @@ def test_what_open_orders_bring_and_open_transfers_take_move_the_position() -> N
     )
 
 
+def test_an_item_that_held_stock_and_sold_out_is_out_of_stock_without_a_policy() -> None:
+    uows = shop()
+    receive(uows, 5, sku="B", to="ST1")
+    sell(uows, 5)  # the balance reaches zero, and zero balances are not kept
+    receive(uows, 5, sku="KG", to="ST2")  # still in stock: nothing
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    assert open_alerts(uows) == {("B", "ST1", "stockout")}
+    [found] = queries.list_alerts(uows, caller=OPERATOR).alerts
+    assert (found.on_hand, found.position, found.threshold) == (0, 0, 0)
+
+
+def test_an_item_that_never_held_stock_at_a_site_is_not_out_of_stock_there() -> None:
+    uows = shop()
+    receive(uows, 5, sku="B", to="ST1")
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    assert open_alerts(uows) == set()  # B at ST2, A at ST1, ...: never carried
+
+
+def test_units_left_in_transit_by_a_final_receipt_raise_an_alert_until_booked_out_of_transit() -> (
+    None
+):
+    uows = shop()
+    receive(uows, 25)
+    transfer(uows, 10, source="DC1", to="ST1")
+    receiving.ship(uows, "TO-1", 1, "10", caller=OPERATOR, location="DC1-A-01", clock=at(T0))
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    assert open_alerts(uows) == set()  # on the way: nothing wrong yet
+    receiving.receive(uows, "TO-1", 1, "7", caller=OPERATOR, final=True, clock=at(T0))
+    followed = alerts.follow(uows, CONFIG, clock=at(T0))
+    assert followed.opened == 1 and open_alerts(uows) == {("A", "ST1", "in_transit")}
+    [found] = queries.list_alerts(uows, caller=OPERATOR).alerts
+    assert (found.threshold, found.on_hand) == (units(3), units(7))
+    # the three turn up and are booked in (or booked in and written off as lost)
+    post(uows, kind="transfer_in", quantity="3", from_location="in_transit", to_location="ST1")
+    assert alerts.follow(uows, CONFIG, clock=at(T0)).resolved == 1
+    assert open_alerts(uows) == set()
+
+
+def test_a_transfer_is_committed_at_its_source_until_shipped_not_until_received() -> None:
+    uows = shop()
+    receive(uows, 40)
+    policy(uows, reorder_point=50, max_level=100)
+    transfer(uows, 12, source="DC1", to="ST1")
+    receiving.ship(uows, "TO-1", 1, "5", caller=OPERATOR, location="DC1-A-01", clock=at(T0))
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    [found] = queries.list_alerts(uows, caller=OPERATOR, sku="A", sites=["DC1"]).alerts
+    # 35 on hand, 7 still to ship: the 5 shipped are not committed any more
+    assert (found.on_hand, found.position) == (units(35), units(28))
+
+
 # -- following the outbox --------------------------------------------------------------------
 def test_following_before_the_first_sweep_asks_for_one() -> None:
     uows = shop()
@@ -123,6 +175,19 @@ def test_following_evaluates_only_the_item_locations_that_moved() -> None:
     # the next pass reads only the alert events the last one wrote: nothing to evaluate
     assert alerts.follow(uows, CONFIG, clock=at(T0)).item_locations == 0
     assert alerts.follow(uows, CONFIG, clock=at(T0)).rows == 0
+
+
+def test_selling_out_an_item_without_a_policy_opens_a_stockout_as_movements_are_followed() -> None:
+    uows = shop()
+    alerts.sweep(uows, CONFIG, clock=at(T0))
+    receive(uows, 5, sku="B", to="ST1")
+    assert alerts.follow(uows, CONFIG, clock=at(T0)).opened == 0
+    sell(uows, 2)
+    sell(uows, 3)
+    followed = alerts.follow(uows, CONFIG, clock=at(T0))
+    assert followed.opened == 1 and open_alerts(uows) == {("B", "ST1", "stockout")}
+    receive(uows, 1, sku="B", to="ST1")
+    assert alerts.follow(uows, CONFIG, clock=at(T0)).resolved == 1
 
 
 def test_a_receipt_that_clears_the_condition_resolves_the_alert() -> None:

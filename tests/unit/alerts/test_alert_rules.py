@@ -35,6 +35,7 @@ from trueup.domain.alerts.notifications import (
     Rule,
     check_email,
     check_rule,
+    message,
     recipients,
 )
 from trueup.domain.errors import Conflict, InputError
@@ -246,9 +247,19 @@ Place = tuple[tuple[int, int] | None, tuple[int, int | None, float | None] | Non
 
 
 @settings(max_examples=150, deadline=None)
-@given(places)
-def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> None:
+@given(places, st.data())
+def test_the_column_evaluation_finds_what_the_rules_find(
+    rows: list[Place], data: st.DataObject
+) -> None:
     scale = 10**6  # the demand in the policy inputs is in base units a day
+    #: per place: whether the ledger moved the item into the site, and units left in transit
+    extras = data.draw(
+        st.lists(
+            st.tuples(st.booleans(), st.integers(0, 3)), min_size=len(rows), max_size=len(rows)
+        )
+    )
+    held: list[tuple[int, int]] = []
+    in_transit: list[tuple[int, int, int]] = []
     stock: list[tuple[int, int, int, int]] = []
     policy: list[tuple[int, int, int, int | None, float | None]] = []
     on_order: list[tuple[int, int, int]] = []
@@ -262,12 +273,18 @@ def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> N
             policy.append((i, 1, rule[0], rule[1], rule[2]))
         on_order.append((i, 1, ordered))
         committed.append((i, 1, taken))
+        moved_in, left = extras[i]
+        if moved_in:
+            held.append((i, 1))
+        if left:
+            in_transit.append((i, 1, left))
         reading = Reading(
             on_hand=balance[0] if balance else 0,
             lowest=min(balance) if balance else 0,
             on_order=ordered,
             committed=taken,
-            stocked=balance is not None,
+            stocked=balance is not None or moved_in,
+            left_in_transit=left,
         )
         thresholds = (
             None
@@ -306,6 +323,8 @@ def test_the_column_evaluation_finds_what_the_rules_find(rows: list[Place]) -> N
                 "threshold": pl.Int64,
             }
         ),
+        ints(held),
+        ints(in_transit, "left_in_transit"),
     )
     found, _ = evaluate(inputs, CONFIG)
     got = {
@@ -330,3 +349,17 @@ def test_column_changes_open_resolve_and_refresh_like_reconcile() -> None:
     assert opened.select("item_id", "kind").rows() == [(3, "stockout")]
     assert resolved == [11]
     assert moved.rows() == [(10, 3, 3, 20)]
+
+
+def test_units_left_in_transit_hold_whatever_the_stock_and_show_how_many() -> None:
+    reading = Reading(on_hand=50, lowest=50, left_in_transit=3)
+    assert conditions(reading, None, CONFIG) == {AlertKind.IN_TRANSIT: 3}
+    assert conditions(Reading(on_hand=50, lowest=50), None, CONFIG) == {}
+
+
+def test_the_message_of_units_left_in_transit_says_how_many() -> None:
+    alert = Alert(1, AlertKind.IN_TRANSIT, "B", "ST1", AlertStatus.OPEN, T0, T0, 9_000_000,
+                  9_000_000, 3_000_000)  # fmt: skip
+    subject, body = message(alert, AlertEvent.OPENED)
+    assert "units left in transit opened: B at ST1" in subject
+    assert "left in transit 3." in body

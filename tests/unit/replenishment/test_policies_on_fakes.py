@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.builders import movement, table
 from tests.fakes import FakeUnitOfWorkFactory
 from tests.unit.replenishment.shop import (
     NOW,
@@ -35,6 +36,7 @@ from trueup.domain.replenishment.reorder import (
     z_for,
 )
 from trueup.services.ledger.files import table_from_dicts
+from trueup.services.ledger.posting import post_table
 from trueup.services.replenishment import policies as reorder
 
 #: Units issued out of DC1 on each of the 14 days before NOW's day (none on day 4).
@@ -204,12 +206,35 @@ def test_a_recompute_takes_the_figures_from_the_demand_history_and_the_supplier(
     assert report.until == NOW.replace(hour=0)
     [found] = reorder.policies(uows, caller=OPERATOR)
     d, s = statistics.mean(DAILY), statistics.stdev(DAILY)
-    safety = math.ceil(z_for(Decimal("0.95")) * math.sqrt(4) * s)
+    exact_safety = z_for(Decimal("0.95")) * math.sqrt(4) * s
+    safety = math.ceil(exact_safety)
     assert found.safety_stock == safety * U
-    assert found.reorder_point == (math.ceil(4 * d) + safety) * U
+    assert found.reorder_point == math.ceil(4 * d + exact_safety) * U  # rounded once
     assert found.inputs["demand_mean"] == pytest.approx(d)
     assert found.inputs["demand_std"] == pytest.approx(s)
     assert json.loads(found.inputs_json)["lead_time_mean"] == 4
+
+
+def test_a_warehouse_that_feeds_stores_counts_what_it_ships_to_them_as_demand(
+    uows: FakeUnitOfWorkFactory,
+) -> None:
+    stock(uows, "A", 1000)
+    day = (NOW - timedelta(days=1)).replace(hour=10).isoformat()
+    moved = {"sku": "A", "occurred_at": day, "from_location": "DC1-A-01"}
+    for row in (
+        movement(kind="transfer_out", quantity="30", to_location="in_transit", **moved),
+        movement(kind="transfer", quantity="12", to_location="ST1", **moved),
+        movement(kind="transfer", quantity="500", to_location="DC1-A-02", **moved),  # a bin
+    ):
+        post_table(uows, table(row), caller=OPERATOR)
+    policy(uows, "A", "DC1", kind="computed", lead_time_days="2", review_days="0")
+
+    reorder.recompute(uows, caller=OPERATOR, clock=now, history_days=7)
+
+    [found] = reorder.policies(uows, caller=OPERATOR)
+    assert found.inputs["demand_mean"] == pytest.approx(42 / 7)  # 30 + 12 over 7 days
+    assert found.reorder_point > 0
+    assert "transfers out to other sites" in found.inputs["demand_from"]
 
 
 def test_a_fixed_lead_time_and_a_transfer_need_no_supplier(uows: FakeUnitOfWorkFactory) -> None:

@@ -95,6 +95,29 @@ def test_below_fifty_percent_the_safety_stock_stays_at_zero() -> None:
     assert figures(inputs(10, 3, 5, p="0.2")).safety_stock == 0
 
 
+def test_the_reorder_point_is_rounded_up_once_not_its_parts_each() -> None:
+    # d * L = 12.5 and SS = 1.645 * 39 * sqrt(5) = 143.44: rounding each first gives 157
+    result = figures(inputs(2.5, 39, 5))
+    assert (result.lead_time_demand, result.safety_stock) == (13, 144)
+    assert result.reorder_point == 156
+    assert result.reorder_point_exact == Decimal("155.942176")
+    assert result.safety_stock_exact == Decimal("143.442176")
+    assert figures(Inputs(2.5, 39, 5, 0, Decimal("0.95"), review_days=2)).order_up_to == 161
+
+
+def test_the_calculator_shows_the_exact_figures_beside_the_rounded_ones() -> None:
+    shown = figures(inputs(100, 20, 4)).calculator_dict()
+    assert list(shown)[:4] == [
+        "reorder_point",
+        "reorder_point_exact",
+        "safety_stock",
+        "safety_stock_exact",
+    ]
+    assert (shown["reorder_point"], shown["reorder_point_exact"]) == (466, Decimal("465.794145"))
+    assert shown["safety_stock_exact"] == Decimal("65.794145")
+    assert "reorder_point_exact" not in figures(inputs(100, 20, 4)).as_dict()
+
+
 def test_figures_are_rounded_up_to_whole_units_without_float_noise() -> None:
     # 0.7 * 10 is 7.000000000000001 in floats: 7 units, not 8
     result = figures(inputs(0.7, 0, 10))

@@ -34,7 +34,7 @@ Cursor = Annotated[
 Reader = Annotated[Principal, Depends(require(Action.ALERTS_READ))]
 Inbox = Annotated[Principal, Depends(require(Action.NOTIFICATIONS_READ))]
 Manager = Annotated[Principal, Depends(require(Action.NOTIFICATIONS_MANAGE))]
-AlertKindName = Literal["negative", "stockout", "low_stock", "overstock"]
+AlertKindName = Literal["negative", "stockout", "low_stock", "overstock", "in_transit"]
 EventName = Literal["opened", "escalated", "resolved"]
 RoleName = Literal[
     "warehouse_staff", "retail_staff", "inventory_manager", "finance", "auditor", "admin"

@@ -24,18 +24,22 @@ def _q(value: int | None) -> str | None:
 
 
 class CalcOut(BaseModel):
-    reorder_point: int = Field(description="Whole base units, rounded up")
+    reorder_point: int = Field(description="Whole base units, rounded up once, at the end")
+    reorder_point_exact: str = Field(description="Before rounding up, a decimal string")
     safety_stock: int
+    safety_stock_exact: str = Field(description="Before rounding up, a decimal string")
     order_up_to: int
     lead_time_demand: int
     inputs: dict[str, Any] = Field(description="Every input with its source, and z")
 
     @classmethod
     def of(cls, f: Figures) -> CalcOut:
-        shown = f.as_dict()
+        shown = f.calculator_dict()
         return cls(
             reorder_point=f.reorder_point,
+            reorder_point_exact=str(f.reorder_point_exact),
             safety_stock=f.safety_stock,
+            safety_stock_exact=str(f.safety_stock_exact),
             order_up_to=f.order_up_to,
             lead_time_demand=f.lead_time_demand,
             inputs={k: v for k, v in shown.items() if k not in cls.model_fields},

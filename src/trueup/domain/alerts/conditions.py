@@ -7,10 +7,14 @@ base units and position = on-hand + on order - committed:
     negative   some balance of the item at the site is below zero (the ledger's
                negative-stock exceptions leave exactly such balances behind)
     stockout   on-hand <= 0, for an item-location that is carried: it has a reorder
-               policy or has held stock there
+               policy or has held stock there (the ledger has a movement of the item
+               into the site)
     low_stock  position <= reorder point (the item-location has a reorder policy)
     overstock  position > max level, or position > cover_days x average daily demand
                (when the demand is above zero)
+    in_transit units of transfer order lines to the site that closed (received as final)
+               for less than was shipped, while the record still holds them in transit
+               (the threshold shown is how many)
 
 At most one alert per item-location-kind is open at a time: while the condition holds
 the open alert is kept (its figures refreshed), never duplicated; when an evaluation
@@ -34,6 +38,7 @@ class AlertKind(StrEnum):
     STOCKOUT = "stockout"
     LOW_STOCK = "low_stock"
     OVERSTOCK = "overstock"
+    IN_TRANSIT = "in_transit"
 
 
 class AlertStatus(StrEnum):
@@ -56,6 +61,7 @@ DEFAULT_ESCALATE_AFTER: Mapping[AlertKind, timedelta] = {
     AlertKind.STOCKOUT: timedelta(hours=4),
     AlertKind.LOW_STOCK: timedelta(hours=24),
     AlertKind.OVERSTOCK: timedelta(days=7),
+    AlertKind.IN_TRANSIT: timedelta(hours=24),
 }
 DEFAULT_COVER_DAYS = 120
 MAX_COVER_DAYS = 3650
@@ -139,8 +145,12 @@ class Reading:
     lowest: int
     on_order: int = 0
     committed: int = 0
-    #: whether the item has held stock at the site (a balance row exists)
+    #: whether the item has held stock at the site (a balance exists, or the ledger
+    #: has a movement of the item into the site)
     stocked: bool = True
+    #: units shipped to the site on transfer lines closed short that the record still
+    #: holds in transit
+    left_in_transit: int = 0
 
     @property
     def position(self) -> int:
@@ -157,6 +167,8 @@ def conditions(
     carried = thresholds is not None or reading.stocked
     if carried and reading.on_hand <= 0:
         found[AlertKind.STOCKOUT] = 0
+    if reading.left_in_transit > 0:
+        found[AlertKind.IN_TRANSIT] = reading.left_in_transit
     if thresholds is None:
         return found
     position = reading.position

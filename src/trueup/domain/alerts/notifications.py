@@ -165,6 +165,7 @@ _TITLES = {
     AlertKind.STOCKOUT: "stockout",
     AlertKind.LOW_STOCK: "low stock",
     AlertKind.OVERSTOCK: "overstock",
+    AlertKind.IN_TRANSIT: "units left in transit",
 }
 
 
@@ -174,16 +175,20 @@ def message(alert: Alert, event: AlertEvent) -> tuple[str, str]:
     lines = [
         f"Alert {alert.id}: {_TITLES[alert.kind]} of {alert.sku} at {alert.site}, {event.value}.",
         f"On-hand {format_quantity(alert.on_hand)}, position {format_quantity(alert.position)}"
-        + (
-            f", threshold {format_quantity(alert.threshold)}."
-            if alert.threshold is not None
-            else "."
-        ),
+        + _threshold(alert),
         f"Opened {alert.opened_at.isoformat()}.",
     ]
     if event is AlertEvent.ESCALATED:
         lines.append("Nobody has acknowledged it yet.")
     return subject, "\n".join(lines) + "\n"
+
+
+def _threshold(alert: Alert) -> str:
+    if alert.threshold is None:
+        return "."
+    if alert.kind is AlertKind.IN_TRANSIT:
+        return f", left in transit {format_quantity(alert.threshold)}."
+    return f", threshold {format_quantity(alert.threshold)}."
 
 
 def digest(

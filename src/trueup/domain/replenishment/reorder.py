@@ -9,9 +9,13 @@ and z the standard normal quantile of the target cycle service level P:
     order-up-to    OUT = ROP + d * R          (R: the review period, in periods)
 
 The maths runs in floats; every figure that is stored or shown is an integer number of
-base units, rounded up (a reorder point of 465.8 units is 466). A service level under
-50 % would make z, and so the safety stock, negative: the safety stock is then 0, never
-less. Stored quantities are scaled base units (domain.values.QUANTITY_SCALE).
+base units, rounded up once, at the end (a reorder point of 465.8 units is 466): the
+reorder point is ceil(d * L + SS), not ceil(d * L) + ceil(SS), which could hold a unit
+more than asked, and the order-up-to level is ceil(d * L + SS + d * R). The exact
+reorder point and safety stock are kept beside the rounded ones, as Decimals to 6
+places, for the calculator to show. A service level under 50 % would make z, and so the
+safety stock, negative: the safety stock is then 0, never less. Stored quantities are
+scaled base units (domain.values.QUANTITY_SCALE).
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ DEFAULT_HISTORY_DAYS = 91
 MIN_LEAD_TIME_SAMPLES = 3
 #: The lead time of a transfer from a source DC when the policy does not set one.
 DEFAULT_TRANSFER_LEAD_DAYS = 2
+#: What demand from history counts, as a computed policy's inputs say it: a distribution
+#: centre's demand includes what it ships to the stores it serves.
+DEMAND_FROM_HISTORY = (
+    "sales, issues and transfers out to other sites, less their reversals, per UTC day"
+)
 
 
 class PolicyKind(StrEnum):
@@ -98,6 +107,13 @@ def ceil_units(value: float) -> int:
     return max(0, math.ceil(round(value, _DIGITS)))
 
 
+def exact_units(value: float) -> Decimal:
+    """An amount of base units before rounding, as a Decimal to 6 places without trailing
+    zeros (190.34, 66, 0.000001)."""
+    text = f"{max(0.0, value):.6f}".rstrip("0").rstrip(".")
+    return Decimal(text)
+
+
 #: The largest input the maths takes: far above real demand, lead times or deviations,
 #: far below where products of them could overflow a float.
 MAX_INPUT = 1e9
@@ -135,10 +151,16 @@ class Inputs:
         parse_service_level(self.service_level)
 
     def as_dict(self) -> dict[str, Any]:
+        counted = (
+            {"demand_from": DEMAND_FROM_HISTORY}
+            if self.demand_source is InputSource.HISTORY
+            else {}
+        )
         return {
             "demand_mean": round(self.demand_mean, 6),
             "demand_std": round(self.demand_std, 6),
             "demand_source": self.demand_source.value,
+            **counted,
             "history_days": self.history_days,
             "lead_time_mean": round(self.lead_time_mean, 6),
             "lead_time_std": round(self.lead_time_std, 6),
@@ -166,7 +188,8 @@ class Inputs:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """A computed reorder point with its inputs. Quantities are whole base units."""
+    """A computed reorder point with its inputs. Quantities are whole base units; the
+    `_exact` figures are the same before rounding up."""
 
     inputs: Inputs
     z: float
@@ -174,8 +197,11 @@ class Figures:
     safety_stock: int
     reorder_point: int
     order_up_to: int
+    reorder_point_exact: Decimal = Decimal(0)
+    safety_stock_exact: Decimal = Decimal(0)
 
     def as_dict(self) -> dict[str, Any]:
+        """What a computed policy keeps as its inputs (the rounded figures only)."""
         return {
             "reorder_point": self.reorder_point,
             "safety_stock": self.safety_stock,
@@ -185,6 +211,18 @@ class Figures:
             **self.inputs.as_dict(),
         }
 
+    def calculator_dict(self) -> dict[str, Any]:
+        """What the calculator shows: `as_dict` with the exact reorder point and safety
+        stock beside the rounded ones (Decimals: write them as strings)."""
+        shown = self.as_dict()
+        return {
+            "reorder_point": shown.pop("reorder_point"),
+            "reorder_point_exact": self.reorder_point_exact,
+            "safety_stock": shown.pop("safety_stock"),
+            "safety_stock_exact": self.safety_stock_exact,
+            **shown,
+        }
+
 
 def figures(inputs: Inputs) -> Figures:
     """The safety stock, reorder point and order-up-to level of these inputs."""
@@ -192,11 +230,21 @@ def figures(inputs: Inputs) -> Figures:
     d, s_d = inputs.demand_mean, inputs.demand_std
     lead, s_lead = inputs.lead_time_mean, inputs.lead_time_std
     spread = math.sqrt(lead * s_d * s_d + d * d * s_lead * s_lead)
-    safety = ceil_units(z * spread)
-    lead_demand = ceil_units(d * lead)
-    reorder = lead_demand + safety
-    up_to = reorder + ceil_units(d * inputs.review_days)
-    return Figures(inputs, z, lead_demand, safety, reorder, up_to)
+    raw_safety = z * spread
+    safety = raw_safety if raw_safety > 0 else 0.0
+    lead_demand = d * lead
+    reorder = lead_demand + safety  # rounded once, below: never ceil(d * L) + ceil(SS)
+    up_to = reorder + d * inputs.review_days
+    return Figures(
+        inputs,
+        z,
+        ceil_units(lead_demand),
+        ceil_units(safety),
+        ceil_units(reorder),
+        ceil_units(up_to),
+        exact_units(reorder),
+        exact_units(safety),
+    )
 
 
 def mean_std(total: float, squares: float, n: int) -> tuple[float, float]:

@@ -1,6 +1,6 @@
 """Alerts: evaluating item-locations set-wise, and the alerts' life (domain/alerts/conditions.py).
 
-Two ways in, one evaluation. `sweep` evaluates every item-location: four grouped reads
+Two ways in, one evaluation. `sweep` evaluates every item-location: grouped reads
 (storage/alerts/repository.py) into Polars frames, the conditions as column expressions, and only
 the changes written. `follow` reads the event outbox after the monitor's cursor and
 evaluates just the item-locations whose balances moved (`balance.changed`,
@@ -34,7 +34,7 @@ from trueup.domain.alerts.conditions import (
 )
 from trueup.domain.errors import Conflict, Forbidden, NotFound
 from trueup.domain.values import QUANTITY_SCALE, Clock, utc_now
-from trueup.services.alerts import notifications
+from trueup.services.alerts import held, notifications
 from trueup.services.alerts.port import (
     AlertsUnitOfWork,
     AlertsUnitOfWorkFactory,
@@ -96,12 +96,17 @@ def evaluate(inputs: SweepInputs, config: AlertConfig) -> tuple[pl.DataFrame, in
     frame = (
         inputs.stock.with_columns(pl.lit(True).alias("stocked"))
         .join(inputs.policies, on=KEY, how="full", coalesce=True)
+        .join(
+            inputs.held.with_columns(pl.lit(True).alias("held")), on=KEY, how="full", coalesce=True
+        )
+        .join(inputs.in_transit, on=KEY, how="full", coalesce=True)
         .join(inputs.on_order, on=KEY, how="left")
         .join(inputs.committed, on=KEY, how="left")
         .with_columns(
             pl.col("on_hand").fill_null(0),
             pl.col("lowest").fill_null(0),
-            pl.col("stocked").fill_null(False),
+            (pl.col("stocked").fill_null(False) | pl.col("held").fill_null(False)).alias("stocked"),
+            pl.col("left_in_transit").fill_null(0),
             pl.col("on_order").fill_null(0),
             pl.col("committed").fill_null(0),
         )
@@ -128,6 +133,7 @@ def evaluate(inputs: SweepInputs, config: AlertConfig) -> tuple[pl.DataFrame, in
             policy & pl.col("ceiling").is_not_null() & (position > pl.col("ceiling")),
             pl.col("ceiling"),
         ),
+        AlertKind.IN_TRANSIT: (pl.col("left_in_transit") > 0, pl.col("left_in_transit")),
     }
     parts = [
         frame.filter(condition).select(
@@ -176,6 +182,7 @@ def sweep(
     moment = clock()
     with uow_factory() as uow:
         head = uow.outbox.last_id()
+        held.fold(uow)
         inputs = uow.alerts.sweep_inputs(progress=progress)
         seen = uow.alerts.cursor(CURSOR)
         if seen != head:
@@ -241,6 +248,7 @@ def _follow_once(
         if not uow.alerts.set_cursor(CURSOR, seen, last):
             return FollowReport(0, 0, 0, 0, 0, False)  # another monitor took these rows
         keys = uow.alerts.keys_of(pairs)
+        held.fold(uow)
         report = SweepReport(0, 0, 0, 0)
         if keys:
             report = _apply(uow, uow.alerts.sweep_inputs(keys), config, now)

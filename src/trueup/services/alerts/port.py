@@ -5,7 +5,7 @@ monitor's cursor, notification rules and notifications; and a mailer
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -42,24 +42,41 @@ SWEEP_SCHEMAS: Mapping[str, Mapping[str, type[pl.DataType]]] = {
         "position": pl.Int64,
         "threshold": pl.Int64,
     },
+    "held": {"item_id": pl.Int64, "site_id": pl.Int64},
+    "in_transit": {"item_id": pl.Int64, "site_id": pl.Int64, "left_in_transit": pl.Int64},
 }
+
+
+def _empty(name: str) -> Callable[[], pl.DataFrame]:
+    return lambda: pl.DataFrame(schema=dict(SWEEP_SCHEMAS[name]))
 
 
 @dataclass(frozen=True, slots=True)
 class SweepInputs:
     """Everything an evaluation reads, one frame per query (SWEEP_SCHEMAS): on-hand and
     the lowest balance, the reorder policies, what open orders bring and open transfers
-    take, and the open alerts, each per item and site."""
+    take, the open alerts, the item-locations that have held stock, and the units left
+    in transit by transfer lines to the site closed short, each per item and site."""
 
     stock: pl.DataFrame
     policies: pl.DataFrame
     on_order: pl.DataFrame
     committed: pl.DataFrame
     open: pl.DataFrame
+    held: pl.DataFrame = field(default_factory=_empty("held"))
+    in_transit: pl.DataFrame = field(default_factory=_empty("in_transit"))
 
     @property
     def rows(self) -> int:
-        frames = (self.stock, self.policies, self.on_order, self.committed, self.open)
+        frames = (
+            self.stock,
+            self.policies,
+            self.on_order,
+            self.committed,
+            self.open,
+            self.held,
+            self.in_transit,
+        )
         return sum(f.height for f in frames)
 
 
@@ -118,6 +135,14 @@ class AlertRepository(Protocol):
         progress: Callable[[int], None] | None = None,
     ) -> SweepInputs: ...
     def keys_of(self, pairs: Collection[tuple[str, str]]) -> set[tuple[int, int]]: ...
+    def hold(self, keys: Collection[tuple[int, int]]) -> None:
+        """Record that these item-locations have held stock (those known already stay)."""
+        ...
+
+    def hold_from_ledger(self, batch_id: int | None = None) -> None:
+        """Record every item-location the ledger has a movement into (of one batch)."""
+        ...
+
     def last_id(self) -> int: ...
     def add(self, rows: Sequence[NewAlert]) -> None: ...
     def opened_after(self, alert_id: int, at: datetime) -> list[OpenedAlert]:

@@ -8,7 +8,8 @@ Exact because every step is the same IEEE 754 operation in the same order: +, *,
 sqrt are correctly rounded in polars as in Python, and polars does not reassociate. One
 trap: polars divides a column by a *scalar* as a multiplication by its reciprocal, which
 is not the same float; every division here is column by column. The rounding up is the
-domain's `ceil_units` (`ceil(round(v, 9))`, at least 0) restated on a column, and the
+domain's `ceil_units` (`ceil(round(v, 9))`, at least 0) restated on a column, applied
+once to each figure as the domain does, and the
 inputs are rounded to 6 decimals and written as `round` and `repr` do (`json_numbers`).
 tests/unit/replenishment/test_reorder_maths.py holds both paths equal on edge and random inputs.
 """
@@ -22,7 +23,13 @@ from decimal import Decimal
 import polars as pl
 
 from trueup.domain.errors import InputError
-from trueup.domain.replenishment.reorder import MAX_INPUT, Inputs, InputSource, z_for
+from trueup.domain.replenishment.reorder import (
+    DEMAND_FROM_HISTORY,
+    MAX_INPUT,
+    Inputs,
+    InputSource,
+    z_for,
+)
 from trueup.domain.values import QUANTITY_SCALE
 
 #: A lead time in days: (mean, standard deviation, source, receipts it covers).
@@ -147,24 +154,30 @@ def figure_frame(columns: InputColumns) -> pl.DataFrame:
     _check(frame, columns)
     d, s_d = pl.col("demand_mean"), pl.col("demand_std")
     lead_mean, s_lead = pl.col("lead_time_mean"), pl.col("lead_time_std")
-    whole = ("lead_time_demand", "safety_stock", "review_demand")
+    # The domain's order of operations: the safety stock at 0 or more, then the sums, each
+    # rounded up once at the end (never ceil(d * L) + ceil(SS)).
     frame = frame.with_columns(
-        ceil_units(d * lead_mean).alias(whole[0]),
-        ceil_units(pl.col("z") * (lead_mean * s_d * s_d + d * d * s_lead * s_lead).sqrt()).alias(
-            whole[1]
-        ),
-        ceil_units(d * pl.col("review_days")).alias(whole[2]),
+        (d * lead_mean).alias("raw_lead"),
+        _at_least_zero(
+            pl.col("z") * (lead_mean * s_d * s_d + d * d * s_lead * s_lead).sqrt()
+        ).alias("raw_safety"),
+        (d * pl.col("review_days")).alias("raw_review"),
+    ).with_columns((pl.col("raw_lead") + pl.col("raw_safety")).alias("raw_reorder"))
+    frame = frame.with_columns((pl.col("raw_reorder") + pl.col("raw_review")).alias("raw_up_to"))
+    whole = ("lead_time_demand", "safety_stock", "reorder_point", "order_up_to")
+    frame = frame.with_columns(
+        ceil_units(pl.col("raw_lead")).alias(whole[0]),
+        ceil_units(pl.col("raw_safety")).alias(whole[1]),
+        ceil_units(pl.col("raw_reorder")).alias(whole[2]),
+        ceil_units(pl.col("raw_up_to")).alias(whole[3]),
     )
-    # Each under a third of MAX_UNITS, so their sums fit too (and floats hold them exactly).
+    # The largest is the order-up-to level; within MAX_UNITS its scaled quantity fits.
     highest = frame.select(pl.max_horizontal(*whole).max()).item()
     if highest is not None and highest > MAX_UNITS // 3:
         raise InputError(
             f"figures up to {MAX_UNITS // 3} base units", field="order_up_to", value=str(highest)
         )
-    frame = frame.with_columns(pl.col(*whole).cast(pl.Int64))
-    return frame.with_columns(
-        (pl.col("lead_time_demand") + pl.col("safety_stock")).alias("reorder_point")
-    ).with_columns((pl.col("reorder_point") + pl.col("review_demand")).alias("order_up_to"))
+    return frame.with_columns(pl.col(*whole).cast(pl.Int64))
 
 
 def _gather(values: list[float], index: pl.Series) -> pl.Series:
@@ -230,7 +243,10 @@ def figure_columns(columns: InputColumns) -> FigureColumns:
             pl.col("mean_text"),
             pl.lit(', "demand_std": '),
             pl.col("std_text"),
-            pl.lit(f', "demand_source": "history", "history_days": {columns.history_days}, '),
+            pl.lit(
+                f', "demand_source": "history", "demand_from": "{DEMAND_FROM_HISTORY}", '
+                f'"history_days": {columns.history_days}, '
+            ),
             pl.col("lead_text"),
             pl.col("tail_text"),
         )

@@ -6,8 +6,10 @@ column by column (services/replenishment/figures.py) and written back in one bat
 in one transaction. What stays per policy in Python is choosing its lead time and the
 inputs JSON it keeps: a million policies take a few seconds beyond reading them.
 
-Demand is what left the site as sales and issues (less their reversals), per UTC day,
-over the whole days before the recompute; days without demand count as zero.
+Demand is what left the site as sales, issues and transfers out to other sites (less
+their reversals), per UTC day, over the whole days before the recompute; days without
+demand count as zero. A distribution centre's demand is therefore what it ships to the
+stores it serves, as well as what it sells or issues itself.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Alerts in SQL: the set-wise reads a sweep needs, the alert rows, the monitor's cursor.
 
-A sweep reads its inputs in five grouped queries, streamed from the driver's cursor into
+A sweep reads its inputs in grouped queries, streamed from the driver's cursor into
 Polars frames chunk by chunk: on-hand and the lowest balance per item and site, the
 reorder policies per item and site, what open orders bring to and open transfers take
-from each item and site (as storage/replenishment/repository.py counts them), and the open alerts.
+from each item and site (as storage/replenishment/repository.py counts them), the open
+alerts, and the item-locations that have held stock (`held_stock`, which
+services/alerts/held.py keeps).
 Nothing else is read per item-location, and only the changes are written.
 """
 
@@ -14,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
 
 from trueup.domain.alerts.conditions import Alert, AlertKind, AlertStatus
 from trueup.domain.values import storage_time
@@ -26,6 +28,18 @@ from trueup.services.alerts.port import (
     Refreshed,
     SweepInputs,
 )
+from trueup.storage.alerts.sweep_sql import (
+    COMMITTED,
+    DEMAND,
+    HELD,
+    HOLD,
+    HOLD_FROM_LEDGER,
+    IN_TRANSIT,
+    ON_ORDER,
+    OPEN,
+    POLICIES,
+    STOCK,
+)
 from trueup.storage.alerts.tables import alert, monitor_cursor
 from trueup.storage.ledger.tables import item, location
 
@@ -34,42 +48,6 @@ CHUNK = 100_000
 KEYS_PER_QUERY = 500
 KEY = ("item_id", "site_id")
 
-_STOCK = """
-SELECT b.item_id, l.site_id, SUM(b.quantity), MIN(b.quantity)
-FROM balance b JOIN location l ON l.id = b.location_id
-WHERE l.site_id IS NOT NULL{scope}
-GROUP BY b.item_id, l.site_id
-"""
-_POLICIES = """
-SELECT p.item_id, l.site_id, SUM(p.reorder_point), SUM(p.max_qty), SUM({demand})
-FROM reorder_policy p JOIN location l ON l.id = p.location_id
-WHERE l.site_id IS NOT NULL{scope}
-GROUP BY p.item_id, l.site_id
-"""
-_DEMAND = {
-    "sqlite": "CAST(json_extract(p.inputs, '$.demand_mean') AS REAL)",
-    "postgresql": "CAST(CAST(p.inputs AS json)->>'demand_mean' AS double precision)",
-}
-_ON_ORDER = """
-SELECT pl.item_id, l.site_id, SUM(pl.quantity - pl.received)
-FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
-JOIN location l ON l.id = o.location_id
-WHERE pl.status = 'open' AND pl.quantity > pl.received AND l.site_id IS NOT NULL{scope}
-GROUP BY pl.item_id, l.site_id
-"""
-#: What open transfer orders will take from a site (as services/replenishment counts it).
-_COMMITTED = """
-SELECT pl.item_id, l.site_id, SUM(pl.quantity - pl.received)
-FROM po_line pl JOIN purchase_order o ON o.id = pl.order_id
-JOIN location l ON l.id = o.source_location_id
-WHERE o.kind = 'transfer' AND pl.status = 'open' AND pl.quantity > pl.received
-  AND l.site_id IS NOT NULL{scope}
-GROUP BY pl.item_id, l.site_id
-"""
-_OPEN = """
-SELECT a.id, a.item_id, a.site_id, a.kind, a.on_hand, a.position, a.threshold
-FROM alert a WHERE a.resolved_at IS NULL{scope}
-"""
 _INSERT = """
 INSERT INTO alert (kind, item_id, site_id, status, on_hand, position, threshold, opened_at,
                    updated_at, acknowledged_by)
@@ -98,13 +76,15 @@ class SqlAlerts:
     ) -> SweepInputs:
         """The inputs of every item-location (`keys` None), or of these (item, site)
         pairs only. `progress` hears the number of rows read, as they stream."""
-        demand = _DEMAND["postgresql" if self.postgres else "sqlite"]
+        demand = DEMAND["postgresql" if self.postgres else "sqlite"]
         queries = {
-            "stock": (_STOCK, "b.item_id", "l.site_id"),
-            "policies": (_POLICIES.replace("{demand}", demand), "p.item_id", "l.site_id"),
-            "on_order": (_ON_ORDER, "pl.item_id", "l.site_id"),
-            "committed": (_COMMITTED, "pl.item_id", "l.site_id"),
-            "open": (_OPEN, "a.item_id", "a.site_id"),
+            "stock": (STOCK, "b.item_id", "l.site_id"),
+            "policies": (POLICIES.replace("{demand}", demand), "p.item_id", "l.site_id"),
+            "on_order": (ON_ORDER, "pl.item_id", "l.site_id"),
+            "committed": (COMMITTED, "pl.item_id", "l.site_id"),
+            "open": (OPEN, "a.item_id", "a.site_id"),
+            "held": (HELD, "h.item_id", "h.site_id"),
+            "in_transit": (IN_TRANSIT, "pl.item_id", "l.site_id"),
         }
         frames = {
             name: self._read(name, sql, item_col, site_col, keys, progress)
@@ -184,6 +164,20 @@ class SqlAlerts:
             wanted = set(chunk)
             found |= {(int(r[2]), int(r[3])) for r in rows if (r[0], r[1]) in wanted}
         return found
+
+    # -- the item-locations that have held stock ---------------------------------------
+    def hold(self, keys: Collection[tuple[int, int]]) -> None:
+        """Record these (item, site) pairs as having held stock; known ones stay."""
+        if keys:
+            self.connection.execute(
+                text(HOLD), [{"item_id": i, "site_id": s} for i, s in sorted(keys)]
+            )
+
+    def hold_from_ledger(self, batch_id: int | None = None) -> None:
+        """Every item-location the ledger moved stock into (of one batch only)."""
+        batch = "" if batch_id is None else " AND m.batch_id = :batch"
+        params = {} if batch_id is None else {"batch": batch_id}
+        self.connection.execute(text(HOLD_FROM_LEDGER.replace("{batch}", batch)), params)
 
     # -- alert rows ---------------------------------------------------------------------
     def last_id(self) -> int:

@@ -1,5 +1,6 @@
 """The tables of revision 0007: stock alerts, the monitor's outbox cursor, notification
-rules, notifications (the inbox, e-mails and digests) and users' e-mail addresses."""
+rules, notifications (the inbox, e-mails and digests) and users' e-mail addresses; and of
+revision 0009: the item-locations that have held stock, and the alert kind `in_transit`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from trueup.storage.metadata import metadata
 from trueup.storage.types import UtcDateTime
 
-ALERT_KINDS = "kind IN ('negative', 'stockout', 'low_stock', 'overstock')"
+ALERT_KINDS = "kind IN ('negative', 'stockout', 'low_stock', 'overstock', 'in_transit')"
 ALERT_STATUSES = "status IN ('open', 'acknowledged', 'resolved')"
 #: At most one alert per item-location-kind is open (not resolved).
 OPEN_ALERT_WHERE = "resolved_at IS NULL"
@@ -55,6 +56,17 @@ alert = Table(
     ),
     Index(None, "status", "id"),
     Index(None, "site_id", "id"),
+)
+
+#: The item-locations (item, site) that have held stock: the ledger has a movement of the
+#: item into a location of the site. Balances at zero are deleted, so the balances cannot
+#: say it; the monitor folds the ledger's movements in as it reads the outbox
+#: (services/alerts/held.py). A stockout is raised only where an item is carried.
+held_stock = Table(
+    "held_stock",
+    metadata,
+    Column("item_id", Integer, ForeignKey("item.id"), primary_key=True),
+    Column("site_id", Integer, ForeignKey("location.id"), primary_key=True),
 )
 
 #: Where a reader of the outbox stands: the last outbox row it has dealt with whole

@@ -39,22 +39,30 @@ JOIN item i ON i.id = p.item_id
 JOIN location l ON l.id = p.location_id
 LEFT JOIN supplier s ON s.id = p.supplier_id
 LEFT JOIN location src ON src.id = p.source_location_id"""
-#: Daily demand (sales and issues out, less their reversals in) per item and site; the day
-#: is the UTC day the movement occurred.
+#: Daily demand per item and site: what left the site as sales, issues and transfers out
+#: to other sites (a `transfer_out` to in transit, or a `transfer` to a location of another
+#: site), less their reversals back in; the day is the UTC day the movement occurred. A
+#: reversal swaps the sides and keeps the kind: for a sale or a transfer out, a reversal
+#: comes from a virtual location; for a site-to-site transfer it names the one it reverses.
 _DEMAND = """
 SELECT item_id, place, SUM(q), SUM(q * q), COUNT(*) FROM (
   SELECT m.item_id AS item_id,
-         CASE WHEN lf.is_virtual = 0 THEN lf.site_id ELSE lt.site_id END AS place,
+         CASE WHEN {back} THEN lt.site_id ELSE lf.site_id END AS place,
          {day} AS day,
-         SUM(CAST(CASE WHEN lf.is_virtual = 0 THEN m.quantity ELSE -m.quantity END AS {real})
+         SUM(CAST(CASE WHEN {back} THEN -m.quantity ELSE m.quantity END AS {real})
              / 1000000.0) AS q
   FROM movement m
   JOIN location lf ON lf.id = m.from_location_id
   JOIN location lt ON lt.id = m.to_location_id
-  WHERE m.kind IN ('sale', 'issue') AND m.occurred_at >= :since AND m.occurred_at < :until
+  WHERE (m.kind IN ('sale', 'issue', 'transfer_out')
+         OR (m.kind = 'transfer' AND lf.site_id <> lt.site_id))
+    AND m.occurred_at >= :since AND m.occurred_at < :until
   GROUP BY 1, 2, 3
 ) daily WHERE place IS NOT NULL GROUP BY item_id, place
-"""
+""".replace(
+    "{back}",
+    "(CASE WHEN m.kind = 'transfer' THEN m.reverses_id IS NOT NULL ELSE lf.is_virtual <> 0 END)",
+)
 
 
 def read_time(value: Any) -> datetime | None:
