@@ -95,7 +95,8 @@ COMMANDS: Mapping[str, Entry] = {
     ),
     "alerts": Entry(
         "alerts",
-        "Stock alerts (low stock, stockout, negative, overstock) and who hears of them.",
+        "Stock alerts (low stock, stockout, negative, overstock, left in transit) and who "
+        "hears of them.",
     ),
     "reorder": Entry("reorder", "Reorder points, min/max policies and reorder proposals."),
     "suppliers": Entry(
