@@ -109,6 +109,7 @@ def movements(
             default_source=source,
             skip_invalid=skip_invalid,
             progress=lambda n: bar.advance(task, n),
+            future_tolerance=system.settings.future_tolerance,
         )
     console.print(
         f"movements: {report.applied} applied, {report.duplicates} duplicates, "

@@ -55,6 +55,10 @@ class PostingContext:
     actor: str
     default_source: str | None
     reverses: int | None = None
+    #: the latest `occurred_at` accepted (storage form): the clock plus the tolerance
+    latest: str = "9999-12-31T23:59:59.999999+00:00"
+    #: what a row dated after `latest` is told
+    future: str = "a time that is not in the future"
 
 
 class MovementRows:
@@ -175,6 +179,8 @@ class MovementRows:
     def _occurred_at(self, raw_time: str) -> str:
         """A time cell in storage form (the caller looked in the cache first)."""
         occurred_at = storage_time(_field("occurred_at", parse_timestamp, raw_time))
+        if occurred_at > self.context.latest:
+            raise InputError(self.context.future, field="occurred_at", value=raw_time)
         if len(self._times) < 100_000:
             self._times[raw_time] = occurred_at
         return occurred_at
