@@ -6,7 +6,7 @@ import getpass
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from trueup.adapters.mail import SmtpMailer
 from trueup.domain.alerts.conditions import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
 from trueup.domain.errors import InputError, StorageUnavailable
 from trueup.domain.ledger.times import FUTURE_TOLERANCE, parse_tolerance
+from trueup.domain.values import parse_zone
 from trueup.services.alerts.monitor import parse_every
 from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
@@ -44,6 +45,8 @@ class Settings:
     monitor_every: Mapping[str, int] = field(default_factory=dict)
     #: how far ahead of the clock a movement may be dated (TRUEUP_FUTURE_TOLERANCE)
     future_tolerance: timedelta = FUTURE_TOLERANCE
+    #: the zone of times written without an offset, and of times shown (TRUEUP_TIMEZONE)
+    timezone: tzinfo | None = None
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -56,6 +59,7 @@ class Settings:
             database_url=normalize_url(url),
             actor=actor,
             future_tolerance=tolerance,
+            timezone=_named("TRUEUP_TIMEZONE", parse_zone),
             **_monitor_env(),
         )
 

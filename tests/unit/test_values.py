@@ -75,10 +75,34 @@ def test_parse_quantity_refuses_exponents(text: str) -> None:
         parse_quantity(text, 6)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "1,5", "1.2.3", "1 000", "0x10"])
+@pytest.mark.parametrize("text", ["", "   ", "abc", "1.2.3", "0x10", "2,5.5"])
 def test_parse_quantity_refuses_text_that_is_not_a_number(text: str) -> None:
     with pytest.raises(InputError, match="a number such as"):
         parse_quantity(text, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "decimals", "says"),
+    [
+        ("1,5", 2, "1,5 looks like a decimal comma; write 1.5"),
+        ("1,500", 0, "1,500 looks like 1500 (or 1.500 if the comma is a decimal comma)"),
+        ("12,345,678", 0, "12,345,678 looks like 12345678"),
+        ("1.500", 0, "1.500 looks like 1500 written with a thousands separator; write 1500"),
+        ("1.500,25", 2, "write 1500.25"),
+        ("1 000", 0, "a number without thousands separators: write 1000"),
+    ],
+)
+def test_a_number_written_for_another_locale_says_what_it_looks_like(
+    text: str, decimals: int, says: str
+) -> None:
+    with pytest.raises(InputError) as raised:
+        parse_quantity(text, decimals)
+    assert says in str(raised.value)
+    assert "000000" not in str(raised.value)  # never a scaled internal number
+
+
+def test_a_thousands_dot_is_a_decimal_point_where_the_item_allows_the_places() -> None:
+    assert parse_quantity("1.500", 3) == 1_500_000
 
 
 @pytest.mark.parametrize(

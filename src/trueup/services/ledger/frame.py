@@ -80,7 +80,7 @@ def parse_frame(
             try:
                 parsed.append(rows.parse(line, cells))
             except RowInvalid as invalid:
-                problems.append(invalid.problem)
+                problems.extend(invalid.problems)
         if parsed:
             parts.append(pl.DataFrame(parsed, schema=POSTING_SCHEMA, orient="row"))
     return pl.concat(parts).sort("line"), problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from trueup.domain.access import Principal
@@ -67,11 +67,12 @@ def post_table(
     extra_rules: Sequence[PolicyRule] = (),
     clock: Clock = utc_now,
     future_tolerance: timedelta = FUTURE_TOLERANCE,
+    zone: tzinfo | None = None,
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
 
     A row dated more than `future_tolerance` after the clock is a problem of that row
-    (domain/ledger/times.py).
+    (domain/ledger/times.py); times without an offset are in `zone`, or refused.
 
     A caller scoped to some sites moves stock only there: a Forbidden names the first
     line outside them. `before_commit` runs inside the transaction, just before it
@@ -84,6 +85,7 @@ def post_table(
         context = _open(uow, table, caller, recorded_at, batch_kind, default_source, reverses)
         context.latest = storage_time(latest_occurred_at(recorded_at, future_tolerance))
         context.future = future_expected(future_tolerance)
+        context.zone = zone
         policy = StockPolicy([*uow.stock_policy.rules(), *extra_rules])
         run = PostingRun(uow, policy, skip_invalid, table.name)
         run.report.batch_id = context.batch_id
@@ -182,7 +184,7 @@ def _close(
         lines=report.lines,
         applied=report.applied,
         duplicates=report.duplicates,
-        rejected=len(report.rejected),
+        rejected=len({p.line for p in report.rejected}),
     )
     return report
 
@@ -306,7 +308,8 @@ def _chunks(
         try:
             chunk.append(parse(line, values))
         except RowInvalid as invalid:
-            run.reject(invalid.problem)
+            for problem in invalid.problems:
+                run.reject(problem)
             continue
         if len(chunk) >= CHUNK:
             yield chunk
