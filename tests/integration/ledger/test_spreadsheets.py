@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import Workbook
 
 from tests.builders import movement, post, world
 from tests.integration.ledger.test_bad_input import cli, db_of, on_hand
@@ -23,6 +26,7 @@ from trueup.services.ledger import frame as movement_frame
 from trueup.services.ledger.frame import segments_of
 from trueup.services.ledger.posting import post_table
 
+BERLIN = ZoneInfo("Europe/Berlin")
 HEADER = "external_id;occurred_at;kind;sku;quantity;from_location;to_location;source"
 #: As Excel in Germany saves "CSV UTF-8 (Comma delimited)": BOM, semicolons, CRLF, local
 #: times, and the empty rows below the data that were once formatted.
@@ -249,3 +253,19 @@ def test_plain_dates_are_whole_days_in_the_time_zone(
     table = cli("--db", db_of(system), "ledger")
     assert "2026-03-02T00:30:00+01:00" in table.out
     assert "2026-03-01T23:30:00+01:00" in table.out
+
+
+def test_date_cells_of_a_workbook_are_read_in_the_time_zone(system: System, tmp_path: Path) -> None:
+    world(system)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.split(";"))
+    sheet.append(["X1", datetime(2026, 7, 1, 8, 30), "receipt", "B", 4, None, "ST2", "erp"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    table = read_table(path)
+    report = post_table(system.uow, table, caller=Principal.operator("t"), zone=BERLIN)
+    assert report.applied == 1
+    (row,) = [r for r in ledger_json(system) if r["external_id"] == "X1"]
+    assert row["occurred_at"] == "2026-07-01T06:30:00+00:00"
