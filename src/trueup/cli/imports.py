@@ -169,7 +169,11 @@ def manual_log(
     table = read_table(file)
     with opened(ctx) as system:
         report = reconcile_manual_log(
-            system.uow, table, timedelta(hours=window), caller=operator(system)
+            system.uow,
+            table,
+            timedelta(hours=window),
+            caller=operator(system),
+            future_tolerance=system.settings.future_tolerance,
         )
     line = manual_logs.summary(file.name, report)
     if out is not None:
