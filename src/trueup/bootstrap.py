@@ -6,6 +6,7 @@ import getpass
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta, tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -14,6 +15,8 @@ from sqlalchemy.engine import make_url
 from trueup.adapters.mail import SmtpMailer
 from trueup.domain.alerts.conditions import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
 from trueup.domain.errors import InputError, StorageUnavailable
+from trueup.domain.ledger.times import FUTURE_TOLERANCE, parse_tolerance
+from trueup.domain.values import parse_zone
 from trueup.services.alerts.monitor import parse_every
 from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
@@ -40,6 +43,10 @@ class Settings:
     alerts: AlertConfig = field(default_factory=AlertConfig)
     #: intervals of the periodic jobs, seconds by job name (services/alerts/monitor.py JOBS)
     monitor_every: Mapping[str, int] = field(default_factory=dict)
+    #: how far ahead of the clock a movement may be dated (TRUEUP_FUTURE_TOLERANCE)
+    future_tolerance: timedelta = FUTURE_TOLERANCE
+    #: the zone of times written without an offset, and of times shown (TRUEUP_TIMEZONE)
+    timezone: tzinfo | None = None
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -47,7 +54,14 @@ class Settings:
         actor = (os.environ.get(ACTOR_ENV) or _login()).strip()
         if not actor or len(actor) > MAX_ACTOR:
             raise InputError(f"{ACTOR_ENV}: expected a name of 1 to {MAX_ACTOR} characters")
-        return cls(database_url=normalize_url(url), actor=actor, **_monitor_env())
+        tolerance = _named("TRUEUP_FUTURE_TOLERANCE", parse_tolerance)
+        return cls(
+            database_url=normalize_url(url),
+            actor=actor,
+            future_tolerance=tolerance,
+            timezone=_named("TRUEUP_TIMEZONE", parse_zone),
+            **_monitor_env(),
+        )
 
     def mailer(self) -> SmtpMailer | None:
         """The SMTP mailer, or None when no SMTP host is configured."""

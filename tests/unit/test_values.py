@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -17,8 +18,11 @@ from trueup.domain.values import (
     format_quantity,
     gtin_is_valid,
     normalize_code,
+    parse_moment,
     parse_quantity,
     parse_timestamp,
+    parse_zone,
+    show_time,
 )
 
 SCALE: int = QUANTITY_SCALE
@@ -75,10 +79,34 @@ def test_parse_quantity_refuses_exponents(text: str) -> None:
         parse_quantity(text, 6)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "1,5", "1.2.3", "1 000", "0x10"])
+@pytest.mark.parametrize("text", ["", "   ", "abc", "1.2.3", "0x10", "2,5.5"])
 def test_parse_quantity_refuses_text_that_is_not_a_number(text: str) -> None:
     with pytest.raises(InputError, match="a number such as"):
         parse_quantity(text, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "decimals", "says"),
+    [
+        ("1,5", 2, "1,5 looks like a decimal comma; write 1.5"),
+        ("1,500", 0, "1,500 looks like 1500 (or 1.500 if the comma is a decimal comma)"),
+        ("12,345,678", 0, "12,345,678 looks like 12345678"),
+        ("1.500", 0, "1.500 looks like 1500 written with a thousands separator; write 1500"),
+        ("1.500,25", 2, "write 1500.25"),
+        ("1 000", 0, "a number without thousands separators: write 1000"),
+    ],
+)
+def test_a_number_written_for_another_locale_says_what_it_looks_like(
+    text: str, decimals: int, says: str
+) -> None:
+    with pytest.raises(InputError) as raised:
+        parse_quantity(text, decimals)
+    assert says in str(raised.value)
+    assert "000000" not in str(raised.value)  # never a scaled internal number
+
+
+def test_a_thousands_dot_is_a_decimal_point_where_the_item_allows_the_places() -> None:
+    assert parse_quantity("1.500", 3) == 1_500_000
 
 
 @pytest.mark.parametrize(
@@ -286,3 +314,45 @@ def test_gtin_is_valid_refuses_non_ascii_digits() -> None:
     fullwidth = "".join(chr(0xFF10 + int(d)) for d in "96385074")
     assert fullwidth.isdigit()
     assert not gtin_is_valid(fullwidth)
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2026-03-02 08:10", "2026-03-02T07:10:00+00:00"),
+        ("2026-07-01T08:10:00", "2026-07-01T06:10:00+00:00"),
+        ("2026-03-02", "2026-03-01T23:00:00+00:00"),
+        ("2026-03-29 02:30", "2026-03-29T01:30:00+00:00"),  # skipped: read an hour later
+        ("2026-10-25 02:30", "2026-10-25T00:30:00+00:00"),  # twice: the first
+        ("2026-03-02T08:10:00Z", "2026-03-02T08:10:00+00:00"),  # an offset wins
+    ],
+)
+def test_a_time_without_an_offset_is_read_in_the_zone_given(text: str, utc: str) -> None:
+    assert parse_timestamp(text, BERLIN).isoformat() == utc
+
+
+def test_a_plain_date_is_a_whole_day_in_the_zone() -> None:
+    start = parse_moment("2026-03-02", BERLIN)
+    end = parse_moment("2026-03-02", BERLIN, end_of_day=True)
+    assert start.isoformat() == "2026-03-01T23:00:00+00:00"
+    assert end.isoformat() == "2026-03-02T22:59:59.999999+00:00"
+    assert parse_moment("2026-03-02", None).isoformat() == "2026-03-02T00:00:00+00:00"
+    assert parse_moment("2026-03-02T10:00:00+01:00", BERLIN, end_of_day=True).hour == 9
+
+
+def test_a_zone_is_an_iana_name_or_utc() -> None:
+    assert parse_zone("") is None
+    assert parse_zone(" utc ") == UTC
+    assert parse_zone("Europe/Berlin") == BERLIN
+    for bad in ("Mars/Base", "../etc/passwd", "+01:00"):
+        with pytest.raises(InputError, match="an IANA time zone"):
+            parse_zone(bad)
+
+
+def test_times_are_shown_in_the_zone_to_the_second() -> None:
+    moment = datetime(2026, 3, 2, 7, 10, 5, 123456, tzinfo=UTC)
+    assert show_time(moment, BERLIN) == "2026-03-02T08:10:05+01:00"
+    assert show_time(moment) == "2026-03-02T07:10:05+00:00"

@@ -61,29 +61,54 @@ def read_table(path: Path) -> Table:
     return _read_csv(path)
 
 
+#: The separators a CSV file may use: Excel writes `;` where the decimal mark is a comma.
+SEPARATORS = (",", ";", "\t")
+
+
+def sniff_separator(header: str) -> str:
+    """The separator of a CSV file, from its header line: whichever of comma, semicolon
+    and tab splits it into the most columns (outside quotes); a comma when none does."""
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
 def _read_csv(path: Path) -> Table:
     digest = _digest(path)  # first: a file that is not UTF-8 is refused with its line
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), None)
-    if header is None:
+        first = handle.readline()
+    if not first:
         raise InputError(f"{path.name}: the file is empty; expected a header row")
+    separator = sniff_separator(first)
+    header = next(csv.reader([first], delimiter=separator))
 
     def rows() -> Iterator[Row]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, delimiter=separator)
             try:
                 next(reader)  # the header
                 for values in reader:
-                    if values:
+                    if any(value.strip() for value in values):  # not `;;;;` or blank
                         yield reader.line_num, values
             except csv.Error as error:
                 raise InputError(f"{path.name}: line {reader.line_num}: {error}") from None
 
     def segments(rows_per_segment: int, min_rows: int) -> Iterator[Segment]:
-        return read_segments(path, rows_per_segment, min_rows)
+        return read_segments(path, rows_per_segment, min_rows, separator)
 
     return Table(
-        path.name, [h.strip().lower() for h in header], rows, sha256=digest, segments=segments
+        path.name,
+        [h.strip().lower() for h in header],
+        rows,
+        sha256=digest,
+        segments=segments,
+        separator=separator,
     )
 
 
@@ -125,7 +150,9 @@ def _read_xlsx(path: Path) -> Table:
 
 
 # -- a CSV file column by column -------------------------------------------------------
-def read_segments(path: Path, rows_per_segment: int, min_rows: int) -> Iterator[Segment]:
+def read_segments(
+    path: Path, rows_per_segment: int, min_rows: int, separator: str = ","
+) -> Iterator[Segment]:
     """The file in segments of at most `rows_per_segment` physical lines, each as text
     columns with lowercase names, so that memory stays flat however large the file.
 
@@ -141,7 +168,7 @@ def read_segments(path: Path, rows_per_segment: int, min_rows: int) -> Iterator[
             lines = list(islice(handle, rows_per_segment))
             if not lines and first_line > 2:
                 return
-            frame = _frame(header, lines)
+            frame = _frame(header, lines, separator)
             if frame is None or (first_line == 2 and frame.height < min_rows):
                 yield Segment(first_line, None)
                 return
@@ -149,7 +176,7 @@ def read_segments(path: Path, rows_per_segment: int, min_rows: int) -> Iterator[
             first_line += len(lines)
 
 
-def _frame(header: bytes, lines: list[bytes]) -> pl.DataFrame | None:
+def _frame(header: bytes, lines: list[bytes], separator: str) -> pl.DataFrame | None:
     if not lines:
         return None
     data = header + b"".join(lines)
@@ -159,6 +186,7 @@ def _frame(header: bytes, lines: list[bytes]) -> pl.DataFrame | None:
         frame = pl.read_csv(
             data,
             infer_schema=False,
+            separator=separator,
             encoding="utf8",
             empty_string_is_null=False,
             raise_if_empty=True,
@@ -168,7 +196,7 @@ def _frame(header: bytes, lines: list[bytes]) -> pl.DataFrame | None:
     if frame.height != len(lines):
         return None
     if frame.select(pl.all_horizontal(pl.all().fill_null("") == "").any()).item():
-        return None  # blank lines: the row path skips them and keeps line numbers exact
+        return None  # blank rows: the row path skips them and keeps line numbers exact
     names = [name.strip().lower().lstrip("\ufeff") for name in frame.columns]
     if len(set(names)) != len(names):
         return None

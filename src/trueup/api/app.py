@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,6 +25,7 @@ from trueup.api.routes import webhooks as webhook_routes
 from trueup.api.schemas.ledger import problem_schemas
 from trueup.api.security import RateLimiter, TokenCache
 from trueup.domain.access import Action
+from trueup.domain.ledger.times import FUTURE_TOLERANCE
 from trueup.services.ports import UnitOfWorkFactory
 
 PREFIX = "/api/v1"
@@ -38,6 +40,8 @@ class Limits:
     burst: float = 10000.0
     #: how long a checked token is trusted before it is checked again
     token_cache_seconds: float = 2.0
+    #: how far ahead of the clock a movement may be dated (TRUEUP_FUTURE_TOLERANCE)
+    future_tolerance: timedelta = FUTURE_TOLERANCE
 
 
 class BodyLimit:
@@ -124,6 +128,7 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
     app.state.uow = uow
     app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
     app.state.tokens = TokenCache(limits.token_cache_seconds)
+    app.state.future_tolerance = limits.future_tolerance
     problems.install(app)
     routers = (
         ledger_routes.router,
@@ -147,6 +152,7 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
         tokens=app.state.tokens,
         limiter=app.state.limiter,
         max_body=limits.max_body_bytes,
+        future_tolerance=limits.future_tolerance,
     )
     _describe_security(app)
     return app

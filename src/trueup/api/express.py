@@ -10,6 +10,8 @@ the operation documented in the OpenAPI is the one that runs.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +20,7 @@ from trueup.api.schemas.ledger import MovementIn, MovementOut
 from trueup.api.security import RateLimiter, TokenCache
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import TrueupError, WriterBusy
+from trueup.domain.ledger.times import FUTURE_TOLERANCE
 from trueup.services.ports import UnitOfWorkFactory
 
 JSON = b"application/json"
@@ -35,8 +38,10 @@ class ExpressLane:
         tokens: TokenCache,
         limiter: RateLimiter,
         max_body: int,
+        future_tolerance: timedelta = FUTURE_TOLERANCE,
     ) -> None:
         self.app, self.path, self.max_body = app, path, max_body
+        self.future_tolerance = future_tolerance
         self.uow, self.tokens, self.limiter = uow, tokens, limiter
         # Where writers queue on one database lock (SQLite), a post runs right here on
         # the event loop when the lock is free (no hop to a worker thread), and in a
@@ -107,10 +112,12 @@ class ExpressLane:
     ) -> tuple[int, MovementOut]:
         if self.inline is not None:
             try:
-                return post_one(self.inline, who, where, movement)
+                return post_one(self.inline, who, where, movement, self.future_tolerance)
             except WriterBusy:
                 pass  # another writer holds the database: wait for it in a worker thread
-        return await run_in_threadpool(post_one, self.uow, who, where, movement)
+        return await run_in_threadpool(
+            post_one, self.uow, who, where, movement, self.future_tolerance
+        )
 
 
 async def _whole_body(receive: Receive) -> bytes | None:

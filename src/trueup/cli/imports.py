@@ -21,9 +21,11 @@ from trueup.cli.common import (
     opened,
     operator,
 )
+from trueup.cli.stock import option_zone
 from trueup.domain.errors import RowProblem
 from trueup.services.counts.manual_logs import MAX_WINDOW, reconcile_manual_log
 from trueup.services.ledger.catalog import import_items, import_locations
+from trueup.services.ledger.files import Table
 from trueup.services.ledger.posting import post_table
 
 imports = typer.Typer(
@@ -82,11 +84,23 @@ def movements(
             "[default: FILE.rejects.csv]."
         ),
     ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="The time zone of times without an offset, e.g. Europe/Berlin "
+            "[default: TRUEUP_TIMEZONE; without one they are refused].",
+        ),
+    ] = None,
 ) -> None:
     """Post movements (one transaction: all rows or none). Re-importing is a no-op.
 
-    Example: trueup import movements pos-2026-03-01.csv --source pos
+    CSV files may be separated by commas, semicolons or tabs (as Excel saves them).
+
+    Example: trueup import movements pos-2026-03-01.csv --source pos --timezone Europe/Berlin
     """
+    zone = option_zone(timezone, "--timezone")
     table = read_table(file)
     total = _count_lines(file)
     with (
@@ -109,15 +123,18 @@ def movements(
             default_source=source,
             skip_invalid=skip_invalid,
             progress=lambda n: bar.advance(task, n),
+            future_tolerance=system.settings.future_tolerance,
+            zone=zone or system.settings.timezone,
         )
+    rejected_rows = len({p.line for p in report.rejected})
     console.print(
         f"movements: {report.applied} applied, {report.duplicates} duplicates, "
-        f"{len(report.rejected)} rejected, {report.shortages} negative-stock exceptions "
+        f"{rejected_rows} rejected, {report.shortages} negative-stock exceptions "
         f"(batch {report.batch_id})"
     )
     if report.rejected:
         target = rejects or file.with_name(file.name + ".rejects.csv")
-        _write_rejects(target, report.rejected)
+        _write_rejects(target, report.rejected, table)
         console.print(f"rejected rows and their reasons: {target}")
 
 
@@ -152,7 +169,11 @@ def manual_log(
     table = read_table(file)
     with opened(ctx) as system:
         report = reconcile_manual_log(
-            system.uow, table, timedelta(hours=window), caller=operator(system)
+            system.uow,
+            table,
+            timedelta(hours=window),
+            caller=operator(system),
+            future_tolerance=system.settings.future_tolerance,
         )
     line = manual_logs.summary(file.name, report)
     if out is not None:
@@ -181,12 +202,35 @@ def _count_lines(file: Path) -> int:
         )
 
 
-def _write_rejects(target: Path, problems: list[RowProblem]) -> None:
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = SafeCsv(handle)
-        writer.writerow(["line", "field", "value", "reason"])
-        for p in problems:
-            writer.writerow([p.line, p.field, p.value, p.expected])
+#: The rejects file's own columns, before the rejected row's: none is a column of the
+#: movements format, so the file, once its rows are fixed, imports again as it is.
+REJECT_COLUMNS = ("rejected_line", "rejected_field", "rejected_value", "rejected_reason")
+
+
+def _write_rejects(target: Path, problems: list[RowProblem], table: Table) -> None:
+    """One row per rejected line: every problem of it, then the row as it was read."""
+    by_line: dict[int, list[RowProblem]] = {}
+    for p in problems:
+        by_line.setdefault(p.line, []).append(p)
+    try:
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = SafeCsv(handle)
+            writer.writerow([*REJECT_COLUMNS, *table.header])
+            for line, values in table.rows():
+                found = by_line.get(line)
+                if found is None:
+                    continue
+                writer.writerow(
+                    [
+                        line,
+                        "; ".join(p.field for p in found),
+                        "; ".join(p.value for p in found),
+                        "; ".join(p.expected for p in found),
+                        *values,
+                    ]
+                )
+    except OSError as error:
+        fail(f"{target}: cannot write the rejects ({error.strerror}); expected a writable file")
 
 
 def register(app: typer.Typer) -> None:

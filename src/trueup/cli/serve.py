@@ -49,7 +49,12 @@ def serve(
     Example: trueup serve --port 8000
     """
     with opened(ctx) as system:
-        limits = Limits(max_body_bytes=max_body, requests_per_second=rate, burst=rate * 2)
+        limits = Limits(
+            max_body_bytes=max_body,
+            requests_per_second=rate,
+            burst=rate * 2,
+            future_tolerance=system.settings.future_tolerance,
+        )
         app = create_app(system.uow, limits)
         console.print(
             f"serving {safe_url(system.settings.database_url)} on http://{host}:{port}/api/v1 "

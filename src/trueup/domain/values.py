@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation, localcontext
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trueup.domain.errors import InputError
 
@@ -47,7 +48,9 @@ def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) 
     try:
         value = Decimal(stripped)
     except (InvalidOperation, ValueError):
-        raise InputError("a number such as 12 or 1.5", value=text) from None
+        raise InputError(
+            number_hint(stripped) or "a number such as 12 or 1.5", value=text
+        ) from None
     if (
         not value.is_finite()
         or "e" in stripped.lower()
@@ -60,13 +63,51 @@ def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) 
     with localcontext(prec=80):  # 40 digits of text times a multiple: never rounded
         scaled = value * multiple
     if scaled != scaled.to_integral_value():
-        raise InputError(f"at most {decimals} decimal places", value=text)
+        raise InputError(
+            number_hint(stripped, decimals) or f"at most {decimals} decimal places", value=text
+        )
     result = int(scaled)
     if result % 10 ** (MAX_DECIMALS - decimals):
-        raise InputError(f"at most {decimals} decimal places", value=text)
+        hint = number_hint(stripped, decimals)
+        raise InputError(hint or f"at most {decimals} decimal places", value=text)
     if result > MAX_QUANTITY * QUANTITY_SCALE:
         raise InputError(f"at most {MAX_QUANTITY} base units", value=text)
     return result
+
+
+_THOUSANDS_COMMA = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_THOUSANDS_DOT = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
+_THOUSANDS_SPACE = re.compile(r"[0-9]{1,3}([ \u00a0\u202f'][0-9]{3})+([.,][0-9]+)?")
+
+
+def number_hint(text: str, decimals: int | None = None) -> str | None:
+    """What a number written the way a spreadsheet in another locale writes it looks
+    like, in the user's own digits: `1,5` a decimal comma, `1.500` or `1,500` thousands
+    separators. None when it looks like neither."""
+    plain = text.replace(",", "").replace(".", "")
+    if _THOUSANDS_SPACE.fullmatch(text):
+        digits = re.sub(r"[ \u00a0\u202f']", "", text).replace(",", ".")
+        return f"a number without thousands separators: write {digits}"
+    if _THOUSANDS_COMMA.fullmatch(text):
+        ambiguous = text.count(",") == 1 and "." not in text
+        also = (
+            f" (or {text.replace(',', '.')} if the comma is a decimal comma)" if ambiguous else ""
+        )
+        return f"a number without thousands separators: {text} looks like {plain}{also}"
+    if _THOUSANDS_DOT.fullmatch(text) and (decimals is None or "," in text or decimals < 3):
+        whole, _, fraction = text.partition(",")
+        digits = whole.replace(".", "") + (f".{fraction}" if fraction else "")
+        return (
+            f"a number with a decimal point and no thousands separators: {text} looks like "
+            f"{digits} written with a thousands separator; write {digits}"
+        )
+    if _DECIMAL_COMMA.fullmatch(text):
+        return (
+            f"a number with a decimal point: {text} looks like a decimal comma; "
+            f"write {text.replace(',', '.')}"
+        )
+    return None
 
 
 def to_decimal(scaled: int) -> Decimal:
@@ -102,8 +143,10 @@ def normalize_code(text: str) -> str:
     return code
 
 
-def parse_timestamp(text: str) -> datetime:
-    """An ISO 8601 timestamp with an explicit offset, as aware UTC."""
+def parse_timestamp(text: str, zone: tzinfo | None = None) -> datetime:
+    """An ISO 8601 timestamp as aware UTC. A time without an offset is refused, unless
+    a `zone` is given: then it is that zone's wall-clock time (the earlier one where
+    clocks go back, the shifted one where they skip forward)."""
     stripped = text.strip()
     try:
         moment = datetime.fromisoformat(stripped)
@@ -112,7 +155,9 @@ def parse_timestamp(text: str) -> datetime:
             "an ISO 8601 timestamp such as 2026-03-01T09:30:00+01:00", value=text
         ) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InputError("a timestamp with a UTC offset such as +01:00 or Z", value=text)
+        if zone is None:
+            raise InputError("a timestamp with a UTC offset such as +01:00 or Z", value=text)
+        moment = moment.replace(tzinfo=zone)
     try:
         moment = moment.astimezone(UTC)
     except OverflowError:  # an offset that pushes the time past year 9999 or before 1
@@ -120,6 +165,49 @@ def parse_timestamp(text: str) -> datetime:
     if not _EARLIEST <= moment < _LATEST:
         raise InputError("a timestamp between 1970 and 9999", value=text)
     return moment
+
+
+def parse_moment(text: str, zone: tzinfo | None, *, end_of_day: bool = False) -> datetime:
+    """A time given on the command line, as aware UTC: an ISO 8601 timestamp (without an
+    offset: in `zone`), or a plain date `2026-03-01`, which is the start of that day in
+    `zone` (UTC when None), or with `end_of_day` its last microsecond, so that a range or
+    an as-of that ends on a date includes the whole day."""
+    stripped = text.strip()
+    day: date | None = None
+    if len(stripped) == 10:
+        try:
+            day = date.fromisoformat(stripped)
+        except ValueError:
+            day = None
+    if day is None:
+        return parse_timestamp(stripped, zone)
+    here = zone or UTC
+    if end_of_day:
+        after = datetime.combine(day + timedelta(days=1), time(), tzinfo=here)
+        moment = after - timedelta(microseconds=1)
+    else:
+        moment = datetime.combine(day, time(), tzinfo=here)
+    return parse_timestamp(moment.isoformat())
+
+
+def parse_zone(text: str) -> tzinfo | None:
+    """An IANA time zone name (`Europe/Berlin`) or `UTC`; None for empty text."""
+    name = text.strip()
+    if not name:
+        return None
+    if name.upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        expected = "expected an IANA time zone such as Europe/Berlin or UTC"
+        raise InputError(expected, value=text) from None
+
+
+def show_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """A time for people to read: ISO 8601 in `zone` (UTC when None), with its offset,
+    to the second."""
+    return moment.astimezone(zone or UTC).isoformat(timespec="seconds")
 
 
 def utc_now() -> datetime:

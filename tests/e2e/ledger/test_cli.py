@@ -151,7 +151,10 @@ def test_ledger_lists_an_items_movements_in_the_order_they_occurred(shop: Cli) -
     lines = list(
         csv.DictReader(io.StringIO(shop.ok("ledger", "--sku", "A", "--format", "csv").out))
     )
-    assert [(r["external_id"], r["kind"], r["from"], r["to"], r["quantity"]) for r in lines] == [
+    assert [
+        (r["external_id"], r["kind"], r["from_location"], r["to_location"], r["quantity"])
+        for r in lines
+    ] == [
         ("PO-1", "receipt", "supplier", "DC1-A-01", "10"),
         ("PA-1", "transfer", "DC1-A-01", "DC1-A-02", "4"),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -54,3 +54,16 @@ def test_an_empty_log_is_reconciled_without_reading_the_ledger(floor: Floor) -> 
     empty = Table("log.csv", ["date", "sku", "location", "quantity", "direction"], lambda: iter([]))
     report = reconcile_manual_log(floor.uows, empty, caller=Principal.operator("ops"))
     assert report.reconciled and report.entries == 0 and report.scope is None
+
+
+def test_an_entry_dated_in_the_future_is_a_bad_row(floor: Floor) -> None:
+    def clock() -> datetime:
+        return datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+    today = log({}, {"date": "2026-03-02T12:04:00+00:00"})
+    assert reconcile_manual_log(floor.uows, today, caller=MANAGER, clock=clock).entries == 2
+    ahead = log({}, {"date": "2026-03-03"}, {"date": "2062-03-02T08:00:00+01:00"})
+    with pytest.raises(RowsRejected) as refused:
+        reconcile_manual_log(floor.uows, ahead, caller=MANAGER, clock=clock)
+    assert [(p.line, p.field) for p in refused.value.problems] == [(2, "date"), (3, "date")]
+    assert "not in the future" in refused.value.problems[0].expected

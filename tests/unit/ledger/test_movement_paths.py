@@ -254,7 +254,7 @@ def by_rows(
         try:
             postings.append(parser.parse(line, list(values)))
         except RowInvalid as invalid:
-            problems.append(invalid.problem)
+            problems.extend(invalid.problems)
     return postings, problems
 
 

@@ -133,6 +133,10 @@ def test_a_bad_policies_file_changes_nothing_and_names_each_bad_row(
     ]
     assert rejected.value.problems[0].file == "policies.csv"
     assert reorder.policies(uows, caller=OPERATOR) == []
+    # in the user's numbers, never the scaled internal ones
+    assert str(rejected.value.problems[1]).endswith(
+        "max='3': expected a max of at least the min (9)"
+    )
 
 
 def test_a_policy_at_a_site_out_of_the_callers_scope_is_refused(

@@ -4,6 +4,7 @@ and verify."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -33,6 +34,7 @@ from trueup.api.schemas.paging import (
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import Forbidden, InputError
+from trueup.domain.ledger.times import FUTURE_TOLERANCE
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services.counts.tasks import Blind, blind
 from trueup.services.identity.audit import record_audit
@@ -77,11 +79,23 @@ def _auditor(
 def _post(
     request: Request, who: Principal, lines: list[dict[str, str]], label: str
 ) -> tuple[PostingReport, list[MovementOut]]:
-    return post_lines(uow_of(request), who, origin(request), lines, label)
+    tolerance = future_tolerance(request)
+    return post_lines(uow_of(request), who, origin(request), lines, label, tolerance)
+
+
+def future_tolerance(request: Request) -> timedelta:
+    """How far ahead of the clock the app accepts a movement's time (api/app.py Limits)."""
+    tolerance: timedelta = request.app.state.future_tolerance
+    return tolerance
 
 
 def post_lines(
-    uow: UnitOfWorkFactory, who: Principal, where: str, lines: list[dict[str, str]], label: str
+    uow: UnitOfWorkFactory,
+    who: Principal,
+    where: str,
+    lines: list[dict[str, str]],
+    label: str,
+    tolerance: timedelta = FUTURE_TOLERANCE,
 ) -> tuple[PostingReport, list[MovementOut]]:
     """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
     the order of the lines, each (source, external_id) once, originals for repeats."""
@@ -93,6 +107,7 @@ def post_lines(
         default_source=source,
         label=label,
         before_commit=_auditor(who, where, "movements.post", label),
+        future_tolerance=tolerance,
     )
     keys = [
         (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
@@ -129,17 +144,21 @@ def post_movement(
     repeat returns the original with 200."""
 
     def run() -> tuple[int, MovementOut]:
-        return post_one(uow_of(request), who, origin(request), body)
+        return post_one(uow_of(request), who, origin(request), body, future_tolerance(request))
 
     status, out = idempotent(request, who, body, run, MovementOut)
     return _json(out, status)
 
 
 def post_one(
-    uow: UnitOfWorkFactory, who: Principal, where: str, body: MovementIn
+    uow: UnitOfWorkFactory,
+    who: Principal,
+    where: str,
+    body: MovementIn,
+    tolerance: timedelta = FUTURE_TOLERANCE,
 ) -> tuple[int, MovementOut]:
     """One movement: 201 and the movement, or 200 and the original of a repeat."""
-    report, movements = post_lines(uow, who, where, [body.line()], SINGLE_LABEL)
+    report, movements = post_lines(uow, who, where, [body.line()], SINGLE_LABEL, tolerance)
     return (201 if report.applied else 200), movements[0]
 
 

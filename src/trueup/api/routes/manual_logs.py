@@ -100,7 +100,11 @@ def reconcile(
     # Entry N of the list is "line N" in problems and in the report.
     table = table_from_dicts(body.label, lines)
     report = reconcile_manual_log(
-        uow_of(request), table, timedelta(hours=body.window_hours), caller=who
+        uow_of(request),
+        table,
+        timedelta(hours=body.window_hours),
+        caller=who,
+        future_tolerance=request.app.state.future_tolerance,
     )
     rows = report_rows(report)
 

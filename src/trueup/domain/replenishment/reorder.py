@@ -32,7 +32,7 @@ from statistics import NormalDist
 from typing import Any
 
 from trueup.domain.errors import InputError
-from trueup.domain.values import QUANTITY_SCALE
+from trueup.domain.values import QUANTITY_SCALE, format_quantity
 
 #: Digits kept before rounding up, so that 0.7 * 10 = 7.000000000000001 is 7, not 8.
 _DIGITS = 9
@@ -328,10 +328,16 @@ class Policy:
 
 
 def check_min_max(min_qty: int, max_qty: int) -> None:
+    """Min and max (scaled base units) that make a policy; a problem shows them in base
+    units, as the user wrote them."""
     if min_qty < 0:
-        raise InputError("a min of at least 0", field="min", value=str(min_qty))
+        raise InputError("a min of at least 0", field="min", value=format_quantity(min_qty))
     if max_qty < min_qty:
-        raise InputError("a max of at least the min", field="max", value=str(max_qty))
+        raise InputError(
+            f"a max of at least the min ({format_quantity(min_qty)})",
+            field="max",
+            value=format_quantity(max_qty),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,14 @@ from trueup.domain.counts.manual_logs import (
 )
 from trueup.domain.errors import Forbidden, InputError, RowProblem, RowsRejected
 from trueup.domain.ledger.model import Item, Location
+from trueup.domain.ledger.times import FUTURE_TOLERANCE, future_expected, latest_occurred_at
 from trueup.domain.values import (
+    Clock,
     format_quantity,
     normalize_code,
     parse_quantity,
     parse_timestamp,
+    utc_now,
 )
 from trueup.services.counts.port import CountsUnitOfWorkFactory
 from trueup.services.counts.tasks import Blind, blind_in
@@ -77,8 +80,13 @@ def reconcile_manual_log(
     window: timedelta = DEFAULT_WINDOW,
     *,
     caller: Principal,
+    clock: Clock = utc_now,
+    future_tolerance: timedelta = FUTURE_TOLERANCE,
 ) -> Reconciliation:
     """Match the log's entries with the ledger's movements; nothing is written.
+
+    An entry dated after the clock plus `future_tolerance` is a bad row, as a movement
+    would be (domain/ledger/times.py); a date is the start of that UTC day.
 
     The report lists every movement at the log's locations, so an entry at a location of
     a site outside the caller's scope is Forbidden, and so is one at a location under an
@@ -95,7 +103,8 @@ def reconcile_manual_log(
             _refuse_counted(table, rows, blind_in(uow))
         items = uow.catalog.items({sku for sku, _ in codes})
         locations = uow.catalog.locations({code for _, code in codes})
-        entries = read_entries(table, rows, items, locations)
+        latest = latest_occurred_at(clock(), future_tolerance)
+        entries = read_entries(table, rows, items, locations, (latest, future_tolerance))
         _check_scope(table.name, entries, locations, caller.may_act_at)
         covered = log_scope(entries)
         movements = []
@@ -158,8 +167,10 @@ def read_entries(
     rows: list[tuple[int, list[str]]],
     items: dict[str, Item],
     locations: dict[str, Location],
+    future: tuple[datetime, timedelta] | None = None,
 ) -> list[LogEntry]:
-    """Every row as a LogEntry, or RowsRejected with every bad row's problem."""
+    """Every row as a LogEntry, or RowsRejected with every bad row's problem. `future`
+    is (the latest date accepted, the tolerance it allows for)."""
     columns = {name: table.require(name) for name in REQUIRED}
     for name in OPTIONAL:  # an absent optional column reads as empty cells
         position = table.column(name, required=False)
@@ -168,7 +179,10 @@ def read_entries(
     for line, values in rows:
         cells = {name: (values[i] if 0 <= i < len(values) else "") for name, i in columns.items()}
         try:
-            entries.append(_entry(line, cells, items, locations))
+            entry = _entry(line, cells, items, locations)
+            if future is not None and entry.start > future[0]:
+                raise InputError(future_expected(future[1]), field="date", value=cells["date"])
+            entries.append(entry)
         except InputError as error:
             problems.append(
                 RowProblem(line, error.field or "row", error.value, str(error), table.name)

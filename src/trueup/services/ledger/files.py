@@ -51,6 +51,8 @@ class Table:
     read: Callable[[], Iterator[Row]] = _no_rows
     sha256: str | None = None
     segments: Segments | None = None
+    #: a CSV file's separator, as read from its header line
+    separator: str = ","
 
     def rows(self) -> Iterator[Row]:
         return self.read()
@@ -67,9 +69,21 @@ class Table:
         except ValueError:
             if required:
                 raise RowsRejected(
-                    [RowProblem(1, name, "", "a column named " + repr(name), self.name)]
+                    [RowProblem(1, name, "", self._missing(name), self.name)]
                 ) from None
             return None
+
+    def _missing(self, name: str) -> str:
+        """What a header without `name` is told; a header that is one column holding
+        the name says that the file's separator was not recognised."""
+        expected = "a column named " + repr(name)
+        if len(self.header) == 1 and name in self.header[0]:
+            found = next((c for c in self.header[0] if not (c.isalnum() or c == "_")), "")
+            expected += (
+                f" (the header is one column{f' with {found!r} in it' if found else ''}: "
+                "expected columns separated by commas, semicolons or tabs)"
+            )
+        return expected
 
 
 def table_from_dicts(name: str, records: list[dict[str, str]]) -> Table:

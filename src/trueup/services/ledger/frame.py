@@ -12,6 +12,7 @@ errors; the fast path only decides which rows need the slow one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import polars as pl
 
@@ -79,7 +80,7 @@ def parse_frame(
             try:
                 parsed.append(rows.parse(line, cells))
             except RowInvalid as invalid:
-                problems.append(invalid.problem)
+                problems.extend(invalid.problems)
         if parsed:
             parts.append(pl.DataFrame(parsed, schema=POSTING_SCHEMA, orient="row"))
     return pl.concat(parts).sort("line"), problems
@@ -154,7 +155,8 @@ def _vectorised(
         *(empty.alias(name) for name in OPTIONAL if name not in present),
     )
     work = _resolved(_cells(raw, rows.context, lookups), lookups)
-    work = work.with_columns(_ok=_vouched().fill_null(False))
+    latest = datetime.fromisoformat(rows.context.latest)
+    work = work.with_columns(_ok=(_vouched() & (pl.col("_when") <= latest)).fill_null(False))
     good = work.filter(pl.col("_ok"))
     slow = work.filter(~pl.col("_ok")).select(["line", *rows.table.header])
     return _postings(good, rows.context), slow

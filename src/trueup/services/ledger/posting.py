@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from trueup.domain.access import Principal
@@ -24,9 +24,8 @@ from trueup.domain.errors import (
 )
 from trueup.domain.ledger.model import Location, Movement
 from trueup.domain.ledger.policy import MANUAL_SOURCE, SYSTEM_SOURCE, PolicyRule, StockPolicy
-from trueup.domain.ledger.postings import (
-    Posting,
-)
+from trueup.domain.ledger.postings import Posting
+from trueup.domain.ledger.times import FUTURE_TOLERANCE, future_expected, latest_occurred_at
 from trueup.domain.values import Clock, format_quantity, normalize_code, storage_time, utc_now
 from trueup.services.ledger import frame as movement_frame
 from trueup.services.ledger.events import record_posting
@@ -67,8 +66,13 @@ def post_table(
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
     clock: Clock = utc_now,
+    future_tolerance: timedelta = FUTURE_TOLERANCE,
+    zone: tzinfo | None = None,
 ) -> PostingReport:
     """Post every row of `table` in one transaction; see the module docstring.
+
+    A row dated more than `future_tolerance` after the clock is a problem of that row
+    (domain/ledger/times.py); times without an offset are in `zone`, or refused.
 
     A caller scoped to some sites moves stock only there: a Forbidden names the first
     line outside them. `before_commit` runs inside the transaction, just before it
@@ -79,6 +83,9 @@ def post_table(
     with uow_factory() as uow:
         recorded_at = clock()
         context = _open(uow, table, caller, recorded_at, batch_kind, default_source, reverses)
+        context.latest = storage_time(latest_occurred_at(recorded_at, future_tolerance))
+        context.future = future_expected(future_tolerance)
+        context.zone = zone
         policy = StockPolicy([*uow.stock_policy.rules(), *extra_rules])
         run = PostingRun(uow, policy, skip_invalid, table.name)
         run.report.batch_id = context.batch_id
@@ -177,7 +184,7 @@ def _close(
         lines=report.lines,
         applied=report.applied,
         duplicates=report.duplicates,
-        rejected=len(report.rejected),
+        rejected=len({p.line for p in report.rejected}),
     )
     return report
 
@@ -192,6 +199,7 @@ def post_document(
     before_commit: Callable[[U, PostingReport], None] | None = None,
     extra_rules: Sequence[PolicyRule] = (),
     clock: Clock = utc_now,
+    future_tolerance: timedelta = FUTURE_TOLERANCE,
 ) -> PostingReport:
     """Post a multi-line document (fields as in the movements file), all or nothing."""
     return post_table(
@@ -203,6 +211,7 @@ def post_document(
         before_commit=before_commit,
         extra_rules=extra_rules,
         clock=clock,
+        future_tolerance=future_tolerance,
     )
 
 
@@ -299,7 +308,8 @@ def _chunks(
         try:
             chunk.append(parse(line, values))
         except RowInvalid as invalid:
-            run.reject(invalid.problem)
+            for problem in invalid.problems:
+                run.reject(problem)
             continue
         if len(chunk) >= CHUNK:
             yield chunk

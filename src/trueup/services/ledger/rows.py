@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import TypeVar
 
 from trueup.domain.errors import InputError, RowProblem
@@ -27,16 +28,20 @@ from trueup.services.ledger.files import Table
 REQUIRED = ("external_id", "occurred_at", "kind", "sku", "quantity", "from_location", "to_location")
 OPTIONAL = ("unit", "lot", "serial", "reason", "reference", "source")
 KINDS = {kind.value: kind for kind in MovementKind}
+NO_OFFSET = (
+    "a timestamp with a UTC offset such as +01:00 or Z, or a time zone for times "
+    "without one (--timezone or TRUEUP_TIMEZONE)"
+)
 MAX_TEXT = 1000
 T = TypeVar("T")
 
 
 class RowInvalid(Exception):
-    """One bad row; carried out of the parser as a RowProblem."""
+    """One bad row; carried out of the parser as its RowProblems, one per bad field."""
 
-    def __init__(self, problem: RowProblem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
 
 
 def _text(text: str) -> str:
@@ -55,6 +60,12 @@ class PostingContext:
     actor: str
     default_source: str | None
     reverses: int | None = None
+    #: the latest `occurred_at` accepted (storage form): the clock plus the tolerance
+    latest: str = "9999-12-31T23:59:59.999999+00:00"
+    #: what a row dated after `latest` is told
+    future: str = "a time that is not in the future"
+    #: the zone of times written without an offset; None refuses them
+    zone: tzinfo | None = None
 
 
 class MovementRows:
@@ -85,13 +96,57 @@ class MovementRows:
         self._raw_sides: dict[str, tuple[int, bool]] = {}
 
     def parse(self, line: int, values: list[str]) -> Posting:
-        """One row as a posting, or RowInvalid naming the first bad field."""
+        """One row as a posting, or RowInvalid naming every bad field of it."""
         try:
             return self._parse(line, values)
         except InputError as error:
-            raise RowInvalid(
-                RowProblem(line, error.field or "row", error.value, str(error), self.table.name)
-            ) from None
+            first = self._problem(line, error, "row")
+            found = {p.field: p for p in self._diagnose(line, values)}
+            found.setdefault(first.field, first)
+            raise RowInvalid(list(found.values())) from None
+
+    def _problem(self, line: int, error: InputError, field: str) -> RowProblem:
+        return RowProblem(line, error.field or field, error.value, str(error), self.table.name)
+
+    def _diagnose(self, line: int, values: list[str]) -> list[RowProblem]:
+        """Every field of a bad row checked on its own (`_parse` stops at the first), so
+        that the person fixing the row learns everything wrong with it at once."""
+        cells = dict(zip(self.table.header, values, strict=False))
+        problems: list[RowProblem] = []
+
+        def check(field: str, parse: Callable[[], T]) -> T | None:
+            try:
+                return parse()
+            except InputError as error:
+                problems.append(self._problem(line, error, field))
+                return None
+
+        def cell(name: str) -> str:
+            return cells.get(name, "")
+
+        check("external_id", lambda: _external_id(cell("external_id")))
+        kind = check("kind", lambda: _kind(cell("kind")))
+        it = check("sku", lambda: self._item(cell("sku")))
+        if it is not None:
+            unit = check("unit", lambda: self._code(cell("unit"), "unit"))
+            multiple: int | None = QUANTITY_SCALE
+            if unit and unit != it.unit:
+                multiple = check("unit", lambda: _pack(it, unit))
+            size = multiple or QUANTITY_SCALE
+            quantity = check("quantity", lambda: _quantity(cell("quantity"), it, size, kind))
+            lot = check("lot", lambda: self._code(cell("lot"), "lot"))
+            serial = check("serial", lambda: self._code(cell("serial"), "serial"))
+            if quantity is not None and lot is not None and serial is not None:
+                raw = cell("quantity")
+                check("lot", lambda: _check_tracking(it, lot, serial, quantity, raw))
+        check("occurred_at", lambda: self._occurred_at(cell("occurred_at")))
+        if kind is not None:
+            padded = [cells.get(name, "") for name in self.table.header]
+            check("from_location", lambda: self._route(padded, kind))
+        check("source", lambda: self._code(cell("source"), "source"))
+        check("reason", lambda: _field("reason", _text, cell("reason")))
+        check("reference", lambda: _field("reference", _text, cell("reference")))
+        return problems
 
     def _code(self, text: str, field: str) -> str:
         found = self._codes.get(text)
@@ -108,23 +163,14 @@ class MovementRows:
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         values.append("")
-        raw_id = values[idx["external_id"]]
-        if raw_id.isascii() and raw_id.isprintable() and len(raw_id) <= MAX_CODE_LENGTH:
-            external_id = raw_id.strip()  # the common case, already a plain code
-        else:
-            external_id = _field("external_id", normalize_code, raw_id)
-        if not external_id:
-            raise InputError("a non-empty event id", field="external_id")
+        external_id = _external_id(values[idx["external_id"]])
         raw_kind, raw_sku = values[idx["kind"]], values[idx["sku"]]
         kind = KINDS.get(raw_kind) or _kind(raw_kind)
         it = self._items.get(raw_sku) or self._item(raw_sku)
         unit = self._code(values[opt["unit"]], "unit")
         multiple = QUANTITY_SCALE if not unit or unit == it.unit else _pack(it, unit)
         raw_quantity = values[idx["quantity"]]
-        try:
-            quantity = parse_quantity(raw_quantity, it.decimals, multiple=multiple)
-        except InputError as error:
-            raise InputError(str(error), field="quantity", value=raw_quantity) from None
+        quantity = _quantity(raw_quantity, it, multiple, kind)
         raw_time = values[idx["occurred_at"]]
         occurred_at = self._times.get(raw_time) or self._occurred_at(raw_time)
         from_id, from_physical, to_id, to_physical = self._route(values, kind)
@@ -174,10 +220,20 @@ class MovementRows:
 
     def _occurred_at(self, raw_time: str) -> str:
         """A time cell in storage form (the caller looked in the cache first)."""
-        occurred_at = storage_time(_field("occurred_at", parse_timestamp, raw_time))
+        occurred_at = storage_time(_field("occurred_at", self._timestamp, raw_time))
+        if occurred_at > self.context.latest:
+            raise InputError(self.context.future, field="occurred_at", value=raw_time)
         if len(self._times) < 100_000:
             self._times[raw_time] = occurred_at
         return occurred_at
+
+    def _timestamp(self, text: str) -> datetime:
+        try:
+            return parse_timestamp(text, self.context.zone)
+        except InputError as error:
+            if "UTC offset" in str(error):
+                raise InputError(NO_OFFSET, value=text) from None
+            raise
 
     def _route(self, values: list[str], kind: MovementKind) -> tuple[int, bool, int, bool]:
         """(from id, physical, to id, physical): two different locations, at least one
@@ -216,6 +272,32 @@ class MovementRows:
             raise InputError("a location code that exists", field=name, value=code)
         self._raw_sides[text] = side
         return side
+
+
+def _external_id(raw_id: str) -> str:
+    if raw_id.isascii() and raw_id.isprintable() and len(raw_id) <= MAX_CODE_LENGTH:
+        external_id = raw_id.strip()  # the common case, already a plain code
+    else:
+        external_id = _field("external_id", normalize_code, raw_id)
+    if not external_id:
+        raise InputError("a non-empty event id", field="external_id")
+    return external_id
+
+
+def _quantity(raw: str, it: Item, multiple: int, kind: MovementKind | None) -> int:
+    """A quantity cell in scaled base units. A negative one is told that the kind and
+    the locations give the direction: a sale taken back is a return."""
+    try:
+        return parse_quantity(raw, it.decimals, multiple=multiple)
+    except InputError as error:
+        expected = str(error)
+        if raw.strip().startswith("-"):
+            expected += " (the kind and the locations give the direction: " + (
+                "a sale taken back is kind `return`, with a positive quantity)"
+                if kind is MovementKind.SALE
+                else "write the quantity without a sign)"
+            )
+        raise InputError(expected, field="quantity", value=raw) from None
 
 
 def _or_last(position: int | None) -> int:
