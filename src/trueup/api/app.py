@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trueup.api import problems, stream
+from trueup.api import docs, problems, stream
 from trueup.api.express import ExpressLane
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.routes import alerts as alert_routes
@@ -118,13 +118,14 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
         version="1",
         summary="An exact, append-only stock ledger across warehouses and stores.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # served from the package by api/docs.py, never from a CDN
         redoc_url=None,
     )
     app.state.uow = uow
     app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
     app.state.tokens = TokenCache(limits.token_cache_seconds)
     problems.install(app)
+    docs.install(app, f"{PREFIX}/docs", f"{PREFIX}/openapi.json", f"{PREFIX}/docs-assets")
     routers = (
         ledger_routes.router,
         catalog_routes.router,
@@ -153,7 +154,8 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
 
 
 def operations(app: FastAPI) -> list[tuple[str, str, Action | None]]:
-    """(method, path, required action) of every operation; None for login and /me."""
+    """(method, path, required action) of every operation in the OpenAPI document; None
+    for login and /me."""
     found: list[tuple[str, str, Action | None]] = []
 
     def walk(routes: list[Any]) -> None:
@@ -163,8 +165,8 @@ def operations(app: FastAPI) -> list[tuple[str, str, Action | None]]:
                 walk(candidates())
                 continue
             dependant = getattr(route, "dependant", None)
-            if dependant is None:
-                continue
+            if dependant is None or not getattr(route, "include_in_schema", True):
+                continue  # pages around the API (docs, health) are not operations
             action = _action(dependant)
             for method in sorted(route.methods or ()):
                 found.append((method, route.path, action))
