@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from trueup.adapters.mail import SmtpMailer
 from trueup.domain.alerts.conditions import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
@@ -110,6 +111,41 @@ class System:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def health(self) -> list[HealthCheck]:
+        return health(self.engine)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One check of `GET /healthz`: its name, whether it passed, in plain words why."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def health(engine: Engine) -> list[HealthCheck]:
+    """Whether the database answers and its schema is at the newest revision. The
+    details name no address or credential: the health endpoint needs no token."""
+    try:
+        probe(engine)
+        have = current_revision(engine)
+    except (StorageUnavailable, SQLAlchemyError):
+        return [
+            HealthCheck("database", False, "the database cannot be reached"),
+            HealthCheck("schema", False, "not checked: the database cannot be reached"),
+        ]
+    head = head_revision()
+    if have == head:
+        schema = HealthCheck("schema", True, f"at the newest revision {head}")
+    elif have is None:
+        schema = HealthCheck("schema", False, "not initialised: run `trueup init`")
+    else:
+        schema = HealthCheck(
+            "schema", False, f"at revision {have}, not {head}: run `trueup init` to upgrade"
+        )
+    return [HealthCheck("database", True, "reachable"), schema]
 
 
 def connect(settings: Settings, *, require_schema: bool = True) -> System:

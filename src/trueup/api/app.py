@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trueup.api import docs, problems, stream
+from trueup.api import docs, health, problems, stream
+from trueup.api.access import AccessLog
 from trueup.api.express import ExpressLane
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.routes import alerts as alert_routes
@@ -96,11 +97,15 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
 
 
 class Api(FastAPI):
-    """The FastAPI app with the express lane (api/express.py) in front of it."""
+    """The FastAPI app with the express lane (api/express.py) in front of it, and the
+    access log (api/access.py) in front of both."""
 
     express: ExpressLane | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await AccessLog(self.lanes)(scope, receive, send)
+
+    async def lanes(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.express is None:
             await self.served(scope, receive, send)
         else:
@@ -111,7 +116,12 @@ class Api(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
+def create_app(
+    uow: UnitOfWorkFactory,
+    limits: Limits | None = None,
+    checks: health.Checks | None = None,
+) -> Api:
+    """The API over `uow`; `checks` (the database's, from bootstrap) answer /healthz."""
     limits = limits or Limits()
     app = Api(
         title="trueup",
@@ -126,6 +136,8 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
     app.state.tokens = TokenCache(limits.token_cache_seconds)
     problems.install(app)
     docs.install(app, f"{PREFIX}/docs", f"{PREFIX}/openapi.json", f"{PREFIX}/docs-assets")
+    if checks is not None:
+        health.install(app, "/healthz", checks)
     routers = (
         ledger_routes.router,
         catalog_routes.router,

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from trueup.api.access import remember
 from trueup.api.problems import Problem
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import InputError, Unauthenticated
@@ -94,6 +95,7 @@ async def principal(request: Request) -> Principal:
         uow: UnitOfWorkFactory = state.uow
         who = await run_in_threadpool(authenticate_token, uow, token)
         cache.put(token, who)
+    remember(request.scope.setdefault("state", {}), who)
     limiter: RateLimiter = state.limiter
     wait = limiter.take(who.token_id if who.token_id is not None else -who.user_id)
     if wait:
