@@ -22,9 +22,7 @@ def install(app: FastAPI, path: str, checks: Checks) -> None:
         healthy = all(check.ok for check in found)
         body = {
             "status": "ok" if healthy else "failing",
-            "checks": {
-                check.name: {"ok": check.ok, "detail": check.detail} for check in found
-            },
+            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in found},
         }
         return JSONResponse(
             body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"}
