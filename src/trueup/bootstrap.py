@@ -23,6 +23,7 @@ from trueup.storage.uow import SqlUnitOfWorkFactory
 DEFAULT_DATABASE = "sqlite:///trueup.db"
 DATABASE_ENV = "TRUEUP_DATABASE_URL"
 ACTOR_ENV = "TRUEUP_ACTOR"
+READ_SCOPE_ENV = "TRUEUP_STAFF_READ_SCOPE"
 MAX_ACTOR = 100
 T = TypeVar("T")
 
@@ -41,6 +42,9 @@ class Settings:
     alerts: AlertConfig = field(default_factory=AlertConfig)
     #: intervals of the periodic jobs, seconds by job name (services/alerts/monitor.py JOBS)
     monitor_every: Mapping[str, int] = field(default_factory=dict)
+    #: TRUEUP_STAFF_READ_SCOPE=all: users with sites read stock at every site over the
+    #: API (they still act only at theirs); `own`, the default, keeps reads at their sites
+    staff_reads_all_stock: bool = False
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -48,7 +52,12 @@ class Settings:
         actor = (os.environ.get(ACTOR_ENV) or _login()).strip()
         if not actor or len(actor) > MAX_ACTOR:
             raise InputError(f"{ACTOR_ENV}: expected a name of 1 to {MAX_ACTOR} characters")
-        return cls(database_url=normalize_url(url), actor=actor, **_monitor_env())
+        return cls(
+            database_url=normalize_url(url),
+            actor=actor,
+            staff_reads_all_stock=_staff_reads_all_stock(),
+            **_monitor_env(),
+        )
 
     def mailer(self) -> SmtpMailer | None:
         """The SMTP mailer, or None when no SMTP host is configured."""
@@ -86,6 +95,13 @@ def _monitor_env() -> dict[str, Any]:
         "alerts": AlertConfig(cover_days=int(cover), escalate_after=waits),
         "monitor_every": every,
     }
+
+
+def _staff_reads_all_stock() -> bool:
+    text = os.environ.get(READ_SCOPE_ENV, "").strip().lower()
+    if text not in ("", "own", "all"):
+        raise InputError(f"{READ_SCOPE_ENV}: expected own or all", value=text)
+    return text == "all"
 
 
 def _named(variable: str, parse: Callable[[str], T]) -> T:

@@ -120,8 +120,12 @@ def create_app(
     uow: UnitOfWorkFactory,
     limits: Limits | None = None,
     checks: health.Checks | None = None,
+    *,
+    staff_reads_all_stock: bool = False,
 ) -> Api:
-    """The API over `uow`; `checks` (the database's, from bootstrap) answer /healthz."""
+    """The API over `uow`; `checks` (the database's, from bootstrap) answer /healthz;
+    `staff_reads_all_stock` lets users with sites read stock everywhere (bootstrap's
+    TRUEUP_STAFF_READ_SCOPE)."""
     limits = limits or Limits()
     app = Api(
         title="trueup",
@@ -134,6 +138,7 @@ def create_app(
     app.state.uow = uow
     app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
     app.state.tokens = TokenCache(limits.token_cache_seconds)
+    app.state.staff_reads_all_stock = staff_reads_all_stock
     problems.install(app)
     docs.install(app, f"{PREFIX}/docs", f"{PREFIX}/openapi.json", f"{PREFIX}/docs-assets")
     if checks is not None:

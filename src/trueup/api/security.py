@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Depends, Request
@@ -94,6 +94,8 @@ async def principal(request: Request) -> Principal:
     if who is None:
         uow: UnitOfWorkFactory = state.uow
         who = await run_in_threadpool(authenticate_token, uow, token)
+        if state.staff_reads_all_stock and who.sites:
+            who = replace(who, reads_all_stock=True)
         cache.put(token, who)
     remember(request.scope.setdefault("state", {}), who)
     limiter: RateLimiter = state.limiter

@@ -65,7 +65,12 @@ def serve(
         configure_access_log()
     with opened(ctx) as system:
         limits = Limits(max_body_bytes=max_body, requests_per_second=rate, burst=rate * 2)
-        app = create_app(system.uow, limits, system.health)
+        app = create_app(
+            system.uow,
+            limits,
+            system.health,
+            staff_reads_all_stock=system.settings.staff_reads_all_stock,
+        )
         console.print(
             f"serving {safe_url(system.settings.database_url)} on http://{host}:{port}/api/v1 "
             f"(docs: http://{host}:{port}/api/v1/docs, health: http://{host}:{port}/healthz)"
