@@ -67,7 +67,8 @@ def test_each_list_answers_data_and_next_cursor(api: Api, path: str) -> None:
     answer = api.client.get(path, headers=api.headers(_who(path)))
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert set(body) == {"data", "next_cursor"}, body
+    extra = {"hidden"} if path == "/api/v1/stock" else set()  # rows a count hides
+    assert set(body) == {"data", "next_cursor"} | extra, body
     assert isinstance(body["data"], list)
     assert body["next_cursor"] is None or isinstance(body["next_cursor"], str)
 

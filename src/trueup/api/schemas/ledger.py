@@ -247,6 +247,20 @@ class Page(BaseModel, Generic[T]):
         return cls(data=list(rows), next_cursor=None)
 
 
+class HiddenOut(BaseModel):
+    """An open count that hid rows of this answer from a counter (counts are blind)."""
+
+    count: int
+    location: str = Field(description="The location the count covers")
+    reason: str
+
+
+class StockPage(Page[StockRowOut]):
+    """A page of stock; `hidden` names the open counts that left rows out of it."""
+
+    hidden: list[HiddenOut] = Field(default_factory=list)
+
+
 class VerifyOut(BaseModel):
     ok: bool
     balances_checked: int
