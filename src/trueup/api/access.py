@@ -43,6 +43,8 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
+        # read now: routing below rewrites the scope (a mount moves its prefix around)
+        method, path = scope["method"], scope["path"]
         started = time.perf_counter()
         status = 500  # what the client sees when the app fails before answering
 
@@ -60,8 +62,8 @@ class AccessLog:
             LOGGER.info(
                 "%s %s %s %s %d %.1fms %s",
                 client[0] if client else "-",
-                scope["method"],
-                scope.get("root_path", "") + scope["path"],
+                method,
+                path,
                 scope.get("http_version", "1.1"),
                 status,
                 took,

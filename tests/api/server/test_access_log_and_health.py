@@ -53,6 +53,15 @@ def test_posts_through_the_express_lane_are_logged_too(
     )
 
 
+def test_the_docs_files_are_logged_by_the_path_asked_for(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="trueup.access")
+    api.client.get("/api/v1/docs-assets/swagger-ui.css")
+    [line] = _lines(caplog)
+    assert " GET /api/v1/docs-assets/swagger-ui.css 1.1 200 " in line
+
+
 def test_the_access_log_is_off_unless_the_server_turns_it_on(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
