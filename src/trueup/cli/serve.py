@@ -59,6 +59,8 @@ def serve(
     """Run the REST API (/api/v1, docs at /api/v1/docs, health at /healthz) until
     interrupted.
 
+    Staff read stock at their sites; TRUEUP_STAFF_READ_SCOPE=all: every site, read-only.
+
     Example: trueup serve --port 8000 2>> access.log
     """
     if access_log:
