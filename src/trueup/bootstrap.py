@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from trueup.adapters.mail import SmtpMailer
 from trueup.domain.alerts.conditions import DEFAULT_COVER_DAYS, AlertConfig, parse_escalate_after
@@ -25,6 +26,7 @@ from trueup.storage.uow import SqlUnitOfWorkFactory
 DEFAULT_DATABASE = "sqlite:///trueup.db"
 DATABASE_ENV = "TRUEUP_DATABASE_URL"
 ACTOR_ENV = "TRUEUP_ACTOR"
+READ_SCOPE_ENV = "TRUEUP_STAFF_READ_SCOPE"
 MAX_ACTOR = 100
 T = TypeVar("T")
 
@@ -47,6 +49,9 @@ class Settings:
     future_tolerance: timedelta = FUTURE_TOLERANCE
     #: the zone of times written without an offset, and of times shown (TRUEUP_TIMEZONE)
     timezone: tzinfo | None = None
+    #: TRUEUP_STAFF_READ_SCOPE=all: users with sites read stock at every site over the
+    #: API (they still act only at theirs); `own`, the default, keeps reads at their sites
+    staff_reads_all_stock: bool = False
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -60,6 +65,7 @@ class Settings:
             actor=actor,
             future_tolerance=tolerance,
             timezone=_named("TRUEUP_TIMEZONE", parse_zone),
+            staff_reads_all_stock=_staff_reads_all_stock(),
             **_monitor_env(),
         )
 
@@ -101,6 +107,13 @@ def _monitor_env() -> dict[str, Any]:
     }
 
 
+def _staff_reads_all_stock() -> bool:
+    text = os.environ.get(READ_SCOPE_ENV, "").strip().lower()
+    if text not in ("", "own", "all"):
+        raise InputError(f"{READ_SCOPE_ENV}: expected own or all", value=text)
+    return text == "all"
+
+
 def _named(variable: str, parse: Callable[[str], T]) -> T:
     """Parse an environment variable; a mistake names the variable."""
     try:
@@ -124,6 +137,41 @@ class System:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def health(self) -> list[HealthCheck]:
+        return health(self.engine)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One check of `GET /healthz`: its name, whether it passed, in plain words why."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def health(engine: Engine) -> list[HealthCheck]:
+    """Whether the database answers and its schema is at the newest revision. The
+    details name no address or credential: the health endpoint needs no token."""
+    try:
+        probe(engine)
+        have = current_revision(engine)
+    except (StorageUnavailable, SQLAlchemyError):
+        return [
+            HealthCheck("database", False, "the database cannot be reached"),
+            HealthCheck("schema", False, "not checked: the database cannot be reached"),
+        ]
+    head = head_revision()
+    if have == head:
+        schema = HealthCheck("schema", True, f"at the newest revision {head}")
+    elif have is None:
+        schema = HealthCheck("schema", False, "not initialised: run `trueup init`")
+    else:
+        schema = HealthCheck(
+            "schema", False, f"at revision {have}, not {head}: run `trueup init` to upgrade"
+        )
+    return [HealthCheck("database", True, "reachable"), schema]
 
 
 def connect(settings: Settings, *, require_schema: bool = True) -> System:

@@ -42,7 +42,7 @@ def make_api(system: System, limits: Limits | None = None) -> Api:
         tokens[role.value] = create_token(system.uow, role.value, caller=SETUP)[1]
     add_user(system.uow, "erp-link", Role.WAREHOUSE_STAFF, ["DC1", "ST1"], None, caller=SETUP)
     tokens["erp"] = create_token(system.uow, "erp-link", source="erp", caller=SETUP)[1]
-    app = create_app(system.uow, limits)
+    app = create_app(system.uow, limits, system.health)
     return Api(system, app, TestClient(app, raise_server_exceptions=True), tokens)
 
 

@@ -40,6 +40,7 @@ from trueup.services.counts.port import (
     MovedAfter,
     NewPlan,
     NewTask,
+    OpenLine,
     Stocked,
     TaskChange,
 )
@@ -257,13 +258,19 @@ class FakeCounts:
             found.task = replace(found.task, **assigned)
         return True
 
-    def open_keys(self) -> set[tuple[str, str]]:
+    def open_lines(self) -> list[OpenLine]:
         skus, codes = self._skus(), self._codes()
-        return {
-            (skus.get(line.row.item_id, ""), codes[line.row.location_id])
+        locations = self.store.ledger.locations
+        return [
+            OpenLine(
+                skus.get(line.row.item_id, ""),
+                codes[line.row.location_id],
+                line.row.task_id,
+                locations[self.state.tasks[line.row.task_id].task.scope_id].code,
+            )
             for line in self.state.lines.values()
             if not self.state.tasks[line.row.task_id].status.is_closed
-        }
+        ]
 
     def _task(self, task_id: int, found: StoredTask) -> Task:
         t = found.task

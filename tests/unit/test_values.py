@@ -116,7 +116,8 @@ def test_a_thousands_dot_is_a_decimal_point_where_the_item_allows_the_places() -
 def test_parse_quantity_refuses_more_decimal_places_than_the_item_allows(
     text: str, decimals: int
 ) -> None:
-    with pytest.raises(InputError, match=f"at most {decimals} decimal places"):
+    expected = "a whole number" if decimals == 0 else f"at most {decimals} decimal places"
+    with pytest.raises(InputError, match=expected):
         parse_quantity(text, decimals)
 
 

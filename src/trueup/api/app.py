@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trueup.api import problems, stream
+from trueup.api import docs, health, problems, stream
+from trueup.api.access import AccessLog
 from trueup.api.express import ExpressLane
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.routes import alerts as alert_routes
@@ -100,11 +101,15 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
 
 
 class Api(FastAPI):
-    """The FastAPI app with the express lane (api/express.py) in front of it."""
+    """The FastAPI app with the express lane (api/express.py) in front of it, and the
+    access log (api/access.py) in front of both."""
 
     express: ExpressLane | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await AccessLog(self.lanes)(scope, receive, send)
+
+    async def lanes(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.express is None:
             await self.served(scope, receive, send)
         else:
@@ -115,21 +120,34 @@ class Api(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
+def create_app(
+    uow: UnitOfWorkFactory,
+    limits: Limits | None = None,
+    checks: health.Checks | None = None,
+    *,
+    staff_reads_all_stock: bool = False,
+) -> Api:
+    """The API over `uow`; `checks` (the database's, from bootstrap) answer /healthz;
+    `staff_reads_all_stock` lets users with sites read stock everywhere (bootstrap's
+    TRUEUP_STAFF_READ_SCOPE)."""
     limits = limits or Limits()
     app = Api(
         title="trueup",
         version="1",
         summary="An exact, append-only stock ledger across warehouses and stores.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # served from the package by api/docs.py, never from a CDN
         redoc_url=None,
     )
     app.state.uow = uow
     app.state.limiter = RateLimiter(limits.requests_per_second, limits.burst)
     app.state.tokens = TokenCache(limits.token_cache_seconds)
     app.state.future_tolerance = limits.future_tolerance
+    app.state.staff_reads_all_stock = staff_reads_all_stock
     problems.install(app)
+    docs.install(app, f"{PREFIX}/docs", f"{PREFIX}/openapi.json", f"{PREFIX}/docs-assets")
+    if checks is not None:
+        health.install(app, "/healthz", checks)
     routers = (
         ledger_routes.router,
         catalog_routes.router,
@@ -159,7 +177,8 @@ def create_app(uow: UnitOfWorkFactory, limits: Limits | None = None) -> Api:
 
 
 def operations(app: FastAPI) -> list[tuple[str, str, Action | None]]:
-    """(method, path, required action) of every operation; None for login and /me."""
+    """(method, path, required action) of every operation in the OpenAPI document; None
+    for login and /me."""
     found: list[tuple[str, str, Action | None]] = []
 
     def walk(routes: list[Any]) -> None:
@@ -169,8 +188,8 @@ def operations(app: FastAPI) -> list[tuple[str, str, Action | None]]:
                 walk(candidates())
                 continue
             dependant = getattr(route, "dependant", None)
-            if dependant is None:
-                continue
+            if dependant is None or not getattr(route, "include_in_schema", True):
+                continue  # pages around the API (docs, health) are not operations
             action = _action(dependant)
             for method in sorted(route.methods or ()):
                 found.append((method, route.path, action))

@@ -15,6 +15,7 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trueup.api.access import remember
 from trueup.api.routes.ledger import post_one
 from trueup.api.schemas.ledger import MovementIn, MovementOut
 from trueup.api.security import RateLimiter, TokenCache
@@ -93,6 +94,7 @@ class ExpressLane:
         who = self.tokens.get(token)
         if who is None or not who.can(Action.MOVEMENTS_POST):
             return None  # the app checks the token (and then caches it) or refuses
+        remember(scope.setdefault("state", {}), who)
         try:
             movement = MovementIn.model_validate_json(body)
         except ValueError:

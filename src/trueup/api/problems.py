@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from trueup.api import validation
 from trueup.domain.errors import (
     InputError,
     RowsRejected,
@@ -115,16 +116,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": ".".join(str(part) for part in item["loc"] if part != "body"),
-                "expected": item["msg"],
-            }
-            for item in error.errors()
-        ]
-        detail = "; ".join(f"{e['field']}: {e['expected']}" for e in errors)
+        unreadable = validation.unreadable_json(error.errors())
+        if unreadable is not None:
+            return problem_response(
+                400, "unreadable", "Unreadable request", unreadable, request.url.path
+            )
+        found = validation.plain(error.errors())
         return problem_response(
-            422, "invalid-input", "Invalid input", detail, request.url.path, errors=errors
+            422,
+            "invalid-input",
+            "Invalid input",
+            "; ".join(problem.sentence() for problem in found),
+            request.url.path,
+            errors=[problem.as_json() for problem in found],
         )
 
     @app.exception_handler(StarletteHTTPException)

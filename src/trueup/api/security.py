@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from trueup.api.access import remember
 from trueup.api.problems import Problem
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import InputError, Unauthenticated
@@ -93,7 +94,10 @@ async def principal(request: Request) -> Principal:
     if who is None:
         uow: UnitOfWorkFactory = state.uow
         who = await run_in_threadpool(authenticate_token, uow, token)
+        if state.staff_reads_all_stock and who.sites:
+            who = replace(who, reads_all_stock=True)
         cache.put(token, who)
+    remember(request.scope.setdefault("state", {}), who)
     limiter: RateLimiter = state.limiter
     wait = limiter.take(who.token_id if who.token_id is not None else -who.user_id)
     if wait:

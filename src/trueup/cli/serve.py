@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+import time
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from trueup.adapters.http import HttpSender
+from trueup.api.access import LOGGER as ACCESS_LOGGER
 from trueup.api.app import Limits, create_app
 from trueup.bootstrap import safe_url
 from trueup.cli.common import console, opened
@@ -43,11 +47,24 @@ def serve(
             "in this process (off when `trueup monitor` runs elsewhere).",
         ),
     ] = True,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Write a line per request to standard error: client, method, path, "
+            "status, time taken and the user (and token id) who asked.",
+        ),
+    ] = True,
 ) -> None:
-    """Run the REST API (/api/v1, docs at /api/v1/docs) until interrupted.
+    """Run the REST API (/api/v1, docs at /api/v1/docs, health at /healthz) until
+    interrupted.
 
-    Example: trueup serve --port 8000
+    Staff read stock at their sites; TRUEUP_STAFF_READ_SCOPE=all: every site, read-only.
+
+    Example: trueup serve --port 8000 2>> access.log
     """
+    if access_log:
+        configure_access_log()
     with opened(ctx) as system:
         limits = Limits(
             max_body_bytes=max_body,
@@ -55,10 +72,15 @@ def serve(
             burst=rate * 2,
             future_tolerance=system.settings.future_tolerance,
         )
-        app = create_app(system.uow, limits)
+        app = create_app(
+            system.uow,
+            limits,
+            system.health,
+            staff_reads_all_stock=system.settings.staff_reads_all_stock,
+        )
         console.print(
             f"serving {safe_url(system.settings.database_url)} on http://{host}:{port}/api/v1 "
-            f"(docs: http://{host}:{port}/api/v1/docs)"
+            f"(docs: http://{host}:{port}/api/v1/docs, health: http://{host}:{port}/healthz)"
         )
         sender = HttpSender() if webhooks else None
         dispatcher = Dispatcher(system.uow, sender) if sender is not None else None
@@ -74,6 +96,17 @@ def serve(
                 dispatcher.close()
             if sender is not None:
                 sender.close()
+
+
+def configure_access_log() -> None:
+    """The access log's lines, timestamped in UTC, on standard error."""
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S+00:00")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    ACCESS_LOGGER.addHandler(handler)
+    ACCESS_LOGGER.setLevel(logging.INFO)
+    ACCESS_LOGGER.propagate = False
 
 
 def register(app: typer.Typer) -> None:

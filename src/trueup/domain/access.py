@@ -264,6 +264,9 @@ class Principal:
     token_id: int | None = None
     #: the person at the command line, not a user signed in through the API
     local: bool = False
+    #: reads on-hand stock at every site, though it acts only at `sites`
+    #: (TRUEUP_STAFF_READ_SCOPE=all, docs/permissions.md)
+    reads_all_stock: bool = False
 
     def __post_init__(self) -> None:
         check_scope(self.role, self.sites)
@@ -294,6 +297,13 @@ class Principal:
         (supplier, customer, in transit, loss, scrap): it belongs to no site and is in
         every scope, so a receipt needs only its physical side in scope."""
         return site_code is None or not self.sites or site_code in self.sites
+
+    def stock_sites(self, requested: Iterable[str] = ()) -> tuple[str, ...]:
+        """The sites a read of on-hand stock covers: like `scoped_sites`, but any site
+        (and, when nothing is asked, every site) for a principal that reads all stock."""
+        if self.reads_all_stock:
+            return tuple(dict.fromkeys(requested))
+        return self.scoped_sites(requested)
 
     def may_post_source(self, source: str) -> bool:
         """A machine token posts only as its own source system."""

@@ -43,7 +43,7 @@ def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) 
         if whole > MAX_QUANTITY * QUANTITY_SCALE:
             raise InputError(f"at most {MAX_QUANTITY} base units", value=text)
         if whole % 10 ** (MAX_DECIMALS - decimals):
-            raise InputError(f"at most {decimals} decimal places", value=text)
+            raise InputError(_places(decimals), value=text)
         return whole
     try:
         value = Decimal(stripped)
@@ -63,13 +63,10 @@ def parse_quantity(text: str, decimals: int, *, multiple: int = QUANTITY_SCALE) 
     with localcontext(prec=80):  # 40 digits of text times a multiple: never rounded
         scaled = value * multiple
     if scaled != scaled.to_integral_value():
-        raise InputError(
-            number_hint(stripped, decimals) or f"at most {decimals} decimal places", value=text
-        )
+        raise InputError(number_hint(stripped, decimals) or _places(decimals), value=text)
     result = int(scaled)
     if result % 10 ** (MAX_DECIMALS - decimals):
-        hint = number_hint(stripped, decimals)
-        raise InputError(hint or f"at most {decimals} decimal places", value=text)
+        raise InputError(number_hint(stripped, decimals) or _places(decimals), value=text)
     if result > MAX_QUANTITY * QUANTITY_SCALE:
         raise InputError(f"at most {MAX_QUANTITY} base units", value=text)
     return result
@@ -108,6 +105,13 @@ def number_hint(text: str, decimals: int | None = None) -> str | None:
             f"write {text.replace(',', '.')}"
         )
     return None
+
+
+def _places(decimals: int) -> str:
+    """What a quantity with too many decimal places should have been."""
+    if decimals == 0:
+        return "a whole number (the item allows no decimal places)"
+    return f"at most {decimals} decimal places"
 
 
 def to_decimal(scaled: int) -> Decimal:

@@ -108,7 +108,7 @@ def test_rules_the_inbox_and_marking_read(api: Api) -> None:
     assert unread.json()["data"] == []
     gone = api.client.delete(f"/api/v1/notification-rules/{rule.json()['id']}", headers=manager)
     assert gone.status_code == 204
-    assert api.client.get("/api/v1/notification-rules", headers=manager).json() == []
+    assert api.client.get("/api/v1/notification-rules", headers=manager).json()["data"] == []
 
 
 def test_bad_rules_and_addresses_are_refused(api: Api) -> None:

@@ -137,7 +137,7 @@ def test_no_token_a_bad_token_and_a_revoked_token_are_401(api: Api) -> None:
     assert api.client.get("/api/v1/stock").status_code == 401
     bad = api.client.get("/api/v1/stock", headers={"Authorization": "Bearer tu_nope" + "x" * 30})
     assert bad.status_code == 401 and bad.headers["www-authenticate"].startswith("Bearer")
-    me = api.client.get("/api/v1/tokens", headers=api.headers("finance")).json()
+    me = api.client.get("/api/v1/tokens", headers=api.headers("finance")).json()["data"]
     api.client.delete(f"/api/v1/tokens/{me[0]['id']}", headers=api.headers("finance"))
     assert api.client.get("/api/v1/stock", headers=api.headers("finance")).status_code == 401
 
@@ -240,7 +240,7 @@ def test_items_locations_and_the_policy_are_written_all_or_nothing_and_audited(
     assert rule.json() == {"source": "pos", "kind": "sale", "on_short": "refuse"}
     wrong = api.client.put("/api/v1/policy/pos/sale", json={"on_short": "maybe"}, headers=manager)
     assert wrong.status_code == 422
-    listed = api.client.get("/api/v1/policy", headers=manager).json()
+    listed = api.client.get("/api/v1/policy", headers=manager).json()["data"]
     assert {"source": "pos", "kind": "sale", "on_short": "refuse"} in listed
     assert api.client.delete("/api/v1/policy/pos/sale", headers=manager).status_code == 204
     assert api.client.delete("/api/v1/policy/pos/sale", headers=manager).status_code == 404

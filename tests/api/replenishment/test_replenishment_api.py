@@ -82,13 +82,15 @@ def test_a_policy_becomes_a_proposal_the_manager_approves_into_a_purchase_order(
             headers=api.headers("warehouse_staff"),
             params={"number": approved["order_number"]},
         )
-    )
+    )["data"]
     assert [(ln["sku"], ln["quantity"], ln["status"]) for ln in lines] == [("A", "60", "open")]
     exported = api.client.get("/api/v1/reorder-proposals/export", headers=api.headers("auditor"))
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     assert exported.text.splitlines()[0].startswith("proposal,status,kind,supplier")
     assert approved["order_number"] in exported.text
-    positions = ok(api.client.get("/api/v1/reorder-positions", headers=api.headers(MANAGER)))
+    positions = ok(api.client.get("/api/v1/reorder-positions", headers=api.headers(MANAGER)))[
+        "data"
+    ]
     assert positions[0]["on_order"] == "60" and not positions[0]["at_or_below_reorder_point"]
 
 
@@ -119,7 +121,9 @@ def test_staff_receive_at_their_site_and_an_over_receipt_is_registered(supplied:
     )
     assert (done["expected"], done["received"], done["variance"]) == ("40", "42", "2")
     assert done["discrepancy"] == "over_receipt" and done["line_status"] == "closed"
-    register = ok(api.client.get("/api/v1/receiving-discrepancies", headers=api.headers("auditor")))
+    register = ok(
+        api.client.get("/api/v1/receiving-discrepancies", headers=api.headers("auditor"))
+    )["data"]
     assert [(d["order"], d["variance"]) for d in register] == [("PO-7", "2")]
     stock = ok(
         api.client.get(
@@ -154,7 +158,10 @@ def test_staff_may_not_receive_outside_their_sites(supplied: Api) -> None:
         json={"quantity": "5"},
     )
     assert refused.status_code == 403
-    assert ok(api.client.get("/api/v1/receiving-discrepancies", headers=api.headers(MANAGER))) == []
+    assert (
+        ok(api.client.get("/api/v1/receiving-discrepancies", headers=api.headers(MANAGER)))["data"]
+        == []
+    )
 
 
 def test_bad_rows_are_refused_with_the_line_and_field(supplied: Api) -> None:
@@ -174,7 +181,7 @@ def test_bad_rows_are_refused_with_the_line_and_field(supplied: Api) -> None:
     )
     assert refused.status_code == 422
     assert "sku" in refused.text
-    assert ok(api.client.get("/api/v1/purchase-orders", headers=api.headers(MANAGER))) == []
+    assert ok(api.client.get("/api/v1/purchase-orders", headers=api.headers(MANAGER)))["data"] == []
 
 
 def test_a_decision_on_a_proposal_is_in_the_audit_trail(supplied: Api) -> None:

@@ -76,7 +76,7 @@ def test_an_admin_manages_a_webhook_and_its_deliveries_over_http(
     )
     listed = api.client.get(WEBHOOKS, headers=api.admin)
     assert listed.status_code == 200 and secret not in listed.text
-    assert [h["id"] for h in listed.json()] == [hook["id"]]
+    assert [h["id"] for h in listed.json()["data"]] == [hook["id"]]
 
     for n in range(2):
         post_document(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,16 @@ def test_the_rendered_table_has_a_row_per_action_and_a_column_per_role() -> None
 def test_the_rendered_table_follows_any_matrix_it_is_given() -> None:
     nothing = {role: frozenset[Action]() for role in Role}
     assert "✓" not in permission_table(nothing)
+
+
+def test_a_principal_who_reads_all_stock_still_acts_only_at_its_sites() -> None:
+    clerk = Principal(user_id=1, username="c", role=Role.RETAIL_STAFF, sites=frozenset({"ST1"}))
+    assert clerk.stock_sites() == ("ST1",)
+    with pytest.raises(Forbidden):
+        clerk.stock_sites(["ST2"])
+    wide = replace(clerk, reads_all_stock=True)
+    assert wide.stock_sites() == ()  # every site
+    assert wide.stock_sites(["ST2"]) == ("ST2",)
+    assert not wide.may_act_at("ST2")
+    with pytest.raises(Forbidden):
+        wide.scoped_sites(["ST2"])

@@ -239,10 +239,10 @@ def mark_read(request: Request, body: ReadIn, who: Inbox) -> ReadOut:
 
 
 # -- rules and addresses -------------------------------------------------------------------------
-@router.get("/notification-rules", tags=["notifications"], response_model=list[RuleOut])
-def list_rules(request: Request, who: Manager) -> list[RuleOut]:
+@router.get("/notification-rules", tags=["notifications"], response_model=Page[RuleOut])
+def list_rules(request: Request, who: Manager) -> Page[RuleOut]:
     """Who hears of which alerts, and how."""
-    return [RuleOut.of(r) for r in notifications.list_rules(uow_of(request))]
+    return Page[RuleOut].whole([RuleOut.of(r) for r in notifications.list_rules(uow_of(request))])
 
 
 @router.post("/notification-rules", tags=["notifications"], response_model=RuleOut, status_code=201)

@@ -197,15 +197,17 @@ def put_locations(
     return CatalogOut.of(report)
 
 
-@router.get("/policy", tags=["policy"], response_model=list[RuleOut])
+@router.get("/policy", tags=["policy"], response_model=Page[RuleOut])
 def list_policy(
     request: Request, who: Annotated[Principal, Depends(require(Action.POLICY_READ))]
-) -> list[RuleOut]:
+) -> Page[RuleOut]:
     """The negative-stock policy: which (source, kind) are facts and which are requests."""
-    return [
-        RuleOut(source=r.source, kind=r.kind, on_short=r.on_short.value)
-        for r in policy.policy_rules(uow_of(request))
-    ]
+    return Page[RuleOut].whole(
+        [
+            RuleOut(source=r.source, kind=r.kind, on_short=r.on_short.value)
+            for r in policy.policy_rules(uow_of(request))
+        ]
+    )
 
 
 @router.put("/policy/{source}/{kind}", tags=["policy"], response_model=RuleOut)

@@ -28,7 +28,7 @@ from trueup.api.schemas.counts import (
     TaskOut,
     band_out,
 )
-from trueup.api.schemas.ledger import ERRORS, money
+from trueup.api.schemas.ledger import ERRORS, Page, money
 from trueup.api.security import known_query, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.values import format_quantity
@@ -41,12 +41,12 @@ router.include_router(count_task_routes.router)
 
 
 # -- plans and tolerances (paths apart from /counts/{count_id}) ------------------------------------
-@router.get("/count-plans", tags=["counts"], response_model=list[PlanOut])
+@router.get("/count-plans", tags=["counts"], response_model=Page[PlanOut])
 def list_plans(
     request: Request, who: Annotated[Principal, Depends(require(Action.COUNTS_READ))]
-) -> list[PlanOut]:
+) -> Page[PlanOut]:
     """Every count plan."""
-    return [PlanOut.of(p) for p in count_plans.plans(uow_of(request))]
+    return Page[PlanOut].whole([PlanOut.of(p) for p in count_plans.plans(uow_of(request))])
 
 
 @router.post("/count-plans", tags=["counts"], response_model=PlanOut, status_code=201)
@@ -90,13 +90,15 @@ def generate(
     return [TaskOut.of(t) for t in made]
 
 
-@router.get("/count-tolerances", tags=["counts"], response_model=list[BandOut])
+@router.get("/count-tolerances", tags=["counts"], response_model=Page[BandOut])
 def list_tolerances(
     request: Request, who: Annotated[Principal, Depends(require(Action.COUNTS_READ))]
-) -> list[BandOut]:
+) -> Page[BandOut]:
     """The tolerance bands set (classes without one use the defaults in docs/counts.md)."""
     found = count_review.tolerances(uow_of(request))
-    return [band_out(site, klass, band) for (site, klass), band in sorted(found.items())]
+    return Page[BandOut].whole(
+        [band_out(site, klass, band) for (site, klass), band in sorted(found.items())]
+    )
 
 
 @router.put("/count-tolerances/{site}/{abc_class}", tags=["counts"], response_model=BandOut)
@@ -115,39 +117,43 @@ def set_tolerance(
 @router.get("/discrepancies", tags=["counts"])
 def discrepancies(
     request: Request, who: Annotated[Principal, Depends(require(Action.COUNTS_RESULTS))]
-) -> list[dict[str, str | int | None]]:
+) -> Page[dict[str, str | int | None]]:
     """The discrepancy register: every approved line beyond tolerance."""
-    return [
-        {
-            "id": d.id,
-            "sku": d.sku,
-            "location": d.location,
-            "lot": d.lot,
-            "serial": d.serial,
-            "count": d.task_id,
-            "line": d.line_id,
-            "expected": format_quantity(d.expected),
-            "counted": format_quantity(d.counted),
-            "variance": format_quantity(d.variance),
-            "value": None if d.value is None else money(d.value),
-            "status": d.status,
-            "opened_at": d.opened_at.isoformat(),
-        }
-        for d in count_review.discrepancies(uow_of(request), caller=who)
-    ]
+    return Page[dict[str, str | int | None]].whole(
+        [
+            {
+                "id": d.id,
+                "sku": d.sku,
+                "location": d.location,
+                "lot": d.lot,
+                "serial": d.serial,
+                "count": d.task_id,
+                "line": d.line_id,
+                "expected": format_quantity(d.expected),
+                "counted": format_quantity(d.counted),
+                "variance": format_quantity(d.variance),
+                "value": None if d.value is None else money(d.value),
+                "status": d.status,
+                "opened_at": d.opened_at.isoformat(),
+            }
+            for d in count_review.discrepancies(uow_of(request), caller=who)
+        ]
+    )
 
 
 # -- tasks ---------------------------------------------------------------------------------
-@router.get("/counts", tags=["counts"], response_model=list[TaskOut])
+@router.get("/counts", tags=["counts"], response_model=Page[TaskOut])
 def list_counts(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.COUNTS_READ))],
     status: Annotated[
         list[Literal["open", "recount", "submitted", "approved", "cancelled"]], Query(max_length=5)
     ] = [],  # noqa: B006
-) -> list[TaskOut]:
+) -> Page[TaskOut]:
     """Count tasks, newest first, at the caller's sites."""
-    return [TaskOut.of(t) for t in counts.tasks(uow_of(request), list(status), caller=who)]
+    return Page[TaskOut].whole(
+        [TaskOut.of(t) for t in counts.tasks(uow_of(request), list(status), caller=who)]
+    )
 
 
 @router.post("/counts", tags=["counts"], response_model=TaskOut, status_code=201)

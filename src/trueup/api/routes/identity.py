@@ -109,11 +109,11 @@ def me(request: Request, who: Annotated[Principal, Depends(principal)]) -> UserO
     return UserOut.of(users.get_user(uow_of(request), who.username))
 
 
-@router.get("/users", tags=["users"], response_model=list[UserOut])
+@router.get("/users", tags=["users"], response_model=Page[UserOut])
 def list_users(
     request: Request, who: Annotated[Principal, Depends(require(Action.USERS_READ))]
-) -> list[UserOut]:
-    return [UserOut.of(u) for u in users.list_users(uow_of(request))]
+) -> Page[UserOut]:
+    return Page[UserOut].whole([UserOut.of(u) for u in users.list_users(uow_of(request))])
 
 
 @router.post("/users", tags=["users"], status_code=201, response_model=UserOut)
@@ -145,14 +145,16 @@ def disable_user(
     return UserOut.of(user)
 
 
-@router.get("/tokens", tags=["tokens"], response_model=list[TokenOut])
+@router.get("/tokens", tags=["tokens"], response_model=Page[TokenOut])
 def list_tokens(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.TOKENS_OWN))],
     username: str | None = None,
-) -> list[TokenOut]:
+) -> Page[TokenOut]:
     """Your tokens, or (for admins) anyone's. Never the secret."""
-    return [TokenOut.of(t) for t in tokens.list_tokens(uow_of(request), username, caller=who)]
+    return Page[TokenOut].whole(
+        [TokenOut.of(t) for t in tokens.list_tokens(uow_of(request), username, caller=who)]
+    )
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, response_model=NewTokenOut)

@@ -15,11 +15,13 @@ from trueup.api.schemas.ledger import (
     ERRORS,
     DocumentIn,
     DocumentOut,
+    HiddenOut,
     MovementIn,
     MovementOut,
     Page,
     ReversalIn,
     ReversalOut,
+    StockPage,
     StockRowOut,
     VerifyOut,
 )
@@ -36,7 +38,7 @@ from trueup.domain.access import Action, Principal
 from trueup.domain.errors import Forbidden, InputError
 from trueup.domain.ledger.times import FUTURE_TOLERANCE
 from trueup.domain.values import normalize_code, parse_timestamp
-from trueup.services.counts.tasks import Blind, blind
+from trueup.services.counts.tasks import Blind, HiddenBy, blind
 from trueup.services.identity.audit import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.port import MovementPage, StockFilter
@@ -268,7 +270,7 @@ def reverse_movement(
 
 
 # -- reading stock ---------------------------------------------------------------------
-@router.get("/stock", tags=["stock"], response_model=Page[StockRowOut])
+@router.get("/stock", tags=["stock"], response_model=StockPage)
 def get_stock(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.STOCK_READ))],
@@ -278,7 +280,7 @@ def get_stock(
     as_of: Annotated[str | None, Query(description="ISO 8601 time with an offset")] = None,
     limit: Limit = 1000,
     cursor: CursorQ = None,
-) -> Page[StockRowOut]:
+) -> StockPage:
     """On-hand per item, location, lot and serial (the rows of `trueup stock`)."""
     when = None
     if as_of:
@@ -294,20 +296,22 @@ def get_stock(
     )
     uow = uow_of(request)
     rows = queries.stock(uow, query, caller=who)
-    hidden = blind_to(request, who)
-    if hidden is not None:  # counts are blind: a counter never reads what is being counted
-        rows = [r for r in rows if not hidden.hides(r.sku, r.location)]
+    blind = blind_to(request, who)
+    hidden: list[HiddenBy] = []
+    if blind is not None:  # counts are blind: a counter never reads what is being counted
+        rows, hidden = blind.withhold(rows)
     after = key_cursor(cursor)
     if after is not None:
         rows = [r for r in rows if (r.sku, r.location, r.lot, r.serial) > after]
     page = rows[:limit]
     items = queries.items(uow, {r.sku for r in page}, caller=who)
     last = page[-1] if page else None
-    return Page[StockRowOut](
+    return StockPage(
         data=[StockRowOut.of(r, items.get(r.sku)) for r in page],
         next_cursor=encode_key((last.sku, last.location, last.lot, last.serial))
         if last is not None and len(rows) > limit
         else None,
+        hidden=[HiddenOut(count=h.count_id, location=h.scope, reason=h.reason()) for h in hidden],
     )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 
-from trueup.api.schemas.ledger import ERRORS
+from trueup.api.schemas.ledger import ERRORS, Page
 from trueup.api.schemas.purchasing import (
     AsnsIn,
     ImportOut,
@@ -48,15 +48,17 @@ def _imported(report: ImportReport) -> ImportOut:
     )
 
 
-@router.get("/suppliers", tags=["purchasing"], response_model=list[SupplierOut])
+@router.get("/suppliers", tags=["purchasing"], response_model=Page[SupplierOut])
 def list_suppliers(
     request: Request, who: Annotated[Principal, Depends(require(Action.PURCHASING_READ))]
-) -> list[SupplierOut]:
+) -> Page[SupplierOut]:
     """Suppliers and what they promise per item: lead time, pack size, MOQ, cost."""
-    return [
-        SupplierOut(code=s.code, name=s.name, items=[SupplierItemOut.of(i) for i in items])
-        for s, items in purchasing.suppliers(uow_of(request), caller=who)
-    ]
+    return Page[SupplierOut].whole(
+        [
+            SupplierOut(code=s.code, name=s.name, items=[SupplierItemOut.of(i) for i in items])
+            for s, items in purchasing.suppliers(uow_of(request), caller=who)
+        ]
+    )
 
 
 @router.post("/suppliers", tags=["purchasing"], response_model=ImportOut)
@@ -72,26 +74,28 @@ def import_suppliers(
     )
 
 
-@router.get("/supplier-performance", tags=["purchasing"], response_model=list[PerformanceOut])
+@router.get("/supplier-performance", tags=["purchasing"], response_model=Page[PerformanceOut])
 def performance(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.PURCHASING_READ))],
     supplier: Annotated[str | None, Query(max_length=100)] = None,
-) -> list[PerformanceOut]:
+) -> Page[PerformanceOut]:
     """On-time-in-full rate and actual lead times, per supplier."""
-    return [PerformanceOut.of(p) for p in purchasing.performance(uow_of(request), supplier)]
+    return Page[PerformanceOut].whole(
+        [PerformanceOut.of(p) for p in purchasing.performance(uow_of(request), supplier)]
+    )
 
 
-@router.get("/purchase-orders", tags=["purchasing"], response_model=list[OrderLineOut])
+@router.get("/purchase-orders", tags=["purchasing"], response_model=Page[OrderLineOut])
 def list_orders(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.PURCHASING_READ))],
     number: Annotated[str | None, Query(max_length=100, description="One order")] = None,
     status: Literal["open", "closed"] | None = None,
-) -> list[OrderLineOut]:
+) -> Page[OrderLineOut]:
     """Purchase and transfer order lines to the caller's sites."""
     found = purchasing.order_lines(uow_of(request), caller=who, number=number, status=status)
-    return [OrderLineOut.of(ln) for ln in found]
+    return Page[OrderLineOut].whole([OrderLineOut.of(ln) for ln in found])
 
 
 @router.post("/purchase-orders", tags=["purchasing"], response_model=ImportOut)
@@ -199,13 +203,13 @@ def ship(
 @router.get(
     "/receiving-discrepancies",
     tags=["purchasing"],
-    response_model=list[ReceivingDiscrepancyOut],
+    response_model=Page[ReceivingDiscrepancyOut],
 )
 def receiving_discrepancies(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.PURCHASING_READ))],
     number: Annotated[str | None, Query(max_length=100, description="One order")] = None,
-) -> list[ReceivingDiscrepancyOut]:
+) -> Page[ReceivingDiscrepancyOut]:
     """Over- and under-receipts in the discrepancy register, at the caller's sites."""
     found = purchasing.receiving_discrepancies(uow_of(request), caller=who, number=number)
-    return [ReceivingDiscrepancyOut.of(d) for d in found]
+    return Page[ReceivingDiscrepancyOut].whole([ReceivingDiscrepancyOut.of(d) for d in found])

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
-from trueup.api.schemas.ledger import ERRORS
+from trueup.api.schemas.ledger import ERRORS, Page
 from trueup.api.schemas.replenishment import (
     CalcOut,
     DecisionIn,
@@ -77,18 +77,18 @@ def calc(
     )
 
 
-@router.get("/reorder-policies", tags=["replenishment"], response_model=list[PolicyOut])
+@router.get("/reorder-policies", tags=["replenishment"], response_model=Page[PolicyOut])
 def list_policies(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.REORDER_READ))],
     site: Site = None,
     sku: Sku = None,
-) -> list[PolicyOut]:
+) -> Page[PolicyOut]:
     """Reorder policies at the caller's sites, with the inputs computed ones came from."""
     found = replenishment.policies(
         uow_of(request), caller=who, sites=[site] if site else (), skus=[sku] if sku else ()
     )
-    return [PolicyOut.of(p) for p in found]
+    return Page[PolicyOut].whole([PolicyOut.of(p) for p in found])
 
 
 @router.put("/reorder-policies/{sku}/{location}", tags=["replenishment"], response_model=PolicyOut)
@@ -144,30 +144,30 @@ def recompute(
     )
 
 
-@router.get("/reorder-positions", tags=["replenishment"], response_model=list[PositionOut])
+@router.get("/reorder-positions", tags=["replenishment"], response_model=Page[PositionOut])
 def positions(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.REORDER_READ))],
     site: Site = None,
     sku: Sku = None,
-) -> list[PositionOut]:
+) -> Page[PositionOut]:
     """Inventory position (on-hand + on order - committed) of every policy."""
     found = replenishment.positions(
         uow_of(request), caller=who, sites=[site] if site else (), skus=[sku] if sku else ()
     )
-    return [PositionOut.of(e) for e in found]
+    return Page[PositionOut].whole([PositionOut.of(e) for e in found])
 
 
 # -- proposals -----------------------------------------------------------------------------
-@router.get("/reorder-proposals", tags=["replenishment"], response_model=list[ProposalOut])
+@router.get("/reorder-proposals", tags=["replenishment"], response_model=Page[ProposalOut])
 def list_proposals(
     request: Request,
     who: Annotated[Principal, Depends(require(Action.REORDER_READ))],
     status: Status | None = None,
-) -> list[ProposalOut]:
+) -> Page[ProposalOut]:
     """Reorder proposals for the caller's sites, newest first."""
     found = replenishment.proposals(uow_of(request), caller=who, status=status)
-    return [ProposalOut.of(p) for p in found]
+    return Page[ProposalOut].whole([ProposalOut.of(p) for p in found])
 
 
 @router.post("/reorder-proposals", tags=["replenishment"], response_model=GenerateOut)

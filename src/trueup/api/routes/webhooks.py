@@ -174,11 +174,11 @@ def add_webhook(request: Request, body: WebhookIn, who: Manager) -> NewWebhookOu
     return NewWebhookOut(secret=secret, details=WebhookOut.of(hook))
 
 
-@router.get("", response_model=list[WebhookOut])
-def list_webhooks(request: Request, who: Manager) -> list[WebhookOut]:
+@router.get("", response_model=Page[WebhookOut])
+def list_webhooks(request: Request, who: Manager) -> Page[WebhookOut]:
     """Every webhook, oldest first, with its deliveries per status. Never a secret."""
     found = webhooks.list_webhooks(uow_of(request), caller=who)
-    return [WebhookOut.of(s.webhook, dict(s.deliveries)) for s in found]
+    return Page[WebhookOut].whole([WebhookOut.of(s.webhook, dict(s.deliveries)) for s in found])
 
 
 @router.delete("/{webhook_id}", response_model=WebhookOut)

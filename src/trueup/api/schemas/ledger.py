@@ -3,10 +3,11 @@ strings (or integers), never as floats; times as ISO 8601 with an offset."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
@@ -238,6 +239,26 @@ class Page(BaseModel, Generic[T]):
 
     data: list[T]
     next_cursor: str | None
+
+    @classmethod
+    def whole(cls, rows: Iterable[T]) -> Self:
+        """Every row on one page: a list short enough to need no cursor (users, rules,
+        plans...) answers the same `{data, next_cursor}` shape as the paged ones."""
+        return cls(data=list(rows), next_cursor=None)
+
+
+class HiddenOut(BaseModel):
+    """An open count that hid rows of this answer from a counter (counts are blind)."""
+
+    count: int
+    location: str = Field(description="The location the count covers")
+    reason: str
+
+
+class StockPage(Page[StockRowOut]):
+    """A page of stock; `hidden` names the open counts that left rows out of it."""
+
+    hidden: list[HiddenOut] = Field(default_factory=list)
 
 
 class VerifyOut(BaseModel):

@@ -85,6 +85,16 @@ class TaskChange:
     assign_role: str | None = None
 
 
+class OpenLine(NamedTuple):
+    """A line of a count not yet closed: its key (sku "" for a location expected empty)
+    and the count it belongs to, with the location the count covers."""
+
+    sku: str
+    location: str
+    count_id: int
+    scope: str
+
+
 class LineRef(NamedTuple):
     """A line as entering needs it, found by its key."""
 
@@ -161,9 +171,8 @@ class CountRepository(Protocol):
         """Whether the task was in one of `from_statuses` and so took the change."""
         ...
 
-    def open_keys(self) -> set[tuple[str, str]]:
-        """(sku, location code) of every line of a count not yet closed; sku "" for a
-        location expected empty."""
+    def open_lines(self) -> list[OpenLine]:
+        """Every line of every count not yet closed."""
         ...
 
     # -- lines

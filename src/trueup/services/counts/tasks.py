@@ -10,10 +10,10 @@ expected quantity.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from trueup.domain.access import Principal, User, username_key
 from trueup.domain.counts.tasks import (
@@ -62,16 +62,57 @@ def task(
         return found, uow.counts.lines(task_id)
 
 
+class Keyed(Protocol):
+    @property
+    def sku(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+
+
+R = TypeVar("R", bound=Keyed)
+
+
+class HiddenBy(NamedTuple):
+    """An open count that hid rows of an answer, and the location it covers."""
+
+    count_id: int
+    scope: str
+
+    def reason(self) -> str:
+        return (
+            f"count {self.count_id} at {self.scope} is open: stock it counts is hidden "
+            "until the count is approved or cancelled (counts are blind)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Blind:
     """What a counter may not see while counts are open: on-hand, movements and events of
-    these (sku, location) pairs, and everything at these locations (expected empty)."""
+    these (sku, location) pairs, and everything at these locations (expected empty).
+    `by` says which counts hide each: (count id, the location it covers)."""
 
     keys: frozenset[tuple[str, str]] = frozenset()
     locations: frozenset[str] = frozenset()
+    by: Mapping[tuple[str, str], frozenset[tuple[int, str]]] = field(default_factory=dict)
 
     def hides(self, sku: str, *locations: str) -> bool:
         return any((sku, code) in self.keys or code in self.locations for code in locations)
+
+    def hiding(self, sku: str, location: str) -> frozenset[tuple[int, str]]:
+        """The open counts, as (count id, the location it covers), that hide this row."""
+        return self.by.get((sku, location), frozenset()) | self.by.get(("", location), frozenset())
+
+    def withhold(self, rows: Iterable[R]) -> tuple[list[R], list[HiddenBy]]:
+        """The rows a counter may see, and the counts that hid the others (by id), so
+        an answer can say why it is shorter instead of looking empty."""
+        kept: list[R] = []
+        hiding: set[tuple[int, str]] = set()
+        for row in rows:
+            if self.hides(row.sku, row.location):
+                hiding |= self.hiding(row.sku, row.location)
+            else:
+                kept.append(row)
+        return kept, [HiddenBy(count, scope) for count, scope in sorted(hiding)]
 
 
 def blind(uow_factory: CountsUnitOfWorkFactory) -> Blind:
@@ -81,9 +122,13 @@ def blind(uow_factory: CountsUnitOfWorkFactory) -> Blind:
 
 
 def blind_in(uow: CountsUnitOfWork) -> Blind:
-    found = uow.counts.open_keys()
+    by: dict[tuple[str, str], set[tuple[int, str]]] = {}
+    for line in uow.counts.open_lines():
+        by.setdefault((line.sku, line.location), set()).add((line.count_id, line.scope))
     return Blind(
-        frozenset(k for k in found if k[0]), frozenset(code for sku, code in found if not sku)
+        frozenset(key for key in by if key[0]),
+        frozenset(code for sku, code in by if not sku),
+        {key: frozenset(counts) for key, counts in by.items()},
     )
 
 

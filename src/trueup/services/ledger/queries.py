@@ -22,8 +22,9 @@ def stock(
     uow_factory: LedgerUnitOfWorkFactory, query: StockFilter, *, caller: Principal
 ) -> list[BalanceRow]:
     """On-hand per item, location, lot and serial; as of `query.as_of` when given. A
-    caller scoped to some sites reads theirs: the sites asked for, or all of theirs."""
-    scoped = replace(query, sites=caller.scoped_sites(query.sites))
+    caller scoped to some sites reads theirs (the sites asked for, or all of theirs),
+    or any site where the read scope lets them read all stock."""
+    scoped = replace(query, sites=caller.stock_sites(query.sites))
     with uow_factory(readonly=True) as uow:
         return uow.ledger.stock(scoped)
 

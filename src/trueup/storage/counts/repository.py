@@ -33,6 +33,7 @@ from trueup.services.counts.port import (
     LineRef,
     MovedAfter,
     NewTask,
+    OpenLine,
     Stocked,
     TaskChange,
 )
@@ -134,18 +135,17 @@ class SqlCounts(CountEntries, CountPlans, CountRegister):
         )
         return bool(result.rowcount)
 
-    def open_keys(self) -> set[tuple[str, str]]:
-        """(sku, location code) of every line of a count not yet closed; sku "" for a
-        location expected empty."""
+    def open_lines(self) -> list[OpenLine]:
         rows = self.connection.execute(
-            select(item.c.sku, location.c.code)
+            select(item.c.sku, location.c.code, count_task.c.id, _SCOPE.c.code)
             .select_from(count_line)
             .join(count_task, count_task.c.id == count_line.c.task_id)
+            .join(_SCOPE, _SCOPE.c.id == count_task.c.scope_id)
             .outerjoin(item, item.c.id == count_line.c.item_id)
             .join(location, location.c.id == count_line.c.location_id)
             .where(count_task.c.status.in_(OPEN_STATUSES))
         )
-        return {(sku or "", code) for sku, code in rows}
+        return [OpenLine(sku or "", code, task, scope) for sku, code, task, scope in rows]
 
     # -- lines ----------------------------------------------------------------------
     def add_lines(self, rows: Sequence[NewLine]) -> None:

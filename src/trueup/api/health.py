@@ -1,0 +1,29 @@
+"""`GET /healthz` for a load balancer or a monitor: no token, 200 when this server can
+serve, 503 naming each check that failed. Nothing secret is said (no database address)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from trueup.bootstrap import HealthCheck
+
+#: Runs every check, blocking (it opens a database connection).
+Checks = Callable[[], Sequence[HealthCheck]]
+
+
+def install(app: FastAPI, path: str, checks: Checks) -> None:
+    @app.get(path, include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        found = await run_in_threadpool(checks)
+        healthy = all(check.ok for check in found)
+        body = {
+            "status": "ok" if healthy else "failing",
+            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in found},
+        }
+        return JSONResponse(
+            body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"}
+        )
