@@ -35,6 +35,8 @@ from trueup.services.ledger.port import LedgerUnitOfWork
 MAX_PROBLEMS_SHOWN = 100
 CHUNK = 20_000
 KEY = ("item_id", "location_id", "lot", "serial")
+#: A payload field as the movements file names it: a conflict speaks the user's words.
+FIELD_WORDS = {"item_id": "sku", "from_id": "from_location", "to_id": "to_location"}
 
 
 @dataclass
@@ -145,8 +147,8 @@ class PostingRun:
                         p.line,
                         "external_id",
                         p.external_id,
-                        f"a new id: line {earlier[0]} has the same (source, external_id) "
-                        "with a different payload",
+                        f"a new external id: line {earlier[0]} has the same source and "
+                        "external id with a different payload",
                         self.file,
                         "conflict",
                     )
@@ -171,9 +173,10 @@ class PostingRun:
         return fresh
 
     def _conflict(self, p: Posting, differences: list[str]) -> None:
+        named = ", ".join(FIELD_WORDS.get(name, name) for name in differences)
         expected = (
-            f"a new id: ({p.source}, {p.external_id}) was already posted with a "
-            f"different payload ({', '.join(differences)} differ)"
+            f"a new external id: source {p.source!r} with external id {p.external_id!r} was "
+            f"already posted with a different payload (its {named} differ)"
         )
         self.reject(
             RowProblem(p.line, "external_id", p.external_id, expected, self.file, "conflict")
