@@ -123,6 +123,12 @@ class FakeCatalog:
             if codes is None or loc.code in codes or loc.is_virtual
         }
 
+    def sku_of_barcode(self, barcode: str) -> str | None:
+        for it in self.state.items.values():
+            if barcode in it.barcodes:
+                return it.sku
+        return None
+
     def add_items(self, items: Sequence[Item]) -> None:
         for it in items:
             if it.sku in self.state.item_ids():

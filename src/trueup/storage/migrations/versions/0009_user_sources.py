@@ -1,5 +1,7 @@
 """The source systems a user may post as besides `manual`: a clerk who keys in the
-till's sales by hand posts them as `pos` only when an admin has said so.
+till's sales by hand posts them as `pos` only when an admin has said so. And an index on
+the items' barcodes by item, so that reading a few items with their barcodes (a posted
+document's, one item over the API) reads only theirs.
 
 Revision ID: 0009
 Revises: 0008
