@@ -336,3 +336,15 @@ def test_a_personal_token_posts_only_as_manual_or_a_source_assigned_to_its_user(
     assert document_source(keyer, [{"source": "pos"}, {}]) == "manual"
     with pytest.raises(Forbidden, match="lee posts only as source 'manual', 'pos'"):
         document_source(keyer, [{"source": "erp"}])
+
+
+def test_a_posting_locks_both_physical_sides_it_touches_before_reading_them() -> None:
+    uows = world()
+    post(uows, movement(quantity=10, to_location="DC1-A-01"))
+    ids, item = uows.store.ledger.location_ids(), uows.store.ledger.item_ids()["A"]
+    post(uows, movement(kind="transfer", quantity=1, from_location="DC1-A-01",
+                        to_location="DC1-A-02", source="manual"))  # fmt: skip
+    transfer = [(item, ids["DC1-A-01"], "", ""), (item, ids["DC1-A-02"], "", "")]
+    assert uows.store.ledger.locked[-2:] == transfer
+    post(uows, sale(quantity=1))  # the customer's side is virtual: written last, not held
+    assert uows.store.ledger.locked[-3:] == [*transfer, (item, ids["ST1"], "", "")]

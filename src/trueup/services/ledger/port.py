@@ -114,6 +114,13 @@ class LedgerWrites(Protocol):
     ) -> None: ...
 
     def recorded(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Recorded]: ...
+    def lock(self, keys: Iterable[BalanceKey]) -> None:
+        """Hold these balances until the transaction ends, taken in key order (absent ones
+        created at zero first, in the same order), so that postings sharing balances wait
+        for each other in one order and never deadlock. PostgreSQL only: SQLite's writers
+        take turns on one lock from BEGIN IMMEDIATE."""
+        ...
+
     def balances(self, keys: Iterable[BalanceKey]) -> Iterable[tuple[BalanceKey, int]]:
         """Current on-hand of these keys; on PostgreSQL the rows are locked, in key order."""
         ...
