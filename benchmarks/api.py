@@ -60,7 +60,8 @@ def prepare(url: str) -> str:
     import_items(system.uow, table_from_dicts("items.csv", items))
     bench = Principal.operator("bench")
     add_user(system.uow, "bench", Role.INVENTORY_MANAGER, [], None, caller=bench)
-    token = create_token(system.uow, "bench", caller=bench)[1]
+    # a source system posts with a machine token of its own source
+    token = create_token(system.uow, "bench", source="erp", caller=bench)[1]
     system.close()
     return token
 

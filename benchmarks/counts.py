@@ -139,7 +139,8 @@ def baseline_documents(items: int, bins: int, size: int = 5000) -> list[dict[str
             "from_location": "loss",
             "to_location": f"DC1-A-{n % bins:02d}",
             "reason": "count_surplus",
-            "source": "trueup",
+            # a person posts as manual (trueup's own source is for its own corrections)
+            "source": "manual",
         }
         for n in range(items * bins)
     ]

@@ -20,6 +20,9 @@ from trueup.services.identity.users import add_user
 STAFF_SITE = "DC1"
 #: Who sets the tests' world up: the operator at the command line.
 SETUP = Principal.operator("setup")
+#: The source systems each role's user may post as besides manual (an admin's grant): the
+#: tests post other systems' events with people's tokens.
+KEYED_SOURCES = ("erp", "pos", "wms")
 
 
 @dataclass
@@ -38,7 +41,7 @@ def make_api(system: System, limits: Limits | None = None) -> Api:
     tokens: dict[str, str] = {}
     for role in Role:
         sites = [STAFF_SITE] if role.needs_sites else []
-        add_user(system.uow, role.value, role, sites, None, caller=SETUP)
+        add_user(system.uow, role.value, role, sites, None, sources=KEYED_SOURCES, caller=SETUP)
         tokens[role.value] = create_token(system.uow, role.value, caller=SETUP)[1]
     add_user(system.uow, "erp-link", Role.WAREHOUSE_STAFF, ["DC1", "ST1"], None, caller=SETUP)
     tokens["erp"] = create_token(system.uow, "erp-link", source="erp", caller=SETUP)[1]

@@ -42,6 +42,7 @@ class UserRow:
     disabled_at: datetime | None = None
     failed_logins: int = 0
     locked_until: datetime | None = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass
@@ -94,6 +95,7 @@ class FakeIdentity:
         password_hash: str | None,
         site_ids: Sequence[int],
         created_at: datetime,
+        sources: Sequence[str] = (),
     ) -> int:
         if any(row.username_key == username_key for row in self.state.users.values()):
             raise IntegrityViolation(f"app_user.username_key {username_key!r} is taken")
@@ -109,8 +111,25 @@ class FakeIdentity:
             password_hash,
             created_at,
             tuple(sorted(set(site_ids))),
+            sources=tuple(sorted(set(sources))),
         )
         return user_id
+
+    def change_user(
+        self, user_id: int, role: Role, site_ids: Sequence[int], sources: Sequence[str]
+    ) -> None:
+        missing = [site_id for site_id in site_ids if site_id not in self.store.ledger.locations]
+        if missing:
+            raise IntegrityViolation(f"user_site: no location {missing[0]}")
+        row = self.state.users.get(user_id)
+        if row is not None:
+            row.role, row.site_ids = role, tuple(sorted(set(site_ids)))
+            row.sources = tuple(sorted(set(sources)))
+
+    def enable_user(self, user_id: int) -> None:
+        row = self.state.users.get(user_id)
+        if row is not None:
+            row.disabled_at = None
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         row = self.state.users.get(user_id)
@@ -149,6 +168,7 @@ class FakeIdentity:
             disabled_at=row.disabled_at,
             failed_logins=row.failed_logins,
             locked_until=row.locked_until,
+            sources=frozenset(row.sources),
         )
 
     def _sites(self, row: UserRow) -> frozenset[str]:
@@ -190,6 +210,7 @@ class FakeIdentity:
                     revoked_at=row.revoked_at,
                     expires_at=row.token.expires_at,
                     user_disabled_at=user.disabled_at,
+                    user_sources=frozenset(user.sources),
                 )
         return None
 

@@ -83,6 +83,8 @@ class LedgerState:
     #: balance rows are never deleted: a row that nets to zero stays, as in SQL
     balances: dict[BalanceKey, int] = field(default_factory=dict)
     exceptions: list[StockException] = field(default_factory=list)
+    #: the balances postings asked to lock, in the order asked (SQL has no such table)
+    locked: list[BalanceKey] = field(default_factory=list)
     #: idempotency keys: (user id, key) -> the first response and when it was stored
     remembered: dict[tuple[int, str], tuple[StoredResponse, datetime]] = field(default_factory=dict)
 
@@ -122,6 +124,12 @@ class FakeCatalog:
             for loc in self.state.locations.values()
             if codes is None or loc.code in codes or loc.is_virtual
         }
+
+    def sku_of_barcode(self, barcode: str) -> str | None:
+        for it in self.state.items.values():
+            if barcode in it.barcodes:
+                return it.sku
+        return None
 
     def add_items(self, items: Sequence[Item]) -> None:
         for it in items:
@@ -216,6 +224,9 @@ class _FakeLedgerWrites:
             for movement_id, p in self.state.movements.items()
             if (p.source, p.external_id) in wanted
         }
+
+    def lock(self, keys: Iterable[BalanceKey]) -> None:
+        self.state.locked.extend(sorted(set(keys)))
 
     def balances(self, keys: Iterable[BalanceKey]) -> Iterable[tuple[BalanceKey, int]]:
         stored = self.state.balances

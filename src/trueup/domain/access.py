@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from trueup.domain.errors import Forbidden, InputError
+from trueup.domain.ledger.policy import MANUAL_SOURCE
 
 MAX_USERNAME = 100
 MIN_PASSWORD = 12
@@ -253,7 +254,8 @@ class Principal:
     """Who is acting: a user, through a password login or one of their tokens.
 
     `sites` empty means every site. `source` is set for a machine token: it may post
-    only events of that source system.
+    only events of that source system. A person posts as `manual`, and as the `sources`
+    an administrator assigned to them (a till clerk who keys in the POS's sales by hand).
     """
 
     user_id: int
@@ -262,6 +264,8 @@ class Principal:
     sites: frozenset[str] = frozenset()
     source: str | None = None
     token_id: int | None = None
+    #: the source systems a person may post as besides `manual` (never set for a machine)
+    sources: frozenset[str] = frozenset()
     #: the person at the command line, not a user signed in through the API
     local: bool = False
     #: reads on-hand stock at every site, though it acts only at `sites`
@@ -306,8 +310,16 @@ class Principal:
         return self.scoped_sites(requested)
 
     def may_post_source(self, source: str) -> bool:
-        """A machine token posts only as its own source system."""
-        return self.source is None or self.source == source
+        """A machine token posts only as its own source system; a person as `manual` or a
+        source assigned to them; the operator at the command line as any."""
+        return self.local or source in self.posting_sources
+
+    @property
+    def posting_sources(self) -> tuple[str, ...]:
+        """The sources this principal may post as, in the order an error lists them."""
+        if self.source is not None:
+            return (self.source,)
+        return (MANUAL_SOURCE, *sorted(self.sources - {MANUAL_SOURCE}))
 
     def scoped_sites(self, requested: Iterable[str] = ()) -> tuple[str, ...]:
         """The sites a read should cover: what was asked, within scope; all of the scope
@@ -332,6 +344,8 @@ class User:
     disabled_at: datetime | None = None
     failed_logins: int = 0
     locked_until: datetime | None = None
+    #: source systems the user may post as besides `manual` (assigned by an admin)
+    sources: frozenset[str] = frozenset()
 
     def status(self, now: datetime) -> str:
         if self.disabled_at is not None:

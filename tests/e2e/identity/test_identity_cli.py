@@ -75,6 +75,7 @@ def test_init_creates_the_first_admin_with_the_password_from_standard_input(shop
         "password": "yes",
         "status": "active",
         "created_at": users(shop)["root"]["created_at"],
+        "sources": ["manual"],
     }
     again = shop.typing(PASSWORD + "\n")("init", "--admin", "root", "--password-stdin")
     assert again.code == 4 and "already exists" in again.said
@@ -133,10 +134,30 @@ def test_users_are_added_listed_and_disabled(shop: Admin) -> None:
     assert (listed["ann"]["sites"], listed["ann"]["password"]) == (["DC1", "ST1"], "yes")
     assert (listed["erp-link"]["sites"], listed["erp-link"]["password"]) == ([], "no")
     assert shop.ok("users", "list", "--format", "csv").csv()[0] == (
-        "username,role,sites,password,status,created_at"
+        "username,role,sites,password,status,created_at,sources"
     )
     assert "disabled ann" in shop.ok("users", "disable", "ann").said
     assert users(shop)["ann"]["status"] == "disabled"
+
+
+def test_a_disabled_user_is_enabled_and_edited_not_added_again(shop: Admin) -> None:
+    shop.ok("users", "add", "Ann", "--role", "warehouse_staff", "--site", "DC1")
+    shop.ok("users", "disable", "ann")
+    again = shop("users", "add", "ANN", "--role", "auditor")
+    assert again.code == 4 and "Ann exists and is disabled" in again.said
+    assert "trueup users enable Ann" in again.said
+    assert "enabled Ann (warehouse_staff) at DC1" in shop.ok("users", "enable", "ann").said
+    assert users(shop)["Ann"]["status"] == "active"
+    changed = shop.ok(
+        "users", "edit", "ann", "--role", "retail_staff", "--site", "ST1", "--source", "pos"
+    )
+    assert "changed Ann (retail_staff) at ST1; posts as manual, pos" in changed.said
+    assert users(shop)["Ann"]["sources"] == ["manual", "pos"]
+    shop.ok("users", "edit", "ann", "--role", "inventory_manager", "--all-sites", "--manual-only")
+    assert (users(shop)["Ann"]["sites"], users(shop)["Ann"]["sources"]) == ([], ["manual"])
+    staff = shop("users", "edit", "ann", "--role", "warehouse_staff")
+    assert staff.code == 2 and "at least one --site" in staff.said
+    assert shop("users", "edit", "nobody", "--role", "auditor").code == 3
 
 
 @pytest.mark.parametrize(

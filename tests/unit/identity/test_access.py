@@ -133,8 +133,19 @@ def test_scoped_reads_cover_the_sites_asked_for_within_scope_or_all_of_the_scope
 def test_a_machine_token_posts_only_as_its_source() -> None:
     erp = principal(Role.INVENTORY_MANAGER, source="erp")
     assert erp.is_machine and erp.may_post_source("erp")
-    assert not erp.may_post_source("pos")
-    assert principal(Role.INVENTORY_MANAGER).may_post_source("pos")
+    assert not erp.may_post_source("pos") and not erp.may_post_source("manual")
+
+
+def test_a_person_posts_as_manual_and_only_the_sources_an_admin_assigned() -> None:
+    clerk = principal(Role.INVENTORY_MANAGER)
+    assert clerk.may_post_source("manual")
+    assert not clerk.may_post_source("pos")
+    keyer = Principal(user_id=9, username="kim", role=Role.RETAIL_STAFF, sites=frozenset({"ST1"}),
+                      sources=frozenset({"pos"}))  # fmt: skip
+    assert keyer.may_post_source("pos") and keyer.may_post_source("manual")
+    assert not keyer.may_post_source("erp")
+    assert keyer.posting_sources == ("manual", "pos")
+    assert Principal.operator("root").may_post_source("erp")  # the command line posts any
 
 
 def test_a_machine_token_never_manages_users_tokens_or_webhooks_even_as_admin() -> None:

@@ -70,6 +70,16 @@ def test_a_token_authenticates_as_its_user_with_sites_and_source(
     assert who.may_post_source("wms") and not who.may_post_source("erp")
 
 
+def test_a_personal_token_posts_as_manual_and_the_sources_its_user_was_given(
+    shop: FakeUnitOfWorkFactory,
+) -> None:
+    add_user(shop, "kim", Role.RETAIL_STAFF, ["ST1"], None, sources=["pos"], caller=ROOT)
+    personal = authenticate_token(shop, create_token(shop, "kim", caller=ROOT)[1])
+    assert personal.posting_sources == ("manual", "pos")
+    machine = authenticate_token(shop, create_token(shop, "kim", source="erp", caller=ROOT)[1])
+    assert machine.posting_sources == ("erp",) and not machine.may_post_source("pos")
+
+
 @pytest.mark.parametrize(
     ("plaintext", "reason"),
     [

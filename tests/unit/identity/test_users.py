@@ -13,8 +13,11 @@ from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound, Unau
 from trueup.services.identity.audit import audit_trail
 from trueup.services.identity.passwords import login
 from trueup.services.identity.users import (
+    UserChange,
     add_user,
     disable_user,
+    edit_user,
+    enable_user,
     get_user,
     list_users,
     set_password,
@@ -53,6 +56,7 @@ def test_a_user_is_added_with_role_sites_and_a_hash_never_the_password(
         "password": True,
         "role": "warehouse_staff",
         "sites": ["DC1", "ST1"],
+        "sources": [],
     }
 
 
@@ -163,3 +167,83 @@ def test_a_short_password_or_an_unknown_user_sets_nothing(shop: FakeUnitOfWorkFa
     with pytest.raises(NotFound):
         set_password(shop, "nobody", "long enough password", caller=ROOT)
     assert shop.commits == before
+
+
+def test_a_disabled_user_is_enabled_again_with_the_role_and_sites_they_had(
+    shop: FakeUnitOfWorkFactory,
+) -> None:
+    add_user(shop, "Ann", Role.WAREHOUSE_STAFF, ["DC1"], PASSWORD, caller=ROOT)
+    disable_user(shop, "ann", caller=ROOT)
+    enabled = enable_user(shop, "ANN", caller=ROOT)
+    assert (enabled.username, enabled.disabled_at, enabled.sites) == (
+        "Ann",
+        None,
+        frozenset({"DC1"}),
+    )
+    assert login(shop, "ann", PASSWORD, "10.0.0.1").username == "Ann"
+    assert enable_user(shop, "ann", caller=ROOT) == enabled  # already active: nothing
+    assert trail(shop).count(("root", "user.enable", "user:Ann")) == 1
+
+
+def test_adding_a_disabled_name_again_says_to_enable_it(shop: FakeUnitOfWorkFactory) -> None:
+    add_user(shop, "ann", Role.FINANCE, (), None, caller=ROOT)
+    disable_user(shop, "ann", caller=ROOT)
+    with pytest.raises(Conflict, match=r"ann exists and is disabled: .*trueup users enable ann"):
+        add_user(shop, "ANN", Role.AUDITOR, (), None, caller=ROOT)
+
+
+def test_editing_a_user_replaces_what_is_given_and_keeps_the_rest(
+    shop: FakeUnitOfWorkFactory,
+) -> None:
+    add_user(shop, "ann", Role.WAREHOUSE_STAFF, ["DC1"], None, caller=ROOT)
+    moved = edit_user(shop, "ANN", UserChange(sites=["ST1", "ST2"]), caller=ROOT)
+    assert (moved.role, moved.sites) == (Role.WAREHOUSE_STAFF, frozenset({"ST1", "ST2"}))
+    promoted = edit_user(shop, "ann", UserChange(role="inventory_manager", sites=[]), caller=ROOT)
+    assert (promoted.role, promoted.sites) == (Role.INVENTORY_MANAGER, frozenset())
+    keyer = edit_user(shop, "ann", UserChange(sources=["pos", "manual"]), caller=ROOT)
+    assert keyer.sources == {"pos"} and keyer.role is Role.INVENTORY_MANAGER
+    assert edit_user(shop, "ann", UserChange(sources=[]), caller=ROOT).sources == frozenset()
+    assert trail(shop).count(("root", "user.edit", "user:ann")) == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "complaint"),
+    [
+        (UserChange(sites=[]), InputError, "at least one --site"),
+        (UserChange(sites=["NOWHERE"]), InputError, "unknown site 'NOWHERE'"),
+        (UserChange(role="boss"), InputError, "a role: warehouse_staff"),
+        (UserChange(sources=["trueup"]), InputError, "trueup's own"),
+        (UserChange(sources=[" "]), InputError, "a source system's name"),
+    ],
+    ids=["staff-without-site", "unknown-site", "bad-role", "system-source", "blank-source"],
+)
+def test_a_bad_edit_is_refused_and_changes_nothing(
+    shop: FakeUnitOfWorkFactory, change: UserChange, error: type[Exception], complaint: str
+) -> None:
+    add_user(shop, "ann", Role.WAREHOUSE_STAFF, ["DC1"], None, caller=ROOT)
+    before = shop.commits
+    with pytest.raises(error, match=complaint):
+        edit_user(shop, "ann", change, caller=ROOT)
+    assert shop.commits == before
+    assert get_user(shop, "ann").sites == {"DC1"}
+
+
+def test_the_last_active_admin_keeps_the_role(shop: FakeUnitOfWorkFactory) -> None:
+    with pytest.raises(Conflict, match="root is the last active admin"):
+        edit_user(shop, "root", UserChange(role=Role.AUDITOR), caller=ROOT)
+    with pytest.raises(NotFound, match="no user named 'nobody'"):
+        edit_user(shop, "nobody", UserChange(role=Role.AUDITOR), caller=ROOT)
+
+
+def test_a_scoped_admin_edits_only_its_own_users_within_its_sites(
+    shop: FakeUnitOfWorkFactory,
+) -> None:
+    add_user(shop, "ann", Role.WAREHOUSE_STAFF, ["DC1"], None, caller=ROOT)
+    add_user(shop, "bob", Role.WAREHOUSE_STAFF, ["ST1"], None, caller=ROOT)
+    assert edit_user(shop, "ann", UserChange(role="retail_staff"), caller=DC1_ADMIN).role == (
+        Role.RETAIL_STAFF
+    )
+    with pytest.raises(Forbidden, match="may not act at site 'ST1'"):
+        edit_user(shop, "ann", UserChange(sites=["ST1"]), caller=DC1_ADMIN)
+    with pytest.raises(Forbidden, match="bob's are ST1"):
+        edit_user(shop, "bob", UserChange(role="retail_staff"), caller=DC1_ADMIN)

@@ -64,7 +64,9 @@ def test_same_key_with_another_payload_is_a_conflict_naming_the_differences() ->
     assert len(problems) == 1
     assert (problems[0].line, problems[0].field) == (1, "external_id")
     assert "different payload" in problems[0].expected
-    assert "to_id" in problems[0].expected and "quantity" in problems[0].expected
+    assert "to_location" in problems[0].expected and "quantity" in problems[0].expected
+    assert "_id" not in problems[0].expected.replace("external id", "")  # no internal ids
+    assert f"source 'erp' with external id {row['external_id']!r}" in problems[0].expected
     assert on_hand(uows) == {("A", "DC1-A-01", "", ""): 5}
 
 
@@ -319,5 +321,30 @@ def test_a_machine_token_posts_only_as_its_own_source() -> None:
     pos = Principal(3, "till", Role.RETAIL_STAFF, frozenset({"ST1"}), source="pos")
     assert document_source(pos, [{"external_id": "1"}, {"source": " pos "}]) == "pos"
     assert document_source(OPERATOR, [{"external_id": "1"}]) == "manual"
-    with pytest.raises(Forbidden, match="line 2: this token posts only as source 'pos'"):
+    refusal = "line 2: source 'erp' is not allowed: this token posts only as source 'pos'"
+    with pytest.raises(Forbidden, match=refusal):
         document_source(pos, [{"source": "pos"}, {"source": "erp"}])
+
+
+def test_a_personal_token_posts_only_as_manual_or_a_source_assigned_to_its_user() -> None:
+    clerk = Principal(4, "kim", Role.RETAIL_STAFF, frozenset({"ST1"}))
+    assert document_source(clerk, [{"source": "manual"}]) == "manual"
+    with pytest.raises(Forbidden, match="source 'pos' is not allowed: kim posts only as source "
+                       "'manual'; an admin can allow more"):  # fmt: skip
+        document_source(clerk, [{"source": "pos", "external_id": "POS-STN-00200"}])
+    keyer = Principal(5, "lee", Role.RETAIL_STAFF, frozenset({"ST1"}), sources=frozenset({"pos"}))
+    assert document_source(keyer, [{"source": "pos"}, {}]) == "manual"
+    with pytest.raises(Forbidden, match="lee posts only as source 'manual', 'pos'"):
+        document_source(keyer, [{"source": "erp"}])
+
+
+def test_a_posting_locks_both_physical_sides_it_touches_before_reading_them() -> None:
+    uows = world()
+    post(uows, movement(quantity=10, to_location="DC1-A-01"))
+    ids, item = uows.store.ledger.location_ids(), uows.store.ledger.item_ids()["A"]
+    post(uows, movement(kind="transfer", quantity=1, from_location="DC1-A-01",
+                        to_location="DC1-A-02", source="manual"))  # fmt: skip
+    transfer = [(item, ids["DC1-A-01"], "", ""), (item, ids["DC1-A-02"], "", "")]
+    assert uows.store.ledger.locked[-2:] == transfer
+    post(uows, sale(quantity=1))  # the customer's side is virtual: written last, not held
+    assert uows.store.ledger.locked[-3:] == [*transfer, (item, ids["ST1"], "", "")]

@@ -111,8 +111,19 @@ def list_items(
     who: Annotated[Principal, Depends(require(Action.ITEMS_READ))],
     limit: Limit = 100,
     cursor: CursorQ = None,
+    barcode: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only the item with this barcode (exact match, a base unit's or a "
+            "pack's): one item or none",
+        ),
+    ] = None,
 ) -> Page[ItemOut]:
-    """Items in SKU order."""
+    """Items in SKU order, or the item with a barcode."""
+    if barcode is not None:
+        one = queries.item_by_barcode(uow_of(request), barcode, caller=who)
+        return Page[ItemOut](data=[] if one is None else [ItemOut.of(one)], next_cursor=None)
     after = code_cursor(cursor)
     found = sorted(
         (it for sku, it in queries.items(uow_of(request), caller=who).items() if sku > after),

@@ -27,6 +27,7 @@ class UserOut(BaseModel):
     role: str
     sites: list[str]
     disabled: bool
+    sources: list[str] = Field(description="The sources the user may post as: manual and more")
 
     @classmethod
     def of(cls, user: User) -> UserOut:
@@ -36,6 +37,7 @@ class UserOut(BaseModel):
             role=user.role.value,
             sites=sorted(user.sites),
             disabled=user.disabled_at is not None,
+            sources=["manual", *sorted(user.sources)],
         )
 
 
@@ -46,6 +48,25 @@ class UserIn(BaseModel):
     role: str = Field(max_length=40)
     sites: list[str] = Field(default_factory=list, max_length=1000)
     password: str | None = Field(None, max_length=1024)
+    sources: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Source systems the user may post as besides manual, such as pos",
+    )
+
+
+class UserPatch(BaseModel):
+    """A change to a user: each field given replaces what the user has; absent ones stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str | None = Field(None, max_length=40)
+    sites: list[str] | None = Field(
+        None, max_length=1000, description="The user's sites; [] for every site"
+    )
+    sources: list[str] | None = Field(
+        None, max_length=100, description="Sources besides manual; [] for manual only"
+    )
 
 
 class TokenOut(BaseModel):
@@ -128,9 +149,36 @@ def add_user(
         body.role,
         body.sites,
         body.password,
+        sources=body.sources,
         caller=who,
         origin=origin(request),
     )
+    return UserOut.of(user)
+
+
+@router.patch("/users/{username}", tags=["users"], response_model=UserOut)
+def edit_user(
+    request: Request,
+    username: str,
+    body: UserPatch,
+    who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
+) -> UserOut:
+    """Change a user's role, sites or sources; what is given replaces what they have."""
+    change = users.UserChange(role=body.role, sites=body.sites, sources=body.sources)
+    user = users.edit_user(uow_of(request), username, change, caller=who, origin=origin(request))
+    request.app.state.tokens.clear()  # their tokens carry the new role and sites now
+    return UserOut.of(user)
+
+
+@router.post("/users/{username}/enable", tags=["users"], response_model=UserOut)
+def enable_user(
+    request: Request,
+    username: str,
+    who: Annotated[Principal, Depends(require(Action.USERS_MANAGE))],
+) -> UserOut:
+    """Enable a disabled user again: logins and their live tokens work again."""
+    user = users.enable_user(uow_of(request), username, caller=who, origin=origin(request))
+    request.app.state.tokens.clear()
     return UserOut.of(user)
 
 

@@ -118,7 +118,13 @@ def _succeed(
     at: datetime,
 ) -> Principal:
     user = stored.user
-    who = Principal(user_id=user.id, username=user.username, role=user.role, sites=user.sites)
+    who = Principal(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        sites=user.sites,
+        sources=user.sources,
+    )
     with uow_factory() as uow:
         uow.identity.set_login_state(user.id, 0, None)
         if rehash_password is not None:

@@ -35,6 +35,8 @@ class TokenGrant:
     revoked_at: datetime | None
     expires_at: datetime | None
     user_disabled_at: datetime | None
+    #: the sources the user may post as besides `manual` (a personal token's)
+    user_sources: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,18 @@ class IdentityRepository(Protocol):
         password_hash: str | None,
         site_ids: Sequence[int],
         created_at: datetime,
+        sources: Sequence[str] = (),
     ) -> int: ...
+    def change_user(
+        self, user_id: int, role: Role, site_ids: Sequence[int], sources: Sequence[str]
+    ) -> None:
+        """Replace the user's role, sites and posting sources."""
+        ...
+
+    def enable_user(self, user_id: int) -> None:
+        """Clear `disabled_at`: the user logs in again and their live tokens work."""
+        ...
+
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
     def set_login_state(
         self, user_id: int, failed_logins: int, locked_until: datetime | None

@@ -202,6 +202,8 @@ def authenticate_token(
         sites=grant.sites,
         source=grant.source,
         token_id=grant.token_id,
+        # a machine token posts only as its own source; a personal one as its user may
+        sources=grant.user_sources if grant.source is None else frozenset(),
     )
     not_since = now - TOUCH_EVERY
     if grant.last_used_at is None or grant.last_used_at < not_since:

@@ -216,18 +216,26 @@ def post_document(
 
 
 def document_source(caller: Principal, lines: list[dict[str, str]]) -> str:
-    """The source of a document's lines that name none: `manual` for a person; for a
-    machine token its own source system, the only one it may post as (a line naming
-    another is Forbidden, and nothing is posted)."""
-    if caller.source is None:
-        return MANUAL_SOURCE
+    """The source of a document's lines that name none: `manual` for a person, a machine
+    token's own source system for a machine. A line naming a source the caller may not
+    post as (`Principal.may_post_source`) is Forbidden, and nothing is posted: another
+    system's event posted by hand would take its (source, external_id) from it, and a
+    request would pass as a fact past the stock policy."""
     for number, line in enumerate(lines, start=1):
         given = line.get("source", "").strip()
         if given and not caller.may_post_source(normalize_code(given)):
-            raise Forbidden(
-                f"line {number}: this token posts only as source {caller.source!r}, not {given!r}"
-            )
-    return caller.source
+            raise Forbidden(f"line {number}: {_source_refusal(caller, given)}")
+    return caller.source or MANUAL_SOURCE
+
+
+def _source_refusal(caller: Principal, given: str) -> str:
+    allowed = ", ".join(repr(source) for source in caller.posting_sources)
+    if caller.is_machine:
+        return f"source {given!r} is not allowed: this token posts only as source {allowed}"
+    return (
+        f"source {given!r} is not allowed: {caller.username} posts only as source {allowed}; "
+        f"an admin can allow more (trueup users edit {caller.username} --source {given})"
+    )
 
 
 def _post_frame(segment: Segment, rows: MovementRows, run: PostingRun, progress: Progress) -> None:

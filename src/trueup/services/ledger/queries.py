@@ -86,6 +86,18 @@ def items(
     return {sku: replace(it, unit_cost=None) for sku, it in found.items()}
 
 
+def item_by_barcode(
+    uow_factory: LedgerUnitOfWorkFactory, barcode: str, *, caller: Principal
+) -> Item | None:
+    """The item with this barcode (exact match, of its base unit or a pack), as `items`
+    shows it; None when no item has it."""
+    with uow_factory(readonly=True) as uow:
+        sku = uow.catalog.sku_of_barcode(barcode.strip())
+    if sku is None:
+        return None
+    return items(uow_factory, [sku], caller=caller).get(sku)
+
+
 def locations(
     uow_factory: LedgerUnitOfWorkFactory, codes: Collection[str] | None = None
 ) -> dict[str, Location]:

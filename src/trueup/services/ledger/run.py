@@ -22,6 +22,7 @@ from trueup.domain.ledger.postings import (
     INSERT_WIDTH,
     PAYLOAD_FIELDS,
     BalanceBook,
+    BalanceKey,
     NegativeStock,
     Posting,
     payload_differences,
@@ -35,6 +36,8 @@ from trueup.services.ledger.port import LedgerUnitOfWork
 MAX_PROBLEMS_SHOWN = 100
 CHUNK = 20_000
 KEY = ("item_id", "location_id", "lot", "serial")
+#: A payload field as the movements file names it: a conflict speaks the user's words.
+FIELD_WORDS = {"item_id": "sku", "from_id": "from_location", "to_id": "to_location"}
 
 
 @dataclass
@@ -73,6 +76,8 @@ class PostingRun:
         self.posted_ids: list[int] | None = []
         #: the balance changes, when the columnar path posted the input
         self.column_deltas: list[tuple[int, int, str, str, int]] | None = None
+        #: the balances this transaction holds (`LedgerWrites.lock`)
+        self.locked: set[BalanceKey] = set()
 
     def reject(self, problem: RowProblem) -> None:
         self.problems.append(problem)
@@ -90,6 +95,7 @@ class PostingRun:
         # Lock first, then look for the events in the ledger: a twin of this batch that
         # committed while we waited for its rows is then seen, and is a duplicate.
         keys, serials = book.keys_to_load(fresh)
+        self._lock(_physical_keys(fresh))
         book.load(ledger.balances(keys))
         book.load_serials(serials, ledger.serial_balances(serials))
         fresh = self._new_in_ledger(fresh)
@@ -127,6 +133,16 @@ class PostingRun:
         self.report.applied += len(accepted)
         self.report.shortages = len(self.shortages)
 
+    def _lock(self, keys: set[BalanceKey]) -> None:
+        """Lock, in key order, the physical balances this chunk touches that the
+        transaction does not hold yet. Virtual balances (supplier, customer, ...) are
+        written last, by `apply_deltas`, in key order too: every posting waits for them
+        only once it holds all of its physical balances, so the two orders never cross."""
+        new = keys - self.locked
+        if new:
+            self.uow.ledger.lock(new)
+            self.locked |= new
+
     def _new_in_file(self, chunk: list[Posting]) -> list[Posting]:
         """Drop repeats of events seen earlier in this run; a changed repeat is a problem."""
         seen, fresh = self.seen, []
@@ -145,8 +161,8 @@ class PostingRun:
                         p.line,
                         "external_id",
                         p.external_id,
-                        f"a new id: line {earlier[0]} has the same (source, external_id) "
-                        "with a different payload",
+                        f"a new external id: line {earlier[0]} has the same source and "
+                        "external id with a different payload",
                         self.file,
                         "conflict",
                     )
@@ -171,9 +187,10 @@ class PostingRun:
         return fresh
 
     def _conflict(self, p: Posting, differences: list[str]) -> None:
+        named = ", ".join(FIELD_WORDS.get(name, name) for name in differences)
         expected = (
-            f"a new id: ({p.source}, {p.external_id}) was already posted with a "
-            f"different payload ({', '.join(differences)} differ)"
+            f"a new external id: source {p.source!r} with external id {p.external_id!r} was "
+            f"already posted with a different payload (its {named} differ)"
         )
         self.reject(
             RowProblem(p.line, "external_id", p.external_id, expected, self.file, "conflict")
@@ -203,6 +220,13 @@ class PostingRun:
             self._post_rows(postings.filter(pl.col("serial_tracked")), progress)
             return
         ledger = self.uow.ledger
+        sides = [
+            postings.filter(pl.col(f"{side}_physical")).select(
+                "item_id", pl.col(f"{side}_id").alias("location_id"), "lot", "serial"
+            )
+            for side in ("from", "to")
+        ]
+        self._lock(set(pl.concat(sides).unique().rows()))
         withdrawals = (
             postings.filter(pl.col("from_physical"))
             .select("item_id", pl.col("from_id").alias("location_id"), "lot", "serial")
@@ -318,6 +342,20 @@ class PostingRun:
                 "line", *KEY, "delta", "after"
             ).iter_rows()
         ]
+
+
+def _physical_keys(postings: list[Posting]) -> set[BalanceKey]:
+    """Both sides' physical balances of postings not tracked by serial (those serialise on
+    their serial first: `LedgerWrites.serial_balances`)."""
+    keys: set[BalanceKey] = set()
+    for p in postings:
+        if p.serial_tracked:
+            continue
+        if p.from_physical:
+            keys.add((p.item_id, p.from_id, p.lot, p.serial))
+        if p.to_physical:
+            keys.add((p.item_id, p.to_id, p.lot, p.serial))
+    return keys
 
 
 def _rows(frame: pl.DataFrame) -> list[Posting]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
 
 from trueup.domain.access import ApiToken, AuditEvent, Role, User
 from trueup.domain.ledger.model import Location
@@ -34,6 +35,7 @@ _GRANT = (
         app_user.c.username,
         app_user.c.role,
         app_user.c.disabled_at,
+        app_user.c.sources,
         location.c.code,
     )
     .join(app_user, app_user.c.id == api_token.c.user_id)
@@ -99,6 +101,7 @@ class SqlIdentity:
         password_hash: str | None,
         site_ids: Sequence[int],
         created_at: datetime,
+        sources: Sequence[str] = (),
     ) -> int:
         user_id: int = self.connection.execute(
             insert(app_user)
@@ -108,15 +111,35 @@ class SqlIdentity:
                 role=role.value,
                 password_hash=password_hash,
                 created_at=created_at,
+                sources=json.dumps(sorted(set(sources))),
             )
             .returning(app_user.c.id)
         ).scalar_one()
+        self._add_sites(user_id, site_ids)
+        return user_id
+
+    def _add_sites(self, user_id: int, site_ids: Sequence[int]) -> None:
         if site_ids:
             self.connection.execute(
                 insert(user_site),
                 [{"user_id": user_id, "location_id": site_id} for site_id in sorted(site_ids)],
             )
-        return user_id
+
+    def change_user(
+        self, user_id: int, role: Role, site_ids: Sequence[int], sources: Sequence[str]
+    ) -> None:
+        self.connection.execute(
+            update(app_user)
+            .where(app_user.c.id == user_id)
+            .values(role=role.value, sources=json.dumps(sorted(set(sources))))
+        )
+        self.connection.execute(delete(user_site).where(user_site.c.user_id == user_id))
+        self._add_sites(user_id, sorted(set(site_ids)))
+
+    def enable_user(self, user_id: int) -> None:
+        self.connection.execute(
+            update(app_user).where(app_user.c.id == user_id).values(disabled_at=None)
+        )
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self.connection.execute(
@@ -211,6 +234,7 @@ class SqlIdentity:
             revoked_at=first.revoked_at,
             expires_at=first.expires_at,
             user_disabled_at=first.disabled_at,
+            user_sources=_sources(first.sources),
         )
 
     def revoke_token(self, token_id: int, revoked_at: datetime) -> None:
@@ -285,4 +309,9 @@ def _user(row: Row[tuple[object, ...]], sites: frozenset[str]) -> User:
         disabled_at=row.disabled_at,
         failed_logins=row.failed_logins,
         locked_until=row.locked_until,
+        sources=_sources(row.sources),
     )
+
+
+def _sources(stored: str | None) -> frozenset[str]:
+    return frozenset(json.loads(stored)) if stored else frozenset()

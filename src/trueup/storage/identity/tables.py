@@ -1,4 +1,5 @@
-"""The tables of revision 0002: users, their sites, API tokens and the audit trail."""
+"""The tables of revision 0002 (users, their sites, API tokens and the audit trail) and
+the users' posting sources of revision 0010."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ app_user = Table(
     Column("disabled_at", UtcDateTime()),
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", UtcDateTime()),
+    #: JSON list of the source systems the user may post as besides `manual` (0010)
+    Column("sources", Text, nullable=False, server_default="[]"),
     CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role"),
     CheckConstraint("failed_logins >= 0", name="failed_logins"),
 )

@@ -48,9 +48,11 @@ class SqlCatalog:
         postgres = self.connection.dialect.name == "postgresql"
         wanted = list(codes)
         marks = "= ANY(%s)" if postgres else f"IN ({', '.join('?' * len(wanted))})"
+        times = sql.count("IN_CODES")
+        params = [wanted] * times if postgres else wanted * times
         cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql.replace("IN_CODES", marks), (wanted,) if postgres else wanted)
+            cursor.execute(sql.replace("IN_CODES", marks), params)
             return list(cursor.fetchall())
         finally:
             cursor.close()
@@ -97,15 +99,23 @@ class SqlCatalog:
     def _few_items(self, skus: Collection[str]) -> dict[str, Item]:
         if not skus:
             return {}
+        # One statement: each item with its packs, then a row per barcode (pack columns
+        # NULL, the barcode in the unit column, its unit in the multiple's place).
         rows = self._named(
             "SELECT i.id, i.sku, i.name, i.unit, i.decimals, i.tracking, i.unit_cost, "
-            "i.abc_class, p.unit, p.multiple FROM item i LEFT JOIN item_pack p "
-            "ON p.item_id = i.id WHERE i.sku IN_CODES",
+            "i.abc_class, p.unit, p.multiple, NULL FROM item i LEFT JOIN item_pack p "
+            "ON p.item_id = i.id WHERE i.sku IN_CODES UNION ALL "
+            "SELECT i.id, i.sku, NULL, NULL, NULL, NULL, NULL, NULL, b.barcode, NULL, b.unit "
+            "FROM item i JOIN item_barcode b ON b.item_id = i.id WHERE i.sku IN_CODES",
             skus,
         )
         found: dict[str, Item] = {}
         packs: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        codes: defaultdict[int, dict[str, str]] = defaultdict(dict)
         for row in rows:
+            if row[10] is not None:
+                codes[row[0]][row[8]] = row[10]
+                continue
             if row[8] is not None:
                 packs[row[0]][row[8]] = row[9]
             if row[1] not in found:
@@ -118,9 +128,19 @@ class SqlCatalog:
                     unit_cost=None if row[6] is None else Decimal(row[6]),
                     abc_class=row[7],
                     pack_sizes=packs[row[0]],
+                    barcodes=codes[row[0]],
                     id=row[0],
                 )
         return found
+
+    def sku_of_barcode(self, barcode: str) -> str | None:
+        """The SKU of the item this barcode (of its base unit or a pack) belongs to."""
+        found = self.connection.execute(
+            select(item.c.sku)
+            .join(item_barcode, item_barcode.c.item_id == item.c.id)
+            .where(item_barcode.c.barcode == barcode)
+        ).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]:
         """Every location, or those with these codes and the virtual ones."""

@@ -2,8 +2,9 @@
 
 The posting paths (`recorded`, `balances`, `append`, `apply_deltas`) are the import's hot
 path and speak each dialect's fastest form: JSON key sets and executemany on SQLite,
-arrays and COPY on PostgreSQL. PostgreSQL reads of balances lock the rows in key order,
-so concurrent withdrawals serialise on the rows they share and never deadlock on order.
+arrays and COPY on PostgreSQL. On PostgreSQL a posting locks every physical balance it
+touches, both sides, in key order before it reads or writes any (`lock`), so postings that
+share balances serialise on them in one order and never deadlock.
 """
 
 from __future__ import annotations
@@ -89,6 +90,29 @@ class SqlLedger(DriverStatements, LedgerReads):
         mark = "%s" if self.postgres else "?"
         cursor.execute(f"SELECT 1 FROM movement WHERE source = {mark} LIMIT 1", (source,))
         return cursor.fetchone() is not None
+
+    def lock(self, keys: Iterable[BalanceKey]) -> None:
+        if not self.postgres:
+            return  # the transaction holds SQLite's one write lock already
+        wanted = sorted(set(keys))
+        if not wanted:
+            return
+        # One statement, in key order: an absent row is inserted at zero, a present one is
+        # locked without being written (ON CONFLICT DO UPDATE locks every conflicting row,
+        # even those its WHERE then leaves alone). Inserting the absent rows first and
+        # locking the present ones after would take the locks in two passes, whose orders
+        # can cross another posting's.
+        with self._driver().cursor() as cursor:
+            for start in range(0, len(wanted), CHUNK):
+                cursor.execute(
+                    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+                    "SELECT k.item_id, k.location_id, k.lot, k.serial, 0 FROM "
+                    "unnest(%s::int[], %s::int[], %s::text[], %s::text[]) "
+                    "AS k(item_id, location_id, lot, serial) ORDER BY 1, 2, 3, 4 "
+                    "ON CONFLICT (item_id, location_id, lot, serial) "
+                    "DO UPDATE SET quantity = balance.quantity WHERE false",
+                    [list(column) for column in zip(*wanted[start : start + CHUNK], strict=True)],
+                )
 
     def balances(self, keys: Iterable[BalanceKey]) -> Iterable[tuple[BalanceKey, int]]:
         wanted = sorted(keys)

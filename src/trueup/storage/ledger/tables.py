@@ -50,7 +50,8 @@ item_barcode = Table(
     "item_barcode",
     metadata,
     Column("barcode", String(14), primary_key=True),
-    Column("item_id", Integer, ForeignKey("item.id"), nullable=False),
+    #: indexed by revision 0010: a few items are read with their barcodes
+    Column("item_id", Integer, ForeignKey("item.id"), nullable=False, index=True),
     Column("unit", String(20), nullable=False),
 )
 
