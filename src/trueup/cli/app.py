@@ -60,7 +60,10 @@ COMMANDS: Mapping[str, Entry] = {
     "simulate": Entry(
         "simulate", "Simulate DCs and stores day by day, with injected faults, into CSV files."
     ),
-    "serve": Entry("serve", "Run the REST API (/api/v1, docs at /api/v1/docs) until interrupted."),
+    "serve": Entry(
+        "serve",
+        "Run the REST API (/api/v1, docs at /api/v1/docs, health at /healthz) until\ninterrupted.",
+    ),
     "monitor": Entry(
         "monitor",
         "Evaluate alerts, recompute reorder policies, generate due counts, propose orders,\n"
@@ -80,7 +83,9 @@ COMMANDS: Mapping[str, Entry] = {
         "requests are refused when stock is short. '*' matches any.",
     ),
     "users": Entry(
-        "users", "Users: a role (what they may do), sites (where), and a password or tokens."
+        "users",
+        "Users: a role (what they may do), sites (where), the sources they post as, "
+        "and a password or tokens.",
     ),
     "tokens": Entry(
         "tokens", "API tokens: shown once when created, stored only as a hash, revocable."

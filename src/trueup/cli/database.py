@@ -9,7 +9,8 @@ import typer
 from trueup.bootstrap import initialise, safe_url
 from trueup.cli.common import console, errors, fail, opened, operator, state
 from trueup.cli.users import read_password
-from trueup.domain.access import Role, check_password, normalize_username
+from trueup.domain.access import Role
+from trueup.domain.credentials import check_password, normalize_username
 from trueup.services.identity.users import add_user
 from trueup.services.ledger.verification import verify as run_verify
 

@@ -15,12 +15,10 @@ from trueup.domain.access import (
     Action,
     Principal,
     Role,
-    check_password,
-    normalize_username,
     parse_role,
     permission_table,
-    username_key,
 )
+from trueup.domain.credentials import check_password, normalize_username, username_key
 from trueup.domain.errors import Forbidden, InputError
 
 PERMISSIONS_DOC = Path(__file__).resolve().parents[3] / "docs" / "permissions.md"

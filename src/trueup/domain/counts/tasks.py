@@ -16,15 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from trueup.domain.access import (
-    PERMISSIONS,
-    Action,
-    Principal,
-    Role,
-    User,
-    parse_role,
-    username_key,
-)
+from trueup.domain.access import PERMISSIONS, Action, Principal, Role, User, parse_role
+from trueup.domain.credentials import username_key
 from trueup.domain.errors import Conflict, Forbidden, InputError
 
 
@@ -191,7 +184,7 @@ class NewReview(NamedTuple):
 
 @functools.lru_cache(maxsize=4096)  # a recount checks its counter on every line
 def person_key(name: str) -> str:
-    """The form people are compared in: `access.username_key` (NFC and case-folded, so
+    """The form people are compared in: `credentials.username_key` (NFC and case-folded, so
     `Wendy` and `wendy` are one person). A name that is no valid user name (the command
     line's TRUEUP_ACTOR may be any text) is compared NFC and case-folded all the same."""
     try:

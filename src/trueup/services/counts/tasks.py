@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from trueup.domain.access import Principal, User, username_key
+from trueup.domain.access import Principal, User
 from trueup.domain.counts.tasks import (
     Line,
     NewReview,
@@ -26,6 +26,7 @@ from trueup.domain.counts.tasks import (
     check_task_transition,
     counting_role,
 )
+from trueup.domain.credentials import username_key
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.model import Item, Location
 from trueup.domain.values import Clock, normalize_code, utc_now

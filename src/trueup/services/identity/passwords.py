@@ -14,7 +14,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from trueup.domain.access import Principal, check_password, username_key
+from trueup.domain.access import Principal
+from trueup.domain.credentials import check_password, username_key
 from trueup.domain.errors import InputError, TooManyAttempts, Unauthenticated
 from trueup.domain.values import Clock, utc_now
 from trueup.services.identity.audit import record_audit, record_login

@@ -16,7 +16,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from trueup.domain.access import Action, ApiToken, Principal, username_key
+from trueup.domain.access import Action, ApiToken, Principal
+from trueup.domain.credentials import username_key
 from trueup.domain.errors import (
     Conflict,
     Forbidden,

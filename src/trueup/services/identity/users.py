@@ -14,15 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from trueup.domain.access import (
-    Principal,
-    Role,
-    User,
-    check_scope,
-    normalize_username,
-    parse_role,
-    username_key,
-)
+from trueup.domain.access import Principal, Role, User, check_scope, parse_role
+from trueup.domain.credentials import normalize_username, username_key
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.domain.ledger.policy import MANUAL_SOURCE, SYSTEM_SOURCE
 from trueup.domain.values import Clock, normalize_code, utc_now
