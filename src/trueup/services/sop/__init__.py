@@ -1,0 +1,1 @@
+"""The SOP as code: reading SOP files, and drawing them (`diagram/`)."""
