@@ -1,0 +1,1 @@
+"""The SOP wing: reading SOP files, their versions, and what they render to."""
