@@ -1,1 +1,1 @@
-"""The SOP as code: reading SOP files, and drawing them (`diagram/`)."""
+"""The SOP wing: reading SOP files, their versions, and what they render to."""
