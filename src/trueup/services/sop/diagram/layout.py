@@ -23,10 +23,10 @@ from trueup.services.sop.diagram.text import block, wrap
 
 MARGIN = 10
 BAND = 30  # the pool's and each lane's name band
-TASK_W, TASK_H, GATEWAY, EVENT = 120, 60, 40, 36
+TASK_W, TASK_H, GATEWAY, EVENT = 110, 50, 40, 36
 TASK_SIZE, LABEL_SIZE, LANE_SIZE = 12.0, 11.0, 13.0
-GATEWAY_LABEL_W, EVENT_LABEL_W = 150, 90
-ROW_GAP, PAD, TRACK = 24, 14, 14
+GATEWAY_LABEL_W, CORNER_LABEL_W, EVENT_LABEL_W = 116, 150, 90
+ROW_GAP, PAD, TRACK = 18, 14, 14
 MIN_LANE_H = 120
 
 
@@ -79,16 +79,20 @@ class _Extent:
     size: tuple[float, float]
 
 
-def extent(node: Node) -> _Extent:
+def extent(node: Node, corner: bool) -> _Extent:
+    """`corner`: a gateway in a ladder has its label above and right of it, clear of
+    the flows that enter from above and leave below; other gateways have it centred above."""
     if node.kind in (Kind.TASK, Kind.USER_TASK):
-        lines = wrap(node.label, TASK_SIZE, TASK_W - 12)
+        # A user task's person stands in its top left corner: keep the text clear of it.
+        lines = wrap(node.label, TASK_SIZE, TASK_W - (36 if node.kind is Kind.USER_TASK else 12))
         height = max(TASK_H, block(lines, TASK_SIZE)[1] + 14)
         return _Extent(TASK_W / 2, TASK_W / 2, height / 2, height / 2, lines, (TASK_W, height))
     if node.kind is Kind.GATEWAY:
-        lines = wrap(node.label, LABEL_SIZE, GATEWAY_LABEL_W)
+        lines = wrap(node.label, LABEL_SIZE, CORNER_LABEL_W if corner else GATEWAY_LABEL_W)
         w, h = block(lines, LABEL_SIZE)
         half = GATEWAY / 2
-        return _Extent(half, max(half, 6 + w), half + 4 + h, half, lines, (GATEWAY, GATEWAY))
+        left, right = (half, max(half, 6 + w)) if corner else (max(half, w / 2),) * 2
+        return _Extent(left, right, half + 4 + h, half, lines, (GATEWAY, GATEWAY))
     lines = wrap(node.label, LABEL_SIZE, EVENT_LABEL_W)
     w, h = block(lines, LABEL_SIZE)
     half = EVENT / 2
@@ -97,12 +101,13 @@ def extent(node: Node) -> _Extent:
 
 
 def label_box(node: Node, shape: Box, ext: _Extent) -> Box:
-    """Inside a task; above and right of a gateway; below an event."""
+    """Inside a task; above a gateway (or above and right); below an event."""
     if node.kind in (Kind.TASK, Kind.USER_TASK):
         return shape
     w, h = block(ext.lines, LABEL_SIZE)
     if node.kind is Kind.GATEWAY:
-        return Box(shape.cx + 6, shape.y - 4 - h, w, h)
+        x = shape.cx + 6 if ext.right > ext.left else shape.cx - w / 2
+        return Box(x, shape.y - 4 - h, w, h)
     return Box(shape.cx - w / 2, shape.bottom + 4, w, h)
 
 
@@ -167,7 +172,13 @@ def layout(graph: Graph) -> Layout:
     back, order = back_flows(graph)
     column = columns(graph, back)
     row = rows(graph, order, column)
-    ext = {node.id: extent(node) for node in graph.nodes}
+    ladder = {
+        end
+        for flow in graph.flows
+        if stacks(graph, flow) and column[flow.source] == column[flow.target]
+        for end in (flow.source, flow.target)
+    }
+    ext = {node.id: extent(node, node.id in ladder) for node in graph.nodes}
     centre_x, column_right = _columns_x(graph, column, ext)
     right = column_right[-1] + PAD
     lanes, centre_y, corridors = _lanes(graph, row, ext, back, right)
@@ -219,14 +230,15 @@ def _lanes(
     y = float(MARGIN)
     for role in graph.lanes:
         members = [node for node in graph.nodes if node.lane == role]
-        above = max((ext[n.id].up for n in members), default=0.0)
-        below = max((ext[n.id].down for n in members), default=0.0)
         count = max((row[n.id] + 1 for n in members), default=0)
-        pitch = above + below + ROW_GAP
-        content = max(0.0, count * pitch - ROW_GAP)
-        height = max(MIN_LANE_H, 2 * PAD + content + TRACK * len(tracks[role]))
+        top = y + PAD
         for r in range(count):
-            centre_y[role, r] = y + PAD + above + r * pitch
+            above = max(ext[n.id].up for n in members if row[n.id] == r)
+            below = max(ext[n.id].down for n in members if row[n.id] == r)
+            centre_y[role, r] = top + above
+            top += above + below + ROW_GAP
+        content = max(0.0, top - ROW_GAP - y - PAD)
+        height = max(MIN_LANE_H, 2 * PAD + content + TRACK * len(tracks[role]))
         for i, flow_id in enumerate(tracks[role]):
             corridors[flow_id] = y + height - PAD - TRACK * (i + 0.5)
         box = Box(MARGIN + BAND, y, right - MARGIN - BAND, height)

@@ -139,7 +139,9 @@ def process(sop: Sop) -> Graph:
     select = _tree(build, sop, root_cause)
     execute = _approval(build, sop, select)
     _follow_up(build, sop, execute, root_cause)
-    return Graph(sop.name, sop.title, sop.lanes, tuple(build.nodes), tuple(build.flows))
+    # Sop.lanes leaves out a role that only receives escalations; it gets the last lane.
+    lanes = tuple(dict.fromkeys((*sop.lanes, *(node.lane for node in build.nodes))))
+    return Graph(sop.name, sop.title, lanes, tuple(build.nodes), tuple(build.flows))
 
 
 def _tree(build: _Builder, sop: Sop, root_cause: str) -> str:

@@ -15,7 +15,7 @@ from trueup.services.sop.diagram.geometry import Box, Point, Text
 from trueup.services.sop.diagram.process import Flow, Graph, Kind
 from trueup.services.sop.diagram.text import block
 
-COLUMN_GAP = 40
+COLUMN_GAP = 32
 EDGE_LABEL_SIZE = 11.0
 
 
@@ -61,7 +61,7 @@ def route(
 
 
 def _forward(graph: Graph, flow: Flow, s: Box, t: Box, channel: float) -> tuple[Point, ...]:
-    if stacks(graph, flow):
+    if stacks(graph, flow) and s.cx == t.cx:
         return ((s.cx, s.bottom), (t.cx, t.y))
     if s.cy == t.cy:
         return ((s.right, s.cy), (t.x, t.cy))
@@ -72,15 +72,18 @@ def _forward(graph: Graph, flow: Flow, s: Box, t: Box, channel: float) -> tuple[
 
 
 def _label(flow: Flow, points: tuple[Point, ...]) -> Text | None:
-    """A branch's answer where it leaves its gateway: above a flow that leaves to the
-    right, beside one that leaves downwards or upwards."""
+    """A branch's answer: above a flow that leaves to the right; beside a step down a
+    ladder; above the last leg, just after the turn, of a branch that leaves downwards
+    (several may leave a gateway's bottom together, and part where they turn)."""
     if not flow.label:
         return None
     lines = (flow.label,)
     w, h = block(lines, EDGE_LABEL_SIZE)
-    (x1, y1), y2 = points[0], points[1][1]
+    (x1, y1), (x2, y2) = points[0], points[1]
     if y1 == y2:
         box = Box(x1 + 4, y1 - 3 - h, w, h)
+    elif len(points) == 3:
+        box = Box(x2 + 4, y2 - 3 - h, w, h)
     elif y2 > y1:
         box = Box(x1 - 4 - w, y1 + 2, w, h)
     else:
