@@ -9,6 +9,7 @@ failure.
     ├── InputError              bad input; says where (file, line, field) and what was expected
     │   ├── KeyReused           an Idempotency-Key sent before with another request
     │   └── RowsRejected        a file or document with bad rows; carries every RowProblem
+    │       ├── SopInvalid          ... an SOP file, each problem with its line and column
     │       ├── ConflictingRows     ... all of them conflicts with the ledger (also a Conflict)
     │       └── RefusedRows         ... all of them refused by the policy (also a StockRefused)
     ├── NotFound                an item, location or movement that does not exist
@@ -75,6 +76,11 @@ class RowsRejected(InputError):
         first = problems[0] if problems else None
         summary = f"{self.total_problems} problem(s); nothing was applied"
         super().__init__(f"{summary}; first: {first}" if first else summary)
+
+
+class SopInvalid(RowsRejected):
+    """An SOP file that cannot be run; each problem names its line and column. Nothing of
+    the file was applied."""
 
 
 class KeyReused(InputError):
@@ -193,6 +199,7 @@ OUTCOMES: Mapping[type[TrueupError], Outcome] = {
     InputError: _INVALID,
     KeyReused: _INVALID,
     RowsRejected: _INVALID,
+    SopInvalid: _INVALID,
     ConflictingRows: _CONFLICT,
     RefusedRows: _REFUSED,
     NotFound: Outcome(404, "not-found", "Not found", 3),

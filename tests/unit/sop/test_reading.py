@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 
 from trueup.domain.access import Role
-from trueup.domain.errors import RowProblem
+from trueup.domain.errors import RowProblem, SopInvalid
 from trueup.domain.sop.model import RootCause, StepKind
-from trueup.domain.sop.tree import SopInvalid
 from trueup.services.sop.reading import default_sop_text, read_sop
 
 DEFAULT = default_sop_text()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from trueup.domain.access import Role
+from trueup.domain.errors import SopInvalid
 from trueup.domain.sop import checks
 from trueup.domain.sop.evidence import EVIDENCE, ParamType, check_value
 from trueup.domain.sop.model import (
@@ -44,7 +45,7 @@ from trueup.domain.sop.model import (
     TriggerRow,
     Where,
 )
-from trueup.domain.sop.tree import Fields, Node, Problems, SopInvalid, choices, number
+from trueup.domain.sop.tree import Fields, Node, Problems, choices, number
 
 __all__ = ["SopInvalid", "read"]
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from trueup.domain.errors import RowProblem, RowsRejected
+from trueup.domain.errors import RowProblem, SopInvalid
 from trueup.domain.sop.model import Members, Span, Where
 
 Scalar = str | int | Decimal | bool | None
@@ -45,10 +45,6 @@ class Node:
         if self.items is not None:
             return "[" + ", ".join(item.shown for item in self.items) + "]"
         return self.text
-
-
-class SopInvalid(RowsRejected):
-    """An SOP file that cannot be run; nothing of it was applied."""
 
 
 class Problems:

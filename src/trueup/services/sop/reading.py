@@ -13,10 +13,10 @@ from importlib import resources
 
 import yaml
 
-from trueup.domain.errors import RowProblem
+from trueup.domain.errors import RowProblem, SopInvalid
 from trueup.domain.sop import reading
 from trueup.domain.sop.model import Sop
-from trueup.domain.sop.tree import Node, Scalar, SopInvalid
+from trueup.domain.sop.tree import Node, Scalar
 
 DEFAULT_FILE = "default_imbalance.yaml"
 _INT = "tag:yaml.org,2002:int"
