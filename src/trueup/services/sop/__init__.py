@@ -1,0 +1,1 @@
+"""The SOP wing: reading, versions and the documents drawn from the SOP."""
