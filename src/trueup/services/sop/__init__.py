@@ -1,1 +1,1 @@
-"""The SOP wing: reading, versions and the documents drawn from the SOP."""
+"""The SOP wing: reading SOP files, their versions, and what they render to."""
