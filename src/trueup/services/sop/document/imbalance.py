@@ -167,9 +167,9 @@ def _approval(sop: Sop) -> Section:
     if not approval.requester_may_approve:
         rules.append("Nobody approves their own request.")
     if not approval.counter_may_approve:
-        rules.append("Nobody approves the correction of a count they counted themselves.")
+        rules.append("Whoever counted a variance does not approve its correction.")
     rules.append(
-        f"A request for approval expires when nobody has decided it within "
+        f"An approval lapses when it is not used within "
         f"{wording.hours(approval.expires_after_hours)}."
     )
     return Section(
