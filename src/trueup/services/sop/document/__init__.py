@@ -17,8 +17,10 @@ from trueup.services.sop.document import markdown as _markdown
 from trueup.services.sop.document.blocks import Code
 from trueup.services.sop.document.imbalance import document
 from trueup.services.sop.document.mermaid import mermaid
+from trueup.services.sop.document.tracking import tracking_document
+from trueup.services.sop.tracking import TrackingSnapshot
 
-__all__ = ["html", "markdown", "mermaid"]
+__all__ = ["html", "markdown", "mermaid", "tracking_html", "tracking_markdown"]
 
 #: The caption of the diagram in the HTML document.
 DIAGRAM_CAPTION = (
@@ -36,3 +38,12 @@ def html(sop: Sop, history: Sequence[VersionInfo], diagram_svg: str | None = Non
     """The SOP document as one self-contained HTML page, with the SVG diagram when given."""
     figure = None if diagram_svg is None else _html.figure(diagram_svg, DIAGRAM_CAPTION)
     return _html.render(document(sop, history, figure))
+
+
+def tracking_markdown(snapshot: TrackingSnapshot) -> str:
+    """The tracking-and-monitoring SOP, as configured when the snapshot was taken."""
+    return _markdown.render(tracking_document(snapshot))
+
+
+def tracking_html(snapshot: TrackingSnapshot) -> str:
+    return _html.render(tracking_document(snapshot))

@@ -44,6 +44,7 @@ _NAMES: dict[str, str] = {
     "record_accuracy": "inventory record accuracy",
     "in_transit": "units left in transit",
     "low_stock": "low stock",
+    "negative": "negative stock",
 }
 
 
@@ -116,6 +117,20 @@ def hours(value: int) -> str:
 
 def days(value: int) -> str:
     return f"{value:,} day" + ("" if value == 1 else "s")
+
+
+def duration(value: int) -> str:
+    """Seconds in the largest whole unit: `5 seconds`, `15 minutes`, `1 hour`, `2 days`."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if value >= size and value % size == 0:
+            count = value // size
+            return f"{count:,} {unit}" + ("" if count == 1 else "s")
+    return f"{value:,} seconds"
+
+
+def seconds(value: int) -> str:
+    """An interval after `every`: `5 seconds`, `15 minutes`, `hour`, `2 days`."""
+    return duration(value).removeprefix("1 ")
 
 
 def members(of: Members, noun: str, every: str) -> str:
