@@ -103,8 +103,8 @@ def test_the_document_changes_when_the_configuration_changes(system: System) -> 
     after = document(system, cover_days=60)
     assert after != before
     assert (
-        "| ST1 cycle | cycle | ST1 | A items every 7 days; B items every 30 days; C items every 90 days |"
-        in after
+        "| ST1 cycle | cycle | ST1 | A items every 7 days; B items every 30 days; "
+        "C items every 90 days |" in after
     )
     assert (
         "| pos | by hand: till | — | sale, issue, transfer, transfer out, scrap and adjustment |"
