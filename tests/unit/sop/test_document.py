@@ -70,9 +70,9 @@ def test_every_decision_asks_its_question_with_the_evidence_and_its_parameters()
         assert decision.question in text
         assert EVIDENCE[decision.evidence].asks in markdown_plain(text)
     assert "how close together the two events were: 120 seconds" in text
-    assert "Q1. Is it a stockout or overstock rather than a wrong record?" in text
-    assert "If yes, go to Q2; if no, go to Q4." in text
-    assert "If yes, the root cause is put-away misplacement; if no, the root cause is theft" in text
+    assert "| Q1 | Is it a stockout or overstock rather than a wrong record? |" in text
+    assert "| Go to Q2 | Go to Q4 |" in text
+    assert "| The root cause is put-away misplacement | The root cause is theft or damage |" in text
 
 
 def markdown_plain(text: str) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from trueup.domain.sop.evidence import EVIDENCE
 from trueup.domain.sop.model import Decision, Sop, Step, StepKind
 from trueup.services.sop.document import wording
-from trueup.services.sop.document.blocks import Block, Items, Paragraph, Section, Table
+from trueup.services.sop.document.blocks import Block, Paragraph, Section, Table
 
 
 def procedure(sop: Sop) -> Section:
@@ -82,8 +82,14 @@ def _root_cause(sop: Sop) -> list[Block]:
         cause = wording.name(leaf.cause) if leaf is not None else node
         return f"the root cause is {cause}"
 
-    items = tuple(
-        f"{numbers[d.id]}. {d.question} {_evidence(d)} If yes, {goes(d.yes)}; if no, {goes(d.no)}."
+    questions = tuple(
+        (
+            numbers[d.id],
+            d.question,
+            _evidence(d),
+            wording.capital(goes(d.yes)),
+            wording.capital(goes(d.no)),
+        )
         for d in order
     )
     causes = tuple(
@@ -101,7 +107,7 @@ def _root_cause(sop: Sop) -> list[Block]:
             "trueup answers each from the records and keeps the evidence, with its "
             "confidence, on the case."
         ),
-        Items(items),
+        Table(("", "Question", "What trueup looks at", "If yes", "If no"), questions),
         Paragraph("Each root cause leads to the corrective actions it proposes:"),
         Table(("Root cause", "Corrective actions proposed"), causes),
     ]
@@ -134,7 +140,7 @@ def _evidence(decision: Decision) -> str:
         value = decision.params[param.name]
         given.append(f"{param.means}: {_shown(value)}{_unit(param.name)}")
     detail = f" ({'; '.join(given)})" if given else ""
-    return f"trueup checks: {function.asks}{detail}."
+    return f"{function.asks}{detail}"
 
 
 def _shown(value: object) -> str:
