@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.builders import OPERATOR, user, world
 from trueup.bootstrap import System
 from trueup.domain.access import Role
 from trueup.domain.alerts.conditions import AlertConfig
+from trueup.domain.errors import Forbidden
 from trueup.services.alerts.notifications import add_rule
 from trueup.services.counts.plans import create_plan
 from trueup.services.counts.review import set_tolerance
@@ -125,3 +128,10 @@ def test_without_users_read_the_roles_say_how_many_not_who(system: System) -> No
     assert "wanda" not in text and "till" not in text.replace("still", "")
     assert "| pos | by hand: 1 person |" in text
     assert "<title>Inventory tracking and stock level monitoring</title>" in tracking_html(snapshot)
+
+
+def test_staff_may_not_read_the_configuration(system: System) -> None:
+    with pytest.raises(Forbidden):
+        tracking_snapshot(
+            system.uow, caller=user(Role.WAREHOUSE_STAFF, "DC1"), config=AlertConfig(), every={}
+        )
