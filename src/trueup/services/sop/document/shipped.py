@@ -1,5 +1,6 @@
 """The default SOP's renderings as committed in docs/sop/: the flowchart, the document in
-Markdown and in HTML, with version 1 as `trueup init` installs it.
+Markdown and in HTML (with the SVG diagram, services/sop/diagram/), with version 1 as
+`trueup init` installs it.
 
 `python -m trueup.services.sop.document docs/sop` writes them again;
 tests/unit/sop/test_shipped_documents.py fails when the committed files differ from what
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from trueup.domain.sop.shipped import shipped_version
+from trueup.services.sop.diagram.svg import svg
 from trueup.services.sop.document import html, markdown, mermaid
 from trueup.services.sop.reading import default_sop_text, read_sop
 
@@ -29,5 +31,5 @@ def shipped_renderings() -> dict[str, str]:
     return {
         "imbalance.mmd": mermaid(sop),
         "imbalance.md": markdown(sop, history),
-        "imbalance.html": html(sop, history),
+        "imbalance.html": html(sop, history, diagram_svg=svg(sop)),
     }
