@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,7 +22,7 @@ from trueup.domain.errors import (
     TrueupError,
     outcome,
 )
-from trueup.domain.values import spreadsheet_safe
+from trueup.domain.values import show_time, spreadsheet_safe
 
 if TYPE_CHECKING:
     from trueup.bootstrap import Settings, System
@@ -100,6 +101,13 @@ def operator(system: System) -> Principal:
     """The caller of every use case a command runs: the person at the command line, by
     the name TRUEUP_ACTOR gives (domain/access.py, `Principal.operator`)."""
     return Principal.operator(system.settings.actor)
+
+
+def when(moment: datetime | None, zone: tzinfo | None) -> str:
+    """A stored (UTC) time as a person at this installation reads it: ISO 8601 in its
+    zone (`system.settings.timezone`, TRUEUP_TIMEZONE; UTC when None) with the offset, to
+    the second; "" for no time."""
+    return "" if moment is None else show_time(moment, zone)
 
 
 def exit_code(error: TrueupError) -> int:
