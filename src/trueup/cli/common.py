@@ -27,15 +27,18 @@ from trueup.domain.values import show_time, spreadsheet_safe
 if TYPE_CHECKING:
     from trueup.bootstrap import Settings, System
 
-#: How wide standard output is when it is not a terminal (a pipe, a file): a table is only
-#: as wide as its content, so this only means that no table is cut to fit.
+#: How wide standard output and standard error are when they are not a terminal (a pipe,
+#: a file): a table is only as wide as its content and a message as long as its text, so
+#: this only means that no table is cut to fit and no message is broken across lines.
 PIPE_WIDTH = 100_000
 
 
 class Screen(Console):
-    """Standard output. Piped or redirected, it is as wide as any table needs (Rich would
-    take 80 columns, or the width of a terminal the output is not going to, and cut
-    cells); in a terminal, a table too wide for it wraps long cells onto more lines
+    """Standard output, or standard error (`stderr=True`). Piped or redirected, it is as
+    wide as any table or message needs: Rich would take 80 columns, or the width of a
+    terminal the output is not going to, cut cells, and break a long error message onto
+    lines that end in spaces, which grep and copy-paste then miss. In a terminal, text
+    wraps at its width, and a table too wide for it wraps long cells onto more lines
     instead of cutting them with an ellipsis (`WholeCells`)."""
 
     def __init__(self, **options: Any) -> None:
@@ -66,7 +69,7 @@ class WholeCells(RenderHook):
 
 
 console = Screen()
-errors = Console(stderr=True)
+errors = Screen(stderr=True)
 
 
 @dataclass
