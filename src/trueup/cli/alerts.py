@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from trueup.cli.common import Format, console, opened, operator, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows, when
 from trueup.domain.alerts.conditions import Alert
 from trueup.domain.alerts.notifications import Notification, Rule
 from trueup.domain.values import format_quantity
@@ -36,7 +37,7 @@ ALERT_COLUMNS = (
 )
 
 
-def alert_row(a: Alert) -> list[str]:
+def alert_row(a: Alert, zone: tzinfo | None) -> list[str]:
     return [
         str(a.id),
         a.kind.value,
@@ -46,8 +47,8 @@ def alert_row(a: Alert) -> list[str]:
         format_quantity(a.on_hand),
         format_quantity(a.position),
         "" if a.threshold is None else format_quantity(a.threshold),
-        a.opened_at.isoformat(),
-        a.escalated_at.isoformat() if a.escalated_at else "",
+        when(a.opened_at, zone),
+        when(a.escalated_at, zone),
         a.acknowledged_by,
     ]
 
@@ -83,7 +84,8 @@ def list_(
             limit=limit,
             caller=operator(system),
         )
-    show_rows(ALERT_COLUMNS, [alert_row(a) for a in page.alerts], output)
+        zone = system.settings.timezone
+    show_rows(ALERT_COLUMNS, [alert_row(a, zone) for a in page.alerts], output)
 
 
 @app.command()
@@ -94,8 +96,9 @@ def show(ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="The a
     """
     with opened(ctx) as system:
         found, _hidden = alert_queries.get_alert(system.uow, alert_id, caller=operator(system))
+        zone = system.settings.timezone
     table = Table("field", "value")
-    for name, value in zip(ALERT_COLUMNS, alert_row(found), strict=True):
+    for name, value in zip(ALERT_COLUMNS, alert_row(found, zone), strict=True):
         table.add_row(name, value)
     console.print(table)
 
@@ -223,18 +226,19 @@ def inbox(
         found = notifications.inbox(system.uow, user_id, unread_only=unread, limit=limit)
         if mark_read:
             notifications.mark_read(system.uow, user_id, [n.id for n in found])
+        zone = system.settings.timezone
     columns = ("id", "created_at", "alert", "event", "subject", "read_at")
-    show_rows(columns, [_note_row(n) for n in found], output)
+    show_rows(columns, [_note_row(n, zone) for n in found], output)
 
 
-def _note_row(n: Notification) -> list[str]:
+def _note_row(n: Notification, zone: tzinfo | None) -> list[str]:
     return [
         str(n.id),
-        n.created_at.isoformat(),
+        when(n.created_at, zone),
         "" if n.alert_id is None else str(n.alert_id),
         n.event,
         n.subject,
-        n.read_at.isoformat() if n.read_at else "",
+        when(n.read_at, zone),
     ]
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,20 +22,23 @@ from trueup.domain.errors import (
     TrueupError,
     outcome,
 )
-from trueup.domain.values import spreadsheet_safe
+from trueup.domain.values import show_time, spreadsheet_safe
 
 if TYPE_CHECKING:
     from trueup.bootstrap import Settings, System
 
-#: How wide standard output is when it is not a terminal (a pipe, a file): a table is only
-#: as wide as its content, so this only means that no table is cut to fit.
+#: How wide standard output and standard error are when they are not a terminal (a pipe,
+#: a file): a table is only as wide as its content and a message as long as its text, so
+#: this only means that no table is cut to fit and no message is broken across lines.
 PIPE_WIDTH = 100_000
 
 
 class Screen(Console):
-    """Standard output. Piped or redirected, it is as wide as any table needs (Rich would
-    take 80 columns, or the width of a terminal the output is not going to, and cut
-    cells); in a terminal, a table too wide for it wraps long cells onto more lines
+    """Standard output, or standard error (`stderr=True`). Piped or redirected, it is as
+    wide as any table or message needs: Rich would take 80 columns, or the width of a
+    terminal the output is not going to, cut cells, and break a long error message onto
+    lines that end in spaces, which grep and copy-paste then miss. In a terminal, text
+    wraps at its width, and a table too wide for it wraps long cells onto more lines
     instead of cutting them with an ellipsis (`WholeCells`)."""
 
     def __init__(self, **options: Any) -> None:
@@ -65,7 +69,7 @@ class WholeCells(RenderHook):
 
 
 console = Screen()
-errors = Console(stderr=True)
+errors = Screen(stderr=True)
 
 
 @dataclass
@@ -100,6 +104,13 @@ def operator(system: System) -> Principal:
     """The caller of every use case a command runs: the person at the command line, by
     the name TRUEUP_ACTOR gives (domain/access.py, `Principal.operator`)."""
     return Principal.operator(system.settings.actor)
+
+
+def when(moment: datetime | None, zone: tzinfo | None) -> str:
+    """A stored (UTC) time as a person at this installation reads it: ISO 8601 in its
+    zone (`system.settings.timezone`, TRUEUP_TIMEZONE; UTC when None) with the offset, to
+    the second; "" for no time."""
+    return "" if moment is None else show_time(moment, zone)
 
 
 def exit_code(error: TrueupError) -> int:

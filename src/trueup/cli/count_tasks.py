@@ -12,6 +12,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,7 @@ import typer
 from rich.table import Table
 
 from trueup.api.collector import gc_paused
-from trueup.cli.common import Format, SafeCsv, console, opened, operator
+from trueup.cli.common import Format, SafeCsv, console, opened, operator, when
 from trueup.domain.values import format_quantity
 from trueup.services.counts import approval as count_approval
 from trueup.services.counts import entry as count_entry
@@ -195,6 +196,7 @@ def review(
     """
     with opened(ctx) as system, gc_paused():
         result = count_review.review(system.uow, count_id, caller=operator(system))
+        zone = system.settings.timezone
     if output is Format.TABLE:
         console.print(_review_table(result))
         console.print(
@@ -202,7 +204,7 @@ def review(
             f"{_percent(result.accuracy_value)} by value"
         )
         if result.after:
-            console.print(_after_table(result))
+            console.print(_after_table(result, zone))
         return
     _write_rows(result, output)
 
@@ -262,7 +264,7 @@ def _review_table(result: CountReview) -> Table:
     return table
 
 
-def _after_table(result: CountReview) -> Table:
+def _after_table(result: CountReview, zone: tzinfo | None) -> Table:
     """The movements dated after a line's count time (left out of its expected)."""
     lines = {r.line.id: r.line for r in result.lines}
     table = Table(title="movements dated after the count time (not in the expected quantity)")
@@ -279,8 +281,8 @@ def _after_table(result: CountReview) -> Table:
             str(m.movement_id),
             m.kind,
             format_quantity(m.quantity),
-            m.occurred_at.isoformat(timespec="seconds"),
-            m.recorded_at.isoformat(timespec="seconds"),
+            when(m.occurred_at, zone),
+            when(m.recorded_at, zone),
             m.source,
             m.external_id,
         )

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from trueup.api.collector import gc_paused
 from trueup.cli import count_tasks
-from trueup.cli.common import console, opened, operator
+from trueup.cli.common import console, opened, operator, when
 from trueup.domain.errors import InputError
 from trueup.domain.values import format_quantity
 from trueup.services.counts import plans as count_plans
@@ -84,7 +84,8 @@ def plan(
             skus=sku or (),
             locations=location or (),
         )
-    console.print(f"plan {made.id} ({made.kind.value} count of {made.scope}) next {made.next_at}")
+        next_at = when(made.next_at, system.settings.timezone)
+    console.print(f"plan {made.id} ({made.kind.value} count of {made.scope}) next {next_at}")
 
 
 @app.command()
@@ -100,8 +101,10 @@ def generate(
     """
     with opened(ctx) as system, gc_paused():
         made = count_plans.generate(system.uow, caller=operator(system), plan_id=plan_id)
+        zone = system.settings.timezone
     for t in made:
-        console.print(f"count {t.id}: {t.kind.value} at {t.scope}, {t.lines} lines, due {t.due_at}")
+        due = when(t.due_at, zone)
+        console.print(f"count {t.id}: {t.kind.value} at {t.scope}, {t.lines} lines, due {due}")
     if not made:
         console.print("no plan is due")
 
@@ -117,6 +120,7 @@ def list_(
     Example: trueup counts list --status open
     """
     with opened(ctx) as system:
+        zone = system.settings.timezone
         if plans:
             table = Table("plan", "name", "kind", "scope", "every", "combine", "next")
             for p in count_plans.plans(system.uow):
@@ -127,7 +131,7 @@ def list_(
                     p.scope,
                     f"{p.every_days} d",
                     p.combine.value,
-                    p.next_at.isoformat(),
+                    when(p.next_at, zone),
                 )
             console.print(table)
             return
@@ -142,7 +146,7 @@ def list_(
             str(t.round),
             str(t.lines),
             t.assign_user or t.assign_role,
-            t.due_at.isoformat(),
+            when(t.due_at, zone),
         )
     console.print(table)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from trueup.adapters.tables import read_table
-from trueup.cli.common import Format, console, opened, operator, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows, when
 from trueup.domain.values import format_quantity
 from trueup.services.replenishment import purchasing
 
@@ -299,6 +299,7 @@ def po_discrepancies(
         found = purchasing.receiving_discrepancies(
             system.uow, caller=operator(system), number=number
         )
+        zone = system.settings.timezone
     rows = [
         [
             str(d.id),
@@ -311,7 +312,7 @@ def po_discrepancies(
             format_quantity(d.variance),
             "" if d.value is None else str(d.value),
             d.status,
-            d.opened_at.isoformat(),
+            when(d.opened_at, zone),
         ]
         for d in found
     ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import tzinfo
 from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, opened, operator, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows, when
 from trueup.cli.reorder_policies import policy_app
 from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.values import format_quantity, parse_timestamp, utc_now
@@ -96,19 +97,19 @@ def recompute(
             sites=site or (),
             skus=sku or (),
         )
+        zone = system.settings.timezone
     skipped = [list(row) for row in report.skipped]
+    since, until = when(report.since, zone), when(report.until, zone)
     if output is Format.JSON:
         summary = {
             "computed": report.computed,
-            "since": report.since.isoformat() if report.since else None,
-            "until": report.until.isoformat() if report.until else None,
+            "since": since or None,
+            "until": until or None,
             "skipped": [dict(zip(SKIPPED_HEADER, row, strict=True)) for row in skipped],
         }
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         return
     if output is Format.TABLE:
-        since = report.since.isoformat() if report.since else ""
-        until = report.until.isoformat() if report.until else ""
         console.print(f"{report.computed} policies computed from {since} to {until}")
         if not skipped:
             return
@@ -162,7 +163,7 @@ def positions(
     show_rows(header, rows, output)
 
 
-def _proposal_rows(found: list[Proposal]) -> list[list[str]]:
+def _proposal_rows(found: list[Proposal], zone: tzinfo | None) -> list[list[str]]:
     return [
         [
             str(p.id),
@@ -172,7 +173,7 @@ def _proposal_rows(found: list[Proposal]) -> list[list[str]]:
             p.location,
             str(len(p.lines)),
             p.order_number,
-            p.created_at.isoformat(),
+            when(p.created_at, zone),
         ]
         for p in found
     ]
@@ -218,7 +219,8 @@ def proposals_list(
     """
     with opened(ctx) as system:
         found = replenishment.proposals(system.uow, caller=operator(system), status=status)
-    show_rows(PROPOSAL_HEADER, _proposal_rows(found), output)
+        zone = system.settings.timezone
+    show_rows(PROPOSAL_HEADER, _proposal_rows(found, zone), output)
 
 
 @proposals_app.command("approve")

@@ -4,13 +4,14 @@ computed policy's inputs in words; --format csv or json keeps every column for m
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from trueup.adapters.tables import read_table
-from trueup.cli.common import Format, console, opened, operator, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows, when
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import format_quantity
 from trueup.services.ledger.codes import require_known
@@ -20,7 +21,7 @@ policy_app = typer.Typer(help="Reorder policies per item and location.", no_args
 OutputFormat = Annotated[Format, typer.Option("--format", help="table, csv or json.")]
 
 
-def _policy_rows(found: list[Policy]) -> list[list[str]]:
+def _policy_rows(found: list[Policy], zone: tzinfo | None) -> list[list[str]]:
     def quantity(value: int | None) -> str:
         return "" if value is None else format_quantity(value)
 
@@ -40,7 +41,7 @@ def _policy_rows(found: list[Policy]) -> list[list[str]]:
             quantity(p.pack_size),
             quantity(p.moq),
             p.inputs_json if p.computed_at else "",
-            p.computed_at.isoformat() if p.computed_at else "",
+            when(p.computed_at, zone),
         ]
         for p in found
     ]
@@ -143,15 +144,16 @@ def policy_list(
         found = replenishment.policies(
             system.uow, caller=operator(system), sites=site or (), skus=sku or ()
         )
-    show_policies(found, output)
+        zone = system.settings.timezone
+    show_policies(found, output, zone)
 
 
-def show_policies(found: list[Policy], output: Format) -> None:
-    """Policies as a table to read, or every column as CSV or JSON."""
+def show_policies(found: list[Policy], output: Format, zone: tzinfo | None) -> None:
+    """Policies as a table to read, or every column as CSV or JSON; times in `zone`."""
     if output is Format.TABLE:
-        show_rows(TABLE_HEADER, [_table_row(p) for p in found], output)
+        show_rows(TABLE_HEADER, [_table_row(p, zone) for p in found], output)
         return
-    rows = _policy_rows(found)
+    rows = _policy_rows(found, zone)
     records: list[dict[str, object]] = [
         {
             **dict(zip(POLICY_HEADER, row, strict=True)),
@@ -177,7 +179,7 @@ TABLE_HEADER = (
 )
 
 
-def _table_row(p: Policy) -> list[str]:
+def _table_row(p: Policy, zone: tzinfo | None) -> list[str]:
     def quantity(value: int | None) -> str:
         return "" if value is None else format_quantity(value)
 
@@ -192,7 +194,7 @@ def _table_row(p: Policy) -> list[str]:
         quantity(p.order_up_to),
         p.supplier or p.source_location,
         explain_inputs(p.inputs) if p.computed_at else "",
-        p.computed_at.isoformat(timespec="seconds") if p.computed_at else "",
+        when(p.computed_at, zone),
     ]
 
 

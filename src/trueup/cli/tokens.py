@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, errors, opened, operator, show_rows
+from trueup.cli.common import Format, console, errors, opened, operator, show_rows, when
 from trueup.cli.stock import parse_time
 from trueup.domain.access import ApiToken
 from trueup.domain.values import utc_now
@@ -32,11 +32,7 @@ COLUMNS = (
 )
 
 
-def _when(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds")
-
-
-def _row(token: ApiToken, now: datetime) -> list[str]:
+def _row(token: ApiToken, now: datetime, zone: tzinfo | None) -> list[str]:
     return [
         str(token.id),
         token.username,
@@ -44,9 +40,9 @@ def _row(token: ApiToken, now: datetime) -> list[str]:
         token.source or "",
         token.label,
         token.prefix,
-        _when(token.created_at),
-        _when(token.last_used_at),
-        _when(token.expires_at),
+        when(token.created_at, zone),
+        when(token.last_used_at, zone),
+        when(token.expires_at, zone),
         token.status(now),
     ]
 
@@ -107,8 +103,9 @@ def list_(
     """
     with opened(ctx) as system:
         found = list_tokens(system.uow, username, caller=operator(system))
+        zone = system.settings.timezone
     now = utc_now()
-    show_rows(COLUMNS, [_row(token, now) for token in found], output)
+    show_rows(COLUMNS, [_row(token, now, zone) for token in found], output)
 
 
 @tokens.command("revoke")
@@ -124,9 +121,9 @@ def revoke(
     """
     with opened(ctx) as system:
         revoked = revoke_token(system.uow, token, caller=operator(system))
+        revoked_at = when(revoked.revoked_at, system.settings.timezone)
     console.print(
-        f"token {revoked.id} ({revoked.prefix}...) of {revoked.username} revoked at "
-        f"{_when(revoked.revoked_at)}",
+        f"token {revoked.id} ({revoked.prefix}...) of {revoked.username} revoked at {revoked_at}",
         markup=False,
         highlight=False,
     )

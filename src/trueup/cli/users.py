@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 import typer
 
-from trueup.cli.common import Format, console, opened, operator, show_rows
+from trueup.cli.common import Format, console, opened, operator, show_rows, when
 from trueup.domain.access import Role, User
 from trueup.domain.values import utc_now
 from trueup.services.identity.users import (
@@ -41,18 +41,14 @@ def read_password() -> str:
     return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
 
 
-def _when(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds")
-
-
-def _row(user: User, now: datetime) -> list[str]:
+def _row(user: User, now: datetime, zone: tzinfo | None) -> list[str]:
     return [
         user.username,
         user.role.value,
         " ".join(sorted(user.sites)) or "*",
         "yes" if user.has_password else "no",
         user.status(now),
-        _when(user.created_at),
+        when(user.created_at, zone),
         " ".join(("manual", *sorted(user.sources))),
     ]
 
@@ -123,8 +119,9 @@ def list_(
     """
     with opened(ctx) as system:
         found = list_users(system.uow)
+        zone = system.settings.timezone
     now = utc_now()
-    rows = [_row(user, now) for user in found]
+    rows = [_row(user, now, zone) for user in found]
     records: list[dict[str, object]] = [
         {
             **dict(zip(COLUMNS, row, strict=True)),

@@ -5,13 +5,22 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from datetime import datetime
+from datetime import tzinfo
 from typing import Annotated
 
 import typer
 
 from trueup.adapters.http import HttpSender
-from trueup.cli.common import Format, console, errors, fail, opened, operator, show_rows
+from trueup.cli.common import (
+    Format,
+    console,
+    errors,
+    fail,
+    opened,
+    operator,
+    show_rows,
+    when,
+)
 from trueup.domain.webhooks import Delivery, DeliveryStatus
 from trueup.services.events import webhooks as service
 from trueup.services.events.dispatch import Dispatcher, PassReport
@@ -48,11 +57,7 @@ DELIVERY_COLUMNS = (
 )
 
 
-def _when(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds")
-
-
-def _listed(summary: WebhookSummary) -> list[str]:
+def _listed(summary: WebhookSummary, zone: tzinfo | None) -> list[str]:
     hook, counts = summary.webhook, summary.deliveries
     return [
         str(hook.id),
@@ -62,11 +67,11 @@ def _listed(summary: WebhookSummary) -> list[str]:
         "enabled" if hook.enabled else "disabled",
         *(str(counts.get(status.value, 0)) for status in DeliveryStatus),
         hook.created_by,
-        _when(hook.created_at),
+        when(hook.created_at, zone),
     ]
 
 
-def _delivery(delivery: Delivery) -> list[str]:
+def _delivery(delivery: Delivery, zone: tzinfo | None) -> list[str]:
     return [
         str(delivery.id),
         delivery.event_id,
@@ -75,9 +80,9 @@ def _delivery(delivery: Delivery) -> list[str]:
         str(delivery.attempts),
         "" if delivery.last_code is None else str(delivery.last_code),
         delivery.last_error,
-        _when(delivery.created_at),
-        _when(delivery.next_attempt_at),
-        _when(delivery.delivered_at),
+        when(delivery.created_at, zone),
+        when(delivery.next_attempt_at, zone),
+        when(delivery.delivered_at, zone),
     ]
 
 
@@ -132,7 +137,8 @@ def list_(
     """
     with opened(ctx) as system:
         found = service.list_webhooks(system.uow, caller=operator(system))
-    show_rows(LIST_COLUMNS, [_listed(summary) for summary in found], output)
+        zone = system.settings.timezone
+    show_rows(LIST_COLUMNS, [_listed(summary, zone) for summary in found], output)
 
 
 @webhooks.command("disable")
@@ -146,8 +152,9 @@ def disable(
     """
     with opened(ctx) as system:
         hook = service.disable(system.uow, webhook_id, caller=operator(system))
+        disabled_at = when(hook.disabled_at, system.settings.timezone)
     console.print(
-        f"webhook {hook.id} ({hook.url}) disabled at {_when(hook.disabled_at)}",
+        f"webhook {hook.id} ({hook.url}) disabled at {disabled_at}",
         markup=False,
         highlight=False,
     )
@@ -173,7 +180,8 @@ def deliveries(
         page = service.deliveries(
             system.uow, webhook_id, status=status, limit=limit, caller=operator(system)
         )
-    show_rows(DELIVERY_COLUMNS, [_delivery(d) for d in page.deliveries], output)
+        zone = system.settings.timezone
+    show_rows(DELIVERY_COLUMNS, [_delivery(d, zone) for d in page.deliveries], output)
 
 
 @webhooks.command("replay")

@@ -93,6 +93,13 @@ def test_health_is_200_without_a_token_when_the_database_is_current(api: Api) ->
     }
 
 
+def test_health_answers_head_with_the_same_status_and_no_body(api: Api) -> None:
+    answer = api.client.head("/healthz")
+    assert answer.status_code == 200
+    assert answer.content == b""
+    assert answer.headers["cache-control"] == "no-store"
+
+
 def _health_of(system: System) -> TestClient:
     return TestClient(create_app(system.uow, checks=system.health))
 
@@ -115,9 +122,12 @@ def test_health_is_503_naming_the_schema_when_the_database_is_not_initialised(
 def test_health_is_503_naming_the_schema_when_it_is_behind(system: System) -> None:
     with system.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
-    answer = _health_of(system).get("/healthz")
+    client = _health_of(system)
+    answer = client.get("/healthz")
     assert answer.status_code == 503
     assert "at revision old" in answer.json()["checks"]["schema"]["detail"]
+    head = client.head("/healthz")
+    assert (head.status_code, head.content) == (503, b"")
 
 
 def test_health_is_503_naming_the_database_when_it_cannot_be_reached(tmp_path: Path) -> None:
