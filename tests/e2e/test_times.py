@@ -89,3 +89,23 @@ def test_a_token_list_shows_its_times_in_trueup_timezone(in_berlin: Cli) -> None
     in_berlin.ok("tokens", "create", "erp-link", "--source", "erp")
     listed = in_berlin.ok("tokens", "list", "--format", "csv").out
     assert_shown_in(ZoneInfo(BERLIN), listed)
+
+
+def test_a_token_expiry_without_an_offset_is_read_in_the_installation_zone(
+    in_berlin: Cli,
+) -> None:
+    in_berlin.ok("users", "add", "ann", "--role", "auditor")
+    in_berlin.ok("tokens", "create", "ann", "--expires-at", "2999-01-01T09:00")
+    in_berlin.ok("tokens", "create", "ann", "--expires-at", "2999-06-30")
+    listed = in_berlin.ok("tokens", "list", "--format", "csv").out
+    assert "2999-01-01T09:00:00+01:00" in listed
+    assert "2999-06-30T23:59:59+02:00" in listed
+
+
+def test_the_count_report_shows_times_in_the_installation_zone(
+    in_berlin: Cli, tmp_path: Path
+) -> None:
+    count_after_the_movements(in_berlin)
+    page = tmp_path / "count-1.html"
+    in_berlin.ok("counts", "report", "1", "--format", "html", "--output", str(page))
+    assert "2026-03-01 10:00:00+01:00" in page.read_text(encoding="utf-8")

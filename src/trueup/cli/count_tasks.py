@@ -342,7 +342,9 @@ def report(
     tz: Annotated[
         str,
         typer.Option(
-            "--tz", help="HTML: the time zone of its times, e.g. Europe/Berlin (default: local)."
+            "--tz",
+            help="HTML: the time zone of its times, e.g. Europe/Berlin "
+            "(default: TRUEUP_TIMEZONE, else the computer's).",
         ),
     ] = "",
 ) -> None:
@@ -355,6 +357,7 @@ def report(
         raise typer.BadParameter("csv or html", param_hint="--format")
     zone = zone_named(tz)
     with opened(ctx) as system, gc_paused():
+        zone = zone or system.settings.timezone
         result = count_review.review(
             system.uow, count_id, caller=operator(system), reveal=reveal, names=output == "html"
         )

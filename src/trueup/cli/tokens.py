@@ -61,7 +61,9 @@ def create(
     expires_at: Annotated[
         str | None,
         typer.Option(
-            "--expires-at", help="ISO 8601 time with offset after which it stops working."
+            "--expires-at",
+            help="When it stops working: an ISO 8601 time, or a date (the end of that day); "
+            "without an offset, in TRUEUP_TIMEZONE.",
         ),
     ] = None,
 ) -> None:
@@ -69,8 +71,8 @@ def create(
 
     Example: trueup tokens create erp-link --source erp --label "ERP posting"
     """
-    expiry = parse_time(expires_at, "--expires-at")
     with opened(ctx) as system:
+        expiry = parse_time(expires_at, "--expires-at", system.settings.timezone, end_of_day=True)
         token, plaintext = create_token(
             system.uow,
             username,
