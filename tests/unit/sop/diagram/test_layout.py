@@ -12,8 +12,8 @@ import pytest
 from trueup.domain.access import Role
 from trueup.domain.sop.model import Sop
 from trueup.services.sop.diagram.geometry import Box, Text
-from trueup.services.sop.diagram.layout import MARKER, TASKS, Layout, View, drawing
-from trueup.services.sop.diagram.process import Kind
+from trueup.services.sop.diagram.layout import MARKER, TASKS, Layout, View, drawing, layout
+from trueup.services.sop.diagram.process import Kind, process
 from trueup.services.sop.diagram.text import balanced, block, text_width, wrap
 
 from .sops import SOPS
@@ -29,12 +29,15 @@ def _sop(request: pytest.FixtureRequest) -> Sop:
 
 
 @pytest.fixture(
-    params=[(name, view) for name in sorted(SOPS) for view in VIEWS],
+    params=[(name, view) for name in sorted(SOPS) for view in (*VIEWS, "turned")],
     ids=lambda param: "-".join(param),
     name="laid",
 )
 def _laid(request: pytest.FixtureRequest) -> Layout:
+    """Both views, and the full process turned to run down (its ladders turned too)."""
     name, view = request.param
+    if view == "turned":
+        return layout(process(SOPS[name]()), vertical=True)
     return drawing(SOPS[name](), view)
 
 
