@@ -366,15 +366,19 @@ class Sop:
 
     @property
     def lanes(self) -> tuple[Role, ...]:
-        """The roles that own a step, an action or an approval, in the order they first
-        appear: the lanes of the diagram, top to bottom."""
-        seen: dict[Role, None] = {}
-        for step in self.steps:
-            seen.setdefault(step.owner)
-        for action in self.actions:
-            seen.setdefault(action.owner)
-        for level in self.approval.levels:
-            for role in level.approvers:
-                seen.setdefault(role)
-        seen.setdefault(self.follow_up.owner)
-        return tuple(seen)
+        """Every role with a responsibility in the SOP, in the order they first appear:
+        the owners of the steps, of the corrective actions, the approvers, the follow-up's
+        owner, and the roles that recurring causes and waiting cases escalate to.
+
+        The diagrams draw fewer lanes: only the roles that own a node of the process
+        (`services/sop/diagram/process.lane_order`), so a role that only owns an action,
+        say, has no empty lane there."""
+        roles = (
+            *(step.owner for step in self.steps),
+            *(action.owner for action in self.actions),
+            *(role for level in self.approval.levels for role in level.approvers),
+            self.follow_up.owner,
+            self.recurrence.escalate_to,
+            *(escalation.to for escalation in self.escalation),
+        )
+        return tuple(dict.fromkeys(roles))

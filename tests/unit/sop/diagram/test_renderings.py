@@ -20,7 +20,11 @@ from trueup.services.sop.diagram.svg import svg
 from .sops import default
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "sop"
-RENDERINGS: dict[str, Callable[[Sop], str]] = {"imbalance.bpmn": bpmn, "imbalance.svg": svg}
+RENDERINGS: dict[str, Callable[[Sop], str]] = {
+    "imbalance.bpmn": bpmn,
+    "imbalance.svg": svg,
+    "imbalance-overview.svg": lambda sop: svg(sop, "overview"),
+}
 
 
 @pytest.mark.parametrize("name", sorted(RENDERINGS))

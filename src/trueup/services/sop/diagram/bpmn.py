@@ -110,9 +110,10 @@ def _node(parent: ET.Element, node: Node, flows: tuple[Flow, ...]) -> None:
 def _diagram(root: ET.Element, laid: Layout) -> None:
     diagram = ET.SubElement(root, _q(BPMNDI, "BPMNDiagram"), id="diagram")
     plane = ET.SubElement(diagram, _q(BPMNDI, "BPMNPlane"), id="plane", bpmnElement="collaboration")
-    _shape(plane, "pool", laid.pool, isHorizontal="true")
+    horizontal = "false" if laid.vertical else "true"
+    _shape(plane, "pool", laid.pool, isHorizontal=horizontal)
     for lane in laid.lanes:
-        _shape(plane, xml_id("lane", lane.role.value), lane.box, isHorizontal="true")
+        _shape(plane, xml_id("lane", lane.role.value), lane.box, isHorizontal=horizontal)
     for shape in laid.shapes:
         extra = {"isMarkerVisible": "true"} if shape.node.kind is Kind.GATEWAY else {}
         label = None if shape.node.kind in (Kind.TASK, Kind.USER_TASK) else shape.label.box

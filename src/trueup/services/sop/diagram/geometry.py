@@ -32,6 +32,10 @@ class Box:
     def cy(self) -> float:
         return self.y + self.h / 2
 
+    def transposed(self) -> Box:
+        """The box mirrored in the diagonal: x and y, width and height swap."""
+        return Box(self.y, self.x, self.h, self.w)
+
     def overlaps(self, other: Box) -> bool:
         """Whether the two share more than an edge."""
         return (

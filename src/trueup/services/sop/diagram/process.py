@@ -5,6 +5,8 @@ owner's lane; each decision of the root-cause tree is an exclusive gateway and e
 task that names the root cause; approvals and the follow-up count are user tasks, the
 follow-up wait a timer. The names and questions come from the SOP file; the few words the
 file has no field for (the outcomes, the fixed questions) are the constants below.
+`overview` is the same graph with the tree collapsed into its step, for the small drawing.
+The lanes are exactly the roles that own a node (`lane_order`).
 
 Each gateway's branches carry the condition a BPMN engine evaluates: the gateway's
 `variable` holds the answer, true or false, or the name of the branch taken.
@@ -13,7 +15,7 @@ Each gateway's branches carry the condition a BPMN engine evaluates: the gateway
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from trueup.domain.access import Role
@@ -35,6 +37,7 @@ class Kind(StrEnum):
     START = "start"
     TASK = "task"
     USER_TASK = "user_task"
+    SUB_PROCESS = "sub_process"
     GATEWAY = "gateway"
     TIMER = "timer"
     END = "end"
@@ -43,7 +46,8 @@ class Kind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Node:
     """One flow node. `id` is a valid XML id; `variable` names a gateway's answer;
-    `days` is a timer's wait; `does` documents a step."""
+    `days` is a timer's wait; `does` documents a step; `note` says what a collapsed
+    sub-process holds."""
 
     id: str
     kind: Kind
@@ -52,6 +56,7 @@ class Node:
     variable: str = ""
     days: int = 0
     does: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,8 @@ class Flow:
 
 @dataclass(frozen=True, slots=True)
 class Graph:
+    """The process: `lanes` are exactly the roles that own a node, in `lane_order`."""
+
     name: str
     title: str
     lanes: tuple[Role, ...]
@@ -139,9 +146,51 @@ def process(sop: Sop) -> Graph:
     select = _tree(build, sop, root_cause)
     execute = _approval(build, sop, select)
     _follow_up(build, sop, execute, root_cause)
-    # Sop.lanes leaves out a role that only receives escalations; it gets the last lane.
-    lanes = tuple(dict.fromkeys((*sop.lanes, *(node.lane for node in build.nodes))))
-    return Graph(sop.name, sop.title, lanes, tuple(build.nodes), tuple(build.flows))
+    nodes = tuple(build.nodes)
+    return Graph(sop.name, sop.title, lane_order(sop, nodes), nodes, tuple(build.flows))
+
+
+def lane_order(sop: Sop, nodes: tuple[Node, ...]) -> tuple[Role, ...]:
+    """The lanes, top to bottom (or left to right): the steps' owners in step order, then
+    the approvers, the follow-up's owner and the role a recurring cause escalates to, each
+    once, and only those that own one of the nodes. `Sop.lanes`, every role with a
+    responsibility in the SOP, also holds roles that own no node, such as the owner of a
+    corrective action: actions are not nodes, so such a role would get an empty lane."""
+    roles = (
+        *(step.owner for step in sop.steps),
+        *(level.approvers[0] for level in sop.approval.levels),
+        sop.follow_up.owner,
+        sop.recurrence.escalate_to,
+    )
+    owners = {node.lane for node in nodes}
+    return tuple(role for role in dict.fromkeys(roles) if role in owners)
+
+
+def overview(sop: Sop) -> Graph:
+    """The process with the root-cause tree collapsed into its step, a sub-process whose
+    note says how many questions and root causes it holds; everything else as `process`
+    gives it (the same ids, so the two drawings name the same things alike)."""
+    full, tree = process(sop), sop.root_cause
+    inside = {decision_id(d.id) for d in tree.decisions} | {leaf_id(x.id) for x in tree.leaves}
+    root_cause = xml_id("step", StepKind.ROOT_CAUSE.value)
+    select = xml_id("step", StepKind.SELECT_ACTIONS.value)
+    causes = len({leaf.cause for leaf in tree.leaves})
+    note = f"{_count(len(tree.decisions), 'question')}, {_count(causes, 'root cause')}"
+    nodes = tuple(
+        replace(node, kind=Kind.SUB_PROCESS, note=note) if node.id == root_cause else node
+        for node in full.nodes
+        if node.id not in inside
+    )
+    flows = tuple(
+        replace(flow, target=select) if flow.source == root_cause else flow
+        for flow in full.flows
+        if flow.source not in inside and (flow.source == root_cause or flow.target not in inside)
+    )
+    return replace(full, lanes=lane_order(sop, nodes), nodes=nodes, flows=flows)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' * (n != 1)}"
 
 
 def _tree(build: _Builder, sop: Sop, root_cause: str) -> str:

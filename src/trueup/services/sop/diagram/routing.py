@@ -5,6 +5,11 @@ differ it turns in the gap between columns. A gateway's first branch leaves to t
 its others from the bottom (or top) straight to the target's row. A step down a ladder of
 questions is one vertical line. A flow that goes back drops to its own track along the
 bottom of its lane, runs left, and rises (or drops) into the target.
+
+A vertical layout routes in the frame of the flow and turns the polylines with the
+shapes: a flow leaves a shape at its bottom and enters the next at its top, turns in the gap
+between rows, and goes back along a track at the right of its lane. Only the branches'
+answers are placed after the turn, since text stays horizontal.
 """
 
 from __future__ import annotations
@@ -44,9 +49,12 @@ def route(
     back: set[str],
     rights: dict[str, float],
     corridors: dict[str, float],
+    *,
+    vertical: bool = False,
 ) -> tuple[Edge, ...]:
-    """`rights` is the right edge of each node's column, `corridors` the y of the track
-    of each flow that goes back."""
+    """`boxes` in the frame of the flow (it runs to the right), `rights` the right edge
+    of each node's column, `corridors` the y of the track of each flow that goes back;
+    `vertical` turns the flows a quarter, to run down."""
     edges = []
     for flow in graph.flows:
         s, t = boxes[flow.source], boxes[flow.target]
@@ -56,7 +64,9 @@ def route(
             points = ((s.cx, s.bottom), (s.cx, y), (t.cx, y), (t.cx, t.bottom if t.cy < y else t.y))
         else:
             points = _forward(graph, flow, s, t, rights[flow.source] + COLUMN_GAP / 2)
-        edges.append(Edge(flow, points, _label(flow, points)))
+        if vertical:
+            points = tuple((y, x) for x, y in points)
+        edges.append(Edge(flow, points, _label(flow, points, vertical)))
     return tuple(edges)
 
 
@@ -71,17 +81,22 @@ def _forward(graph: Graph, flow: Flow, s: Box, t: Box, channel: float) -> tuple[
     return ((s.right, s.cy), (channel, s.cy), (channel, t.cy), (t.x, t.cy))
 
 
-def _label(flow: Flow, points: tuple[Point, ...]) -> Text | None:
-    """A branch's answer: above a flow that leaves to the right; beside a step down a
-    ladder; above the last leg, just after the turn, of a branch that leaves downwards
-    (several may leave a gateway's bottom together, and part where they turn)."""
+def _label(flow: Flow, points: tuple[Point, ...], vertical: bool) -> Text | None:
+    """A branch's answer: above a flow that leaves sideways; beside a step down a ladder;
+    above the last leg, just after the turn, of a branch that leaves downwards (several may
+    leave a gateway's bottom together, and part where they turn). Turned, a flow that leaves
+    downwards has it on its right, and a branch that leaves sideways right of its last leg."""
     if not flow.label:
         return None
     lines = (flow.label,)
     w, h = block(lines, EDGE_LABEL_SIZE)
     (x1, y1), (x2, y2) = points[0], points[1]
-    if y1 == y2:
-        box = Box(x1 + 4, y1 - 3 - h, w, h)
+    if vertical and len(points) == 3 and y1 == y2:
+        box = Box(x2 + 4, y2 + 2 if points[2][1] > y2 else y2 - 2 - h, w, h)
+    elif vertical and x1 == x2:
+        box = Box(x1 + 4, y1 + 2 if y2 > y1 else y1 - 2 - h, w, h)
+    elif y1 == y2:
+        box = Box(x1 + 4 if x2 > x1 else x1 - 4 - w, y1 - 3 - h, w, h)
     elif len(points) == 3:
         box = Box(x2 + 4, y2 - 3 - h, w, h)
     elif y2 > y1:

@@ -2,7 +2,12 @@
 
 The shapes follow BPMN's notation (rounded tasks, a person on user tasks, diamonds with an
 X for exclusive gateways, thin, double and thick circles for start, timer and end events)
-so that the picture reads like the BPMN file it is drawn beside.
+so that the picture reads like the BPMN file it is drawn beside; a collapsed sub-process
+is a task with BPMN's [+] marker.
+
+Two views: the full process, left to right, for the document and for reading at full size;
+and the overview, top to bottom with the root-cause tree collapsed, narrow enough for the
+README to show at its natural size.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ import xml.etree.ElementTree as ET
 
 from trueup.domain.sop.model import Sop
 from trueup.services.sop.diagram.geometry import Box, Text
-from trueup.services.sop.diagram.layout import Layout, Shape, layout
-from trueup.services.sop.diagram.process import Kind, process
+from trueup.services.sop.diagram.layout import MARKER, TASKS, Layout, Shape, View, drawing
+from trueup.services.sop.diagram.process import Kind
 from trueup.services.sop.diagram.text import LEADING
 
 SVG = "http://www.w3.org/2000/svg"
@@ -21,9 +26,9 @@ FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif"
 INK, LINE, PAPER, SHADE = "#1f2933", "#52606d", "#ffffff", "#f5f7fa"
 
 
-def svg(sop: Sop) -> str:
-    """The SOP's process as an SVG document."""
-    return draw(layout(process(sop)))
+def svg(sop: Sop, view: View = "full") -> str:
+    """The SOP's process as an SVG document: the full process, or the overview."""
+    return draw(drawing(sop, view))
 
 
 def draw(laid: Layout) -> str:
@@ -71,28 +76,27 @@ def draw(laid: Layout) -> str:
 
 
 def _pool(root: ET.Element, laid: Layout) -> None:
-    pool = laid.pool
-    _rect(root, pool, fill=PAPER, stroke=INK, stroke_width="1.5")
-    _text(root, laid.title, rotate=True, weight="bold")
+    """The pool and its lanes, each name in a band (turned, when the lanes are rows)."""
+    rotate = not laid.vertical
+    _rect(root, laid.pool, fill=PAPER, stroke=INK, stroke_width="1.5")
+    _text(root, laid.title, rotate=rotate, weight="bold")
     for i, lane in enumerate(laid.lanes):
         _rect(root, lane.box, fill=SHADE if i % 2 else PAPER, stroke=INK)
-        _line(
-            root,
-            (lane.box.x + lane.label.box.w, lane.box.y),
-            (lane.box.x + lane.label.box.w, lane.box.bottom),
-        )
-        _text(root, lane.label, rotate=True)
-    _line(root, (pool.x + laid.title.box.w, pool.y), (pool.x + laid.title.box.w, pool.bottom))
+        _rect(root, lane.label.box, fill="none", stroke=INK)
+        _text(root, lane.label, rotate=rotate)
+    _rect(root, laid.title.box, fill="none", stroke=INK)
 
 
 def _shape(root: ET.Element, shape: Shape) -> None:
     box, kind = shape.box, shape.node.kind
     group = _el(root, "g", id=shape.node.id)
     _el(group, "title").text = shape.node.label
-    if kind in (Kind.TASK, Kind.USER_TASK):
+    if kind in TASKS:
         _rect(group, box, rx="8", fill=PAPER, stroke=INK, stroke_width="1.5")
         if kind is Kind.USER_TASK:
             _person(group, box.x + 11, box.y + 5)
+        if kind is Kind.SUB_PROCESS:
+            _plus(group, box)
     elif kind is Kind.GATEWAY:
         corners = ((box.cx, box.y), (box.right, box.cy), (box.cx, box.bottom), (box.x, box.cy))
         _el(
@@ -109,6 +113,17 @@ def _shape(root: ET.Element, shape: Shape) -> None:
     else:
         _event(group, box, kind)
     _text(group, shape.label)
+    if shape.note is not None:
+        _text(group, shape.note, fill=LINE)
+
+
+def _plus(group: ET.Element, box: Box) -> None:
+    """BPMN's marker of a collapsed sub-process: a small square with a plus, bottom centre."""
+    half = MARKER / 2
+    cx, cy = box.cx, box.bottom - 4 - half
+    _rect(group, Box(cx - half, cy - half, MARKER, MARKER), fill=PAPER, stroke=INK)
+    _line(group, (cx - half + 3, cy), (cx + half - 3, cy))
+    _line(group, (cx, cy - half + 3), (cx, cy + half - 3))
 
 
 def _event(group: ET.Element, box: Box, kind: Kind) -> None:

@@ -48,3 +48,15 @@ def block(lines: tuple[str, ...], size: float) -> tuple[float, float]:
     """The width and height of lines of text set at `size`."""
     width = max((text_width(line, size) for line in lines), default=0.0)
     return width, len(lines) * size * LEADING
+
+
+def balanced(text: str, size: float, width: float) -> tuple[str, ...]:
+    """As few lines as `wrap` gives at `width`, made as even as they go: the narrowest
+    width that still wraps into that many lines (to half a pixel), so that a last line
+    is not left with one short word."""
+    lines = wrap(text, size, width)
+    low, high = 0.0, block(lines, size)[0]
+    while high - low > 0.5:
+        middle = (low + high) / 2
+        low, high = (low, middle) if len(wrap(text, size, middle)) <= len(lines) else (middle, high)
+    return wrap(text, size, high)
