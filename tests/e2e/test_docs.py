@@ -80,3 +80,13 @@ def test_examples_may_put_global_options_before_the_command() -> None:
     assert not _has_example("import items", lines)
     assert not _has_example("import", ["trueup important"])
     assert not _has_example("stock", ["$ trueup stock", "see trueup stock"])
+
+
+def test_the_readme_links_every_page_of_the_docs_and_every_link_resolves() -> None:
+    root = USER_GUIDE.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    pages = sorted(p.relative_to(root).as_posix() for p in (root / "docs").glob("*.md"))
+    assert [page for page in pages if f"]({page})" not in readme] == []
+    linked = re.findall(r"\]\(([^)#]+)\)|src=\"([^\"]+)\"", readme)
+    targets = [a or b for a, b in linked if not (a or b).startswith("http")]
+    assert [t for t in targets if not (root / t).exists()] == []
