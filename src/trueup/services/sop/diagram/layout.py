@@ -33,7 +33,8 @@ MARGIN = 10
 BAND = 30  # the pool's and each lane's name band
 TASK_W, TASK_H, GATEWAY, EVENT, SUB_PROCESS_W, MARKER = 110, 50, 40, 36, 170, 12
 TASK_SIZE, LABEL_SIZE, LANE_SIZE = 12.0, 11.0, 13.0
-GATEWAY_LABEL_W, CORNER_LABEL_W, EVENT_LABEL_W, SIDE_LABEL_W = 116, 150, 90, 100
+#: BPMN modellers (bpmn.io) wrap a label beside a shape at 90 px whatever its bounds say.
+GATEWAY_LABEL_W, CORNER_LABEL_W, EVENT_LABEL_W, SIDE_LABEL_W = 90, 90, 90, 100
 TASKS = (Kind.TASK, Kind.USER_TASK, Kind.SUB_PROCESS)
 #: Which drawing: the whole process, or the overview with the root-cause tree collapsed.
 View = Literal["full", "overview"]
@@ -110,8 +111,14 @@ def extent(node: Node, corner: bool, vertical: bool = False) -> _Extent:
     width = CORNER_LABEL_W if corner else SIDE_LABEL_W if vertical else GATEWAY_LABEL_W
     if node.kind is not Kind.GATEWAY:
         width = SIDE_LABEL_W if vertical and node.kind is Kind.TIMER else EVENT_LABEL_W
-    lines = balanced(node.label, LABEL_SIZE, width)
-    w, h = block(lines, LABEL_SIZE)
+    if vertical:
+        lines = balanced(node.label, LABEL_SIZE, width)
+        w, h = block(lines, LABEL_SIZE)
+    else:
+        # The full drawing is also the BPMN: a modeller re-wraps the label at 90 px and
+        # centres it in its bounds, so the bounds are that wide, wherever it breaks lines.
+        lines = wrap(node.label, LABEL_SIZE, width)
+        w, h = max(width, block(lines, LABEL_SIZE)[0]), block(lines, LABEL_SIZE)[1]
     half = (GATEWAY if node.kind is Kind.GATEWAY else EVENT) / 2
     size, beside, side = (2 * half, 2 * half), max(half, h / 2), max(half, w / 2)
     if node.kind is Kind.GATEWAY:
@@ -150,6 +157,8 @@ def label_box(node: Node, shape: Box, ext: _Extent, vertical: bool = False) -> B
             return Box(shape.x, shape.y + 5, shape.w, block(ext.lines, TASK_SIZE)[1] + 2)
         return shape
     w, h = block(ext.lines, LABEL_SIZE)
+    if not vertical:  # as wide as a modeller wraps it (see `extent`)
+        w = max(w, GATEWAY_LABEL_W if node.kind is Kind.GATEWAY else EVENT_LABEL_W)
     if node.kind is not Kind.GATEWAY:
         if vertical and node.kind is Kind.TIMER:
             return Box(shape.right + 4, shape.cy - h / 2, w, h)
