@@ -1,0 +1,1 @@
+"""The SOP as code: reading a file into the model, and its applied, immutable versions."""
