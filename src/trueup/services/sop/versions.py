@@ -70,11 +70,14 @@ def apply(
     origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
     source: str = "<sop>",
+    sop: str | None = None,
 ) -> Applied:
     """Store the file as the SOP's next version, after reading it whole: nothing is
-    applied unless every part of it is valid."""
+    applied unless every part of it is valid (and, given `sop`, it is that SOP's file)."""
     why = check_reason(reason)
     model = validate(content, source=source)
+    if sop is not None and model.name != sop:
+        raise InputError(f"a file of the SOP {sop!r}", field="sop", value=model.name)
     with uow() as work:
         latest = work.sop.latest(model.name)
         if latest is not None and latest.content == content:
