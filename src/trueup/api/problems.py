@@ -80,6 +80,7 @@ def _for_error(request: Request, error: TrueupError) -> JSONResponse:
                 "value": p.value,
                 "expected": p.expected,
                 "kind": p.kind,
+                **({"column": p.column} if p.column else {}),
             }
             for p in error.problems
         ]

@@ -47,11 +47,14 @@ class RowProblem:
     file: str = ""
     #: invalid (the row itself is wrong), conflict (with the ledger) or refused (by policy)
     kind: str = "invalid"
+    #: the column in the line, for files where it helps (an SOP file); 0 when not given
+    column: int = 0
 
     def __str__(self) -> str:
         where = f"{self.file}:" if self.file else ""
+        at = f"line {self.line}, column {self.column}" if self.column else f"line {self.line}"
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{where}line {self.line}, {self.field}={shown!r}: expected {self.expected}"
+        return f"{where}{at}, {self.field}={shown!r}: expected {self.expected}"
 
 
 class InputError(TrueupError):

@@ -1,1 +1,1 @@
-"""The SOP as code: reading a file into the model, and its applied, immutable versions."""
+"""The SOP wing: reading SOP files, their versions, and what they render to."""
