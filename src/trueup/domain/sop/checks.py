@@ -171,6 +171,6 @@ def _no_overlaps(problems: Problems, path: str, rows: Sequence[_Row]) -> None:
                     row.where,
                     path,
                     row.name,
-                    f"a row that no case matches together with row '{earlier.name}' "
-                    f"(line {earlier.where.line}); make their conditions exclusive",
+                    f"no case that row '{earlier.name}' (line {earlier.where.line}) also "
+                    "matches; make the two rows' conditions exclusive",
                 )
