@@ -18,6 +18,7 @@ from tests.fakes.events import WebhookState
 from tests.fakes.identity import IdentityState
 from tests.fakes.ledger import LedgerState
 from tests.fakes.replenishment import ReplenishmentTables
+from tests.fakes.sop import SopState
 
 __all__ = ["FakeStore", "IntegrityViolation"]
 
@@ -40,6 +41,8 @@ class FakeStore:
     replenishment: ReplenishmentTables = field(default_factory=ReplenishmentTables)
     #: alerts, the monitor's cursors, notification rules and notifications (alerts.py)
     alerts: AlertsState = field(default_factory=AlertsState)
+    #: the SOP's applied versions (sop.py)
+    sop: SopState = field(default_factory=SopState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

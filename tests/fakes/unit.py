@@ -17,6 +17,7 @@ from tests.fakes.events import FakeOutbox, FakeWebhooks
 from tests.fakes.identity import FakeIdentity
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
 from tests.fakes.replenishment import FakePurchasing, FakeReplenishment
+from tests.fakes.sop import FakeSop
 from tests.fakes.store import FakeStore
 
 if TYPE_CHECKING:
@@ -80,6 +81,10 @@ class FakeUnitOfWork:
     @property
     def counts(self) -> FakeCounts:
         return FakeCounts(self._store())
+
+    @property
+    def sop(self) -> FakeSop:
+        return FakeSop(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

@@ -22,6 +22,7 @@ from trueup.api.routes import ledger as ledger_routes
 from trueup.api.routes import manual_logs as manual_log_routes
 from trueup.api.routes import purchasing as purchasing_routes
 from trueup.api.routes import replenishment as replenishment_routes
+from trueup.api.routes import sop as sop_routes
 from trueup.api.routes import webhooks as webhook_routes
 from trueup.api.schemas.ledger import problem_schemas
 from trueup.api.security import RateLimiter, TokenCache
@@ -159,6 +160,7 @@ def create_app(
         alert_routes.router,
         replenishment_routes.router,
         purchasing_routes.router,
+        sop_routes.router,
     )
     for router in routers:
         app.include_router(router, prefix=PREFIX)

@@ -109,6 +109,11 @@ COMMANDS: Mapping[str, Entry] = {
     ),
     "po": Entry("purchasing", "Purchase and transfer orders, and receipts against them."),
     "asn": Entry("purchasing", "Advance ship notices against order lines."),
+    "sop": Entry(
+        "sop",
+        "The imbalance-correction SOP: validate a file, apply it as a new version, and\n"
+        "read back any version, its history and what changed.",
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from trueup.domain.access import Role
 from trueup.domain.credentials import check_password, normalize_username
 from trueup.services.identity.users import add_user
 from trueup.services.ledger.verification import verify as run_verify
+from trueup.services.sop.versions import install_default
 
 
 def init(
@@ -50,6 +51,10 @@ def init(
     system = initialise(settings)
     try:
         console.print(f"initialised {safe_url(settings.database_url)}")
+        installed = install_default(system.uow, caller=operator(system))
+        if installed is not None:
+            info = installed.info
+            console.print(f"installed the default {info.sop} SOP as version {info.version}")
         if admin is not None:
             user = add_user(system.uow, admin, Role.ADMIN, (), password, caller=operator(system))
             how = "with a password" if user.has_password else "without a password (tokens only)"

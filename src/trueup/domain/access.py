@@ -92,6 +92,10 @@ class Action(StrEnum):
     PURCHASING_WRITE = "purchasing.write"
     #: receive against an order line at one's sites
     PURCHASING_RECEIVE = "purchasing.receive"
+    #: the SOP's versions, their files, history and differences
+    SOP_READ = "sop.read"
+    #: apply a new version of the SOP
+    SOP_APPLY = "sop.apply"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -106,6 +110,7 @@ _EVERYONE = frozenset(
         Action.TOKENS_OWN,
         Action.ALERTS_READ,
         Action.NOTIFICATIONS_READ,
+        Action.SOP_READ,
     }
 )
 _STAFF = _EVERYONE | {
@@ -141,6 +146,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.REORDER_WRITE,
         Action.PROPOSALS_APPROVE,
         Action.PURCHASING_WRITE,
+        Action.SOP_APPLY,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
     # It reads count results once a count is closed (shrinkage is finance's business).
@@ -182,6 +188,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.TOKENS_MANAGE,
         Action.AUDIT_READ,
         Action.NOTIFICATIONS_MANAGE,
+        Action.SOP_APPLY,
     },
 }
 

@@ -16,6 +16,7 @@ from trueup.services.events.port import EventsUnitOfWork
 from trueup.services.identity.port import IdentityUnitOfWork
 from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.replenishment.port import ReplenishmentUnitOfWork
+from trueup.services.sop.port import SopUnitOfWork
 from trueup.services.transaction import TransactionFactory
 
 
@@ -24,6 +25,7 @@ class UnitOfWork(
     CountsUnitOfWork,
     ReplenishmentUnitOfWork,
     LedgerUnitOfWork,
+    SopUnitOfWork,
     EventsUnitOfWork,
     IdentityUnitOfWork,
     Protocol,

@@ -25,6 +25,7 @@ from trueup.storage.ledger.policy import SqlStockPolicy
 from trueup.storage.ledger.repository import SqlLedger
 from trueup.storage.replenishment.purchasing import SqlPurchasing
 from trueup.storage.replenishment.repository import SqlReplenishment
+from trueup.storage.sop.repository import SqlSop
 
 #: SQLSTATEs a retry resolves: serialization failure, deadlock, unique violation (a
 #: concurrent twin of an idempotent post committed first; the retry sees it).
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     notifications: SqlNotifications
     replenishment: SqlReplenishment
     purchasing: SqlPurchasing
+    sop: SqlSop
 
     def __init__(
         self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
         self.notifications = SqlNotifications(connection)
         self.replenishment = SqlReplenishment(connection)
         self.purchasing = SqlPurchasing(connection)
+        self.sop = SqlSop(connection)
         return self
 
     def __exit__(
