@@ -9,8 +9,7 @@ import pytest
 
 from tests.fakes import FakeUnitOfWorkFactory
 from trueup.domain.access import Principal
-from trueup.domain.errors import InputError, NotFound
-from trueup.domain.sop.tree import SopInvalid
+from trueup.domain.errors import InputError, NotFound, SopInvalid
 from trueup.domain.sop.versions import sha256
 from trueup.services.sop import versions
 from trueup.services.sop.reading import default_sop_text
