@@ -26,7 +26,9 @@ def test_init_installs_the_default_sop_as_version_1_once(cli: Cli, tmp_path: Pat
     assert "installed the default imbalance SOP as version 1" in cli.ok("init").said
     assert "installed" not in cli.ok("init").said
     history = cli.ok("sop", "history").said
-    assert "1 " in history and "tester" in history and "installed by trueup init" in history
+    assert (
+        "1 " in history and "trueup" in history and "the default SOP shipped with trueup" in history
+    )
     cli.ok("sop", "export", "--out", str(tmp_path / "v1.yaml"))
     assert (tmp_path / "v1.yaml").read_bytes() == DEFAULT
 

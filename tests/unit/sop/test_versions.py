@@ -10,6 +10,7 @@ import pytest
 from tests.fakes import FakeUnitOfWorkFactory
 from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, NotFound, SopInvalid
+from trueup.domain.sop.shipped import SHIPPED_REASON
 from trueup.domain.sop.versions import sha256
 from trueup.services.sop import versions
 from trueup.services.sop.reading import default_sop_text
@@ -153,7 +154,7 @@ def test_the_default_installs_as_version_1_once(uow: FakeUnitOfWorkFactory) -> N
     assert first is not None and first.info.version == 1
     assert versions.install_default(uow, caller=ANN) is None
     assert versions.export(uow, caller=ANN)[1] == DEFAULT
-    assert versions.history(uow, caller=ANN)[0].reason == versions.DEFAULT_REASON
+    assert versions.history(uow, caller=ANN)[0].reason == SHIPPED_REASON
 
 
 def test_the_default_is_not_installed_over_an_applied_version(uow: FakeUnitOfWorkFactory) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, NotFound
 from trueup.domain.sop.model import Sop
+from trueup.domain.sop.shipped import SHIPPED_AUTHOR, SHIPPED_REASON
 from trueup.domain.sop.versions import (
     IMBALANCE,
     VersionInfo,
@@ -29,8 +30,6 @@ from trueup.services.retry import retry_transient
 from trueup.services.sop.port import SopUnitOfWorkFactory, StoredVersion
 from trueup.services.sop.reading import default_sop_text, read_sop
 
-#: The reason version 1 gives when `trueup init` installs the packaged SOP.
-DEFAULT_REASON = "the SOP that ships with trueup, installed by trueup init"
 MAX_HISTORY_PAGE = 1000
 
 
@@ -71,9 +70,11 @@ def apply(
     clock: Clock = utc_now,
     source: str = "<sop>",
     sop: str | None = None,
+    author: str | None = None,
 ) -> Applied:
     """Store the file as the SOP's next version, after reading it whole: nothing is
-    applied unless every part of it is valid (and, given `sop`, it is that SOP's file)."""
+    applied unless every part of it is valid (and, given `sop`, it is that SOP's file).
+    The author is the caller, unless `author` names another (trueup, for the default)."""
     why = check_reason(reason)
     model = validate(content, source=source)
     if sop is not None and model.name != sop:
@@ -85,7 +86,7 @@ def apply(
         number = 1 if latest is None else latest.info.version + 1
         before = None if latest is None else (latest.info.version, latest.content)
         at = clock()
-        info = VersionInfo(model.name, number, caller.username, at, why, sha256(content))
+        info = VersionInfo(model.name, number, author or caller.username, at, why, sha256(content))
         diff = unified_diff(model.name, before, (number, content))
         work.sop.add(StoredVersion(info, content, diff))
         detail = {"sha256": info.sha256, "reason": why}
@@ -105,7 +106,9 @@ def install_default(
     with uow(readonly=True) as work:
         if work.sop.latest(model.name) is not None:
             return None
-    found = apply(uow, content, reason=DEFAULT_REASON, caller=caller, clock=clock)
+    found = apply(
+        uow, content, reason=SHIPPED_REASON, author=SHIPPED_AUTHOR, caller=caller, clock=clock
+    )
     return found if found.created else None
 
 

@@ -45,6 +45,8 @@ DOES: dict[Action, str] = {
     Action.PURCHASING_READ: "read suppliers, orders, ship notices and receiving discrepancies",
     Action.PURCHASING_WRITE: "import suppliers, orders and ship notices",
     Action.PURCHASING_RECEIVE: "receive against order lines",
+    Action.SOP_READ: "read the imbalance SOP, its versions and its renderings",
+    Action.SOP_APPLY: "apply a new version of the imbalance SOP",
 }
 
 #: What every role may do: said once, above the table, not in every row.
