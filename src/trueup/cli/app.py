@@ -111,8 +111,8 @@ COMMANDS: Mapping[str, Entry] = {
     "asn": Entry("purchasing", "Advance ship notices against order lines."),
     "sop": Entry(
         "sop",
-        "The imbalance-correction SOP: validate a file, apply it as a new version, and\n"
-        "read back any version, its history and what changed.",
+        "The imbalance-correction SOP: validate a file, apply it as a new version, read\n"
+        "back any version, its history and what changed, and render it as a document or diagram.",
     ),
 }
 

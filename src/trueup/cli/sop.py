@@ -7,6 +7,7 @@ bytes that were applied).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,13 +17,18 @@ from rich.table import Table
 
 from trueup.cli.common import console, errors, fail, opened, operator
 from trueup.domain.sop.model import Sop
+from trueup.domain.sop.schema import json_schema
 from trueup.domain.sop.versions import IMBALANCE
 from trueup.domain.values import show_time
-from trueup.services.sop import versions
+from trueup.services.reports.tracking import render_tracking
+from trueup.services.sop import rendering, versions
+
+#: The SOP `render --sop` takes for the tracking-and-monitoring document.
+TRACKING = "tracking"
 
 sop_app = typer.Typer(
-    help="The imbalance-correction SOP: validate a file, apply it as a new version, and\n"
-    "read back any version, its history and what changed.",
+    help="The imbalance-correction SOP: validate a file, apply it as a new version, read\n"
+    "back any version, its history and what changed, and render it as a document or diagram.",
     no_args_is_help=True,
 )
 
@@ -216,6 +222,92 @@ def export(
     sys.stdout.flush()
     sys.stdout.buffer.write(content)
     sys.stdout.buffer.flush()
+
+
+def _write(text: str, out: Path | None) -> None:
+    """Text to the file (UTF-8, newlines as written) or to standard output."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as error:
+        _unusable(out, error, "a writable path")
+    errors.print(f"wrote {out}", markup=False)
+
+
+@sop_app.command()
+def render(
+    ctx: typer.Context,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="md, html, svg, bpmn or mermaid; default: from the --out file's suffix, else md.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write to FILE instead of the screen."),
+    ] = None,
+    version: VersionOption = None,
+    view: Annotated[
+        str,
+        typer.Option("--view", help="svg: full (every decision) or overview (the short form)."),
+    ] = "full",
+    sop: Annotated[
+        str,
+        typer.Option(
+            "--sop",
+            metavar="NAME",
+            help="imbalance (the file trueup runs), or tracking: the tracking-and-monitoring "
+            "SOP as trueup is configured now (md or html).",
+        ),
+    ] = IMBALANCE,
+) -> None:
+    """Draw the SOP from the model the engine runs: the document (md, html), the diagram
+    (svg), BPMN 2.0 for bpmn.io or Camunda Modeler, or a Mermaid flowchart.
+
+    Example: trueup sop render --format html --out imbalance.html
+    """
+    chosen = rendering.format_for(format, out)
+    with opened(ctx) as system:
+        if sop == TRACKING:
+            settings = system.settings
+            text = render_tracking(
+                system.uow,
+                caller=operator(system),
+                format=chosen,
+                config=settings.alerts,
+                every=settings.monitor_every,
+            )
+        else:
+            text = rendering.render(
+                system.uow,
+                caller=operator(system),
+                format=chosen,
+                sop=sop,
+                version=version,
+                view=view,
+            ).text
+    _write(text, out)
+
+
+@sop_app.command()
+def schema(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write to FILE instead of the screen."),
+    ] = None,
+) -> None:
+    """The JSON Schema of an SOP file, for completion and checks in an editor (put
+    `# yaml-language-server: $schema=sop.schema.json` on the file's first line).
+
+    Example: trueup sop schema --out sop.schema.json
+    """
+    _write(json.dumps(json_schema(), indent=2) + "\n", out)
 
 
 def register(app: typer.Typer) -> None:

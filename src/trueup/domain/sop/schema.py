@@ -25,7 +25,6 @@ from trueup.domain.sop.model import (
 from trueup.domain.sop.reading import EVENTS, RECURRENCE_BY
 
 Schema = dict[str, Any]
-ID = "https://trueup.dev/schemas/sop.json"
 
 
 def _enum(kind: type[StrEnum], description: str = "") -> Schema:
@@ -230,7 +229,6 @@ def json_schema() -> Schema:
     properties = {**header, **_sections(), **_after()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": ID,
         "title": "trueup SOP file",
         **_obj(properties, tuple(properties)),
     }

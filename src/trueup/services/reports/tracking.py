@@ -14,10 +14,14 @@ from collections.abc import Mapping
 
 from trueup.domain.access import Action, Principal
 from trueup.domain.alerts.conditions import AlertConfig
+from trueup.domain.errors import InputError, NotFound
 from trueup.domain.sop.model import Sop
 from trueup.domain.values import Clock, utc_now
 from trueup.services.alerts.monitor import JOBS
 from trueup.services.alerts.port import AlertsUnitOfWorkFactory
+from trueup.services.reports.port import ReportsUnitOfWorkFactory
+from trueup.services.sop import versions
+from trueup.services.sop.document import tracking_html, tracking_markdown
 from trueup.services.sop.tracking import LISTED_POLICIES, PolicyTotal, TrackingSnapshot
 
 
@@ -62,3 +66,28 @@ def tracking_snapshot(
         jobs={**JOBS, **every},
         imbalance=imbalance,
     )
+
+
+def render_tracking(
+    uow_factory: ReportsUnitOfWorkFactory,
+    *,
+    caller: Principal,
+    format: str,
+    config: AlertConfig,
+    every: Mapping[str, int],
+    clock: Clock = utc_now,
+) -> str:
+    """The tracking SOP as configured now, as Markdown (`md`) or HTML, with the imbalance
+    SOP in force (its latest version) when one is applied."""
+    if format not in ("md", "html"):
+        raise InputError(
+            "md or html (the tracking SOP is a document)", field="format", value=format
+        )
+    try:
+        imbalance: Sop | None = versions.show(uow_factory, caller=caller).sop
+    except NotFound:
+        imbalance = None
+    snapshot = tracking_snapshot(
+        uow_factory, caller=caller, config=config, every=every, imbalance=imbalance, clock=clock
+    )
+    return tracking_markdown(snapshot) if format == "md" else tracking_html(snapshot)
