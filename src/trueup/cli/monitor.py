@@ -126,6 +126,11 @@ def print_cycle(report: CycleReport) -> None:
     table.add_row("count tasks generated", f"{len(report.counts):,}")
     if report.proposals is not None:
         table.add_row("order proposals", f"{len(report.proposals.proposals):,}")
+    review = report.review
+    if review is not None and review.next_review is not None:
+        when = review.next_review.isoformat()
+        told = f"due since {when}, {review.notified} told now" if review.due else f"next on {when}"
+        table.add_row("SOP review", told)
     if report.digests is not None and report.emails is not None:
         table.add_row("digests", f"{report.digests.notifications:,} notification(s) folded")
         table.add_row(

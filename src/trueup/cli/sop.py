@@ -19,7 +19,7 @@ from trueup.cli.common import console, errors, fail, opened, operator
 from trueup.domain.sop.model import Sop
 from trueup.domain.sop.schema import json_schema
 from trueup.domain.sop.versions import IMBALANCE
-from trueup.domain.values import show_time
+from trueup.domain.values import show_time, utc_now
 from trueup.services.reports.tracking import render_tracking
 from trueup.services.sop import rendering, versions
 
@@ -132,7 +132,8 @@ def show(ctx: typer.Context, version: VersionOption = None, sop: SopOption = IMB
     lines = [
         f"{model.title} ({model.name}), version {info.version}",
         f"applied {show_time(info.applied_at, zone)} by {info.author}: {info.reason}",
-        f"owner {model.owner}; next review {model.next_review.isoformat()}",
+        f"owner {model.owner}; next review {model.next_review.isoformat()}"
+        + (" (passed: due for review)" if model.next_review < utc_now().date() else ""),
         f"sha256 {info.sha256}",
         "",
         f"contents: {summary(model)}",

@@ -24,9 +24,11 @@ from trueup.domain.alerts.conditions import AlertConfig
 from trueup.domain.errors import InputError, NotFound
 from trueup.services.alerts import evaluation as alerts
 from trueup.services.alerts import notifications
+from trueup.services.alerts.review import check_review
 from trueup.services.events.dispatch import Dispatcher
 from trueup.services.events.webhooks import subscribe
 from trueup.services.identity import users as identity
+from trueup.services.sop import versions
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CONFIG = AlertConfig()
@@ -215,3 +217,18 @@ def test_webhooks_hear_alert_events_of_their_sites_only(staffed: System) -> None
         assert sorted(r.json["data"]["kind"] for r in dc1.requests) == ["negative", "stockout"]
         assert {r.json["data"]["site"] for r in dc1.requests} == {"DC1"}
         assert st1.requests == []
+
+
+def test_a_passed_sop_review_reaches_the_inbox_and_the_mail_of_its_roles_once(
+    staffed: System, smtp: tuple[Inbox, SmtpMailer]
+) -> None:
+    server, mailer = smtp
+    versions.install_default(staffed.uow, caller=SETUP, clock=lambda: T0)
+    after = datetime(2027, 12, 2, 6, 0, tzinfo=UTC)  # the default's review date has passed
+    assert check_review(staffed.uow, clock=lambda: after).notified == 2
+    assert check_review(staffed.uow, clock=lambda: after).notified == 0
+    due = ["The SOP 'Inventory imbalance correction' is due for review"]
+    assert inbox_of(staffed, "boss") == due and inbox_of(staffed, "st1-boss") == due
+    assert inbox_of(staffed, "dc1-staff") == [] and inbox_of(staffed, "auditor") == []
+    assert notifications.send_emails(staffed.uow, mailer, clock=lambda: after).sent == 2
+    assert server.to() == ["boss@example.com", "st1-boss@example.com"]

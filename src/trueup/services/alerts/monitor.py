@@ -30,6 +30,7 @@ from trueup.services.alerts import notifications
 from trueup.services.alerts.evaluation import FollowReport, SweepReport
 from trueup.services.alerts.notifications import DigestReport, EmailReport
 from trueup.services.alerts.port import AlertsUnitOfWorkFactory, Mailer
+from trueup.services.alerts.review import ReviewCheck, check_review
 from trueup.services.counts import plans as count_plans
 from trueup.services.replenishment import policies as replenishment
 from trueup.services.replenishment.policies import ProposalRun, RecomputeReport
@@ -45,6 +46,7 @@ STEPS = (
     "escalating alerts",
     "generating counts",
     "proposing orders",
+    "checking the SOP's review date",
     "sending digests and e-mails",
 )
 
@@ -66,6 +68,7 @@ class CycleReport:
     escalated: list[Alert] = field(default_factory=list)
     counts: list[Task] = field(default_factory=list)
     proposals: ProposalRun | None = None
+    review: ReviewCheck | None = None
     digests: DigestReport | None = None
     emails: EmailReport | None = None
 
@@ -109,6 +112,9 @@ class Monitor:
         report.proposals = replenishment.generate_proposals(self.uow, caller=self.caller, clock=at)
         done(len(report.proposals.proposals))
         done = steps(STEPS[6], None)
+        report.review = check_review(self.uow, clock=at)
+        done(report.review.notified)
+        done = steps(STEPS[7], None)
         report.digests = notifications.send_digests(self.uow, clock=at)
         report.emails = notifications.send_emails(self.uow, self.mailer, clock=at)
         done(report.digests.notifications + report.emails.sent)
@@ -141,6 +147,9 @@ class Monitor:
     def digests(self) -> None:
         notifications.send_digests(self.uow)
 
+    def review(self) -> None:
+        check_review(self.uow)
+
     def emails(self) -> None:
         notifications.send_emails(self.uow, self.mailer)
 
@@ -161,6 +170,7 @@ JOBS: dict[str, int] = {
     "counts": 60 * 60,
     "digests": 60 * 60,
     "recompute": 24 * 60 * 60,
+    "review": 24 * 60 * 60,
 }
 
 
@@ -181,6 +191,7 @@ def jobs(monitor: Monitor) -> list[Job]:
         "counts": monitor.generate_counts,
         "digests": monitor.digests,
         "recompute": monitor.recompute,
+        "review": monitor.review,
     }
     return [Job(name, seconds[name], _guarded(name, run[name])) for name in JOBS]
 

@@ -17,6 +17,7 @@ from trueup.domain.alerts.notifications import Channel, Mode, Notification, Rule
 from trueup.services.counts.port import CountsUnitOfWork
 from trueup.services.events.port import EventsUnitOfWork
 from trueup.services.replenishment.port import ReplenishmentUnitOfWork
+from trueup.services.sop.port import SopUnitOfWork
 from trueup.services.transaction import TransactionFactory
 
 #: The columns of each frame of SweepInputs, as storage streams them: item-locations keyed
@@ -248,9 +249,11 @@ class Mailer(Protocol):
     def send(self, to: str, subject: str, body: str) -> None: ...
 
 
-class AlertsUnitOfWork(CountsUnitOfWork, ReplenishmentUnitOfWork, EventsUnitOfWork, Protocol):
-    """Alerts read stock, counts and orders, and route what changed to people and
-    webhooks in the same transaction."""
+class AlertsUnitOfWork(
+    CountsUnitOfWork, ReplenishmentUnitOfWork, SopUnitOfWork, EventsUnitOfWork, Protocol
+):
+    """Alerts read stock, counts, orders and the SOP's review date, and route what changed
+    to people and webhooks in the same transaction."""
 
     @property
     def alerts(self) -> AlertRepository: ...
