@@ -67,14 +67,18 @@ def summary(model: Sop) -> str:
 
 @sop_app.command()
 def validate(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The SOP file (YAML, UTF-8).")],
+    sop: SopOption = IMBALANCE,
 ) -> None:
     """Read FILE as the SOP and say whether it is valid; every problem is listed with
-    its line and column, and nothing is stored.
+    its line and column, and nothing is stored. The sites it names must exist.
 
     Example: trueup sop validate imbalance.yaml
     """
-    model = versions.validate(_read(file), source=str(file))
+    content = _read(file)
+    with opened(ctx) as system:
+        model = versions.validate_here(system.uow, content, source=str(file), sop=sop)
     console.print(
         f"valid: {model.name} ({model.title}): {summary(model)}", markup=False, highlight=False
     )
@@ -87,6 +91,7 @@ def apply(
     reason: Annotated[
         str, typer.Option("--reason", metavar="TEXT", help="Why the SOP changes (required).")
     ],
+    sop: SopOption = IMBALANCE,
 ) -> None:
     """Store FILE as the SOP's next version, exactly as it is, with who applied it, when
     and why; a file with any problem applies nothing.
@@ -99,7 +104,7 @@ def apply(
     content = _read(file)
     with opened(ctx) as system:
         done = versions.apply(
-            system.uow, content, reason=reason, caller=operator(system), source=str(file)
+            system.uow, content, reason=reason, caller=operator(system), source=str(file), sop=sop
         )
     info = done.info
     if not done.created:

@@ -85,8 +85,41 @@ def test_a_bad_file_applies_nothing_and_names_line_and_column(cli: Cli, tmp_path
 
 
 def test_validate_summarises_a_good_file(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("init")
     good = tmp_path / "good.yaml"
     good.write_bytes(DEFAULT)
     said = cli.ok("sop", "validate", str(good)).said
     assert said.startswith("valid: imbalance (Inventory imbalance correction): 7 steps,")
     assert cli("sop", "validate", str(tmp_path / "missing.yaml")).code == 2
+
+
+def test_a_site_trueup_does_not_know_is_refused_at_its_line(stocked: Cli, tmp_path: Path) -> None:
+    cli = stocked
+    row = b"    findings: [phantom_stock]\n"
+    assert row in DEFAULT
+    typo = tmp_path / "typo.yaml"
+    typo.write_bytes(DEFAULT.replace(row, row + b"    sites: {not: [ST01]}\n"))
+    line = DEFAULT[: DEFAULT.index(row)].count(b"\n")  # the row's first line
+    for argv in (("validate", str(typo)), ("apply", str(typo), "--reason", "phantom at ST01")):
+        result = cli("sop", *argv)
+        assert result.code == 2
+        said = f"line {line}, column 5, triggers[7].sites='ST01': expected the code of a"
+        assert said in result.said
+    fine = tmp_path / "fine.yaml"
+    fine.write_bytes(DEFAULT.replace(row, row + b"    sites: {not: [ST1]}\n"))
+    assert cli.ok("sop", "validate", str(fine)).code == 0
+    assert "version 2" in cli.ok("sop", "apply", str(fine), "--reason", "not ST1").said
+
+
+def test_a_file_of_another_name_is_not_applied_as_a_new_sop(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("init")
+    typo = tmp_path / "typo.yaml"
+    typo.write_bytes(DEFAULT.replace(b"sop: imbalance", b"sop: imbalence"))
+    result = cli("sop", "apply", str(typo), "--reason", "a typo")
+    assert (
+        result.code == 2
+        and "is the SOP 'imbalence' (its `sop:` field), not 'imbalance'" in result.said
+    )
+    assert (
+        cli.ok("sop", "apply", str(typo), "--reason", "another SOP", "--sop", "imbalence").code == 0
+    )

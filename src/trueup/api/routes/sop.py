@@ -49,10 +49,11 @@ def _out(shown: Shown) -> VersionOut:
 
 
 @router.post("/validate", response_model=SummaryOut)
-def validate(body: ValidateIn, who: Reader) -> SummaryOut:
+def validate(request: Request, body: ValidateIn, who: Reader) -> SummaryOut:
     """Read a file as the SOP: what it says in short, or 422 with every problem's line
-    and column. Nothing is stored."""
-    return SummaryOut.of(versions.validate(body.content.encode("utf-8"), source="content"))
+    and column (the sites it names must exist). Nothing is stored."""
+    content = body.content.encode("utf-8")
+    return SummaryOut.of(versions.validate_here(uow_of(request), content, source="content"))
 
 
 @router.get("/{sop}", response_model=VersionOut)

@@ -10,11 +10,12 @@ winner (or finds that the winner applied the same bytes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trueup.domain.access import Principal
-from trueup.domain.errors import InputError, NotFound
-from trueup.domain.sop.model import Sop
+from trueup.domain.errors import InputError, NotFound, RowProblem, SopInvalid
+from trueup.domain.sop.model import ApprovalRow, Route, Sop, TriggerRow
 from trueup.domain.sop.shipped import SHIPPED_AUTHOR, SHIPPED_REASON
 from trueup.domain.sop.versions import (
     IMBALANCE,
@@ -27,7 +28,7 @@ from trueup.domain.sop.versions import (
 from trueup.domain.values import Clock, utc_now
 from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.retry import retry_transient
-from trueup.services.sop.port import SopUnitOfWorkFactory, StoredVersion
+from trueup.services.sop.port import SopUnitOfWork, SopUnitOfWorkFactory, StoredVersion
 from trueup.services.sop.reading import default_sop_text, read_sop
 
 MAX_HISTORY_PAGE = 1000
@@ -77,9 +78,9 @@ def apply(
     The author is the caller, unless `author` names another (trueup, for the default)."""
     why = check_reason(reason)
     model = validate(content, source=source)
-    if sop is not None and model.name != sop:
-        raise InputError(f"a file of the SOP {sop!r}", field="sop", value=model.name)
+    _same_sop(model, sop, source)
     with uow() as work:
+        check_sites(work, model, source)
         latest = work.sop.latest(model.name)
         if latest is not None and latest.content == content:
             return Applied(latest.info, False, latest.diff, model)
@@ -96,6 +97,55 @@ def apply(
 
 
 @retry_transient
+def _same_sop(model: Sop, sop: str | None, source: str) -> None:
+    if sop is not None and model.name != sop:
+        raise InputError(
+            f"{source} is the SOP {model.name!r} (its `sop:` field), not {sop!r}: correct the "
+            f"field, or name the SOP with --sop {model.name} if it is another one",
+            field="sop",
+            value=model.name,
+        )
+
+
+def check_sites(work: SopUnitOfWork, model: Sop, source: str) -> None:
+    """Every site a row names is a warehouse or store trueup knows: a misspelt code would
+    make its row match nothing, silently."""
+    tables: list[tuple[str, Sequence[TriggerRow | ApprovalRow | Route]]] = [
+        ("triggers", model.triggers),
+        ("approval.matrix", model.approval.rows),
+        ("notifications", model.notifications),
+    ]
+    named = [
+        (row.where, f"{path}[{index}].sites", code)
+        for path, rows in tables
+        for index, row in enumerate(rows, start=1)
+        for code in sorted(row.sites.values)
+    ]
+    if not named:
+        return
+    found = work.identity.locations([code for _, _, code in named])
+    sites = {code for code, loc in found.items() if loc.kind.is_site}
+    expected = "the code of a warehouse or store (trueup locations list shows them)"
+    problems = [
+        RowProblem(where.line, path, code, expected, file=source, column=where.column)
+        for where, path, code in named
+        if code not in sites
+    ]
+    if problems:
+        raise SopInvalid(problems)
+
+
+def validate_here(
+    uow: SopUnitOfWorkFactory, content: bytes, *, source: str = "<sop>", sop: str | None = None
+) -> Sop:
+    """`validate`, then what only this installation can tell: the SOP's name and its sites."""
+    model = validate(content, source=source)
+    _same_sop(model, sop, source)
+    with uow(readonly=True) as work:
+        check_sites(work, model, source)
+    return model
+
+
 def install_default(
     uow: SopUnitOfWorkFactory, *, caller: Principal, clock: Clock = utc_now
 ) -> Applied | None:
