@@ -117,7 +117,9 @@ def test_an_approval_level_without_an_approver_is_refused() -> None:
 def test_a_cycle_in_the_decision_tree_is_refused() -> None:
     text = _changed('"no": theft_or_damage', '"no": duplicate')
     problems = _problems(text)
-    assert [p.field for p in problems] == ["root_cause.duplicate", "root_cause.theft_or_damage"]
+    # said where the branch that goes back is written, with the loop it makes
+    assert [p.field for p in problems] == ["root_cause.neighbour", "root_cause.theft_or_damage"]
+    assert problems[0].line == _line_of(text, "- id: neighbour")
     assert (
         problems[0].value
         == "duplicate -> unit -> late -> missing -> receiving -> mispick -> neighbour -> duplicate"
@@ -160,3 +162,24 @@ def test_a_yaml_syntax_error_names_its_place() -> None:
 def test_numbers_are_exact_and_a_byte_order_mark_is_ignored() -> None:
     sop = read_sop("\ufeff" + DEFAULT.replace("target: 1.5", "target: 1.35"))
     assert sop.kpis[1].target == Decimal("1.35")
+
+
+def test_a_file_that_is_no_sop_at_all_is_one_problem() -> None:
+    (problem,) = _problems("- just\n- a list\n")
+    assert (problem.line, problem.field) == (1, "")
+    assert problem.expected == "a mapping of fields (name: value)"
+
+
+def test_a_missing_section_is_one_problem_where_it_is_missing() -> None:
+    start = DEFAULT.index("follow_up:")
+    text = DEFAULT[:start] + DEFAULT[DEFAULT.index("recurrence:") :]
+    (problem,) = _problems(text)
+    assert (problem.line, problem.field) == (_line_of(text, "sop: imbalance"), "follow_up")
+    assert problem.expected == "a field `follow_up`"
+
+
+def test_a_tab_and_a_date_that_does_not_exist_are_said_plainly() -> None:
+    (tab,) = _problems(_changed("  - step: classify\n", "  - step: classify\n\tname: x\n"))
+    assert (tab.value, tab.expected) == ("a tab", "indentation with spaces, not tabs")
+    (day,) = _problems(_changed("next_review: 2027-12-01", "next_review: 2027-13-01"))
+    assert day.expected == "a date that exists, as YYYY-MM-DD (e.g. 2027-12-01)"

@@ -99,10 +99,12 @@ def _cycles_and_reach(sop: Sop, problems: Problems) -> None:
     def visit(node: str, path: tuple[str, ...]) -> None:
         decision = tree.decision(node)
         if node in path:
-            if node not in reported and decision is not None:
+            closing = tree.decision(path[-1])  # the decision whose branch goes back
+            if node not in reported and closing is not None:
                 reported.add(node)
                 loop = " -> ".join((*path[path.index(node) :], node))
-                problems.add(decision.where, f"root_cause.{node}", loop, "a tree without cycles")
+                field = f"root_cause.{closing.id}"
+                problems.add(closing.where, field, loop, "a branch that never leads back")
             return
         if node in reached:
             return

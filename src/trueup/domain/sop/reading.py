@@ -76,6 +76,8 @@ def read(root: Node, file: str) -> Sop:
     """The SOP the file describes, or SopInvalid naming every problem with its place."""
     problems = Problems(file)
     top = Fields(root, "", problems)
+    if root.pairs is None:  # not an SOP at all: say so, not every field it lacks
+        problems.raise_if_any()
     sop = Sop(
         name=top.text("sop"),
         title=top.text("title"),
@@ -134,8 +136,8 @@ def _trigger(f: Fields, where: Where) -> TriggerRow | None:
         always=bool(limits.get("always") and limits.flag("always")),
     )
     limits.done(("units", "percent", "value", "open_hours", "probability", "always"))
-    if thresholds == Thresholds():
-        f.problems.add(limits.node, limits.path, "", "at least one threshold, or always: true")
+    if not limits.absent and limits.node.pairs == ():
+        f.problems.add(limits.node, limits.path, "{}", "at least one threshold, or always: true")
     f.done(("name", "findings", "abc", "sites", "open_case_beyond"))
     return TriggerRow(name, findings, abc, sites, thresholds, where)
 

@@ -70,10 +70,13 @@ class Fields:
     """One mapping of the file: its known fields, read once each; unknown keys are
     problems, so a misspelt field is never silently ignored."""
 
-    def __init__(self, node: Node, path: str, problems: Problems) -> None:
+    def __init__(self, node: Node, path: str, problems: Problems, *, absent: bool = False) -> None:
         self.node = node
         self.path = path
         self.problems = problems
+        #: the mapping is missing from the file: that is one problem, said where it is
+        #: missing; its own fields are then not asked for one by one
+        self.absent = absent
         self.values: dict[str, Node] = {}
         if node.pairs is None:
             problems.add(node, path, node.shown, "a mapping of fields (name: value)")
@@ -100,7 +103,7 @@ class Fields:
 
     def need(self, key: str) -> Node | None:
         found = self.values.get(key)
-        if found is None and self.node.pairs is not None:
+        if found is None and self.node.pairs is not None and not self.absent:
             self.problems.add(self.node, self._at(key), "", f"a field `{key}`")
         return found
 
@@ -151,7 +154,8 @@ class Fields:
         try:
             return date.fromisoformat(node.text.strip())
         except ValueError:
-            self.problems.add(node, self._at(key), node.shown, "a date as YYYY-MM-DD")
+            expected = "a date that exists, as YYYY-MM-DD (e.g. 2027-12-01)"
+            self.problems.add(node, self._at(key), node.shown, expected)
             return date.min
 
     def members(self, key: str) -> Members:
@@ -192,9 +196,10 @@ class Fields:
 
     def mapping(self, key: str) -> Fields:
         node = self.need(key)
-        return Fields(
-            node if node is not None else Node(0, 0, pairs=()), self._at(key), self.problems
-        )
+        if node is None:
+            missing = Node(self.node.line, self.node.column, pairs=())
+            return Fields(missing, self._at(key), self.problems, absent=True)
+        return Fields(node, self._at(key), self.problems, absent=self.absent)
 
 
 def number(node: Node, path: str, problems: Problems) -> Decimal | None:

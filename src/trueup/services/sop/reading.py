@@ -42,9 +42,11 @@ def parse_yaml(text: str, *, source: str = "<sop>") -> Node:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or "valid YAML"
+        problem, expected = error.problem or "", "valid YAML"
+        if "\t" in problem or "\\t" in problem:
+            problem, expected = "a tab", "indentation with spaces, not tabs"
         raise SopInvalid(
-            [RowProblem(line, "yaml", problem, "valid YAML", file=source, column=column)]
+            [RowProblem(line, "yaml", problem, expected, file=source, column=column)]
         ) from None
     except yaml.YAMLError as error:
         raise SopInvalid([RowProblem(1, "yaml", str(error), "valid YAML", file=source)]) from None
