@@ -281,6 +281,10 @@ def render(
     chosen = rendering.format_for(format, out)
     with opened(ctx) as system:
         if sop == TRACKING:
+            if version is not None:
+                fail(
+                    "the tracking SOP is written from the configuration as it is now: no --version"
+                )
             settings = system.settings
             text = render_tracking(
                 system.uow,

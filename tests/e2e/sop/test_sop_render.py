@@ -53,6 +53,7 @@ def test_the_tracking_sop_follows_the_configuration(cli: Cli) -> None:
     cli.ok("init")
     before = cli.ok("sop", "render", "--sop", "tracking").out
     assert before.startswith("# Inventory tracking and stock level monitoring")
+    assert "next reviewed by 1 December 2027: once that date has passed" in before
     cli.ok("users", "add", "wendy", "--role", "inventory_manager")
     after = cli.ok("sop", "render", "--sop", "tracking").out
     assert after != before and "wendy" in after
@@ -65,7 +66,8 @@ def test_the_tracking_sop_follows_the_configuration(cli: Cli) -> None:
     [
         (("--format", "pdf"), "format 'pdf' is not known: expected md, html, svg, bpmn"),
         (("--sop", "tracking", "--format", "svg"), "the tracking SOP is a document"),
-        (("--view", "overview", "--format", "md"), "expected --format svg"),
+        (("--view", "overview", "--format", "md"), "give --format svg"),
+        (("--sop", "tracking", "--version", "1"), "no --version"),
         (
             (
                 "--version",
@@ -79,7 +81,7 @@ def test_a_rendering_that_cannot_be_made_says_why_and_writes_nothing(
     cli: Cli, tmp_path: Path, argv: tuple[str, ...], complaint: str
 ) -> None:
     cli.ok("init")
-    out = tmp_path / "out.txt"
+    out = tmp_path / "out.md"
     result = cli("sop", "render", "--out", str(out), *argv)
     assert result.code in (2, 3) and complaint in result.said
     assert not out.exists()
@@ -91,3 +93,12 @@ def test_the_schema_is_json_schema_for_an_editor(cli: Cli, tmp_path: Path) -> No
     schema = json.loads(out.read_text(encoding="utf-8"))
     assert schema["$schema"].endswith("2020-12/schema")
     assert "root_cause" in schema["required"]
+
+
+def test_an_output_file_of_a_format_trueup_does_not_write_is_refused(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.ok("init")
+    result = cli("sop", "render", "--out", str(tmp_path / "imbalance.pdf"))
+    assert result.code == 2 and "imbalance.pdf: a rendering is written as .md, .html" in result.said
+    assert not (tmp_path / "imbalance.pdf").exists()

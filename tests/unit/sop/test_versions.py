@@ -169,3 +169,19 @@ def test_an_apply_is_in_the_audit_trail(uow: FakeUnitOfWorkFactory) -> None:
     assert [(e.actor, e.action, e.target) for e in events] == [
         ("ann", "sop.apply", "sop:imbalance/1")
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00!\x00\xb4", "looks like a spreadsheet"),
+        ("sop: imbalance\n".encode("utf-16"), "it is UTF-16 text"),
+        (b"sop: imbalance\ntitle: Stock \x96 counts\n", "line 2, column 14 has a character"),
+    ],
+    ids=["xlsx", "utf-16", "windows-1252"],
+)
+def test_a_file_in_another_encoding_says_what_it_looks_like(content: bytes, said: str) -> None:
+    with pytest.raises(InputError) as caught:
+        versions.validate(content, source="imbalance.yaml")
+    assert str(caught.value).startswith("imbalance.yaml is not UTF-8 text: ")
+    assert said in str(caught.value) and "save it as UTF-8 text" in str(caught.value)

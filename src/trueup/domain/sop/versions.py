@@ -38,16 +38,37 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def decode(content: bytes) -> str:
-    """The text of an SOP file: UTF-8, with or without a byte-order mark."""
+def decode(content: bytes, source: str = "the file") -> str:
+    """The text of an SOP file: UTF-8, with or without a byte-order mark; anything else is
+    refused with what it looks like and how to save it right."""
     if len(content) > MAX_FILE_BYTES:
         raise InputError(f"an SOP file of at most {MAX_FILE_BYTES:,} bytes", field="file")
+    if content.startswith(b"PK\x03\x04"):
+        raise InputError(f"{source} is not UTF-8 text: {_looks_like(content, 0)}", field="file")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"a UTF-8 text file (byte {error.start + 1} is not UTF-8)", field="file"
+            f"{source} is not UTF-8 text: {_looks_like(content, error.start)}; save it as "
+            "UTF-8 text (an editor's Save as, encoding UTF-8) and try again",
+            field="file",
         ) from None
+
+
+def _looks_like(content: bytes, bad: int) -> str:
+    if content.startswith(b"PK\x03\x04"):
+        return (
+            "it looks like a spreadsheet or another zipped file, not a YAML text file; "
+            "save it as UTF-8 text"
+        )
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in content[:64]:
+        return "it is UTF-16 text (Notepad's 'Unicode')"
+    line = content.count(b"\n", 0, bad) + 1
+    column = bad - (content.rfind(b"\n", 0, bad) + 1) + 1
+    return (
+        f"line {line}, column {column} has a character in another encoding "
+        f"(byte 0x{content[bad]:02x}; Windows-1252 or Latin-1?)"
+    )
 
 
 def check_reason(reason: str) -> str:

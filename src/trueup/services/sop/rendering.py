@@ -47,9 +47,15 @@ def format_for(given: str | None, out: PurePath | None) -> str:
         if given not in FORMATS:
             raise InputError(_unknown(given), field="format", value=given)
         return given
-    if out is not None and out.suffix.lower() in SUFFIXES:
-        return SUFFIXES[out.suffix.lower()]
-    return "md"
+    if out is None or not out.suffix:
+        return "md"
+    if out.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            f"{out.name}: a rendering is written as " + ", ".join(SUFFIXES) + " (or give --format)",
+            field="out",
+            value=str(out),
+        )
+    return SUFFIXES[out.suffix.lower()]
 
 
 def render(
@@ -65,7 +71,7 @@ def render(
     if view not in VIEWS:
         raise InputError(f"view {view!r} is not known: expected full or overview", field="view")
     if view != "full" and format != "svg":
-        raise InputError(f"the {view} view is a drawing: expected --format svg", field="view")
+        raise InputError(f"the {view} view is drawn as SVG only: give --format svg", field="view")
     shown = versions.show(uow, caller=caller, sop=sop, version=version)
     model, info = shown.sop, shown.info
     drawings = {

@@ -57,7 +57,7 @@ class Shown:
 def validate(content: bytes, *, source: str = "<sop>") -> Sop:
     """The model the file gives, or SopInvalid listing every problem with its line and
     column (`source` names the file in them)."""
-    return read_sop(decode(content), source=source)
+    return read_sop(decode(content, source), source=source)
 
 
 @retry_transient

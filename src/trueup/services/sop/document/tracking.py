@@ -18,6 +18,7 @@ from trueup.domain.ledger.model import MovementKind
 from trueup.domain.ledger.policy import ANY, MANUAL_SOURCE, SYSTEM_SOURCE, OnShort, StockPolicy
 from trueup.services.sop.document import abilities, wording
 from trueup.services.sop.document.blocks import Block, Document, Paragraph, Section, Table
+from trueup.services.sop.document.imbalance import day
 from trueup.services.sop.document.monitoring import audits, discrepancies, thresholds
 from trueup.services.sop.tracking import TrackingSnapshot
 
@@ -47,7 +48,7 @@ def tracking_document(snapshot: TrackingSnapshot) -> Document:
         thresholds(snapshot),
         discrepancies(snapshot),
         _reports(snapshot),
-        _review(),
+        _review(snapshot),
     )
     return Document(TITLE, byline, sections)
 
@@ -225,15 +226,25 @@ def _reports(snapshot: TrackingSnapshot) -> Section:
     return Section("Documentation and reporting", tuple(blocks), anchor="reports")
 
 
-def _review() -> Section:
+def _review(snapshot: TrackingSnapshot) -> Section:
+    imbalance = snapshot.imbalance
+    told = "the people its `review_due` notifications name"
+    dated = (
+        f"The imbalance SOP in force is owned by {wording.who(imbalance.owner)} and is next "
+        f"reviewed by {day(imbalance.next_review)}: once that date has passed, the monitor's "
+        f"daily review job tells {told} (inbox and e-mail), until a reviewed version with a "
+        "later date is applied (`trueup sop apply`)."
+        if imbalance is not None
+        else "No imbalance SOP is applied yet: `trueup init` installs the default."
+    )
     return Section(
         "Review and continuous improvement",
         (
             Paragraph(
-                "The SOP asks for a yearly review, or one after significant changes. trueup "
-                "does not schedule this review; this document shows the configuration under "
-                "review, and changes with it."
+                "The SOP asks for a yearly review, or one after significant changes. This "
+                "document shows the configuration under review, and changes with it."
             ),
+            Paragraph(dated),
         ),
         anchor="review",
     )
