@@ -88,7 +88,8 @@ def render(
     if format == "md":
         return Rendering(info, format, markdown(model, ordered))
     if format == "html":
-        return Rendering(info, format, html(model, ordered, diagram_svg=svg(model)))
+        page = html(model, ordered, diagram_svg=svg(model), overview_svg=svg(model, "overview"))
+        return Rendering(info, format, page)
     raise InputError(_unknown(format), field="format", value=format)
 
 

@@ -22,22 +22,34 @@ from trueup.services.sop.tracking import TrackingSnapshot
 
 __all__ = ["html", "markdown", "mermaid", "tracking_html", "tracking_markdown"]
 
-#: The caption of the diagram in the HTML document.
+#: The captions of the diagrams in the HTML document.
+OVERVIEW_CAPTION = "The procedure at a glance: one lane per role, from a finding to its end."
 DIAGRAM_CAPTION = (
-    "The procedure as a diagram: one lane per role, the decision points of the root cause, "
-    "and the corrective actions each can lead to."
+    "The whole procedure: every decision point of the root cause, the approvals and the "
+    "follow-up, one lane per role (scroll sideways; the corrective actions of each root "
+    "cause are listed below)."
 )
 
 
 def markdown(sop: Sop, history: Sequence[VersionInfo]) -> str:
     """The SOP document as Markdown, with the flowchart as a `mermaid` block."""
-    return _markdown.render(document(sop, history, Code("mermaid", mermaid(sop))))
+    return _markdown.render(document(sop, history, (Code("mermaid", mermaid(sop)),)))
 
 
-def html(sop: Sop, history: Sequence[VersionInfo], diagram_svg: str | None = None) -> str:
-    """The SOP document as one self-contained HTML page, with the SVG diagram when given."""
-    figure = None if diagram_svg is None else _html.figure(diagram_svg, DIAGRAM_CAPTION)
-    return _html.render(document(sop, history, figure))
+def html(
+    sop: Sop,
+    history: Sequence[VersionInfo],
+    diagram_svg: str | None = None,
+    overview_svg: str | None = None,
+) -> str:
+    """The SOP document as one self-contained HTML page, with the diagrams when given: the
+    overview fits the page; the full diagram keeps its size and scrolls sideways."""
+    figures = []
+    if overview_svg is not None:
+        figures.append(_html.figure(overview_svg, OVERVIEW_CAPTION))
+    if diagram_svg is not None:
+        figures.append(_html.figure(diagram_svg, DIAGRAM_CAPTION, wide=True))
+    return _html.render(document(sop, history, tuple(figures)))
 
 
 def tracking_markdown(snapshot: TrackingSnapshot) -> str:

@@ -43,6 +43,8 @@ class Figure:
     kind: ClassVar[str] = "figure"
     svg: str
     caption: str
+    #: drawn at its own size in a box that scrolls sideways, not shrunk to the page
+    wide: bool = False
 
 
 @dataclass(frozen=True, slots=True)

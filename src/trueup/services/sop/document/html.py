@@ -25,9 +25,10 @@ def render(document: Document) -> str:
     return _environment().get_template("document.html.j2").render(document=document)
 
 
-def figure(svg: str, caption: str) -> Figure:
-    """An SVG file's text as a figure of the page (its XML prologue left out)."""
-    return Figure(Markup(_PROLOGUE.sub("", svg)), caption)
+def figure(svg: str, caption: str, *, wide: bool = False) -> Figure:
+    """An SVG file's text as a figure of the page (its XML prologue left out); a wide one
+    keeps its size and scrolls, so that its text stays readable."""
+    return Figure(Markup(_PROLOGUE.sub("", svg)), caption, wide)
 
 
 def inline(text: str) -> Markup:

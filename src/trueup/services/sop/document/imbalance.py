@@ -31,10 +31,10 @@ EVENTS = {
 }
 
 
-def document(sop: Sop, history: Sequence[VersionInfo], figure: Block | None = None) -> Document:
+def document(sop: Sop, history: Sequence[VersionInfo], figures: tuple[Block, ...] = ()) -> Document:
     sections = [_purpose(sop), _applies(sop), _roles(sop)]
-    if figure is not None:
-        sections.append(Section("The procedure at a glance", (figure,), anchor="diagram"))
+    if figures:
+        sections.append(Section("The procedure at a glance", figures, anchor="diagram"))
     sections += [procedure(sop), _approval(sop), _escalation(sop), _kpis(sop), _history(history)]
     return Document(sop.title, _byline(sop, history), tuple(sections))
 

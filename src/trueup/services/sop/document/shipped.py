@@ -31,5 +31,7 @@ def shipped_renderings() -> dict[str, str]:
     return {
         "imbalance.mmd": mermaid(sop),
         "imbalance.md": markdown(sop, history),
-        "imbalance.html": html(sop, history, diagram_svg=svg(sop)),
+        "imbalance.html": html(
+            sop, history, diagram_svg=svg(sop), overview_svg=svg(sop, "overview")
+        ),
     }
