@@ -51,6 +51,9 @@ class Finding:
     open_hours: int | None = None
     #: a probability from 0 to 1 (phantom stock, from the evidence analytics)
     probability: Decimal | None = None
+    #: who counted the variance (count findings): they may not approve its correction
+    #: when the SOP says `counter_may_approve: false`
+    counter: str = ""
 
     @property
     def sign(self) -> Sign:
