@@ -14,6 +14,7 @@ from tests.fakes import FakeUnitOfWork, FakeUnitOfWorkFactory
 from trueup.domain.access import Principal
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.approval import NewDiscrepancy
+from trueup.domain.replenishment.reorder import PolicyKind
 from trueup.domain.sop.model import FindingKind
 from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.evidence.port import LogMiss
@@ -21,6 +22,7 @@ from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.posting import post_table
 from trueup.services.replenishment import purchasing
+from trueup.services.replenishment.port import NewPolicy
 
 U = QUANTITY_SCALE
 #: When the findings were observed.
@@ -106,6 +108,17 @@ class World:
         purchasing.import_asns(
             self.uows, table_from_dicts("asn.csv", [row]), clock=lambda: at(24 * 6)
         )
+
+    def policy(self, demand_mean: str, sku: str = "A") -> None:
+        """A computed reorder policy of `sku` at the site that expects `demand_mean` a day."""
+        with self.uows() as uow:
+            item = uow.catalog.items([sku])[sku].id
+            site = uow.catalog.locations([SITE])[SITE].id
+            assert item is not None and site is not None
+            inputs = f'{{"demand_mean": {demand_mean}}}'
+            row = NewPolicy(item, site, PolicyKind.COMPUTED, "tester", SEEN, inputs=inputs)
+            uow.replenishment.save_policies([row])
+            uow.commit()
 
     def receive(self, po: str, quantity: str, when: datetime, asn: str = "") -> None:
         purchasing.receive(

@@ -148,7 +148,8 @@ def _expected_daily(policy: Policy) -> Decimal | None:
     if mean is not None:
         return Decimal(str(mean))
     if policy.lead_time_days:
-        return Decimal(policy.reorder_point) / QUANTITY_SCALE / policy.lead_time_days
+        scaled = Decimal(policy.reorder_point) / Decimal(int(QUANTITY_SCALE))
+        return scaled / policy.lead_time_days
     return None
 
 
