@@ -433,6 +433,7 @@ class FakeLedger(_FakeLedgerWrites):
                 actor=p.actor,
                 reverses=p.reverses_id,
                 batch=p.batch_id,
+                entered_unit=p.entered_unit,
             )
             for movement_id, p in sorted(postings.items())
         ]

@@ -15,6 +15,7 @@ from tests.fakes.alerts import AlertsState
 from tests.fakes.counts import CountsState
 from tests.fakes.errors import IntegrityViolation
 from tests.fakes.events import WebhookState
+from tests.fakes.evidence import ManualLogState
 from tests.fakes.identity import IdentityState
 from tests.fakes.ledger import LedgerState
 from tests.fakes.replenishment import ReplenishmentTables
@@ -43,6 +44,8 @@ class FakeStore:
     alerts: AlertsState = field(default_factory=AlertsState)
     #: the SOP's applied versions (sop.py)
     sop: SopState = field(default_factory=SopState)
+    #: the manual-log entries the ledger lacked (evidence.py)
+    manual_logs: ManualLogState = field(default_factory=ManualLogState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

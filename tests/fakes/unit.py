@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Self
 from tests.fakes.alerts import FakeAlerts, FakeNotifications
 from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox, FakeWebhooks
+from tests.fakes.evidence import FakeManualLogs
 from tests.fakes.identity import FakeIdentity
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
 from tests.fakes.replenishment import FakePurchasing, FakeReplenishment
@@ -21,6 +22,7 @@ from tests.fakes.sop import FakeSop
 from tests.fakes.store import FakeStore
 
 if TYPE_CHECKING:
+    from trueup.services.evidence.port import EvidenceUnitOfWorkFactory
     from trueup.services.ports import UnitOfWorkFactory
 from trueup.domain.errors import TransientConflict
 
@@ -86,6 +88,10 @@ class FakeUnitOfWork:
     def sop(self) -> FakeSop:
         return FakeSop(self._store())
 
+    @property
+    def manual_logs(self) -> FakeManualLogs:
+        return FakeManualLogs(self._store())
+
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"
         return self._work
@@ -141,4 +147,8 @@ if TYPE_CHECKING:
 
     def _conforms(factory: FakeUnitOfWorkFactory) -> UnitOfWorkFactory:
         """mypy holds the fake to every wing's port, as it does the SQL unit of work."""
+        return factory
+
+    def _serves_evidence(factory: FakeUnitOfWorkFactory) -> EvidenceUnitOfWorkFactory:
+        """... and to the evidence wing's, which storage does not serve yet."""
         return factory

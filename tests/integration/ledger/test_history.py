@@ -30,3 +30,15 @@ def test_history_by_site_keeps_the_movements_with_a_side_at_one_of_its_locations
     at_stores = history(system.uow, HistoryFilter(sites=("ST1", "ST2")))
     assert [m.external_id for m in at_stores] == ["TO-ST1", "BIN-TO-ST2"]
     assert history(system.uow, HistoryFilter(sites=("ST2",), sku="B")) == []
+
+
+def test_history_says_which_movements_were_entered_in_a_pack_unit(system: System) -> None:
+    world(system)
+    post(
+        system,
+        movement(external_id="CASE", quantity=1, unit="case"),
+        movement(external_id="EACH", quantity=1),
+    )
+    found = {m.external_id: m for m in history(system.uow, HistoryFilter(sku="A"))}
+    assert (found["CASE"].entered_unit, found["CASE"].quantity) == ("case", 12_000_000)
+    assert (found["EACH"].entered_unit, found["EACH"].quantity) == ("", 1_000_000)

@@ -133,6 +133,8 @@ class Movement:
     actor: str = ""
     reverses: int | None = None
     batch: int | None = None
+    #: the pack unit the quantity was entered in ("" for the base unit)
+    entered_unit: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,4 +222,5 @@ def _to_movement(row: Row[Any]) -> Movement:
         actor=row.actor,
         reverses=row.reverses_id,
         batch=row.batch_id,
+        entered_unit=row.entered_unit,
     )

@@ -1,0 +1,46 @@
+"""The manual-log entries the ledger lacked (services/evidence/port.py), over a list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from trueup.services.evidence.port import LogMiss
+
+if TYPE_CHECKING:
+    from trueup.services.evidence.port import ManualLogRepository
+
+
+class _Store(Protocol):
+    @property
+    def manual_logs(self) -> ManualLogState: ...
+    def new_id(self) -> int: ...
+
+
+@dataclass
+class ManualLogState:
+    misses: list[LogMiss] = field(default_factory=list)
+
+
+class FakeManualLogs:
+    def __init__(self, store: _Store) -> None:
+        self.store = store
+
+    def add_misses(self, rows: Sequence[LogMiss]) -> None:
+        self.store.manual_logs.misses += [r._replace(id=self.store.new_id()) for r in rows]
+
+    def misses(self, sku: str, location: str, since: datetime, until: datetime) -> list[LogMiss]:
+        found = [
+            m
+            for m in self.store.manual_logs.misses
+            if m.sku == sku and m.location == location and since <= m.at <= until
+        ]
+        return sorted(found, key=lambda m: (m.at, m.id))
+
+
+if TYPE_CHECKING:
+
+    def _conforms(fake: FakeManualLogs) -> ManualLogRepository:
+        return fake
