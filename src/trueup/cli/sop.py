@@ -15,7 +15,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.table import Table
 
-from trueup.cli.common import console, errors, fail, opened, operator
+from trueup.cli.common import console, errors, exit_code, fail, opened, operator
+from trueup.domain.errors import SopInvalid
 from trueup.domain.sop.model import Sop
 from trueup.domain.sop.schema import json_schema
 from trueup.domain.sop.versions import IMBALANCE
@@ -78,7 +79,13 @@ def validate(
     """
     content = _read(file)
     with opened(ctx) as system:
-        model = versions.validate_here(system.uow, content, source=str(file), sop=sop)
+        try:
+            model = versions.validate_here(system.uow, content, source=str(file), sop=sop)
+        except SopInvalid as error:  # said as a check, not as a refused change
+            errors.print(f"[red]invalid:[/red] {error.total_problems} problem(s) in {file}")
+            for problem in error.problems:
+                errors.print(f"  {problem}", markup=False, highlight=False)
+            raise typer.Exit(exit_code(error)) from None
     console.print(
         f"valid: {model.name} ({model.title}): {summary(model)}", markup=False, highlight=False
     )

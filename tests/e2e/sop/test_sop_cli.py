@@ -123,3 +123,16 @@ def test_a_file_of_another_name_is_not_applied_as_a_new_sop(cli: Cli, tmp_path: 
     assert (
         cli.ok("sop", "apply", str(typo), "--reason", "another SOP", "--sop", "imbalence").code == 0
     )
+
+
+def test_validate_reports_problems_as_a_check_not_as_a_refused_change(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.ok("init")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(DEFAULT.replace(b"owner: warehouse_staff", b"owner: forklift", 1))
+    result = cli("sop", "validate", str(bad))
+    assert result.code == 2
+    assert result.err.startswith(f"invalid: 1 problem(s) in {bad}")
+    assert "nothing was applied" not in result.said
+    assert "steps[5].owner='forklift': expected one of warehouse_staff" in result.said
