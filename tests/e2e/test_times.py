@@ -109,3 +109,8 @@ def test_the_count_report_shows_times_in_the_installation_zone(
     page = tmp_path / "count-1.html"
     in_berlin.ok("counts", "report", "1", "--format", "html", "--output", str(page))
     assert "2026-03-01 10:00:00+01:00" in page.read_text(encoding="utf-8")
+
+
+def test_the_tracking_sop_is_dated_in_the_installation_zone(in_berlin: Cli) -> None:
+    said = in_berlin.ok("sop", "render", "--sop", "tracking").out.splitlines()[2]
+    assert re.search(r"configured on \d{4}-\d\d-\d\d \d\d:\d\d CES?T\*$", said), said

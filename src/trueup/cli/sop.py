@@ -299,6 +299,7 @@ def render(
                 format=chosen,
                 config=settings.alerts,
                 every=settings.monitor_every,
+                zone=settings.timezone,
             )
         else:
             text = rendering.render(

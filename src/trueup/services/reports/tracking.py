@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import tzinfo
 
 from trueup.domain.access import Action, Principal
 from trueup.domain.alerts.conditions import AlertConfig
@@ -33,6 +34,7 @@ def tracking_snapshot(
     every: Mapping[str, int],
     imbalance: Sop | None = None,
     clock: Clock = utc_now,
+    zone: tzinfo | None = None,
 ) -> TrackingSnapshot:
     """The configuration as it stands now. Needs policy.read; people are named only for a
     caller with users.read (others see how many hold each role)."""
@@ -52,7 +54,7 @@ def tracking_snapshot(
     policies.sort(key=lambda p: (p.location, p.sku))
     totals = Counter((p.location, p.kind.value) for p in policies)
     return TrackingSnapshot(
-        taken_at=now,
+        taken_at=now.astimezone(zone) if zone is not None else now,
         users=tuple(users),
         names_shown=names_shown,
         machine_tokens=tuple(tokens),
@@ -76,6 +78,7 @@ def render_tracking(
     config: AlertConfig,
     every: Mapping[str, int],
     clock: Clock = utc_now,
+    zone: tzinfo | None = None,
 ) -> str:
     """The tracking SOP as configured now, as Markdown (`md`) or HTML, with the imbalance
     SOP in force (its latest version) when one is applied."""
@@ -88,6 +91,12 @@ def render_tracking(
     except NotFound:
         imbalance = None
     snapshot = tracking_snapshot(
-        uow_factory, caller=caller, config=config, every=every, imbalance=imbalance, clock=clock
+        uow_factory,
+        caller=caller,
+        config=config,
+        every=every,
+        imbalance=imbalance,
+        clock=clock,
+        zone=zone,
     )
     return tracking_markdown(snapshot) if format == "md" else tracking_html(snapshot)
