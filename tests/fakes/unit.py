@@ -150,5 +150,5 @@ if TYPE_CHECKING:
         return factory
 
     def _serves_evidence(factory: FakeUnitOfWorkFactory) -> EvidenceUnitOfWorkFactory:
-        """... and to the evidence wing's, which storage does not serve yet."""
+        """... and to the evidence wing's."""
         return factory

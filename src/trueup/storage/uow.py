@@ -13,6 +13,7 @@ from trueup.domain.errors import TransientConflict
 from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.alerts.notifications import SqlNotifications
 from trueup.storage.alerts.repository import SqlAlerts
+from trueup.storage.counts.manual_logs import SqlManualLogs
 from trueup.storage.counts.repository import SqlCounts
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.events.outbox import SqlOutbox
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     identity: SqlIdentity
     webhooks: SqlWebhooks
     counts: SqlCounts
+    manual_logs: SqlManualLogs
     alerts: SqlAlerts
     notifications: SqlNotifications
     replenishment: SqlReplenishment
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
         self.identity = SqlIdentity(connection)
         self.webhooks = SqlWebhooks(connection)
         self.counts = SqlCounts(connection)
+        self.manual_logs = SqlManualLogs(connection)
         self.alerts = SqlAlerts(connection)
         self.notifications = SqlNotifications(connection)
         self.replenishment = SqlReplenishment(connection)
