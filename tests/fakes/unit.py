@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from tests.fakes.alerts import FakeAlerts, FakeNotifications
+from tests.fakes.cases import FakeCases
 from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox, FakeWebhooks
 from tests.fakes.evidence import FakeManualLogs
@@ -91,6 +92,10 @@ class FakeUnitOfWork:
     @property
     def manual_logs(self) -> FakeManualLogs:
         return FakeManualLogs(self._store())
+
+    @property
+    def cases(self) -> FakeCases:
+        return FakeCases(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

@@ -13,6 +13,7 @@ from trueup.domain.errors import TransientConflict
 from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.alerts.notifications import SqlNotifications
 from trueup.storage.alerts.repository import SqlAlerts
+from trueup.storage.cases.repository import SqlCases
 from trueup.storage.counts.manual_logs import SqlManualLogs
 from trueup.storage.counts.repository import SqlCounts
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
     replenishment: SqlReplenishment
     purchasing: SqlPurchasing
     sop: SqlSop
+    cases: SqlCases
 
     def __init__(
         self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
@@ -105,6 +107,7 @@ class SqlUnitOfWork:
         self.replenishment = SqlReplenishment(connection)
         self.purchasing = SqlPurchasing(connection)
         self.sop = SqlSop(connection)
+        self.cases = SqlCases(connection)
         return self
 
     def __exit__(
