@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from trueup.services.evidence.port import LogMiss
+from trueup.services.counts.port import LogMiss
 
 if TYPE_CHECKING:
-    from trueup.services.evidence.port import ManualLogRepository
+    from trueup.services.counts.port import ManualLogRepository
 
 
 class _Store(Protocol):
@@ -29,7 +29,10 @@ class FakeManualLogs:
         self.store = store
 
     def add_misses(self, rows: Sequence[LogMiss]) -> None:
-        self.store.manual_logs.misses += [r._replace(id=self.store.new_id()) for r in rows]
+        kept = self.store.manual_logs.misses
+        for row in rows:
+            if not any(_same(row, k) for k in kept):
+                kept.append(row._replace(id=self.store.new_id()))
 
     def misses(self, sku: str, location: str, since: datetime, until: datetime) -> list[LogMiss]:
         found = [
@@ -38,6 +41,12 @@ class FakeManualLogs:
             if m.sku == sku and m.location == location and since <= m.at <= until
         ]
         return sorted(found, key=lambda m: (m.at, m.id))
+
+
+def _same(a: LogMiss, b: LogMiss) -> bool:
+    return a._replace(id=0, reference="", recorded_by="") == b._replace(
+        id=0, reference="", recorded_by=""
+    )
 
 
 if TYPE_CHECKING:

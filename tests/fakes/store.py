@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tests.fakes.alerts import AlertsState
+from tests.fakes.cases import CasesState
 from tests.fakes.counts import CountsState
 from tests.fakes.errors import IntegrityViolation
 from tests.fakes.events import WebhookState
@@ -46,6 +47,8 @@ class FakeStore:
     sop: SopState = field(default_factory=SopState)
     #: the manual-log entries the ledger lacked (evidence.py)
     manual_logs: ManualLogState = field(default_factory=ManualLogState)
+    #: cases, each whole (cases.py)
+    cases: CasesState = field(default_factory=CasesState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from tests.fakes.alerts import FakeAlerts, FakeNotifications
+from tests.fakes.cases import FakeCases
 from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox, FakeWebhooks
 from tests.fakes.evidence import FakeManualLogs
@@ -92,6 +93,10 @@ class FakeUnitOfWork:
     def manual_logs(self) -> FakeManualLogs:
         return FakeManualLogs(self._store())
 
+    @property
+    def cases(self) -> FakeCases:
+        return FakeCases(self._store())
+
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"
         return self._work
@@ -150,5 +155,5 @@ if TYPE_CHECKING:
         return factory
 
     def _serves_evidence(factory: FakeUnitOfWorkFactory) -> EvidenceUnitOfWorkFactory:
-        """... and to the evidence wing's, which storage does not serve yet."""
+        """... and to the evidence wing's."""
         return factory

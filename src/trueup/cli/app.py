@@ -109,6 +109,10 @@ COMMANDS: Mapping[str, Entry] = {
     ),
     "po": Entry("purchasing", "Purchase and transfer orders, and receipts against them."),
     "asn": Entry("purchasing", "Advance ship notices against order lines."),
+    "cases": Entry(
+        "cases",
+        "Cases of the imbalance SOP: detect them from findings, list them, show one whole.",
+    ),
     "sop": Entry(
         "sop",
         "The imbalance-correction SOP: validate a file, apply it as a new version, read\n"

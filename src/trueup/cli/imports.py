@@ -159,12 +159,13 @@ def manual_log(
 ) -> None:
     """Reconcile a manual log (date,sku,location,quantity,direction) with the ledger.
 
-    Reads the whole log (all or nothing), matches each entry with a movement by reference,
-    then by item, location, quantity and time, and reports matched entries, entries missing
-    in the system and movements missing in the log. Writes nothing to the database. Exits 0
-    when everything matched, 1 when something did not.
+        Reads the whole log (all or nothing), matches each entry with a movement by reference,
+        then by item, location, quantity and time, and reports matched entries, entries missing
+        in the system and movements missing in the log. Keeps the entries missing in the system
+    (the evidence of a missing event for cases) and changes nothing else. Exits 0
+        when everything matched, 1 when something did not.
 
-    Example: trueup import manual-log floor-log-2026-03-02.csv --format csv --out report.csv
+        Example: trueup import manual-log floor-log-2026-03-02.csv --format csv --out report.csv
     """
     table = read_table(file)
     with opened(ctx) as system:

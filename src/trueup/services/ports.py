@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from trueup.services.alerts.port import AlertsUnitOfWork
+from trueup.services.cases.port import CasesUnitOfWork
 from trueup.services.counts.port import CountsUnitOfWork
 from trueup.services.events.port import EventsUnitOfWork
 from trueup.services.identity.port import IdentityUnitOfWork
@@ -21,6 +22,7 @@ from trueup.services.transaction import TransactionFactory
 
 
 class UnitOfWork(
+    CasesUnitOfWork,
     AlertsUnitOfWork,
     CountsUnitOfWork,
     ReplenishmentUnitOfWork,

@@ -13,6 +13,8 @@ from trueup.domain.errors import TransientConflict
 from trueup.services.ports import UnitOfWorkFactory
 from trueup.storage.alerts.notifications import SqlNotifications
 from trueup.storage.alerts.repository import SqlAlerts
+from trueup.storage.cases.repository import SqlCases
+from trueup.storage.counts.manual_logs import SqlManualLogs
 from trueup.storage.counts.repository import SqlCounts
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.events.outbox import SqlOutbox
@@ -53,11 +55,13 @@ class SqlUnitOfWork:
     identity: SqlIdentity
     webhooks: SqlWebhooks
     counts: SqlCounts
+    manual_logs: SqlManualLogs
     alerts: SqlAlerts
     notifications: SqlNotifications
     replenishment: SqlReplenishment
     purchasing: SqlPurchasing
     sop: SqlSop
+    cases: SqlCases
 
     def __init__(
         self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
@@ -97,11 +101,13 @@ class SqlUnitOfWork:
         self.identity = SqlIdentity(connection)
         self.webhooks = SqlWebhooks(connection)
         self.counts = SqlCounts(connection)
+        self.manual_logs = SqlManualLogs(connection)
         self.alerts = SqlAlerts(connection)
         self.notifications = SqlNotifications(connection)
         self.replenishment = SqlReplenishment(connection)
         self.purchasing = SqlPurchasing(connection)
         self.sop = SqlSop(connection)
+        self.cases = SqlCases(connection)
         return self
 
     def __exit__(

@@ -9,6 +9,7 @@ import pytest
 from tests.unit.counts.conftest import ANN, BIN, MANAGER, Floor
 from trueup.domain.access import Principal
 from trueup.domain.errors import Forbidden, InputError, RowsRejected
+from trueup.domain.values import QUANTITY_SCALE
 from trueup.services.counts.manual_logs import reconcile_manual_log
 from trueup.services.ledger.files import Table, table_from_dicts
 
@@ -67,3 +68,20 @@ def test_an_entry_dated_in_the_future_is_a_bad_row(floor: Floor) -> None:
         reconcile_manual_log(floor.uows, ahead, caller=MANAGER, clock=clock)
     assert [(p.line, p.field) for p in refused.value.problems] == [(2, "date"), (3, "date")]
     assert "not in the future" in refused.value.problems[0].expected
+
+
+def test_the_entries_missing_in_the_system_are_kept_once_signed_as_the_floor_saw_them(
+    floor: Floor,
+) -> None:
+    two = log({"quantity": "3", "direction": "out", "reference": "SLIP-9"}, {"quantity": "2"})
+    first = reconcile_manual_log(floor.uows, two, caller=MANAGER)
+    reconcile_manual_log(floor.uows, two, caller=MANAGER)
+    since, until = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
+    with floor.uows(readonly=True) as uow:
+        kept = uow.manual_logs.misses("A", BIN, since, until)
+    assert len(first.missing_in_system) == 2
+    assert sorted((m.line, m.quantity, m.reference) for m in kept) == [
+        (1, -3 * QUANTITY_SCALE, "SLIP-9"),
+        (2, 2 * QUANTITY_SCALE, ""),
+    ]
+    assert {m.log for m in kept} == {"log.csv"}

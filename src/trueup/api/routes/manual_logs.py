@@ -93,7 +93,7 @@ def reconcile(
     body: ManualLogIn,
     who: Annotated[Principal, Depends(require(Action.LEDGER_READ))],
 ) -> ManualLogOut:
-    """Match a manual log with the ledger; nothing is written (docs/formats.md#manual-logs)."""
+    """Match a manual log with the ledger; keeps the entries missing in the system."""
     lines = [
         {name: str(value) for name, value in entry.model_dump().items()} for entry in body.entries
     ]

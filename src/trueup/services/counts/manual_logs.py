@@ -35,7 +35,7 @@ from trueup.domain.values import (
     parse_timestamp,
     utc_now,
 )
-from trueup.services.counts.port import CountsUnitOfWorkFactory
+from trueup.services.counts.port import CountsUnitOfWorkFactory, LogMiss
 from trueup.services.counts.tasks import Blind, blind_in
 from trueup.services.ledger.files import Table
 
@@ -83,7 +83,9 @@ def reconcile_manual_log(
     clock: Clock = utc_now,
     future_tolerance: timedelta = FUTURE_TOLERANCE,
 ) -> Reconciliation:
-    """Match the log's entries with the ledger's movements; nothing is written.
+    """Match the log's entries with the ledger's movements, and keep the entries missing
+    in the system (`manual_logs`: the evidence of a missing event when a case asks why a
+    variance happened). Reconciling the same log again keeps nothing twice.
 
     An entry dated after the clock plus `future_tolerance` is a bad row, as a movement
     would be (domain/ledger/times.py); a date is the start of that UTC day.
@@ -98,7 +100,7 @@ def reconcile_manual_log(
         raise InputError(f"window: expected 0 to {hours} hours", field="window")
     rows = list(table.rows())
     codes = [_raw_codes(table, values) for _line, values in rows]
-    with uow_factory(readonly=True) as uow:
+    with uow_factory() as uow:
         if not caller.can(Action.COUNTS_REVIEW):
             _refuse_counted(table, rows, blind_in(uow))
         items = uow.catalog.items({sku for sku, _ in codes})
@@ -110,7 +112,27 @@ def reconcile_manual_log(
         movements = []
         if covered is not None:
             movements = uow.ledger.movements_at(covered.locations, *covered.read_span(window))
-    return reconcile(entries, movements, window)
+        report = reconcile(entries, movements, window)
+        if report.missing_in_system:
+            uow.manual_logs.add_misses([_miss(table.name, e) for e in report.missing_in_system])
+            uow.commit()
+    return report
+
+
+def _miss(log: str, entry: LogEntry) -> LogMiss:
+    """An entry the system lacks, signed as the floor saw it: into the location positive."""
+    signed = entry.quantity if entry.direction is Direction.IN else -entry.quantity
+    return LogMiss(
+        0,
+        entry.sku,
+        entry.location,
+        entry.start,
+        signed,
+        entry.reference,
+        entry.recorded_by,
+        log,
+        entry.line,
+    )
 
 
 def report_rows(report: Reconciliation) -> list[dict[str, str]]:

@@ -1,5 +1,6 @@
 """What the counts wing needs from storage: count plans, tasks, lines, entries, reviews,
-tolerance bands and the discrepancy register (storage/counts/; tests/fakes/counts.py)."""
+tolerance bands, the discrepancy register (storage/counts/; tests/fakes/counts.py) and the
+manual-log entries the ledger lacked (storage/counts/manual_logs.py; tests/fakes/evidence.py)."""
 
 from __future__ import annotations
 
@@ -259,12 +260,44 @@ class CountRepository(Protocol):
         ...
 
 
+class LogMiss(NamedTuple):
+    """A manual-log entry that reconciling found missing in the system: the item, the
+    location, when (the start of its day for a date-only entry), the quantity signed as
+    the floor saw it (into the location positive), and the log and line it came from."""
+
+    id: int
+    sku: str
+    location: str
+    at: datetime
+    quantity: int
+    reference: str
+    recorded_by: str
+    log: str
+    line: int
+
+
+class ManualLogRepository(Protocol):
+    """The manual-log entries the ledger lacked, as reconciling kept them."""
+
+    def add_misses(self, rows: Sequence[LogMiss]) -> None:
+        """Keep these entries (their `id` is assigned on the way in); an entry already
+        kept (the same log, line, item, location, time and quantity) is kept once."""
+        ...
+
+    def misses(self, sku: str, location: str, since: datetime, until: datetime) -> list[LogMiss]:
+        """The entries of this item at this location with `since <= at <= until`, oldest
+        first."""
+        ...
+
+
 class CountsUnitOfWork(LedgerUnitOfWork, IdentityUnitOfWork, Protocol):
     """Counts approve their corrections through the ledger, in the same transaction, and
     know their counters by their user names."""
 
     @property
     def counts(self) -> CountRepository: ...
+    @property
+    def manual_logs(self) -> ManualLogRepository: ...
 
 
 CountsUnitOfWorkFactory = TransactionFactory[CountsUnitOfWork]

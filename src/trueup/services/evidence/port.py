@@ -11,49 +11,23 @@ and alerts (`alerts`). The fakes (tests/fakes/) implement the same composition.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from trueup.services.alerts.port import AlertsUnitOfWork
+from trueup.services.counts.port import LogMiss, ManualLogRepository
 from trueup.services.transaction import TransactionFactory
 
 
-class LogMiss(NamedTuple):
-    """A manual-log entry that reconciling found missing in the system: the item, the
-    location, when (the start of its day for a date-only entry), the quantity signed as
-    the floor saw it (into the location positive), and the log and line it came from."""
-
-    id: int
-    sku: str
-    location: str
-    at: datetime
-    quantity: int
-    reference: str
-    recorded_by: str
-    log: str
-    line: int
-
-
-class ManualLogRepository(Protocol):
-    """The manual-log entries the ledger lacked, as reconciling kept them."""
-
-    def add_misses(self, rows: Sequence[LogMiss]) -> None:
-        """Keep these entries (their `id` is assigned on the way in)."""
-        ...
-
-    def misses(self, sku: str, location: str, since: datetime, until: datetime) -> list[LogMiss]:
-        """The entries of this item at this location with `since <= at <= until`, oldest
-        first."""
-        ...
-
-
 class EvidenceUnitOfWork(AlertsUnitOfWork, Protocol):
-    """Every wing below evidence (the ledger, counts, replenishment and alerts) and the
-    manual-log entries the ledger lacked."""
-
-    @property
-    def manual_logs(self) -> ManualLogRepository: ...
+    """Every wing below evidence: the ledger, counts (with the manual-log entries the
+    ledger lacked), replenishment and alerts."""
 
 
 EvidenceUnitOfWorkFactory = TransactionFactory[EvidenceUnitOfWork]
+
+__all__ = [
+    "EvidenceUnitOfWork",
+    "EvidenceUnitOfWorkFactory",
+    "LogMiss",
+    "ManualLogRepository",
+]

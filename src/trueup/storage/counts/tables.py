@@ -173,3 +173,26 @@ discrepancy_event = Table(
 
 #: Tables whose rows never change once written.
 APPEND_ONLY = ("count_entry", "count_review", "discrepancy_event")
+
+#: Revision 0012: the manual-log entries reconciling found missing in the system, kept
+#: for the evidence of a missing event. Reconciling a log again keeps each entry once.
+manual_log_miss = Table(
+    "manual_log_miss",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("item.id"), nullable=False),
+    Column("location_id", Integer, ForeignKey("location.id"), nullable=False),
+    #: when, the start of its UTC day for a date-only entry
+    Column("at", UtcDateTime(), nullable=False),
+    #: signed as the floor saw it: into the location positive
+    Column("quantity", BigInteger, nullable=False),
+    Column("reference", Text, nullable=False, server_default=""),
+    Column("recorded_by", Text, nullable=False, server_default=""),
+    #: the log's file name and the entry's line in it
+    Column("log", String(255), nullable=False),
+    Column("line", Integer, nullable=False),
+    UniqueConstraint(
+        "log", "line", "item_id", "location_id", "at", "quantity", name="uq_manual_log_miss_entry"
+    ),
+    Index(None, "item_id", "location_id", "at"),
+)

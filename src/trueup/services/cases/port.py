@@ -1,0 +1,53 @@
+"""What the cases wing needs from storage: the cases, each with its findings, ranked
+hypotheses (their path through the tree and their evidence rows with links), proposed
+actions with their approvals, escalations and timeline (storage/cases/; tests/fakes/cases.py).
+
+A case is saved whole: findings, timeline entries and escalations are only ever appended;
+hypotheses and actions are what the case holds now. At most one case per item, location,
+lot and classification is open (not closed); adding a second is refused as an integrity
+error, by the database as for open alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+from trueup.domain.cases.case import Case, CaseStatus
+from trueup.domain.cases.findings import SourceRecord
+from trueup.services.evidence.port import EvidenceUnitOfWork
+from trueup.services.transaction import TransactionFactory
+
+
+class CaseRepository(Protocol):
+    def add(self, case: Case) -> Case:
+        """Keep a new case; the case as kept, with its id."""
+        ...
+
+    def save(self, case: Case) -> None:
+        """Keep what changed in a case already kept."""
+        ...
+
+    def get(self, case_id: int) -> Case | None: ...
+
+    def open_cases(self, keys: Collection[tuple[str, str, str]]) -> list[Case]:
+        """The cases not closed of these (sku, location, lot) keys."""
+        ...
+
+    def listed(self, status: CaseStatus | None = None, site: str | None = None) -> list[Case]:
+        """The cases, oldest first, of one status and one site when given."""
+        ...
+
+    def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
+        """The source records of these kinds that some case's findings came from."""
+        ...
+
+
+class CasesUnitOfWork(EvidenceUnitOfWork, Protocol):
+    """Cases read every wing below them (the evidence wing's reads) and keep their own."""
+
+    @property
+    def cases(self) -> CaseRepository: ...
+
+
+CasesUnitOfWorkFactory = TransactionFactory[CasesUnitOfWork]

@@ -1,0 +1,78 @@
+"""The cases wing's fake: whole cases over the FakeStore (store.py).
+
+It mirrors storage/cases/: a case is kept whole, and at most one case per item,
+location, lot and classification is open (a second raises IntegrityViolation, where the
+database's partial unique index would refuse it)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from tests.fakes.errors import IntegrityViolation
+from trueup.domain.cases.case import Case, CaseStatus
+from trueup.domain.cases.findings import SourceRecord
+
+if TYPE_CHECKING:
+    from tests.fakes.store import FakeStore
+    from trueup.services.cases.port import CaseRepository
+
+
+@dataclass
+class CasesState:
+    """The rows of revision 0013: cases by id."""
+
+    cases: dict[int, Case] = field(default_factory=dict)
+
+
+class FakeCases:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def add(self, case: Case) -> Case:
+        kept = replace(case, id=self.store.new_id())
+        self._check(kept)
+        self.store.cases.cases[kept.id] = kept
+        return kept
+
+    def save(self, case: Case) -> None:
+        if case.id not in self.store.cases.cases:
+            raise IntegrityViolation(f"no case {case.id} to save")
+        self._check(case)
+        self.store.cases.cases[case.id] = case
+
+    def get(self, case_id: int) -> Case | None:
+        return self.store.cases.cases.get(case_id)
+
+    def open_cases(self, keys: Collection[tuple[str, str, str]]) -> list[Case]:
+        wanted = set(keys)
+        return [c for c in self._all() if c.is_open and c.key in wanted]
+
+    def listed(self, status: CaseStatus | None = None, site: str | None = None) -> list[Case]:
+        return [
+            c
+            for c in self._all()
+            if (status is None or c.status is status) and (site is None or c.site == site)
+        ]
+
+    def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
+        return {f.source for c in self._all() for f in c.findings if f.source.kind in kinds}
+
+    def _all(self) -> list[Case]:
+        return sorted(self.store.cases.cases.values(), key=lambda c: c.id)
+
+    def _check(self, case: Case) -> None:
+        """The partial unique index: one open case per key and classification."""
+        if not case.is_open:
+            return
+        for other in self._all():
+            same = other.key == case.key and other.classification is case.classification
+            if other.id != case.id and other.is_open and same:
+                raise IntegrityViolation(f"case {other.id} is open for {case.key}")
+
+
+if TYPE_CHECKING:
+
+    def _conforms(fake: FakeCases) -> CaseRepository:
+        return fake
