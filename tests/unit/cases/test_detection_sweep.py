@@ -9,6 +9,7 @@ from datetime import timedelta
 from tests.unit.evidence.world import BIN, OPERATOR, SEEN, SITE, U, World, at
 from trueup.domain.alerts.conditions import AlertKind
 from trueup.domain.cases import CaseStatus, SourceRecord
+from trueup.domain.cases.actions import AdjustTo
 from trueup.domain.sop.model import Classification, FindingKind, RootCause
 from trueup.services.alerts.port import NewAlert
 from trueup.services.cases.detection import Sweep, detect
@@ -76,8 +77,11 @@ def test_negative_on_hand_always_opens_a_stockout_case() -> None:
     w.post(at(3), kind="sale", from_location="ST1", to_location="", source="pos", quantity=2)
     (case,) = sweep(w).opened
     assert case.findings[0].kind is FindingKind.NEGATIVE_ON_HAND
-    assert case.findings[0].variance == -2 * U and case.location == "ST1"
-    assert case.classification is Classification.STOCKOUT
+    # the record is -2, the shelf holds at least none: short on the record by at least 2
+    assert (case.findings[0].recorded, case.findings[0].variance) == (-2 * U, 2 * U)
+    assert case.location == "ST1" and case.classification is Classification.STOCKOUT
+    adjust = next(a for a in case.actions if a.action_id == "adjust_record")
+    assert isinstance(adjust.parameters, AdjustTo) and adjust.parameters.quantity == 0
 
 
 def test_an_alert_open_longer_than_the_sop_allows_opens_a_case() -> None:

@@ -121,9 +121,11 @@ def _negative_on_hand(
                 (place.site if place is not None else None) or "",
                 lot,
                 at,
+                # the shelf holds at least none: the record is short by at least -quantity,
+                # so an adjustment to the count proposes 0 until a recount says more
+                -quantity,
                 quantity,
-                quantity,
-                _value(items, sku, quantity),
+                _value(items, sku, -quantity),
                 _abc(items, sku),
                 SourceRecord("balance", f"{sku}@{location}" + (f"/{lot}" if lot else "")),
                 says=f"on-hand is {format_quantity(quantity)}",
