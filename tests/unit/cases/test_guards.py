@@ -48,15 +48,16 @@ from trueup.domain.sop.model import RootCause
 SOON = T0 + timedelta(hours=3)
 
 
-def test_hypotheses_are_ranked_and_the_first_is_the_root_cause() -> None:
+def test_the_first_hypothesis_is_the_root_cause_and_the_others_stay_in_their_order() -> None:
+    # the leaf the tree reached comes first, even when another supported cause is surer
     ranked = [
+        hypothesis(RootCause.PICKING_MISTAKE, "0.7"),
+        hypothesis(RootCause.RECEIVING_ERROR, "0.8"),
         hypothesis(RootCause.THEFT_OR_DAMAGE, "0.3"),
-        hypothesis(RootCause.PICKING_MISTAKE, "0.8"),
-        hypothesis(RootCause.RECEIVING_ERROR, "0.5"),
     ]
     case = diagnose(opened(), ranked, [adjustment()], MARIA, SOON, SOP)
     assert case.root_cause is RootCause.PICKING_MISTAKE
-    assert [h.confidence for h in case.hypotheses] == [Decimal(x) for x in ("0.8", "0.5", "0.3")]
+    assert [h.confidence for h in case.hypotheses] == [Decimal(x) for x in ("0.7", "0.8", "0.3")]
     first = case.hypotheses[0]
     assert first.path[-1].node == "mispick" and first.path[-1].answer
     assert first.evidence_for[0].records[0].id == "17"

@@ -62,11 +62,12 @@ def diagnose(
     at: datetime,
     sop: Sop,
 ) -> Case:
-    """Rank the hypotheses (most likely first: the root cause) and propose the actions of
-    a new round; the earlier rounds' actions stay as history."""
+    """Keep the hypotheses in the order given, the root cause first (the leaf the SOP's
+    tree reached, then the other supported causes: services/evidence/diagnose.py ranks
+    them), and propose the actions of a new round; earlier rounds' actions stay as history."""
     require_status(case, frozenset({_S.OPEN, _S.DIAGNOSED, _S.REOPENED}), "diagnosed")
     require_owner(actor, sop, StepKind.ROOT_CAUSE, "diagnose a case")
-    ranked = tuple(sorted(hypotheses, key=lambda h: -h.confidence))
+    ranked = tuple(hypotheses)
     if not ranked:
         raise InputError("at least one hypothesis", field="hypotheses")
     for hypothesis in ranked:
