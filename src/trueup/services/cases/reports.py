@@ -73,9 +73,9 @@ def report_exception(
     caller.require(Action.CASES_REPORT)
     words = " ".join(says.split())
     if not words:
-        raise InputError("what you saw, in words", field="says", value=says)
+        raise InputError("says: what you saw, in words", field="says", value=says)
     if len(words) > MAX_SAYS:
-        raise InputError(f"at most {MAX_SAYS} characters", field="says", value=says)
+        raise InputError(f"says: at most {MAX_SAYS} characters", field="says", value=says)
     code = _code("sku", sku)
     place_code = _code("location", location)
     shown = versions.show(uow, caller=caller)
@@ -97,8 +97,7 @@ def _code(field: str, text: str) -> str:
     try:
         return normalize_code(text)
     except InputError as error:
-        error.field = field
-        raise
+        raise InputError(f"{field}: {error}", field=field, value=text) from None
 
 
 def _finding(
@@ -112,13 +111,17 @@ def _finding(
 ) -> Finding:
     item = work.catalog.items([sku]).get(sku)
     if item is None:
-        raise InputError("a SKU that exists", field="sku", value=sku)
+        raise InputError(f"sku: no item {sku!r}; give a SKU that exists", field="sku", value=sku)
     place = work.catalog.locations([location]).get(location)
     if place is None:
-        raise InputError("a location code that exists", field="location", value=location)
+        raise InputError(
+            f"location: no location {location!r}; give a location code that exists",
+            field="location",
+            value=location,
+        )
     if place.is_virtual:
         raise InputError(
-            "a physical location (a warehouse, store, zone or bin)",
+            f"location: {location!r} is virtual; give a warehouse, store, zone or bin",
             field="location",
             value=location,
         )
@@ -156,9 +159,7 @@ def _seen(text: str, decimals: int) -> int:
     try:
         return 0 if text.strip() in ("0", "0.0") else parse_quantity(text, decimals)
     except InputError as error:
-        error.field = "seen"
-        error.value = error.value or text
-        raise
+        raise InputError(f"seen: {error}", field="seen", value=text) from None
 
 
 def _file(
