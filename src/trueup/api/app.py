@@ -15,6 +15,7 @@ from trueup.api.access import AccessLog
 from trueup.api.express import ExpressLane
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.routes import alerts as alert_routes
+from trueup.api.routes import cases as case_routes
 from trueup.api.routes import catalog as catalog_routes
 from trueup.api.routes import counts as count_routes
 from trueup.api.routes import identity as admin_routes
@@ -161,6 +162,7 @@ def create_app(
         replenishment_routes.router,
         purchasing_routes.router,
         sop_routes.router,
+        case_routes.router,
     )
     for router in routers:
         app.include_router(router, prefix=PREFIX)

@@ -1,4 +1,5 @@
-"""`trueup cases`: detect (sweep the sources for findings), list, show."""
+"""`trueup cases`: detect (sweep the sources for findings), report (what a person saw),
+list, show."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.values import format_quantity
 from trueup.services.cases import queries
 from trueup.services.cases.detection import detect as detect_cases
+from trueup.services.cases.reports import Reported, report_exception
 
 app = typer.Typer(
     help="Cases of the imbalance SOP: detect them from findings, list them, show one whole.",
@@ -88,6 +90,48 @@ def detect(ctx: typer.Context) -> None:
         )
     for case, finding in done.attached:
         say(f"attached to case {case.id}: {_finding(finding)}", markup=False, highlight=False)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    sku: Annotated[str, typer.Argument(help="The item.")],
+    location: Annotated[str, typer.Argument(help="Where it was seen.")],
+    says: Annotated[str, typer.Option("--says", help="What you saw, in words.")],
+    seen: Annotated[
+        str | None,
+        typer.Option("--seen", help="The quantity you counted there, in base units (0: none)."),
+    ] = None,
+) -> None:
+    """Report an exception seen at an item-location: beyond the SOP's thresholds it opens a
+    diagnosed case; otherwise it joins the open case of the item-location, or is not kept
+    and the answer says why. Without --seen it opens no case by itself.
+
+    Example: trueup cases report A DC1-A-01 --seen 2 --says "carton torn, 8 missing"
+    """
+    with opened(ctx) as system:
+        done = report_exception(
+            system.uow, sku=sku, location=location, seen=seen, says=says, caller=operator(system)
+        )
+    console.print(reported(done), markup=False, highlight=False)
+
+
+def reported(done: Reported) -> str:
+    """What a report did, in one line."""
+    f = done.finding
+    said = (
+        f"report {f.source.id}: {f.kind.value} {format_quantity(f.variance)} "
+        f"of {f.sku} at {f.location}"
+    )
+    if done.case is not None and done.outcome == "opened":
+        cause = done.case.root_cause.value if done.case.root_cause is not None else "unknown"
+        return (
+            f"{said}: opened case {done.case.id} ({done.case.classification.value}, "
+            f"root cause {cause})"
+        )
+    if done.case is not None:
+        return f"{said}: attached to case {done.case.id}"
+    return f"{said}: not kept: {done.why}"
 
 
 @app.command("list")

@@ -96,6 +96,10 @@ class Action(StrEnum):
     SOP_READ = "sop.read"
     #: apply a new version of the SOP
     SOP_APPLY = "sop.apply"
+    #: report an exception seen at an item-location of one's sites
+    CASES_REPORT = "cases.report"
+    #: cases with their findings, hypotheses, actions and timeline, within one's sites
+    CASES_READ = "cases.read"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -121,6 +125,7 @@ _STAFF = _EVERYONE | {
     Action.ALERTS_ACKNOWLEDGE,
     Action.PURCHASING_READ,
     Action.PURCHASING_RECEIVE,
+    Action.CASES_REPORT,
 }
 
 #: The matrix. Reasons, row by row, are in docs/permissions.md.
@@ -147,6 +152,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.PROPOSALS_APPROVE,
         Action.PURCHASING_WRITE,
         Action.SOP_APPLY,
+        Action.CASES_READ,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
     # It reads count results once a count is closed (shrinkage is finance's business).
@@ -158,6 +164,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.COUNTS_RESULTS,
         Action.REORDER_READ,
         Action.PURCHASING_READ,
+        Action.CASES_READ,
     },
     # The auditor reads everything, costs and the audit trail included, and changes nothing.
     # Access reviews are audit work, so it sees who holds which role too.
@@ -172,6 +179,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.COUNTS_RESULTS,
         Action.REORDER_READ,
         Action.PURCHASING_READ,
+        Action.CASES_READ,
     },
     # IT runs the system: people, tokens, integrations, configuration, master data; it reads
     # stock to support users but has no need for costs and posts no stock.
@@ -189,6 +197,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.AUDIT_READ,
         Action.NOTIFICATIONS_MANAGE,
         Action.SOP_APPLY,
+        Action.CASES_REPORT,
+        Action.CASES_READ,
     },
 }
 

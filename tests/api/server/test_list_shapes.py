@@ -37,6 +37,7 @@ LISTS = {
     "/api/v1/purchase-orders": "auditor",
     "/api/v1/receiving-discrepancies": "auditor",
     "/api/v1/sops/{sop}/versions": "auditor",
+    "/api/v1/cases": "auditor",
 }
 
 

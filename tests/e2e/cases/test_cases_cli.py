@@ -79,3 +79,23 @@ def test_cases_list_as_json_and_table(stocked: Cli, tmp_path: Path) -> None:
     assert '"root_cause"' in stocked.ok("cases", "list", "--format", "json").out
     assert "DC1-A-01" in stocked.ok("cases", "list", "--site", "DC1").said
     assert stocked("cases", "list", "--status", "nonsense").code != 0
+
+
+def test_a_report_of_an_empty_shelf_opens_a_case_and_a_note_joins_it(stocked: Cli) -> None:
+    opened = stocked.ok(
+        "cases", "report", "A", "DC1-A-01", "--seen", "0", "--says", "the bin is empty"
+    ).said
+    assert "reported_exception" in opened and "opened case 1 (shrinkage" in opened
+    note = stocked.ok("cases", "report", "A", "DC1-A-01", "--says", "a torn carton").said
+    assert "attached to case 1" in note
+    alone = stocked.ok("cases", "report", "B", "ST1", "--says", "label missing").said
+    assert "not kept: no quantity was given" in alone
+    shown = stocked.ok("cases", "show", "1").said
+    assert "the bin is empty" in shown and "a torn carton" in shown
+
+
+def test_a_report_is_refused_for_an_unknown_item_or_a_decimal_comma(stocked: Cli) -> None:
+    unknown = stocked("cases", "report", "NOPE", "DC1-A-01", "--seen", "1", "--says", "x")
+    assert unknown.code == 2 and "sku" in unknown.said
+    comma = stocked("cases", "report", "A", "DC1-A-01", "--seen", "1,5", "--says", "x")
+    assert comma.code == 2 and "seen" in comma.said and "1.5" in comma.said

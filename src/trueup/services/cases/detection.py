@@ -77,7 +77,7 @@ def _detected(
     if found is None:
         return
     if found.opened:
-        case = _diagnosed(work, work.cases.add(found.case), finding, sop)
+        case = diagnosed(work, work.cases.add(found.case), finding, sop)
         work.cases.save(case)
         cases.append(case)
         done.opened.append(case)
@@ -87,7 +87,8 @@ def _detected(
     done.attached.append((found.case, finding))
 
 
-def _diagnosed(work: CasesUnitOfWork, case: Case, finding: Finding, sop: Sop) -> Case:
+def diagnosed(work: CasesUnitOfWork, case: Case, finding: Finding, sop: Sop) -> Case:
+    """The new case diagnosed by the SOP's tree, its actions proposed, by trueup."""
     walked = diagnose_finding(work, finding, case.classification, sop)
     ranked = diagnosis.hypotheses(walked, sop)
     proposed = diagnosis.actions(walked, finding, sop, ranked)

@@ -47,6 +47,8 @@ DOES: dict[Action, str] = {
     Action.PURCHASING_RECEIVE: "receive against order lines",
     Action.SOP_READ: "read the imbalance SOP, its versions and its renderings",
     Action.SOP_APPLY: "apply a new version of the imbalance SOP",
+    Action.CASES_REPORT: "report an exception they saw at an item-location",
+    Action.CASES_READ: "read cases with their findings, hypotheses and timeline",
 }
 
 #: What every role may do: said once, above the table, not in every row.
