@@ -13,6 +13,7 @@ from trueup.domain.cases.actions import AdjustTo
 from trueup.domain.sop.model import Classification, FindingKind, RootCause
 from trueup.services.alerts.port import NewAlert
 from trueup.services.cases.detection import Sweep, detect
+from trueup.services.events.outbox import Cursor, events_after
 from trueup.services.sop import versions
 
 
@@ -133,3 +134,23 @@ def test_the_diagnosis_is_kept_with_its_path_and_evidence_rows() -> None:
     assert first.path[-1].evidence == "missing_event" and first.path[-1].answer
     assert first.evidence_for[0].records[0].kind == "manual_log"
     assert "diagnosed" in [e.to_status.value for e in case.timeline]
+
+
+def test_every_entry_a_sweep_writes_is_an_event_for_the_stream_and_the_webhooks() -> None:
+    w = world()
+    w.discrepancy("A", BIN, -6, at(2))
+    (case,) = sweep(w).opened
+    w.discrepancy("A", BIN, -1, at(3))
+    (joined, _finding) = sweep(w).attached[0]
+    found = events_after(w.uows, Cursor())
+    kinds = [
+        (e.type, e.data["from"], e.data["status"]) for e in found if e.type.startswith("case.")
+    ]
+    assert kinds == [
+        ("case.opened", "open", "open"),
+        ("case.diagnosed", "open", "diagnosed"),
+        ("case.updated", "diagnosed", "diagnosed"),
+    ]
+    last = found[-1]
+    assert last.sites == (SITE,) and last.data["case"] == case.id == joined.id
+    assert last.data["reason"].startswith("finding attached") and last.data["sop_version"] == 1

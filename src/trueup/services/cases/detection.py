@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from trueup.domain.access import Principal
 from trueup.domain.cases.case import SYSTEM, Case
@@ -23,7 +24,7 @@ from trueup.domain.cases.findings import Finding
 from trueup.domain.cases.transitions import diagnose
 from trueup.domain.sop.model import Sop
 from trueup.domain.values import Clock, utc_now
-from trueup.services.cases import diagnosis
+from trueup.services.cases import diagnosis, events
 from trueup.services.cases.port import CasesUnitOfWork, CasesUnitOfWorkFactory
 from trueup.services.cases.sources import SOURCE_KINDS, findings
 from trueup.services.evidence.diagnose import diagnose as diagnose_finding
@@ -39,6 +40,8 @@ class Sweep:
     sop_version: int
     opened: list[Case] = field(default_factory=list)
     attached: list[tuple[Case, Finding]] = field(default_factory=list)
+    #: what the sweep tells the stream and the webhooks (services/cases/events.py)
+    events: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
 
 def detect(uow: CasesUnitOfWorkFactory, *, caller: Principal, clock: Clock = utc_now) -> Sweep:
@@ -58,6 +61,7 @@ def detect(uow: CasesUnitOfWorkFactory, *, caller: Principal, clock: Clock = utc
             cases = work.cases.open_cases({f.key for f in fresh})
             for finding in fresh:
                 _detected(work, cases, finding, shown.sop, done, at)
+            events.write(work, at, done.events)
             work.commit()
         return done
 
@@ -81,10 +85,12 @@ def _detected(
         work.cases.save(case)
         cases.append(case)
         done.opened.append(case)
+        done.events += events.changes(case)
         return
     work.cases.save(found.case)
     cases[:] = [found.case if c.id == found.case.id else c for c in cases]
     done.attached.append((found.case, finding))
+    done.events += events.changes(found.case, len(found.case.timeline) - 1)
 
 
 def diagnosed(work: CasesUnitOfWork, case: Case, finding: Finding, sop: Sop) -> Case:

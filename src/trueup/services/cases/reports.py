@@ -36,6 +36,7 @@ from trueup.domain.values import (
     to_decimal,
     utc_now,
 )
+from trueup.services.cases import events
 from trueup.services.cases.detection import diagnosed
 from trueup.services.cases.port import CasesUnitOfWork, CasesUnitOfWorkFactory
 from trueup.services.ledger.port import StockFilter
@@ -175,13 +176,16 @@ def _file(
     if found is not None and found.opened:
         case = diagnosed(work, work.cases.add(found.case), finding, sop)
         work.cases.save(case)
+        events.write(work, at, events.changes(case))
         return Reported("opened", finding, sop_version, case)
     if found is not None:
         work.cases.save(found.case)
+        events.write(work, at, events.changes(found.case, len(found.case.timeline) - 1))
         return Reported("attached", finding, sop_version, found.case)
     if finding.variance == 0 and cases:
         joined = _join(min(cases, key=lambda c: c.id), finding, actor, at)
         work.cases.save(joined)
+        events.write(work, at, events.changes(joined, len(joined.timeline) - 1))
         return Reported("attached", finding, sop_version, joined)
     why = (
         "no quantity was given, so it opens no case, and no case is open for this "

@@ -29,6 +29,20 @@ ALERT_OPENED = "alert.opened"
 ALERT_RESOLVED = "alert.resolved"
 ALERT_ESCALATED = "alert.escalated"
 ALERT_DIGEST = "alert.digest"
+#: cases (services/cases/events.py): one per timeline entry
+CASE_EVENT_TYPES = (
+    "case.opened",
+    "case.updated",
+    "case.diagnosed",
+    "case.awaiting_approval",
+    "case.approved",
+    "case.executed",
+    "case.validated",
+    "case.follow_up_due",
+    "case.resolved",
+    "case.reopened",
+    "case.closed",
+)
 EVENT_TYPES = (
     MOVEMENT_POSTED,
     BALANCE_CHANGED,
@@ -41,6 +55,7 @@ EVENT_TYPES = (
     ALERT_RESOLVED,
     ALERT_ESCALATED,
     ALERT_DIGEST,
+    *CASE_EVENT_TYPES,
 )
 
 
