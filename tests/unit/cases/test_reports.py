@@ -5,6 +5,8 @@ the reporter's sites, are refused."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.builders import user
@@ -14,6 +16,7 @@ from trueup.domain.cases import CaseStatus
 from trueup.domain.errors import Forbidden, InputError
 from trueup.domain.sop.model import Classification, FindingKind
 from trueup.services.cases.reports import Reported, report_exception
+from trueup.services.identity.port import AuditFilter
 from trueup.services.sop import versions
 
 
@@ -114,3 +117,17 @@ def test_staff_report_only_at_their_sites_and_finance_not_at_all() -> None:
         report(w, "2", caller=user(Role.FINANCE))
     done = report(w, "2", caller=user(Role.WAREHOUSE_STAFF, SITE, name="bo"))
     assert done.outcome == "opened"
+
+
+def test_every_report_is_in_the_audit_trail_also_one_no_case_kept() -> None:
+    w = world(received=100)
+    alone = report(w, "99", "two boxes look crushed")
+    opened = report(w, "80")
+    assert alone.outcome == "not_kept" and opened.case is not None
+    with w.read() as uow:
+        trail = uow.identity.audit(AuditFilter(action="case.report"), 10, None)
+    assert [e.target for e in trail] == [f"item-location:A@{BIN}", f"case:{opened.case.id}"]
+    first = json.loads(trail[0].detail)
+    assert first["seen"] == "99" and first["outcome"] == "not_kept"
+    assert "two boxes look crushed" in first["says"] and "thresholds" in first["why"]
+    assert trail[0].actor == OPERATOR.username and trail[0].origin == "cli"

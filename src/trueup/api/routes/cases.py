@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from trueup.api.schemas.cases import CaseId, CaseOut, ExceptionIn, ReportedOut
 from trueup.api.schemas.ledger import ERRORS, Page
 from trueup.api.schemas.paging import CursorQ, Limit, int_cursor
-from trueup.api.security import known_query, require, uow_of
+from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.services.cases import queries
 from trueup.services.cases.reports import report_exception
@@ -35,6 +35,7 @@ def report(
         seen=None if body.seen is None else str(body.seen),
         says=body.says,
         caller=who,
+        origin=origin(request),
     )
     return ReportedOut.of(done)
 

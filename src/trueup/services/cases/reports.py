@@ -12,8 +12,11 @@ one (diagnosed at once) when the SOP's trigger row says so.
   SOP's rows open a case on units, percent or value, so such a report opens no case by
   itself, and no sign classifies it: it joins the open case of that item-location (the
   oldest, whatever its classification) if there is one.
-- A report that joins no case and opens none is not kept; the answer says why, so the
-  person can count the shelf and report again with a quantity.
+- A report that joins no case and opens none is kept by no case; the answer says why, so
+  the person can count the shelf and report again with a quantity.
+
+Every report, whatever it did, is in the audit trail (`case.report`): who said what, seen
+where, with what quantity, and what came of it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from trueup.domain.values import (
 from trueup.services.cases import events
 from trueup.services.cases.detection import diagnosed
 from trueup.services.cases.port import CasesUnitOfWork, CasesUnitOfWorkFactory
+from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.ledger.port import StockFilter
 from trueup.services.retry import retry_transient
 from trueup.services.sop import versions
@@ -68,6 +72,7 @@ def report_exception(
     says: str,
     seen: str | None = None,
     caller: Principal,
+    origin: str = CLI_ORIGIN,
     clock: Clock = utc_now,
 ) -> Reported:
     """Report what was seen at one item-location, at the caller's sites."""
@@ -87,11 +92,39 @@ def report_exception(
         with uow() as work:
             finding = _finding(work, code, place_code, words, seen, caller, at)
             done = _file(work, finding, shown.sop, shown.info.version, actor, at)
-            if done.outcome != "not_kept":
-                work.commit()
+            _audit(work, caller, origin, done, seen, at)
+            work.commit()
         return done
 
     return retry_transient(report)()
+
+
+def _audit(
+    work: CasesUnitOfWork,
+    caller: Principal,
+    origin: str,
+    done: Reported,
+    seen: str | None,
+    at: datetime,
+) -> None:
+    """The report in the audit trail, in the transaction that filed it: on the case it
+    opened or joined, or on the item-location when no case kept it."""
+    finding = done.finding
+    target = (
+        f"case:{done.case.id}"
+        if done.case is not None
+        else f"item-location:{finding.sku}@{finding.location}"
+    )
+    detail = {
+        "sku": finding.sku,
+        "location": finding.location,
+        "seen": None if seen is None or not seen.strip() else seen.strip(),
+        "says": finding.says,
+        "report": finding.source.id,
+        "outcome": done.outcome,
+        "why": done.why or None,
+    }
+    record_audit(work, caller, origin, "case.report", target, detail, at=at)
 
 
 def _code(field: str, text: str) -> str:
