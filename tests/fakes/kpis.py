@@ -1,6 +1,6 @@
 """The kpis wing's fake: the days computed, and a day's inputs read from the other
 fakes' rows (the ledger's movements, the counts' tasks and lines, the alerts) as
-storage/kpis/ reads them: a movement is known once it occurred and was recorded."""
+storage/kpis/ reads them: on-hand just before a moment sums what occurred before it."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ class FakeKpis:
         here, gone = self._here(site), self._codes_of(_WRITE_OFFS)
         sums: defaultdict[str, int] = defaultdict(int)
         for m in self._known(until):
-            if m.occurred_at < since and m.recorded_at < since:
+            if m.occurred_at < since:
                 continue
             if m.from_location in here and m.to_location in gone:
                 sums[m.sku] += m.quantity
@@ -114,11 +114,7 @@ class FakeKpis:
 
     def _known(self, at: datetime) -> list[Movement]:
         ledger = FakeLedger(self.store)
-        return [
-            m
-            for m in ledger._movements(self.store.ledger.movements)
-            if m.occurred_at < at and m.recorded_at < at
-        ]
+        return [m for m in ledger._movements(self.store.ledger.movements) if m.occurred_at < at]
 
     def _here(self, site: str) -> set[str]:
         return {

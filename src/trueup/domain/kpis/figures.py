@@ -151,6 +151,12 @@ class KpiDay:
     def average_stock_value(self) -> Decimal:
         return (self.stock_value_start + self.stock_value_end) / 2
 
+    def no_data(self, name: KpiName) -> str:
+        """Why a figure is None (NO_DATA), in the words that fit this day."""
+        if name is KpiName.RECORD_ACCURACY_VALUE and self.lines_counted == 0:
+            return NO_DATA[KpiName.RECORD_ACCURACY]
+        return NO_DATA[name]
+
     def figures(self) -> dict[KpiName, Decimal | None]:
         """Every KPI of the day; None where there was nothing to measure."""
         return {

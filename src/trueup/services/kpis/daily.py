@@ -1,10 +1,12 @@
 """Compute days of KPIs for one site, as of the end of each day (domain/kpis/).
 
-Each day reads what stood at its end: approved counts, movements to and from `loss` and
-`scrap`, on-hand, open overstock alerts, and the cases as they stood then, under the
-SOP version in force then. Nothing read depends on the time of computing, so a past day
-computed again gives the same figures (only a changed unit cost changes the values of a
-day computed afresh; a stored day keeps them).
+Each day reads what stood at its end: the counts approved that day, the movements of the
+day to and from `loss` and `scrap`, on-hand as of its start and end, the overstock
+alerts open at its end, and the cases as they stood then, under the SOP version in force
+then. Nothing read depends on the time of computing: a past day computed again gives the
+same figures whatever happened after it. What does change one is history written into
+it later (an event that occurred that day, posted since) or a changed unit cost; a stored
+day keeps what it was computed with until it is computed again.
 """
 
 from __future__ import annotations

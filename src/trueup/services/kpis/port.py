@@ -1,10 +1,11 @@
 """What the kpis wing needs from storage: the days already computed, and the inputs of a
 day read as they stood at its end (storage/kpis/; tests/fakes/kpis.py).
 
-"As they stood at `at`" means known before `at`: a movement counts once it both
-occurred and was recorded, so an event recorded late for an earlier day never changes a
-day already past (it counts from the day it was recorded). Sites are given by code; an
-item-location here is an item at a site (its zones and bins summed), as alerts read it.
+"As they stood at `at`" is as the ledger's as-of reads it: the movements that occurred
+before `at`, whenever they were recorded, so history imported later still has its days.
+An event recorded late for a day already stored changes nothing stored; computing the day
+again brings it in. Sites are given by code; an item-location here is an item at a site
+(its zones and bins summed), as alerts read it.
 """
 
 from __future__ import annotations
@@ -37,14 +38,13 @@ class KpiRepository(Protocol):
         ...
 
     def losses(self, site: str, since: datetime, until: datetime) -> list[Loss]:
-        """Movements between the site's locations and `loss` or `scrap` that became
-        known in [since, until): occurred and recorded before `until`, and one of the two
-        at or after `since`."""
+        """sku -> the quantity that moved from the site's locations to `loss` or `scrap`,
+        less what came back from them, by the movements that occurred in [since, until)."""
         ...
 
     def on_hand(self, site: str, at: datetime) -> dict[str, int]:
-        """sku -> on-hand at the site just before `at`, by the movements known by then,
-        for every item the site has a movement of (zero and below included)."""
+        """sku -> on-hand at the site just before `at`, by the movements that occurred
+        before it, for every item the site has a movement of (zero and below included)."""
         ...
 
     def open_alerts(self, site: str, kind: AlertKind, at: datetime) -> dict[str, int | None]:

@@ -3,7 +3,8 @@ ledger, the counts and the alerts as they stood at a moment (services/kpis/port.
 
 Every read is one set-wise query for one site: the site's physical locations are those
 whose `site_id` is the site's; `loss` and `scrap` are the virtual locations of those
-kinds. A movement is known at `at` when it occurred and was recorded before it.
+kinds. On-hand just before `at` sums the movements that occurred before it, as the
+ledger's as-of reads do.
 """
 
 from __future__ import annotations
@@ -81,11 +82,7 @@ class SqlKpis:
         m = movement.c
         here = select(location.c.id).where(location.c.site_id == _site_id(site))
         gone = select(location.c.id).where(location.c.kind.in_(_WRITE_OFFS))
-        known = and_(
-            m.occurred_at < until,
-            m.recorded_at < until,
-            or_(m.occurred_at >= since, m.recorded_at >= since),
-        )
+        known = and_(m.occurred_at >= since, m.occurred_at < until)
         lost = select(m.item_id, m.quantity.label("q")).where(
             known, m.from_location_id.in_(here), m.to_location_id.in_(gone)
         )
@@ -104,7 +101,7 @@ class SqlKpis:
     def on_hand(self, site: str, at: datetime) -> dict[str, int]:
         m = movement.c
         here = select(location.c.id).where(location.c.site_id == _site_id(site))
-        known = and_(m.occurred_at < at, m.recorded_at < at)
+        known = m.occurred_at < at
         into = select(m.item_id, m.quantity.label("q")).where(
             known, m.to_location_id.in_(here), m.from_location_id.not_in(here)
         )
