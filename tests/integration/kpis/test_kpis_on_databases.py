@@ -91,7 +91,7 @@ def overstocked(system: System, sku: str, opened: datetime, ceiling: int) -> Non
         uow.commit()
 
 
-def dc1(system: System, **options: object) -> KpiDay:
+def dc1(system: System, *, recompute: bool = False) -> KpiDay:
     report = kpis(
         system.uow,
         caller=OPERATOR,
@@ -99,8 +99,8 @@ def dc1(system: System, **options: object) -> KpiDay:
         first=DAY,
         last=DAY,
         clock=lambda: NOW,
-        **options,
-    )  # type: ignore[arg-type]
+        recompute=recompute,
+    )
     (found,) = report.days
     return found
 
