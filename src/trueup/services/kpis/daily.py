@@ -26,6 +26,14 @@ from trueup.domain.sop.versions import IMBALANCE
 from trueup.services.kpis.port import KpisUnitOfWork
 from trueup.services.sop.versions import validate
 
+#: Values are kept to the micro-unit, as storage keeps money (NUMERIC(24, 6)): a day read
+#: back is the day computed.
+_MICRO = Decimal("0.000001")
+
+
+def _kept(value: Decimal) -> Decimal:
+    return value.quantize(_MICRO)
+
 
 @dataclass
 class Inputs:
@@ -110,15 +118,17 @@ def compute_days(
                 sop_version=version,
                 lines_counted=accuracy.lines_counted,
                 lines_accurate=accuracy.lines_accurate,
-                value_counted=accuracy.value_counted,
-                value_accurate=accuracy.value_accurate,
-                shrinkage_value=stock.shrinkage(work.kpis.losses(site, start, end), inputs.costs),
-                stock_value_start=stock.stock_value(opening, inputs.costs),
-                stock_value_end=stock.stock_value(closing, inputs.costs),
+                value_counted=_kept(accuracy.value_counted),
+                value_accurate=_kept(accuracy.value_accurate),
+                shrinkage_value=_kept(
+                    stock.shrinkage(work.kpis.losses(site, start, end), inputs.costs)
+                ),
+                stock_value_start=_kept(stock.stock_value(opening, inputs.costs)),
+                stock_value_end=_kept(stock.stock_value(closing, inputs.costs)),
                 carried=carried,
                 stockouts=out,
                 overstocks=overstocks,
-                overstock_value=overstock_value,
+                overstock_value=_kept(overstock_value),
                 open_under_1d=ages["under_1d"],
                 open_1d_to_3d=ages["1d_to_3d"],
                 open_3d_to_7d=ages["3d_to_7d"],
