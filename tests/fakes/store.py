@@ -18,6 +18,7 @@ from tests.fakes.errors import IntegrityViolation
 from tests.fakes.events import WebhookState
 from tests.fakes.evidence import ManualLogState
 from tests.fakes.identity import IdentityState
+from tests.fakes.kpis import KpisState
 from tests.fakes.ledger import LedgerState
 from tests.fakes.replenishment import ReplenishmentTables
 from tests.fakes.sop import SopState
@@ -49,6 +50,8 @@ class FakeStore:
     manual_logs: ManualLogState = field(default_factory=ManualLogState)
     #: cases, each whole (cases.py)
     cases: CasesState = field(default_factory=CasesState)
+    #: the KPIs' days (kpis.py)
+    kpis: KpisState = field(default_factory=KpisState)
     #: one sequence for every table, so an id of one kind never passes for another
     last_id: int = 0
     version: int = 0

@@ -17,6 +17,7 @@ from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox, FakeWebhooks
 from tests.fakes.evidence import FakeManualLogs
 from tests.fakes.identity import FakeIdentity
+from tests.fakes.kpis import FakeKpis
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
 from tests.fakes.replenishment import FakePurchasing, FakeReplenishment
 from tests.fakes.sop import FakeSop
@@ -96,6 +97,10 @@ class FakeUnitOfWork:
     @property
     def cases(self) -> FakeCases:
         return FakeCases(self._store())
+
+    @property
+    def kpis(self) -> FakeKpis:
+        return FakeKpis(self._store())
 
     def _store(self) -> FakeStore:
         assert self._work is not None, "storage used outside the unit of work"

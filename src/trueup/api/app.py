@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,6 +19,7 @@ from trueup.api.routes import cases as case_routes
 from trueup.api.routes import catalog as catalog_routes
 from trueup.api.routes import counts as count_routes
 from trueup.api.routes import identity as admin_routes
+from trueup.api.routes import kpis as kpi_routes
 from trueup.api.routes import ledger as ledger_routes
 from trueup.api.routes import manual_logs as manual_log_routes
 from trueup.api.routes import purchasing as purchasing_routes
@@ -128,10 +129,12 @@ def create_app(
     checks: health.Checks | None = None,
     *,
     staff_reads_all_stock: bool = False,
+    timezone: tzinfo | None = None,
 ) -> Api:
     """The API over `uow`; `checks` (the database's, from bootstrap) answer /healthz;
     `staff_reads_all_stock` lets users with sites read stock everywhere (bootstrap's
-    TRUEUP_STAFF_READ_SCOPE)."""
+    TRUEUP_STAFF_READ_SCOPE); `timezone` is the installation's (TRUEUP_TIMEZONE), whose
+    days the KPIs are cut in."""
     limits = limits or Limits()
     app = Api(
         title="trueup",
@@ -146,6 +149,7 @@ def create_app(
     app.state.tokens = TokenCache(limits.token_cache_seconds)
     app.state.future_tolerance = limits.future_tolerance
     app.state.staff_reads_all_stock = staff_reads_all_stock
+    app.state.timezone = timezone
     problems.install(app)
     docs.install(app, f"{PREFIX}/docs", f"{PREFIX}/openapi.json", f"{PREFIX}/docs-assets")
     if checks is not None:
@@ -163,6 +167,7 @@ def create_app(
         purchasing_routes.router,
         sop_routes.router,
         case_routes.router,
+        kpi_routes.router,
     )
     for router in routers:
         app.include_router(router, prefix=PREFIX)

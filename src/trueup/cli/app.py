@@ -113,6 +113,11 @@ COMMANDS: Mapping[str, Entry] = {
         "cases",
         "Cases of the imbalance SOP: detect them from findings, list them, show one whole.",
     ),
+    "kpis": Entry(
+        "kpis",
+        "KPIs per site and day: record accuracy, shrinkage, stockouts, overstock, open cases,\n"
+        "time to resolve, recurrence and approval lead time.",
+    ),
     "sop": Entry(
         "sop",
         "The imbalance-correction SOP: validate a file, apply it as a new version, read\n"

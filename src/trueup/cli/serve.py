@@ -77,6 +77,7 @@ def serve(
             limits,
             system.health,
             staff_reads_all_stock=system.settings.staff_reads_all_stock,
+            timezone=system.settings.timezone,
         )
         console.print(
             f"serving {safe_url(system.settings.database_url)} on http://{host}:{port}/api/v1 "

@@ -100,6 +100,8 @@ class Action(StrEnum):
     CASES_REPORT = "cases.report"
     #: cases with their findings, hypotheses, actions and timeline, within one's sites
     CASES_READ = "cases.read"
+    #: the KPIs per site and day (record accuracy, shrinkage, stockouts, cases), within one's sites
+    KPIS_READ = "kpis.read"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -153,6 +155,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.PURCHASING_WRITE,
         Action.SOP_APPLY,
         Action.CASES_READ,
+        Action.KPIS_READ,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
     # It reads count results once a count is closed (shrinkage is finance's business).
@@ -165,6 +168,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.REORDER_READ,
         Action.PURCHASING_READ,
         Action.CASES_READ,
+        Action.KPIS_READ,
     },
     # The auditor reads everything, costs and the audit trail included, and changes nothing.
     # Access reviews are audit work, so it sees who holds which role too.
@@ -180,6 +184,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.REORDER_READ,
         Action.PURCHASING_READ,
         Action.CASES_READ,
+        Action.KPIS_READ,
     },
     # IT runs the system: people, tokens, integrations, configuration, master data; it reads
     # stock to support users but has no need for costs and posts no stock.
@@ -199,6 +204,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.SOP_APPLY,
         Action.CASES_REPORT,
         Action.CASES_READ,
+        Action.KPIS_READ,
     },
 }
 

@@ -15,6 +15,7 @@ from trueup.services.cases.port import CasesUnitOfWork
 from trueup.services.counts.port import CountsUnitOfWork
 from trueup.services.events.port import EventsUnitOfWork
 from trueup.services.identity.port import IdentityUnitOfWork
+from trueup.services.kpis.port import KpisUnitOfWork
 from trueup.services.ledger.port import LedgerUnitOfWork
 from trueup.services.replenishment.port import ReplenishmentUnitOfWork
 from trueup.services.sop.port import SopUnitOfWork
@@ -22,6 +23,7 @@ from trueup.services.transaction import TransactionFactory
 
 
 class UnitOfWork(
+    KpisUnitOfWork,
     CasesUnitOfWork,
     AlertsUnitOfWork,
     CountsUnitOfWork,

@@ -20,6 +20,7 @@ from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.events.outbox import SqlOutbox
 from trueup.storage.events.webhooks import SqlWebhooks
 from trueup.storage.identity.repository import SqlIdentity
+from trueup.storage.kpis.repository import SqlKpis
 from trueup.storage.ledger.catalog import SqlCatalog
 from trueup.storage.ledger.idempotency import SqlIdempotency
 from trueup.storage.ledger.memory import Memory
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
     purchasing: SqlPurchasing
     sop: SqlSop
     cases: SqlCases
+    kpis: SqlKpis
 
     def __init__(
         self, engine: Engine, *, readonly: bool = False, keeper: _NoWait | None = None
@@ -108,6 +110,7 @@ class SqlUnitOfWork:
         self.purchasing = SqlPurchasing(connection)
         self.sop = SqlSop(connection)
         self.cases = SqlCases(connection)
+        self.kpis = SqlKpis(connection)
         return self
 
     def __exit__(

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from trueup.domain.access import Role
 from trueup.domain.errors import SopInvalid
+from trueup.domain.kpis.figures import KpiName
 from trueup.domain.sop import checks
 from trueup.domain.sop.evidence import EVIDENCE, ParamType, check_value
 from trueup.domain.sop.model import (
@@ -70,6 +71,10 @@ SECTIONS = (
 )
 RECURRENCE_BY = ("site", "item", "counter")
 EVENTS = ("case_opened", "approval_needed", "action_assigned", "escalated", "review_due")
+
+
+#: The KPIs trueup computes (domain/kpis/): the names a `kpis:` row may give.
+KPI_NAMES = tuple(name.value for name in KpiName)
 
 
 def read(root: Node, file: str) -> Sop:
@@ -348,6 +353,9 @@ def _route(f: Fields, where: Where) -> Route | None:
 
 def _kpi(f: Fields, where: Where) -> Kpi | None:
     name, target = f.text("name"), f.number("target")
+    name_node = f.get("name")
+    if name_node is not None and name and name not in KPI_NAMES:
+        f.problems.add(name_node, f"{f.path}.name", name, "one of " + ", ".join(KPI_NAMES))
     direction, unit = f.choice("direction", KpiDirection), f.text("unit")
     f.done(("name", "target", "direction", "unit"))
     return Kpi(name, target, direction, unit, where) if target is not None and direction else None

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from trueup.domain.access import Role
+from trueup.domain.kpis.figures import KpiName
 from trueup.domain.sop.evidence import EVIDENCE, EvidenceFunction, ParamType
 from trueup.domain.sop.model import (
     ActionKind,
@@ -204,7 +205,12 @@ def _after() -> Schema:
         ("event", "roles"),
     )
     kpi = _obj(
-        {"name": TEXT, "target": NUMBER, "direction": _enum(KpiDirection), "unit": TEXT},
+        {
+            "name": _enum(KpiName, "a KPI trueup computes (docs/kpis.md)"),
+            "target": NUMBER,
+            "direction": _enum(KpiDirection),
+            "unit": TEXT,
+        },
         ("name", "target", "direction", "unit"),
     )
     return {

@@ -49,6 +49,7 @@ DOES: dict[Action, str] = {
     Action.SOP_APPLY: "apply a new version of the imbalance SOP",
     Action.CASES_REPORT: "report an exception they saw at an item-location",
     Action.CASES_READ: "read cases with their findings, hypotheses and timeline",
+    Action.KPIS_READ: "read the KPIs per site and day",
 }
 
 #: What every role may do: said once, above the table, not in every row.
