@@ -100,6 +100,14 @@ class Action(StrEnum):
     CASES_REPORT = "cases.report"
     #: cases with their findings, hypotheses, actions and timeline, within one's sites
     CASES_READ = "cases.read"
+    #: request a case's proposed corrective actions (the SOP's select_actions step)
+    CASES_REQUEST = "cases.request"
+    #: approve or reject a requested action at the level the SOP's matrix names
+    CASES_APPROVE = "cases.approve"
+    #: execute an approved action one owns (a transfer, a recount, a process fix...)
+    CASES_EXECUTE = "cases.execute"
+    #: close a case with lessons learned, or without action with a reason
+    CASES_CLOSE = "cases.close"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -126,6 +134,7 @@ _STAFF = _EVERYONE | {
     Action.PURCHASING_READ,
     Action.PURCHASING_RECEIVE,
     Action.CASES_REPORT,
+    Action.CASES_EXECUTE,
 }
 
 #: The matrix. Reasons, row by row, are in docs/permissions.md.
@@ -153,6 +162,9 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.PURCHASING_WRITE,
         Action.SOP_APPLY,
         Action.CASES_READ,
+        Action.CASES_REQUEST,
+        Action.CASES_APPROVE,
+        Action.CASES_CLOSE,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
     # It reads count results once a count is closed (shrinkage is finance's business).
@@ -165,6 +177,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.REORDER_READ,
         Action.PURCHASING_READ,
         Action.CASES_READ,
+        Action.CASES_APPROVE,
+        Action.CASES_EXECUTE,
     },
     # The auditor reads everything, costs and the audit trail included, and changes nothing.
     # Access reviews are audit work, so it sees who holds which role too.
@@ -199,6 +213,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.SOP_APPLY,
         Action.CASES_REPORT,
         Action.CASES_READ,
+        Action.CASES_EXECUTE,
     },
 }
 
