@@ -8,6 +8,7 @@ counted by wendy; a shrinkage case, root cause theft or damage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from trueup.domain.cases import (
 from trueup.domain.cases.actions import Parameters
 from trueup.domain.ledger.policy import SYSTEM_SOURCE
 from trueup.domain.sop.model import FindingKind, RootCause
+from trueup.services.cases.port import CasesUnitOfWorkFactory
 from trueup.services.ledger.port import MovementPage, StockFilter
 from trueup.services.sop import versions
 from trueup.services.sop.reading import default_sop_text, read_sop
@@ -56,7 +58,7 @@ def later(hours: float) -> datetime:
     return SEEN + timedelta(hours=hours)
 
 
-def clock(hours: float):  # type: ignore[no-untyped-def]
+def clock(hours: float) -> Callable[[], datetime]:
     moment = later(hours)
     return lambda: moment
 
@@ -77,6 +79,17 @@ def case_of(
     variance: int = -4,
 ) -> int:
     """A case diagnosed at SEEN with these actions (an adjustment to 6 by default)."""
+    return case_in(w.uows, *actions, location=location, counter=counter, variance=variance)
+
+
+def case_in(
+    uows: CasesUnitOfWorkFactory,
+    *actions: ProposedAction,
+    location: str = BIN,
+    counter: str = "wendy",
+    variance: int = -4,
+) -> int:
+    """A case diagnosed at SEEN with these actions, kept through any unit of work."""
     found = Finding(
         FindingKind.COUNT_VARIANCE,
         "A",
@@ -95,7 +108,7 @@ def case_of(
     opened = attach([], found, SOP, 1, SEEN)
     assert opened is not None
     cause = Hypothesis(RootCause.THEFT_OR_DAMAGE, Decimal("0.6"), "theft_or_damage", ())
-    with w.uows() as uow:
+    with uows() as uow:
         kept = uow.cases.add(opened.case)
         done = diagnose(kept, [cause], actions or (adjust(),), SYSTEM, SEEN, SOP)
         uow.cases.save(done)
