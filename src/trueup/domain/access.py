@@ -100,13 +100,9 @@ class Action(StrEnum):
     CASES_REPORT = "cases.report"
     #: cases with their findings, hypotheses, actions and timeline, within one's sites
     CASES_READ = "cases.read"
-    #: request a case's proposed corrective actions (the SOP's select_actions step)
     CASES_REQUEST = "cases.request"
-    #: approve or reject a requested action at the level the SOP's matrix names
     CASES_APPROVE = "cases.approve"
-    #: execute an approved action one owns (a transfer, a recount, a process fix...)
     CASES_EXECUTE = "cases.execute"
-    #: close a case with lessons learned, or without action with a reason
     CASES_CLOSE = "cases.close"
 
 
@@ -393,16 +389,3 @@ class AuditEvent:
     action: str
     target: str
     detail: str  # JSON
-
-
-def permission_table(permissions: Mapping[Role, frozenset[Action]] = PERMISSIONS) -> str:
-    """The matrix as a Markdown table: a row per action, a column per role."""
-    roles = list(Role)
-    lines = [
-        "| action | " + " | ".join(role.value for role in roles) + " |",
-        "| --- |" + " :---: |" * len(roles),
-    ]
-    for action in Action:
-        marks = ("✓" if action in permissions[role] else " " for role in roles)
-        lines.append(f"| `{action.value}` | " + " | ".join(marks) + " |")
-    return "\n".join(lines) + "\n"
