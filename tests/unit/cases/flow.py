@@ -82,12 +82,27 @@ def case_of(
     return case_in(w.uows, *actions, location=location, counter=counter, variance=variance)
 
 
+def no_approval_for_corrections(w: World) -> None:
+    """Version 2 of the SOP: system corrections need no approval."""
+    text = (
+        default_sop_text()
+        .replace(
+            "kinds: [recount, process_fix]\n", "kinds: [recount, process_fix, system_correction]\n"
+        )
+        .replace(
+            "{not: [recount, process_fix]}", "{not: [recount, process_fix, system_correction]}"
+        )
+    )
+    versions.apply(w.uows, text.encode(), reason="trust the counts", caller=SYSTEM_PRINCIPAL)
+
+
 def case_in(
     uows: CasesUnitOfWorkFactory,
     *actions: ProposedAction,
     location: str = BIN,
     counter: str = "wendy",
     variance: int = -4,
+    sop_version: int = 1,
 ) -> int:
     """A case diagnosed at SEEN with these actions, kept through any unit of work."""
     found = Finding(
@@ -105,7 +120,7 @@ def case_in(
         says="count: 6 against 10",
         counter=counter,
     )
-    opened = attach([], found, SOP, 1, SEEN)
+    opened = attach([], found, SOP, sop_version, SEEN)
     assert opened is not None
     cause = Hypothesis(RootCause.THEFT_OR_DAMAGE, Decimal("0.6"), "theft_or_damage", ())
     with uows() as uow:

@@ -12,16 +12,20 @@ from tests.unit.cases.flow import (
     MARIA,
     OLAF,
     WENDY,
+    action,
+    adjust,
+    case_in,
     case_movements,
     case_of,
     clock,
     get,
     movements,
+    no_approval_for_corrections,
     on_hand,
     world,
 )
-from tests.unit.evidence.world import BIN, SEEN, U
-from trueup.domain.cases import CaseStatus
+from tests.unit.evidence.world import BIN, OTHER_BIN, SEEN, U
+from trueup.domain.cases import AdjustTo, CaseStatus
 from trueup.domain.cases.actions import ActionStatus
 from trueup.domain.errors import Conflict, Forbidden, InputError, NotFound
 from trueup.services.cases.workflow import (
@@ -198,3 +202,23 @@ def test_every_step_is_an_event_in_the_outbox() -> None:
         "case.executed",
         "case.validated",
     ]
+
+
+def test_a_correction_that_needs_no_approval_posts_when_requested() -> None:
+    w = world()
+    no_approval_for_corrections(w)
+    case_id = case_in(w.uows, adjust(), sop_version=2)
+    done = request_actions(w.uows, case_id, caller=MARIA, clock=clock(1))
+    assert len(done.posted) == 1 and done.executed == ["adjust_record"]
+    assert done.case.status is CaseStatus.VALIDATED
+    assert on_hand(w, as_of=SEEN) == 6 * U
+
+
+def test_the_sites_corrections_in_the_period_call_for_the_cumulative_level() -> None:
+    w = world()
+    earlier = case_of(w, action("adjust_record", AdjustTo(BIN, 6 * U, SEEN), value="4990"))
+    request_actions(w.uows, earlier, caller=MARIA, clock=clock(1))
+    approve_action(w.uows, earlier, "adjust_record", caller=FIONA, clock=clock(2))
+    later_case = case_of(w, adjust(location=OTHER_BIN), location=OTHER_BIN)
+    done = request_actions(w.uows, later_case, caller=MARIA, clock=clock(3))
+    assert done.case.current_actions[0].levels == ("manager", "finance")
