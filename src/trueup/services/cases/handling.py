@@ -139,7 +139,8 @@ def _once(
         try:
             _, step = decide(work, case)
         except TrueupError:
-            _keep_expiry(uow, case_id, caller, at, sop)
+            if expire_lapsed(case, at, sop) is not case:
+                _keep_expiry(uow, case_id, caller, at, sop)
             raise
     if change is None and step is None:
         return None
