@@ -42,19 +42,31 @@ class FakeCases:
         self._check(case)
         self.store.cases.cases[case.id] = case
 
-    def get(self, case_id: int) -> Case | None:
+    def get(self, case_id: int, *, lock: bool = False) -> Case | None:
         return self.store.cases.cases.get(case_id)
 
     def open_cases(self, keys: Collection[tuple[str, str, str]]) -> list[Case]:
         wanted = set(keys)
         return [c for c in self._all() if c.is_open and c.key in wanted]
 
-    def listed(self, status: CaseStatus | None = None, site: str | None = None) -> list[Case]:
-        return [
+    def listed(
+        self,
+        status: CaseStatus | None = None,
+        site: str | None = None,
+        *,
+        sites: Collection[str] = (),
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[Case]:
+        found = [
             c
             for c in self._all()
-            if (status is None or c.status is status) and (site is None or c.site == site)
+            if (status is None or c.status is status)
+            and (site is None or c.site == site)
+            and (not sites or c.site in sites)
+            and c.id > after_id
         ]
+        return found if limit is None else found[:limit]
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
         return {f.source for c in self._all() for f in c.findings if f.source.kind in kinds}

@@ -111,7 +111,8 @@ COMMANDS: Mapping[str, Entry] = {
     "asn": Entry("purchasing", "Advance ship notices against order lines."),
     "cases": Entry(
         "cases",
-        "Cases of the imbalance SOP: detect them from findings, list them, show one whole.",
+        "Cases of the imbalance SOP: detect them, list and show them, request, approve, reject\n"
+        "and execute their actions, close them.",
     ),
     "kpis": Entry(
         "kpis",

@@ -1,5 +1,5 @@
 """`trueup cases`: detect (sweep the sources for findings), report (what a person saw),
-list, show."""
+list, show; the steps from request to closing are in cli/case_steps.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
+from trueup.cli.case_steps import register_steps
 from trueup.cli.common import Format, console, opened, operator, show_rows, when
-from trueup.domain.cases.actions import Parameters
+from trueup.domain.cases.actions import Parameters, ProposedAction
 from trueup.domain.cases.case import Case, Hypothesis
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.values import format_quantity
@@ -19,7 +20,8 @@ from trueup.services.cases.detection import detect as detect_cases
 from trueup.services.cases.reports import Reported, report_exception
 
 app = typer.Typer(
-    help="Cases of the imbalance SOP: detect them from findings, list them, show one whole.",
+    help="Cases of the imbalance SOP: detect them, list and show them, request, approve, reject\n"
+    "and execute their actions, close them.",
     no_args_is_help=True,
 )
 #: The columns of `cases list` (docs/formats.md#cases).
@@ -190,17 +192,41 @@ def _lines(case: Case, zone: tzinfo | None) -> list[str]:
             lines += _hypothesis(rank, h)
     if case.actions:
         lines += ["", "proposed actions:"]
-        lines += [
-            f"  {a.action_id} ({a.kind.value}), owner {a.owner.value}, {a.status.value}, "
-            f"round {a.round}: {_parameters(a.parameters, zone)}"
-            for a in case.actions
-        ]
+        for a in case.actions:
+            lines += _action(a, zone)
+    if case.follow_up_due is not None:
+        lines += ["", f"follow-up count due {when(case.follow_up_due, zone)}"]
+    if case.lessons:
+        lines += ["", f"lessons: {case.lessons}"]
     lines += ["", "timeline:"]
     lines += [
         f"  {when(e.at, zone)}  {e.from_status.value} -> {e.to_status.value}  "
         f"{e.actor}{f' ({e.role.value})' if e.role else ''}  SOP v{e.sop_version}: {e.reason}"
         for e in case.timeline
     ]
+    return lines
+
+
+def _action(a: ProposedAction, zone: tzinfo | None) -> list[str]:
+    """An action, who requested it until when, each level's decision, what it posted."""
+    lines = [
+        f"  {a.action_id} ({a.kind.value}), owner {a.owner.value}, {a.status.value}, "
+        f"round {a.round}: {_parameters(a.parameters, zone)}"
+    ]
+    if a.requested_by:
+        levels = " then ".join(a.levels) or "no approval needed"
+        lapses = f", lapses {when(a.expires_at, zone)}" if a.expires_at else ""
+        lines.append(
+            f"     requested by {a.requested_by} {when(a.requested_at, zone)} ({levels}){lapses}"
+        )
+    for p in a.approvals:
+        said = f": {p.reason}" if p.reason else ""
+        lines.append(
+            f"     {p.decision.value} at level {p.level} by {p.approver} ({p.role.value}) "
+            f"{when(p.at, zone)}{said}"
+        )
+    if a.executed_at is not None:
+        lines.append(f"     executed {when(a.executed_at, zone)} as {a.executed_as or '-'}")
     return lines
 
 
@@ -239,6 +265,9 @@ def _parameters(parameters: Parameters, zone: tzinfo | None) -> str:
             value = "; ".join(str(v) for v in value)
         cells.append(f"{field.name} {value}")
     return ", ".join(cells)
+
+
+register_steps(app)
 
 
 def register(root: typer.Typer) -> None:

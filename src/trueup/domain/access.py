@@ -102,6 +102,10 @@ class Action(StrEnum):
     CASES_READ = "cases.read"
     #: the KPIs per site and day (record accuracy, shrinkage, stockouts, cases), within one's sites
     KPIS_READ = "kpis.read"
+    CASES_REQUEST = "cases.request"
+    CASES_APPROVE = "cases.approve"
+    CASES_EXECUTE = "cases.execute"
+    CASES_CLOSE = "cases.close"
 
 
 #: Every role reads master data, stock (within its scope) and the ledger, follows the stream
@@ -128,6 +132,7 @@ _STAFF = _EVERYONE | {
     Action.PURCHASING_READ,
     Action.PURCHASING_RECEIVE,
     Action.CASES_REPORT,
+    Action.CASES_EXECUTE,
 }
 
 #: The matrix. Reasons, row by row, are in docs/permissions.md.
@@ -156,6 +161,9 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.SOP_APPLY,
         Action.CASES_READ,
         Action.KPIS_READ,
+        Action.CASES_REQUEST,
+        Action.CASES_APPROVE,
+        Action.CASES_CLOSE,
     },
     # Finance reads stock with its value and the policy behind it; it posts nothing.
     # It reads count results once a count is closed (shrinkage is finance's business).
@@ -169,6 +177,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.PURCHASING_READ,
         Action.CASES_READ,
         Action.KPIS_READ,
+        Action.CASES_APPROVE,
+        Action.CASES_EXECUTE,
     },
     # The auditor reads everything, costs and the audit trail included, and changes nothing.
     # Access reviews are audit work, so it sees who holds which role too.
@@ -205,6 +215,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.CASES_REPORT,
         Action.CASES_READ,
         Action.KPIS_READ,
+        Action.CASES_EXECUTE,
     },
 }
 
@@ -384,16 +395,3 @@ class AuditEvent:
     action: str
     target: str
     detail: str  # JSON
-
-
-def permission_table(permissions: Mapping[Role, frozenset[Action]] = PERMISSIONS) -> str:
-    """The matrix as a Markdown table: a row per action, a column per role."""
-    roles = list(Role)
-    lines = [
-        "| action | " + " | ".join(role.value for role in roles) + " |",
-        "| --- |" + " :---: |" * len(roles),
-    ]
-    for action in Action:
-        marks = ("✓" if action in permissions[role] else " " for role in roles)
-        lines.append(f"| `{action.value}` | " + " | ".join(marks) + " |")
-    return "\n".join(lines) + "\n"

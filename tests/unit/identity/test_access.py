@@ -16,8 +16,8 @@ from trueup.domain.access import (
     Principal,
     Role,
     parse_role,
-    permission_table,
 )
+from trueup.domain.access_table import permission_table
 from trueup.domain.credentials import check_password, normalize_username, username_key
 from trueup.domain.errors import Forbidden, InputError
 

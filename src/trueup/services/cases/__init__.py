@@ -1,2 +1,3 @@
-"""The cases wing's use cases: detection (services/cases/detection.py) and reading cases
-(services/cases/queries.py), over the cases port (port.py)."""
+"""The cases wing's use cases: detection (services/cases/detection.py), reading cases
+(services/cases/queries.py), and running a case from request to closing
+(services/cases/workflow.py), over the cases port (port.py)."""

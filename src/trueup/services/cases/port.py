@@ -28,14 +28,27 @@ class CaseRepository(Protocol):
         """Keep what changed in a case already kept."""
         ...
 
-    def get(self, case_id: int) -> Case | None: ...
+    def get(self, case_id: int, *, lock: bool = False) -> Case | None:
+        """The case; with `lock`, held until the transaction ends (SELECT ... FOR UPDATE
+        on PostgreSQL; SQLite's writers take turns already), so that two people deciding
+        on one case at once take turns and the second sees what the first did."""
+        ...
 
     def open_cases(self, keys: Collection[tuple[str, str, str]]) -> list[Case]:
         """The cases not closed of these (sku, location, lot) keys."""
         ...
 
-    def listed(self, status: CaseStatus | None = None, site: str | None = None) -> list[Case]:
-        """The cases, oldest first, of one status and one site when given."""
+    def listed(
+        self,
+        status: CaseStatus | None = None,
+        site: str | None = None,
+        *,
+        sites: Collection[str] = (),
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[Case]:
+        """The cases, oldest first, of one status and one site when given, at these
+        `sites` (all when empty), from the case after `after_id` on, at most `limit`."""
         ...
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:

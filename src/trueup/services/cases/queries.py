@@ -15,13 +15,17 @@ def list_cases(
     status: str | None = None,
     site: str | None = None,
     caller: Principal,
+    after_id: int = 0,
+    limit: int | None = None,
 ) -> list[Case]:
-    """The cases, oldest first, of one status and one site when given."""
+    """The cases, oldest first, of one status and one site when given, at the caller's
+    sites; a page of at most `limit` after the case `after_id`, read in the database."""
     wanted = _status(status) if status else None
     sites = caller.scoped_sites([normalize_code(site)] if site else [])
     with uow(readonly=True) as work:
-        found = work.cases.listed(wanted, sites[0] if site else None)
-    return [c for c in found if not sites or c.site in sites]
+        return work.cases.listed(
+            wanted, sites[0] if site else None, sites=sites, after_id=after_id, limit=limit
+        )
 
 
 def get_case(uow: CasesUnitOfWorkFactory, case_id: int, *, caller: Principal) -> Case:

@@ -48,8 +48,11 @@ T = TypeVar("T")
 class CaseReads:
     connection: Connection
 
-    def get(self, case_id: int) -> Case | None:
-        found = self._load(_CASES.where(imbalance_case.c.id == case_id))
+    def get(self, case_id: int, *, lock: bool = False) -> Case | None:
+        query = _CASES.where(imbalance_case.c.id == case_id)
+        if lock and self.connection.dialect.name == "postgresql":
+            query = query.with_for_update(of=imbalance_case)
+        found = self._load(query)
         return found[0] if found else None
 
     def open_cases(self, keys: Collection[tuple[str, str, str]]) -> list[Case]:
@@ -63,12 +66,24 @@ class CaseReads:
         wanted = set(keys)
         return [c for c in self._load(query) if c.key in wanted]
 
-    def listed(self, status: CaseStatus | None = None, site: str | None = None) -> list[Case]:
-        query = _CASES
+    def listed(
+        self,
+        status: CaseStatus | None = None,
+        site: str | None = None,
+        *,
+        sites: Collection[str] = (),
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[Case]:
+        query = _CASES.where(imbalance_case.c.id > after_id)
         if status is not None:
             query = query.where(imbalance_case.c.status == status.value)
         if site is not None:
             query = query.where(imbalance_case.c.site == site)
+        if sites:
+            query = query.where(imbalance_case.c.site.in_(list(sites)))
+        if limit is not None:
+            query = query.order_by(imbalance_case.c.id).limit(limit)
         return self._load(query)
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:

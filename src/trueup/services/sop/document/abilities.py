@@ -50,6 +50,10 @@ DOES: dict[Action, str] = {
     Action.CASES_REPORT: "report an exception they saw at an item-location",
     Action.CASES_READ: "read cases with their findings, hypotheses and timeline",
     Action.KPIS_READ: "read the KPIs per site and day",
+    Action.CASES_REQUEST: "request a case's proposed corrective actions",
+    Action.CASES_APPROVE: "approve or reject a requested corrective action at their level",
+    Action.CASES_EXECUTE: "execute an approved corrective action they own",
+    Action.CASES_CLOSE: "close a case with lessons learned, or without action",
 }
 
 #: What every role may do: said once, above the table, not in every row.
