@@ -1,0 +1,80 @@
+"""Incremental detection on the fakes: it opens exactly the cases the sweep opens, reads
+only what the outbox touched, falls back to the sweep on a first run or a large import,
+and keys each negative on-hand by its exception."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+from tests.unit.cases.following_world import SEEN, everything, installed, shape
+from tests.unit.evidence.world import OPERATOR, World, at
+from trueup.domain.cases import CaseStatus
+from trueup.domain.sop.model import FindingKind
+from trueup.services.cases.detection import CURSOR, detect
+from trueup.services.cases.following import Followed, follow
+
+
+def followed(w: World, hours_after: float = 0) -> Followed:
+    return follow(w.uows, caller=OPERATOR, clock=lambda: SEEN + timedelta(hours=hours_after))
+
+
+def test_incremental_detection_opens_exactly_the_cases_the_sweep_opens() -> None:
+    swept = installed(World())
+    everything(swept)
+    detect(swept.uows, caller=OPERATOR, clock=lambda: SEEN)
+    incremental = installed(World())
+    assert followed(incremental).swept  # the first run has no cursor: it sweeps
+    everything(incremental)
+    done = followed(incremental)
+    assert not done.swept and done.rows > 0
+    with swept.read() as uow:
+        by_sweep = uow.cases.listed()
+    with incremental.read() as uow:
+        by_following = uow.cases.listed()
+    assert len(by_sweep) == 4
+    assert shape(by_following) == shape(by_sweep)
+
+
+def test_following_moves_its_cursor_and_a_second_pass_opens_nothing() -> None:
+    w = installed(World())
+    followed(w)
+    everything(w)
+    first = followed(w)
+    with w.read() as uow:
+        # after every row it read; the row of the case events it wrote comes next
+        assert uow.alerts.cursor(CURSOR) == uow.outbox.last_id() - 1
+    again = followed(w, hours_after=1)
+    assert len(first.opened) == 4 and (again.opened, again.attached) == ([], [])
+
+
+def test_a_large_import_falls_back_to_the_sweep() -> None:
+    w = installed(World())
+    followed(w)
+    everything(w)
+    with w.uows() as uow:
+        event = {"type": "batch.posted", "sites": [], "data": {"batch": 9, "applied": 20000}}
+        uow.outbox.append(at(1), 9, json.dumps({"batch": 9, "events": [event]}))
+        uow.commit()
+    done = followed(w)
+    assert done.swept and len(done.opened) == 4
+    again = followed(w)  # the sweep moved the cursor past the import
+    assert not again.swept and again.opened == []
+
+
+def test_a_later_negative_at_a_key_whose_case_closed_opens_a_new_case() -> None:
+    w = installed(World())
+    followed(w)
+    w.post(at(5), kind="sale", from_location="ST1", to_location="", source="pos", quantity=2)
+    (first,) = followed(w).opened
+    with w.uows() as uow:  # the record was set right and the case closed
+        uow.cases.save(replace(first, status=CaseStatus.CLOSED))
+        uow.commit()
+    w.post(at(4), kind="receipt", from_location="", to_location="ST1", source="pos", quantity=2)
+    w.post(at(3), kind="sale", from_location="ST1", to_location="", source="pos", quantity=1)
+    (second,) = followed(w).opened
+    assert second.findings[0].kind is FindingKind.NEGATIVE_ON_HAND
+    assert second.findings[0].source != first.findings[0].source
+    assert second.findings[0].source.kind == "exception"
+
