@@ -8,7 +8,9 @@ import json
 from tests.unit.evidence.world import BIN, OPERATOR, SEEN, SITE, U, World, at
 from trueup.domain.alerts.conditions import AlertKind
 from trueup.domain.cases import Case
+from trueup.domain.counts.approval import NewDiscrepancy
 from trueup.services.alerts.port import NewAlert
+from trueup.services.counts import plans
 from trueup.services.sop import versions
 
 
@@ -17,13 +19,27 @@ def installed(w: World) -> World:
     return w
 
 
-def approved_count(w: World, *variances: tuple[str, str, int]) -> None:
-    """Register lines of count 1 beyond tolerance, and the `count.approved` that approving
-    it writes."""
-    for sku, location, variance in variances:
-        w.discrepancy(sku, location, variance, at(6))
+def approved_count(w: World, location: str, *variances: tuple[str, int]) -> None:
+    """A targeted count of these items at `location` whose lines went beyond tolerance
+    (the register's entries, in whole units) and the `count.approved` approving it writes."""
+    skus = [sku for sku, _ in variances]
+    task = plans.create_targeted(
+        w.uows, scope=SITE, skus=skus, locations=[location], caller=OPERATOR, clock=lambda: at(8)
+    )
     with w.uows() as uow:
-        event = {"type": "count.approved", "sites": [SITE], "data": {"count": 1}}
+        lines = {ln.sku: ln for ln in uow.counts.lines(task.id)}
+        items = uow.catalog.items(skus)
+        place = uow.catalog.locations([location])[location].id
+        rows = []
+        for sku, variance in variances:
+            item = items[sku].id
+            assert item is not None and place is not None
+            line = lines[sku].id
+            rows.append(
+                NewDiscrepancy(item, place, "", "", task.id, line, 0, 0, variance * U, None, at(6))
+            )
+        uow.counts.add_discrepancies(rows, actor="tester")
+        event = {"type": "count.approved", "sites": [SITE], "data": {"count": task.id}}
         uow.outbox.append(at(6), None, json.dumps({"batch": None, "events": [event]}))
         uow.commit()
 
@@ -32,7 +48,8 @@ def everything(w: World) -> None:
     """A count's variances (one opens a case, one joins it, one stays within the SOP), a
     sale that takes a store below zero, an over-receipt, and an overstock alert open too
     long."""
-    approved_count(w, ("A", BIN, -6), ("A", BIN, -1), ("B", BIN, 2))
+    approved_count(w, BIN, ("A", -6), ("B", 2))
+    approved_count(w, BIN, ("A", -1))
     w.post(at(3), kind="sale", from_location="ST1", to_location="", source="pos", quantity=2)
     w.order("PO-1", "A", "10", "2026-03-01")
     w.receive("PO-1", "18", at(4))
