@@ -77,4 +77,3 @@ def test_a_later_negative_at_a_key_whose_case_closed_opens_a_new_case() -> None:
     assert second.findings[0].kind is FindingKind.NEGATIVE_ON_HAND
     assert second.findings[0].source != first.findings[0].source
     assert second.findings[0].source.kind == "exception"
-

@@ -28,12 +28,12 @@ from typing import Any
 from trueup.domain.access import Principal
 from trueup.domain.cases.case import SYSTEM, Case
 from trueup.domain.cases.detection import attach
-from trueup.domain.cases.recurrence import escalate_recurring
 from trueup.domain.cases.findings import Finding
+from trueup.domain.cases.recurrence import escalate_recurring
 from trueup.domain.cases.transitions import diagnose
 from trueup.domain.sop.model import Sop
 from trueup.domain.values import Clock, utc_now
-from trueup.services.cases import diagnosis, events
+from trueup.services.cases import diagnosis, events, telling
 from trueup.services.cases.port import CasesUnitOfWork, CasesUnitOfWorkFactory
 from trueup.services.cases.sources import SOURCE_KINDS, Pair, findings
 from trueup.services.evidence.diagnose import diagnose as diagnose_finding
@@ -93,6 +93,7 @@ def detect_in(
     for finding in fresh:
         _detected(work, cases, finding, sop, done, at)
     _escalate_recurring(work, done, sop, at)
+    telling.tell(work, done.escalated, {sop_version: sop}, at)
     events.write(work, at, done.events)
     return done
 

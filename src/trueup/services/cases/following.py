@@ -129,9 +129,8 @@ def _touched(work: CasesUnitOfWork, payload: str) -> set[Pair] | None:
         kind, data = event["type"], event["data"]
         if kind == BATCH_POSTED:
             return None
-        if kind == EXCEPTION_RAISED:
-            touched.add((data["sku"], data["location"]))
-        elif kind == BALANCE_CHANGED and str(data["on_hand"]).startswith("-"):
+        negative = kind == BALANCE_CHANGED and str(data["on_hand"]).startswith("-")
+        if kind == EXCEPTION_RAISED or negative:
             touched.add((data["sku"], data["location"]))
         elif kind == MOVEMENT_POSTED and data["kind"] == MovementKind.RECEIPT.value:
             touched.add((data["sku"], data["to_location"]))

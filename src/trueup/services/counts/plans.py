@@ -157,31 +157,60 @@ def create_targeted(
     clock: Clock = utc_now,
 ) -> Task:
     """A targeted task at once, without a plan (for alerts, cases, follow-ups)."""
-    if not (skus or locations):
-        raise InputError("a targeted count names items or locations", field="skus")
     now = clock()
     with uow_factory() as uow:
-        site = location_of(uow, scope)
-        plan = Plan(
-            0,
-            "",
-            CountKind.TARGETED,
-            site.code,
-            1,
-            DEFAULT_CYCLE_DAYS,
-            parse_combine(combine_as),
-            assign_role,
-            assign_user,
-            due_days,
-            tuple(normalize_code(s) for s in skus),
-            tuple(normalize_code(c) for c in locations),
-            caller.username,
-            now,
-            now,
+        task_id = add_targeted(
+            uow,
+            scope=scope,
+            skus=skus,
+            locations=locations,
+            combine_as=combine_as,
+            assign_role=assign_role,
+            assign_user=assign_user,
+            due_days=due_days,
+            created_by=caller.username,
+            now=now,
         )
-        task_id = _generate(uow, plan, now, caller.username)
         uow.commit()
         return get_task(uow, task_id)
+
+
+def add_targeted(
+    uow: CountsUnitOfWork,
+    *,
+    scope: str,
+    skus: Sequence[str] = (),
+    locations: Sequence[str] = (),
+    combine_as: str = "sum",
+    assign_role: str = "warehouse_staff",
+    assign_user: str = "",
+    due_days: int = 1,
+    created_by: str,
+    now: datetime,
+) -> int:
+    """A targeted task inside the caller's transaction (a case's follow-up count is
+    planned with the case's change); its id. The caller commits."""
+    if not (skus or locations):
+        raise InputError("a targeted count names items or locations", field="skus")
+    site = location_of(uow, scope)
+    plan = Plan(
+        0,
+        "",
+        CountKind.TARGETED,
+        site.code,
+        1,
+        DEFAULT_CYCLE_DAYS,
+        parse_combine(combine_as),
+        assign_role,
+        assign_user,
+        due_days,
+        tuple(normalize_code(s) for s in skus),
+        tuple(normalize_code(c) for c in locations),
+        created_by,
+        now,
+        now,
+    )
+    return _generate(uow, plan, now, created_by)
 
 
 @dataclass(frozen=True, slots=True)
