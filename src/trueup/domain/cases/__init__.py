@@ -53,6 +53,7 @@ from trueup.domain.cases.detection import (
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.cases.follow_up import (
     escalation_role,
+    follow_up_count,
     follow_up_date,
     mark_follow_up_due,
     record_follow_up,
@@ -117,6 +118,7 @@ __all__ = [
     "escalation_role",
     "execute",
     "expire_lapsed",
+    "follow_up_count",
     "follow_up_date",
     "mark_follow_up_due",
     "open_case",
