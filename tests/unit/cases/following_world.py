@@ -73,4 +73,4 @@ def shape(cases: list[Case]) -> list[tuple[object, ...]]:
     )
 
 
-__all__ = ["SEEN", "everything", "installed", "shape"]
+__all__ = ["SEEN", "approved_count", "everything", "installed", "shape"]

@@ -68,7 +68,7 @@ def test_nothing_is_planned_before_the_follow_up_day() -> None:
 def test_on_its_day_a_targeted_count_is_planned_and_named_in_the_timeline() -> None:
     w, case = validated()
     done = run(w, DUE)
-    ((marked, count),) = done.planned
+    ((_marked, count),) = done.planned
     kept = stored(w, case.id)
     assert kept.status is CaseStatus.FOLLOW_UP_DUE and follow_up_count(kept) == count
     assert f"count task {count}" in kept.timeline[-1].reason
@@ -98,8 +98,8 @@ def _counted(w: World, count: int, quantity: str, name: str = "ann") -> None:
 
 
 def test_a_follow_up_count_that_matches_the_record_resolves_the_case() -> None:
-    w, case = validated()
-    ((_case, count),) = run(w, DUE).planned
+    w, _case = validated()
+    ((_marked, count),) = run(w, DUE).planned
     assert run(w, DUE + timedelta(hours=1)).followed_up == []  # not counted yet
     _counted(w, count, "10")
     (resolved,) = run(w, DUE + timedelta(hours=3)).followed_up
@@ -109,8 +109,8 @@ def test_a_follow_up_count_that_matches_the_record_resolves_the_case() -> None:
 
 
 def test_a_follow_up_count_off_the_record_reopens_and_escalates() -> None:
-    w, case = validated()
-    ((_case, count),) = run(w, DUE).planned
+    w, _case = validated()
+    ((_marked, count),) = run(w, DUE).planned
     _counted(w, count, "7")
     assert run(w, DUE + timedelta(hours=2)).followed_up == []  # beyond tolerance: recounted
     _counted(w, count, "7", name="bob")
@@ -124,9 +124,7 @@ def test_a_follow_up_count_off_the_record_reopens_and_escalates() -> None:
 def test_a_lapsed_request_is_void() -> None:
     w, case = with_case()
     (action, *_rest) = case.current_actions
-    pending = replace(
-        action, status=ActionStatus.PENDING, levels=("supervisor",), expires_at=SEEN
-    )
+    pending = replace(action, status=ActionStatus.PENDING, levels=("supervisor",), expires_at=SEEN)
     waiting = replace(
         case,
         status=CaseStatus.AWAITING_APPROVAL,

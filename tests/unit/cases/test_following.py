@@ -8,8 +8,9 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from tests.unit.cases.following_world import SEEN, everything, installed, shape
-from tests.unit.evidence.world import OPERATOR, World, at
+from tests.unit.cases.following_world import SEEN, approved_count, everything, installed, shape
+from tests.unit.evidence.world import BIN, OPERATOR, OTHER_BIN, U, World, at
+from trueup.domain.access import Role
 from trueup.domain.cases import CaseStatus
 from trueup.domain.sop.model import FindingKind
 from trueup.services.cases.detection import CURSOR, detect
@@ -77,3 +78,36 @@ def test_a_later_negative_at_a_key_whose_case_closed_opens_a_new_case() -> None:
     assert second.findings[0].kind is FindingKind.NEGATIVE_ON_HAND
     assert second.findings[0].source != first.findings[0].source
     assert second.findings[0].source.kind == "exception"
+
+
+def test_a_new_case_whose_root_cause_recurs_is_escalated_with_its_history() -> None:
+    w = installed(World())
+    followed(w)
+    approved_count(w, BIN, ("A", -6), ("B", -6))
+    approved_count(w, OTHER_BIN, ("A", -6))
+    done = followed(w)
+    assert len(done.opened) == 3 and done.escalated
+    last = done.escalated[-1]
+    assert last.escalated_to is Role.FINANCE  # the SOP's recurrence.escalate_to
+    assert "recurring theft_or_damage: 3 times within 30 days" in last.escalations[-1].reason
+    assert all(f"case {c.id}" in last.escalations[-1].reason for c in done.opened)
+    with w.read() as uow:
+        rows = uow.outbox.payloads_after(0, 1000)
+    updates = [e for _r, p in rows for e in json.loads(p)["events"] if e["type"] == "case.updated"]
+    assert any(e["data"]["reason"].startswith("escalated to finance") for e in updates)
+
+
+def test_a_finding_read_before_its_case_opened_joins_it_in_the_same_pass() -> None:
+    w = installed(World())
+    followed(w)
+    approved_count(w, BIN, ("A", -1))  # within the SOP: kept by no case, yet
+    approved_count(w, BIN, ("A", -6))
+    done = followed(w)
+    ((case, finding),) = done.attached
+    assert finding.variance == -1 * U and [c.id for c in done.opened] == [case.id]
+    swept = installed(World())
+    approved_count(swept, BIN, ("A", -1))
+    approved_count(swept, BIN, ("A", -6))
+    detect(swept.uows, caller=OPERATOR, clock=lambda: SEEN)
+    with swept.read() as uow, w.read() as other:
+        assert shape(uow.cases.listed()) == shape(other.cases.listed())

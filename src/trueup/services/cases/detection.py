@@ -90,8 +90,13 @@ def detect_in(
     known = work.cases.known_sources(SOURCE_KINDS)
     fresh = [f for f in findings(work, at, pairs, known) if caller.may_act_at(f.site or None)]
     cases = work.cases.open_cases({f.key for f in fresh})
-    for finding in fresh:
-        _detected(work, cases, finding, sop, done, at)
+    left = [f for f in fresh if not _detected(work, cases, f, sop, done, at)]
+    # a finding read before the case of its key opened joins that case now, so one pass
+    # does what a second would
+    opened = {c.key for c in done.opened}
+    for finding in left:
+        if finding.key in opened:
+            _detected(work, cases, finding, sop, done, at)
     _escalate_recurring(work, done, sop, at)
     telling.tell(work, done.escalated, {sop_version: sop}, at)
     events.write(work, at, done.events)
@@ -105,22 +110,24 @@ def _detected(
     sop: Sop,
     done: Sweep,
     at: datetime,
-) -> None:
-    """Open, attach or let be; `cases` (the open cases of the sweep's keys) follows."""
+) -> bool:
+    """Open, attach or let be (False); `cases` (the open cases of the sweep's keys)
+    follows."""
     found = attach(cases, finding, sop, done.sop_version, at)
     if found is None:
-        return
+        return False
     if found.opened:
         case = diagnosed(work, work.cases.add(found.case), finding, sop)
         work.cases.save(case)
         cases.append(case)
         done.opened.append(case)
         done.events += events.changes(case)
-        return
+        return True
     work.cases.save(found.case)
     cases[:] = [found.case if c.id == found.case.id else c for c in cases]
     done.attached.append((found.case, finding))
     done.events += events.changes(found.case, len(found.case.timeline) - 1)
+    return True
 
 
 def _escalate_recurring(work: CasesUnitOfWork, done: Sweep, sop: Sop, at: datetime) -> None:
