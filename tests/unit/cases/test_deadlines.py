@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
+from tests.fakes import FakeUnitOfWorkFactory
 from tests.unit.evidence.world import BIN, OPERATOR, SEEN, SITE, World, at
 from trueup.domain.access import Principal, Role
 from trueup.domain.cases import ActionStatus, Case, CaseStatus, follow_up_count
@@ -149,7 +151,7 @@ def test_a_case_left_waiting_escalates_once_and_the_managers_are_told() -> None:
     assert escalated.escalated_to is Role.INVENTORY_MANAGER
     assert done.told == 1  # mia at the case's site; sol works elsewhere
     assert run(w, later + timedelta(hours=1)).escalated == []
-    with w.read() as uow:
-        rows = [n.row for n in uow.notifications.store.alerts.notifications.values()]
+    store = cast(FakeUnitOfWorkFactory, w.uows).store
+    rows = [n.row for n in store.alerts.notifications.values()]
     assert sorted(r.channel.value for r in rows) == ["email", "inbox"]
     assert all(f"case {case.id} escalated to inventory_manager" in r.subject for r in rows)
