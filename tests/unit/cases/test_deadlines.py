@@ -17,7 +17,7 @@ from trueup.domain.counts.tasks import CountKind
 from trueup.services.alerts import notifications
 from trueup.services.cases.deadlines import Deadlines, run_deadlines
 from trueup.services.cases.detection import detect
-from trueup.services.counts import entry, submit
+from trueup.services.counts import entry, submit, tasks
 from trueup.services.identity.users import add_user
 from trueup.services.sop import versions
 
@@ -155,3 +155,13 @@ def test_a_case_left_waiting_escalates_once_and_the_managers_are_told() -> None:
     rows = [n.row for n in store.alerts.notifications.values()]
     assert sorted(r.channel.value for r in rows) == ["email", "inbox"]
     assert all(f"case {case.id} escalated to inventory_manager" in r.subject for r in rows)
+
+
+def test_a_cancelled_follow_up_count_is_planned_again() -> None:
+    w, case = validated()
+    ((_marked, count),) = run(w, DUE).planned
+    tasks.cancel(w.uows, count, note="bin blocked", caller=OPERATOR)
+    ((again, second),) = run(w, DUE + timedelta(hours=1)).planned
+    assert second != count and follow_up_count(stored(w, case.id)) == second
+    assert f"follow-up count task {count} was cancelled" in again.timeline[-1].reason
+    assert again.status is CaseStatus.FOLLOW_UP_DUE

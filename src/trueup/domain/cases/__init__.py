@@ -57,6 +57,7 @@ from trueup.domain.cases.follow_up import (
     follow_up_date,
     mark_follow_up_due,
     record_follow_up,
+    replan_follow_up,
     within_tolerance,
 )
 from trueup.domain.cases.recurrence import (
@@ -129,6 +130,7 @@ __all__ = [
     "recurrence",
     "recurring",
     "reject",
+    "replan_follow_up",
     "request_approval",
     "required_levels",
     "validate",

@@ -69,6 +69,23 @@ def mark_follow_up_due(
     return move(case, CaseStatus.FOLLOW_UP_DUE, actor, at, reason)
 
 
+def replan_follow_up(
+    case: Case, count: int, at: datetime, sop: Sop, was: int | None, actor: Actor = SYSTEM
+) -> Case:
+    """A new follow-up count task (`count`) for a case whose count `was` cancelled, or
+    that had none planned (None)."""
+    require_status(case, frozenset({CaseStatus.FOLLOW_UP_DUE}), "given a new follow-up count")
+    why = (
+        f"follow-up {_COUNT_TASK} {was} was cancelled"
+        if was is not None
+        else "no follow-up count was planned"
+    )
+    reason = (
+        f"{why}: count {case.sku} at {case.location} ({sop.follow_up.owner}); {_COUNT_TASK} {count}"
+    )
+    return move(case, CaseStatus.FOLLOW_UP_DUE, actor, at, reason)
+
+
 def follow_up_count(case: Case) -> int | None:
     """The count task planned for the case's latest follow-up, as its timeline names it."""
     for entry in reversed(case.timeline):

@@ -6,7 +6,8 @@ requests, cases left waiting.
   same transaction; the timeline names the count task.
 - Once that count is submitted (or approved), its verdict is recorded: the counted
   quantity against the record as of the count time (the count's own `expected`), resolved
-  within the SOP's tolerance, otherwise reopened and escalated.
+  within the SOP's tolerance, otherwise reopened and escalated. A cancelled follow-up
+  count is planned again, and the timeline says so.
 - Requests and approvals that lapsed are void (`expire_lapsed`).
 - A case waiting past an escalation rule goes to that rule's role (`escalate_waiting`).
 
@@ -23,7 +24,12 @@ from typing import Any
 
 from trueup.domain.cases.approving import expire_lapsed
 from trueup.domain.cases.case import SYSTEM, Case, CaseStatus
-from trueup.domain.cases.follow_up import follow_up_count, mark_follow_up_due, record_follow_up
+from trueup.domain.cases.follow_up import (
+    follow_up_count,
+    mark_follow_up_due,
+    record_follow_up,
+    replan_follow_up,
+)
 from trueup.domain.cases.recurrence import escalate_waiting
 from trueup.domain.counts.tasks import TaskStatus
 from trueup.domain.sop.model import Sop
@@ -90,7 +96,9 @@ def _step(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime, done: Deadl
         done.planned.append((changed, count))
     elif case.status is CaseStatus.FOLLOW_UP_DUE:
         changed = _verdict(work, case, sop, at)
-        if changed is not case:
+        if changed.status is CaseStatus.FOLLOW_UP_DUE and changed is not case:
+            done.planned.append((changed, follow_up_count(changed) or 0))
+        elif changed is not case:
             done.followed_up.append(changed)
             if changed.status is CaseStatus.REOPENED:
                 done.escalated.append(changed)
@@ -120,10 +128,13 @@ def _plan_count(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime) -> in
 
 
 def _verdict(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime) -> Case:
-    """The follow-up's verdict once its count is submitted; the case as it was before."""
+    """The follow-up's verdict once its count is submitted; a new count when it was
+    cancelled (or none was planned); the case as it was before."""
     count = follow_up_count(case)
     task = work.counts.task(count) if count is not None else None
-    if count is None or task is None or task.status not in _COUNTED:
+    if count is None or task is None or task.status is TaskStatus.CANCELLED:
+        return replan_follow_up(case, _plan_count(work, case, sop, at), at, sop, was=count)
+    if task.status not in _COUNTED:
         return case
     lines = [
         ln
