@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from tests.unit.cases.following_world import SEEN, approved_count, everything, installed, shape
 from tests.unit.evidence.world import BIN, OPERATOR, OTHER_BIN, U, World, at
-from trueup.domain.access import Role
+from trueup.domain.access import Principal, Role
 from trueup.domain.cases import CaseStatus
 from trueup.domain.sop.model import FindingKind
 from trueup.services.cases.detection import CURSOR, detect
@@ -111,3 +111,14 @@ def test_a_finding_read_before_its_case_opened_joins_it_in_the_same_pass() -> No
     detect(swept.uows, caller=OPERATOR, clock=lambda: SEEN)
     with swept.read() as uow, w.read() as other:
         assert shape(uow.cases.listed()) == shape(other.cases.listed())
+
+
+def test_a_sweep_of_some_sites_leaves_the_monitors_cursor_alone() -> None:
+    w = installed(World())
+    everything(w)
+    store_manager = Principal(9, "stu", Role.INVENTORY_MANAGER, frozenset({"ST1"}))
+    (case,) = detect(w.uows, caller=store_manager, clock=lambda: SEEN).opened
+    assert case.site == "ST1"
+    with w.read() as uow:
+        assert uow.alerts.cursor(CURSOR) is None
+    assert followed(w).swept  # the monitor still sweeps every site

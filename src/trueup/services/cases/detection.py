@@ -7,9 +7,9 @@ recurs by the SOP's rule, it is escalated with its history in the same transacti
 
 Two ways in, one detection (`detect_in`): the sweep (`detect`, `trueup cases detect`)
 reads every source; incremental detection (services/cases/following.py) reads only the
-item-locations the outbox says were touched. The sweep moves the monitor's cases cursor
-to the end of the outbox as it stood before the reads, so what commits meanwhile is
-followed up.
+item-locations the outbox says were touched. A sweep by someone who acts at every site
+moves the monitor's cases cursor to the end of the outbox as it stood before the reads,
+so what commits meanwhile is followed up.
 
 A sweep is idempotent: a finding is known by its source record, so a second sweep over
 the same sources opens nothing and attaches nothing, and known records are skipped before
@@ -68,7 +68,8 @@ def detect(uow: CasesUnitOfWorkFactory, *, caller: Principal, clock: Clock = utc
             head = work.outbox.last_id()
             seen = work.alerts.cursor(CURSOR)
             done = detect_in(work, None, shown.sop, shown.info.version, caller, at)
-            if seen != head:
+            # a sweep of some sites only leaves the others to the monitor
+            if seen != head and not caller.sites:
                 work.alerts.set_cursor(CURSOR, seen, head)
             work.commit()
         return done
