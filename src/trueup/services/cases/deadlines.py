@@ -66,9 +66,7 @@ def run_deadlines(uow: CasesUnitOfWorkFactory, *, clock: Clock = utc_now) -> Dea
     with uow() as work:
         changes: list[dict[str, Any]] = []
         sops: dict[int, Sop] = {}
-        for case in work.cases.listed():
-            if not case.is_open:
-                continue
+        for case in _open(work):
             sop = sops.get(case.sop_version) or _sop(work, case.sop_version)
             sops[case.sop_version] = sop
             changed = _step(work, case, sop, at, done)
@@ -79,6 +77,17 @@ def run_deadlines(uow: CasesUnitOfWorkFactory, *, clock: Clock = utc_now) -> Dea
         events.write(work, at, changes)
         work.commit()
     return done
+
+
+def _open(work: CasesUnitOfWork) -> list[Case]:
+    """The cases not closed (closed ones, which only grow, are never read)."""
+    found = [
+        c
+        for status in CaseStatus
+        if status is not CaseStatus.CLOSED
+        for c in work.cases.listed(status)
+    ]
+    return sorted(found, key=lambda c: c.id)
 
 
 def _sop(work: CasesUnitOfWork, version: int) -> Sop:
