@@ -40,6 +40,7 @@ from trueup.services.ledger.port import (
     HistoryFilter,
     MovementPage,
     Recorded,
+    Shortage,
     StockFilter,
     StoredResponse,
 )
@@ -400,6 +401,26 @@ class FakeLedger(_FakeLedgerWrites):
 
     def shortage_keys(self) -> set[BalanceKey]:
         return {e.key for e in self.state.exceptions}
+
+    def shortages(self, pairs: Collection[tuple[str, str]] | None = None) -> list[Shortage]:
+        """Exception ids are their places in the list, from 1, as a table's would be."""
+        locations, skus = self.state.locations, self.skus_by_id()
+        found = [
+            Shortage(
+                index,
+                e.movement_id,
+                skus[e.key[0]],
+                locations[e.key[1]].code,
+                e.key[2],
+                e.key[3],
+                e.before,
+                e.after,
+                e.raised_at,
+            )
+            for index, e in enumerate(self.state.exceptions, start=1)
+        ]
+        wanted = None if pairs is None else set(pairs)
+        return [s for s in found if wanted is None or (s.sku, s.location) in wanted]
 
     def locations_by_id(self) -> dict[int, Location]:
         return {

@@ -21,14 +21,21 @@ from trueup.cli.common import console, is_interactive, opened, operator
 from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.values import format_quantity
 from trueup.services.alerts.monitor import CycleReport, Monitor, jobs
+from trueup.services.cases.monitor import cases_step
 
 
 def monitor_of(system: System) -> Monitor:
     """The monitor of a connected system, acting as the operator who starts it, with the
     settings' alert rules, SMTP server and job intervals."""
     settings = system.settings
+    caller = operator(system)
     return Monitor(
-        system.uow, settings.alerts, operator(system), settings.mailer(), settings.monitor_every
+        system.uow,
+        settings.alerts,
+        caller,
+        settings.mailer(),
+        settings.monitor_every,
+        steps=[cases_step(system.uow, caller)],
     )
 
 
@@ -123,6 +130,9 @@ def print_cycle(report: CycleReport) -> None:
         resolved = s.resolved + (report.followed.resolved if report.followed else 0)
         table.add_row("alerts opened / resolved", f"{opened:,} / {resolved:,}")
     table.add_row("alerts escalated", f"{len(report.escalated):,}")
+    for _name, done in report.steps:
+        for what, result in done.rows():
+            table.add_row(what, result)
     table.add_row("count tasks generated", f"{len(report.counts):,}")
     if report.proposals is not None:
         table.add_row("order proposals", f"{len(report.proposals.proposals):,}")

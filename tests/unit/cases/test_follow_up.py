@@ -21,8 +21,10 @@ from tests.unit.cases.story import (
 from trueup.domain.access import Role
 from trueup.domain.cases import (
     CaseStatus,
+    follow_up_count,
     mark_follow_up_due,
     record_follow_up,
+    replan_follow_up,
     within_tolerance,
 )
 from trueup.domain.errors import Conflict, Forbidden
@@ -85,3 +87,17 @@ def test_tolerance_is_units_or_percent_of_the_record(
     units_: str, percent: str, counted: str, within: bool
 ) -> None:
     assert within_tolerance(tolerant(units_, percent), units(counted), units(100)) is within
+
+
+def test_the_timeline_names_the_follow_up_count_and_a_replanned_one() -> None:
+    assert follow_up_count(mark_follow_up_due(validated(), DUE, SOP)) is None
+    marked = mark_follow_up_due(validated(), DUE, SOP, count=17)
+    assert marked.timeline[-1].reason.endswith("; count task 17")
+    assert follow_up_count(marked) == 17
+    again = replan_follow_up(marked, 18, DUE + timedelta(hours=1), SOP, was=17)
+    assert follow_up_count(again) == 18 and again.status is CaseStatus.FOLLOW_UP_DUE
+    assert "follow-up count task 17 was cancelled" in again.timeline[-1].reason
+    with pytest.raises(Conflict):
+        replan_follow_up(validated(), 18, DUE, SOP, was=17)
+    done = record_follow_up(again, units(5), units(5), WENDY, DUE, SOP, count=18)
+    assert done.timeline[-1].reason.endswith("(count task 18)")

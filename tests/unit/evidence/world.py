@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from tests.builders import ITEMS, LOCATIONS, movement, table
-from tests.fakes import FakeUnitOfWork, FakeUnitOfWorkFactory
+from tests.fakes import FakeUnitOfWorkFactory
 from trueup.domain.access import Principal
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.approval import NewDiscrepancy
@@ -21,6 +21,7 @@ from trueup.services.evidence.port import LogMiss
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.posting import post_table
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 from trueup.services.replenishment import purchasing
 from trueup.services.replenishment.port import NewPolicy
 
@@ -38,12 +39,13 @@ def at(hours_before: float) -> datetime:
 
 
 class World:
-    def __init__(self) -> None:
-        self.uows = FakeUnitOfWorkFactory()
+    def __init__(self, uows: UnitOfWorkFactory | None = None) -> None:
+        """On the fakes, or on a database's unit of work when given."""
+        self.uows: UnitOfWorkFactory = uows or FakeUnitOfWorkFactory()
         import_locations(self.uows, table_from_dicts("locations.csv", LOCATIONS))
         import_items(self.uows, table_from_dicts("items.csv", ITEMS))
 
-    def read(self) -> FakeUnitOfWork:
+    def read(self) -> UnitOfWork:
         return self.uows(readonly=True)
 
     def post(self, occurred: datetime, recorded: datetime | None = None, **fields: Any) -> int:

@@ -53,9 +53,11 @@ from trueup.domain.cases.detection import (
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.cases.follow_up import (
     escalation_role,
+    follow_up_count,
     follow_up_date,
     mark_follow_up_due,
     record_follow_up,
+    replan_follow_up,
     within_tolerance,
 )
 from trueup.domain.cases.recurrence import (
@@ -117,6 +119,7 @@ __all__ = [
     "escalation_role",
     "execute",
     "expire_lapsed",
+    "follow_up_count",
     "follow_up_date",
     "mark_follow_up_due",
     "open_case",
@@ -127,6 +130,7 @@ __all__ = [
     "recurrence",
     "recurring",
     "reject",
+    "replan_follow_up",
     "request_approval",
     "required_levels",
     "validate",

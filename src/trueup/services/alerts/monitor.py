@@ -10,15 +10,20 @@ below its reorder point; fold digests; send the e-mails that are due.
 scheduler never runs a job alongside itself, and the jobs that write alerts share a lock,
 so following and sweeping never overlap in one process (across processes the database
 decides: see services/alerts/evaluation.py).
+
+The wings above alerts (cases) add their periodic work as `Step`s, handed to the monitor
+where it is built (the alerts wing never imports them): each runs in one cycle after the
+alerts are escalated, and its jobs are scheduled with the others.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from trueup.domain.access import Principal
 from trueup.domain.alerts.conditions import Alert, AlertConfig, parse_waits
@@ -60,6 +65,29 @@ def _frozen(moment: datetime) -> Clock:
     return lambda: moment
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    seconds: int
+    run: Callable[[], None]
+
+
+class StepReport(Protocol):
+    def rows(self) -> list[tuple[str, str]]:
+        """What the step did, as (what, result) rows for `trueup monitor`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Periodic work of a wing above alerts: its name in one cycle, what it does once as
+    of the cycle's moment, and its scheduled jobs with their default intervals."""
+
+    name: str
+    once: Callable[[Clock], StepReport]
+    jobs: tuple[Job, ...] = ()
+
+
 @dataclass
 class CycleReport:
     recomputed: RecomputeReport | None = None
@@ -71,6 +99,8 @@ class CycleReport:
     review: ReviewCheck | None = None
     digests: DigestReport | None = None
     emails: EmailReport | None = None
+    #: the steps of the wings above, by name
+    steps: list[tuple[str, StepReport]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +114,8 @@ class Monitor:
     mailer: Mailer | None = None
     #: job name -> seconds between runs, over JOBS
     every: Mapping[str, int] = field(default_factory=dict)
+    #: the periodic work of the wings above alerts
+    steps: Sequence[Step] = ()
     _alerts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- one cycle ------------------------------------------------------------------------
@@ -105,6 +137,10 @@ class Monitor:
             done = steps(STEPS[3], None)
             report.escalated = alerts.escalate(self.uow, self.config, clock=at)
             done(len(report.escalated))
+        for step in self.steps:
+            done = steps(step.name, None)
+            report.steps.append((step.name, step.once(at)))
+            done(1)
         done = steps(STEPS[4], None)
         report.counts = count_plans.generate(self.uow, caller=self.caller, clock=at)
         done(len(report.counts))
@@ -154,13 +190,6 @@ class Monitor:
         notifications.send_emails(self.uow, self.mailer)
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
-    name: str
-    seconds: int
-    run: Callable[[], None]
-
-
 #: name -> default interval in seconds.
 JOBS: dict[str, int] = {
     "follow": 5,
@@ -174,9 +203,10 @@ JOBS: dict[str, int] = {
 }
 
 
-def parse_every(text: str) -> dict[str, int]:
-    """`sweep=10m,digests=1d`: job intervals over the defaults of JOBS."""
-    return parse_waits(text, JOBS, "TRUEUP_MONITOR_EVERY")
+def parse_every(text: str, more: Mapping[str, int] | None = None) -> dict[str, int]:
+    """`sweep=10m,digests=1d`: job intervals over the defaults of JOBS (and of the jobs of
+    the wings above, `more`)."""
+    return parse_waits(text, {**JOBS, **(more or {})}, "TRUEUP_MONITOR_EVERY")
 
 
 def jobs(monitor: Monitor) -> list[Job]:
@@ -193,7 +223,13 @@ def jobs(monitor: Monitor) -> list[Job]:
         "recompute": monitor.recompute,
         "review": monitor.review,
     }
-    return [Job(name, seconds[name], _guarded(name, run[name])) for name in JOBS]
+    found = [Job(name, seconds[name], _guarded(name, run[name])) for name in JOBS]
+    for step in monitor.steps:
+        found += [
+            Job(job.name, monitor.every.get(job.name, job.seconds), _guarded(job.name, job.run))
+            for job in step.jobs
+        ]
+    return found
 
 
 def _guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:

@@ -189,7 +189,8 @@ def targeted_task(
     due_days: int = 1,
 ) -> int:
     """A targeted task generated in the caller's transaction (a case's recount, posted
-    with the case's execution); its id. The caller commits."""
+    with the case's execution; its follow-up count, planned with the case's change); its
+    id. The caller commits."""
     if not (skus or locations):
         raise InputError("a targeted count names items or locations", field="skus")
     site = location_of(uow, scope)

@@ -104,6 +104,21 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+class Shortage(NamedTuple):
+    """A negative-stock exception: the movement that took a balance's physical on-hand
+    from zero or more to below zero, and when it was raised."""
+
+    id: int
+    movement_id: int
+    sku: str
+    location: str
+    lot: str
+    serial: str
+    before: int
+    after: int
+    raised_at: datetime
+
+
 class LedgerWrites(Protocol):
     """Posting: batches, the movements already recorded under a key, on-hand, and the
     appends that keep balances equal to the ledger in the same transaction."""
@@ -168,6 +183,10 @@ class LedgerReads(Protocol):
     def ledger_totals(self) -> dict[BalanceKey, int]: ...
     def stored_balances(self) -> dict[BalanceKey, int]: ...
     def shortage_keys(self) -> set[BalanceKey]: ...
+    def shortages(self, pairs: Collection[tuple[str, str]] | None = None) -> list[Shortage]:
+        """The negative-stock exceptions (of these (sku, location) pairs, or all), by id."""
+        ...
+
     def locations_by_id(self) -> dict[int, Location]: ...
     def skus_by_id(self) -> dict[int, str]: ...
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, Select, func, literal, select, tuple_, u
 from trueup.domain.errors import NotFound
 from trueup.domain.ledger.model import BalanceRow, Location, LocationKind, Movement, MovementKind
 from trueup.domain.ledger.postings import BalanceKey
-from trueup.services.ledger.port import HistoryFilter, MovementPage, StockFilter
+from trueup.services.ledger.port import HistoryFilter, MovementPage, Shortage, StockFilter
 from trueup.storage.ledger.tables import balance, item, location, movement, stock_exception
 
 
@@ -142,6 +142,34 @@ class LedgerReads:
         e = stock_exception.c
         rows = self.connection.execute(select(e.item_id, e.location_id, e.lot, e.serial).distinct())
         return {(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def shortages(self, pairs: Collection[tuple[str, str]] | None = None) -> list[Shortage]:
+        e = stock_exception.c
+        query = (
+            select(
+                e.id,
+                e.movement_id,
+                item.c.sku,
+                location.c.code,
+                e.lot,
+                e.serial,
+                e.quantity_before,
+                e.quantity_after,
+                e.raised_at,
+            )
+            .join(item, item.c.id == e.item_id)
+            .join(location, location.c.id == e.location_id)
+            .order_by(e.id)
+        )
+        if pairs is None:
+            return [Shortage(*row) for row in self.connection.execute(query)]
+        found: list[Shortage] = []
+        wanted = sorted(set(pairs))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            statement = query.where(tuple_(item.c.sku, location.c.code).in_(part))
+            found += [Shortage(*row) for row in self.connection.execute(statement)]
+        return sorted(found)
 
     def locations_by_id(self) -> dict[int, Location]:
         rows = self.connection.execute(
