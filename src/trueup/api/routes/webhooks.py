@@ -38,6 +38,17 @@ EventTypeName = Literal[
     "alert.resolved",
     "alert.escalated",
     "alert.digest",
+    "case.opened",
+    "case.updated",
+    "case.diagnosed",
+    "case.awaiting_approval",
+    "case.approved",
+    "case.executed",
+    "case.validated",
+    "case.follow_up_due",
+    "case.resolved",
+    "case.reopened",
+    "case.closed",
 ]
 _PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 #: What services check, as far as a pattern can say it: http(s), a host, a valid port.
