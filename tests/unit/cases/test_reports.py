@@ -17,6 +17,7 @@ from trueup.domain.errors import Forbidden, InputError
 from trueup.domain.sop.model import Classification, FindingKind
 from trueup.services.cases.reports import Reported, report_exception
 from trueup.services.identity.port import AuditFilter
+from trueup.services.identity.users import add_user
 from trueup.services.sop import versions
 
 
@@ -131,3 +132,18 @@ def test_every_report_is_in_the_audit_trail_also_one_no_case_kept() -> None:
     assert first["seen"] == "99" and first["outcome"] == "not_kept"
     assert "two boxes look crushed" in first["says"] and "thresholds" in first["why"]
     assert trail[0].actor == OPERATOR.username and trail[0].origin == "cli"
+
+
+def test_at_the_command_line_a_user_reports_in_their_role() -> None:
+    w = world()
+    add_user(w.uows, "ann", Role.WAREHOUSE_STAFF, [SITE], None, caller=OPERATOR)
+    done = report(w, "2", caller=Principal.operator("ann"))
+    assert done.case is not None
+    assert (done.case.timeline[0].actor, done.case.timeline[0].role) == (
+        "ann",
+        Role.WAREHOUSE_STAFF,
+    )
+    stranger = report(w, "2", caller=Principal.operator("someone"))
+    assert stranger.outcome == "attached" and stranger.case is not None
+    assert stranger.case.timeline[-1].actor == "someone"
+    assert stranger.case.timeline[-1].role is Role.ADMIN, "anyone else reports as the operator"

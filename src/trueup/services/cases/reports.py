@@ -42,6 +42,7 @@ from trueup.domain.values import (
 from trueup.services.cases import events
 from trueup.services.cases.detection import diagnosed
 from trueup.services.cases.port import CasesUnitOfWork, CasesUnitOfWorkFactory
+from trueup.services.counts.tasks import user_named
 from trueup.services.identity.audit import CLI_ORIGIN, record_audit
 from trueup.services.ledger.port import StockFilter
 from trueup.services.retry import retry_transient
@@ -85,11 +86,11 @@ def report_exception(
     code = _code("sku", sku)
     place_code = _code("location", location)
     shown = versions.show(uow, caller=caller)
-    actor = Actor(caller.username, caller.role)
 
     def report() -> Reported:
         at = clock()
         with uow() as work:
+            actor = _reporter(work, caller)
             finding = _finding(work, code, place_code, words, seen, caller, at)
             done = _file(work, finding, shown.sop, shown.info.version, actor, at)
             _audit(work, caller, origin, done, seen, at)
@@ -97,6 +98,16 @@ def report_exception(
         return done
 
     return retry_transient(report)()
+
+
+def _reporter(work: CasesUnitOfWork, caller: Principal) -> Actor:
+    """Who reports, in their role: at the command line, the user TRUEUP_ACTOR names when
+    it names an active one (anyone else at the command line reports as its operator)."""
+    if caller.local:
+        user = user_named(work, caller.username)
+        if user is not None and user.disabled_at is None:
+            return Actor(user.username, user.role)
+    return Actor(caller.username, caller.role)
 
 
 def _audit(
