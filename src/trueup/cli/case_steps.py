@@ -4,11 +4,12 @@ SOP decides by role). Registered on the `cases` group by cli/cases.py."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated
 
 import typer
 
-from trueup.cli.common import console, opened, operator
+from trueup.cli.common import console, opened, operator, when
 from trueup.services.cases.handling import Outcome
 from trueup.services.cases.workflow import (
     approve_action,
@@ -38,7 +39,7 @@ def request(
     """
     with opened(ctx) as system:
         done = request_actions(system.uow, case_id, caller=operator(system), reason=reason)
-    _say(done)
+    _say(done, system.settings.timezone)
 
 
 def approve(
@@ -59,7 +60,7 @@ def approve(
         done = approve_action(
             system.uow, case_id, action_id, caller=operator(system), reason=reason
         )
-    _say(done)
+    _say(done, system.settings.timezone)
 
 
 def reject(
@@ -75,7 +76,7 @@ def reject(
     """
     with opened(ctx) as system:
         done = reject_action(system.uow, case_id, action_id, caller=operator(system), reason=reason)
-    _say(done)
+    _say(done, system.settings.timezone)
 
 
 def execute(ctx: typer.Context, case_id: CaseArg, action_id: ActionArg) -> None:
@@ -87,7 +88,7 @@ def execute(ctx: typer.Context, case_id: CaseArg, action_id: ActionArg) -> None:
     """
     with opened(ctx) as system:
         done = execute_action(system.uow, case_id, action_id, caller=operator(system))
-    _say(done)
+    _say(done, system.settings.timezone)
 
 
 def close(
@@ -113,10 +114,10 @@ def close(
             no_action=no_action,
             reason=reason,
         )
-    _say(done)
+    _say(done, system.settings.timezone)
 
 
-def _say(done: Outcome) -> None:
+def _say(done: Outcome, zone: tzinfo | None) -> None:
     case = done.case
     lines = [f"case {case.id}: {case.status.value}"]
     for a in case.current_actions:
@@ -128,7 +129,7 @@ def _say(done: Outcome) -> None:
     if done.posted:
         lines.append("posted movement(s) " + ", ".join(str(i) for i in done.posted))
     if case.follow_up_due is not None and case.status.value == "validated":
-        lines.append(f"follow-up count due {case.follow_up_due.isoformat()}")
+        lines.append(f"follow-up count due {when(case.follow_up_due, zone)}")
     lines.append(f"  {case.timeline[-1].reason}")
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -98,7 +98,8 @@ def _pending(case: Case, action_id: str, at: datetime) -> ProposedAction:
         raise Conflict(f"{action_id} is {action.status.value}: it waits for no approval")
     if action.expires_at is not None and at >= action.expires_at:
         raise Conflict(
-            f"the request for {action_id} lapsed at {action.expires_at.isoformat()}: "
+            f"the request for {action_id} lapsed at "
+            f"{action.expires_at.isoformat(timespec='seconds')}: "
             "it expires and is void; request it again"
         )
     return action

@@ -123,5 +123,5 @@ def record_follow_up(
 
 def _require_due(case: Case, at: datetime) -> None:
     if case.follow_up_due is None or at < case.follow_up_due:
-        due = case.follow_up_due.isoformat() if case.follow_up_due else "not set"
+        due = case.follow_up_due.isoformat(timespec="seconds") if case.follow_up_due else "not set"
         raise Conflict(f"case {case.id}'s follow-up count is due {due}, not before")

@@ -170,7 +170,8 @@ def execute(
     if action.status is not ActionStatus.APPROVED:
         raise Conflict(f"{action_id} is {action.status.value}: only an approved action executes")
     if action.expires_at is not None and at >= action.expires_at:
-        raise Conflict(f"the approval of {action_id} lapsed at {action.expires_at.isoformat()}")
+        lapsed = action.expires_at.isoformat(timespec="seconds")
+        raise Conflict(f"the approval of {action_id} lapsed at {lapsed}")
     done = replace(action, status=ActionStatus.EXECUTED, executed_at=at, executed_as=executed_as)
     changed = _with_actions(case, {action_id: done})
     reason = f"executed {action_id}" + (f" as {executed_as}" if executed_as else "")
@@ -194,7 +195,7 @@ def validate(
     due = follow_up_date(sop, at)
     reason = (
         f"validated: the record says {format_quantity(recorded)}; follow-up count due "
-        f"{due.isoformat()}"
+        f"{due.isoformat(timespec='seconds')}"
     )
     return move(replace(case, follow_up_due=due), _S.VALIDATED, actor, at, reason)
 

@@ -148,7 +148,8 @@ def _adjust(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Adjust
     difference = p.quantity - recorded
     if difference == 0:
         note = (
-            f"nothing to post: the record at {p.location} as of {p.as_of.isoformat()} "
+            f"nothing to post: the record at {p.location} as of "
+            f"{p.as_of.isoformat(timespec='seconds')} "
             f"says {format_quantity(recorded)} already"
         )
         return Step(action.action_id, note=note)
