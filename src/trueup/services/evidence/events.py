@@ -3,7 +3,7 @@ eaches, an event that arrived late.
 
 Each reads the movements of the finding's item at its location (and lot) over the days the
 SOP gives, up to when the finding was observed; reversals and the movements they reverse
-are left out. A movement *explains* a variance when undoing its mistake would make the
+are left out, and so are trueup's own postings (a count's corrections among them). A movement *explains* a variance when undoing its mistake would make the
 record equal what was found on the floor.
 """
 
@@ -15,7 +15,9 @@ from itertools import combinations
 
 from trueup.domain.cases.findings import Finding
 from trueup.domain.ledger.model import Movement
+from trueup.domain.ledger.policy import SYSTEM_SOURCE
 from trueup.domain.values import QUANTITY_SCALE
+from trueup.services.evidence import reads
 from trueup.services.evidence.answers import (
     Answer,
     describe,
@@ -29,20 +31,20 @@ from trueup.services.evidence.answers import (
     yes,
 )
 from trueup.services.evidence.port import EvidenceUnitOfWork
-from trueup.services.ledger.port import HistoryFilter
-
-#: The most movements of one item-location an answer reads.
-MAX_MOVEMENTS = 10_000
 
 
 def moves_at(uow: EvidenceUnitOfWork, finding: Finding, days: int) -> list[Movement]:
-    """The finding's item at its location (and lot) over `days` before it, still standing."""
+    """The finding's item at its location (and lot) over `days` before it, still standing,
+    as the source systems sent them: trueup's own postings (a count's corrections,
+    reversals) are no event of a source system, and a count's correction, posted at its
+    approval as of the count time, is the variance itself, not its cause."""
     since, until = window(finding, days)
-    query = HistoryFilter(
-        sku=finding.sku, location=finding.location, since=since, until=until, limit=MAX_MOVEMENTS
+    found = reads.history(uow, finding.sku, finding.location, since, until)
+    return live(
+        m
+        for m in found
+        if (not finding.lot or m.lot == finding.lot) and m.source != SYSTEM_SOURCE
     )
-    found = uow.ledger.history(query)
-    return live(m for m in found if not finding.lot or m.lot == finding.lot)
 
 
 # -- duplicated event ----------------------------------------------------------------------
@@ -119,7 +121,7 @@ def unit_of_measure_mismatch(
     makes the variance exactly (pack size - 1) x n for one of the item's pack sizes: the
     source meant n packs and sent n eaches. Confidence 0.9; 0.8 when several movements
     together make it."""
-    item = uow.catalog.items([finding.sku]).get(finding.sku)
+    item = reads.item(uow, finding.sku)
     packs = {
         unit: size
         for unit, size in (item.pack_sizes if item else {}).items()

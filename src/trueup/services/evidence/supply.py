@@ -16,6 +16,7 @@ from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.replenishment.purchasing import Delivery, OrderKind, OrderLine, OrderStatus
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import QUANTITY_SCALE
+from trueup.services.evidence import reads
 from trueup.services.evidence.answers import Answer, Row, no, signed, units, window, yes
 from trueup.services.evidence.port import EvidenceUnitOfWork
 from trueup.services.replenishment.port import RecordedReceipt
@@ -23,8 +24,8 @@ from trueup.services.replenishment.port import RecordedReceipt
 
 def _ids(uow: EvidenceUnitOfWork, finding: Finding) -> tuple[int, int] | None:
     """The item's and the site's ids, None when either is unknown."""
-    item = uow.catalog.items([finding.sku]).get(finding.sku)
-    site = uow.catalog.locations([finding.site]).get(finding.site)
+    item = reads.item(uow, finding.sku)
+    site = reads.location(uow, finding.site)
     if item is None or item.id is None or site is None or site.id is None:
         return None
     return item.id, site.id
@@ -34,8 +35,7 @@ def _lines(uow: EvidenceUnitOfWork, finding: Finding, kind: str | None = None) -
     found = _ids(uow, finding)
     if found is None:
         return []
-    lines = uow.purchasing.order_lines(site_ids=[found[1]], kind=kind)
-    return [line for line in lines if line.sku == finding.sku]
+    return reads.order_lines(uow, found[1], finding.sku, kind)
 
 
 def _line_link(line: OrderLine) -> SourceRecord:
