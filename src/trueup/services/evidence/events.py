@@ -3,8 +3,9 @@ eaches, an event that arrived late.
 
 Each reads the movements of the finding's item at its location (and lot) over the days the
 SOP gives, up to when the finding was observed; reversals and the movements they reverse
-are left out, and so are trueup's own postings (a count's corrections among them). A movement *explains* a variance when undoing its mistake would make the
-record equal what was found on the floor.
+are left out, and so are trueup's own postings (a count's corrections among them). A
+movement *explains* a variance when undoing its mistake would make the record equal what
+was found on the floor.
 """
 
 from __future__ import annotations
@@ -41,9 +42,7 @@ def moves_at(uow: EvidenceUnitOfWork, finding: Finding, days: int) -> list[Movem
     since, until = window(finding, days)
     found = reads.history(uow, finding.sku, finding.location, since, until)
     return live(
-        m
-        for m in found
-        if (not finding.lot or m.lot == finding.lot) and m.source != SYSTEM_SOURCE
+        m for m in found if (not finding.lot or m.lot == finding.lot) and m.source != SYSTEM_SOURCE
     )
 
 

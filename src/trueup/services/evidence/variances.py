@@ -1,6 +1,6 @@
-"""Variances that pair up in the discrepancy register: a mis-pick (two items, one place),
-a put-away in the wrong place (one item, two places of one site), and the history of
-losses that weighs theft or damage.
+"""Variances that pair up in the discrepancy register: a put-away in the wrong place (one
+item, two places of one site), and the history of losses that weighs theft or damage (a
+mis-pick, two items, is picking.py's).
 
 The register holds every count line beyond tolerance and every over- or under-receipt,
 with its site. The finding's own entry (when it came from the register) never pairs with
@@ -20,7 +20,6 @@ from trueup.services.evidence.answers import (
     Row,
     close_in_size,
     confidence,
-    movement_row,
     no,
     opposite,
     signed,
@@ -60,118 +59,6 @@ def _said(d: Discrepancy) -> str:
 
 def _near(d: Discrepancy, finding: Finding, within: timedelta) -> bool:
     return abs(d.opened_at - finding.observed_at) <= within
-
-
-# -- a mis-pick ----------------------------------------------------------------------------
-def mispick_pair(
-    uow: EvidenceUnitOfWork,
-    finding: Finding,
-    *,
-    size_tolerance_percent: Decimal,
-    window_hours: int,
-) -> Answer:
-    """Another item with the opposite variance, of about the same size (at most
-    `size_tolerance_percent` of the larger apart) at the same location, within
-    `window_hours`: one was picked for the other. Confidence 0.7 for the pair; 0.15 more
-    when the mirror pair shows where they went (the two items with the variances the other
-    way round at another location), 0.1 more when both items left the location in the
-    window."""
-    within = timedelta(hours=window_hours)
-    here = [
-        d
-        for d in _at(uow, finding, finding.location)
-        if d.sku != finding.sku
-        and opposite(d.variance, finding.variance)
-        and _near(d, finding, within)
-    ]
-    pairs = [d for d in here if close_in_size(d.variance, finding.variance, size_tolerance_percent)]
-    if not pairs:
-        against = [
-            Row(
-                f"{_said(d)}: opposite, but not within {size_tolerance_percent} % of"
-                f" {signed(finding.variance)}",
-                _link(d),
-            )
-            for d in here
-        ]
-        return no(
-            f"no other item shows about {signed(-finding.variance)} at"
-            f" {finding.location} within {window_hours} h",
-            against,
-        )
-    best = min(pairs, key=lambda d: abs(abs(d.variance) - abs(finding.variance)))
-    rows = [
-        Row(
-            f"{_said(best)}: the opposite of {finding.sku}'s {signed(finding.variance)}",
-            _link(best),
-        )
-    ]
-    score = Decimal("0.7")
-    mirror = _mirror(uow, finding, best, size_tolerance_percent, within)
-    if mirror:
-        rows += [Row(f"the mirror pair where they went: {_said(d)}", _link(d)) for d in mirror]
-        score += Decimal("0.15")
-    picks = _picks(uow, finding, best.sku, within)
-    if picks:
-        rows += picks
-        score += Decimal("0.1")
-    return yes(
-        score,
-        f"{best.sku} shows {signed(best.variance)} where {finding.sku} shows"
-        f" {signed(finding.variance)}",
-        rows,
-    )
-
-
-def _mirror(
-    uow: EvidenceUnitOfWork,
-    finding: Finding,
-    pair: Discrepancy,
-    tolerance: Decimal,
-    within: timedelta,
-) -> list[Discrepancy]:
-    """The same two items the other way round at one other location: where the wrong item
-    arrived instead of the right one."""
-    for d in _of(uow, finding, finding.sku):
-        if d.location == finding.location or not _near(d, finding, within):
-            continue
-        if not opposite(d.variance, finding.variance):
-            continue
-        if not close_in_size(d.variance, finding.variance, tolerance):
-            continue
-        twin = next(
-            (
-                e
-                for e in _at(uow, finding, d.location)
-                if _near(e, finding, within)
-                and e.sku == pair.sku
-                and opposite(e.variance, pair.variance)
-                and close_in_size(e.variance, pair.variance, tolerance)
-            ),
-            None,
-        )
-        if twin is not None:
-            return [d, twin]
-    return []
-
-
-def _picks(uow: EvidenceUnitOfWork, finding: Finding, other: str, within: timedelta) -> list[Row]:
-    """The last movement out of the location of each of the two items in the window."""
-    rows = []
-    for sku in (finding.sku, other):
-        since, until = finding.observed_at - within, finding.observed_at
-        moves = reads.history(uow, sku, finding.location, since, until)
-        out = [m for m in moves if m.from_location == finding.location]
-        if not out:
-            return []
-        m = out[-1]
-        rows.append(
-            movement_row(
-                m,
-                f"{sku} picked from {finding.location}: {m.kind.value} {m.source} {m.external_id}",
-            )
-        )
-    return rows
 
 
 # -- a put-away in the wrong place ---------------------------------------------------------
