@@ -48,12 +48,11 @@ from trueup.cli import simulated_counts as sim
 from trueup.domain.access import Principal
 from trueup.services.cases.sources import findings
 from trueup.services.evidence import reads
-from trueup.services.sop.versions import install_default
+from trueup.services.sop.reading import default_sop_text, read_sop
+from trueup.services.sop.versions import apply
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 OPERATOR = Principal.operator("bench")
-#: The SOP's widest window over an item-location's movements (duplicated event, 14 days).
-WIDEST_DAYS = 14
 
 
 def _log(text: str) -> None:
@@ -103,7 +102,6 @@ def counted(config: WorldConfig, seed: int, folder: Path, at: datetime) -> dict[
             f"in {time.perf_counter() - started:.0f} s"
         )
         after = sim.on_hand(system)
-        install_default(system.uow, caller=OPERATOR)
     finally:
         system.close()
     faults = []
@@ -125,15 +123,22 @@ def counted(config: WorldConfig, seed: int, folder: Path, at: datetime) -> dict[
     return kept
 
 
+def widest_days() -> int:
+    """The shipped SOP's widest window over an item-location's movements."""
+    sop = read_sop(default_sop_text())
+    return max(int(str(d.params.get("lookback_days", 0))) for d in sop.root_cause.decisions)
+
+
 def read_inputs(system: System, at: datetime) -> int:
     """Every input a sweep reads, read once, deciding nothing; how many findings."""
+    widest = timedelta(days=widest_days())
     with system.uow(readonly=True) as uow:
         found = findings(uow, at)
         reads.register(uow)
         for f in found:
             reads.item(uow, f.sku)
             reads.location(uow, f.location)
-            reads.history(uow, f.sku, f.location, at - timedelta(days=WIDEST_DAYS), at)
+            reads.history(uow, f.sku, f.location, at - widest, at)
     return len(found)
 
 
@@ -143,6 +148,9 @@ def timed_pair(folder: Path, at: datetime) -> tuple[float, float, int, int]:
     shutil.copy(folder / "counted.db", run)
     system = initialise(Settings(database_url=f"sqlite:///{run}", actor="bench"))
     try:
+        # the SOP trueup ships now, whatever the cached database was counted under
+        shipped = default_sop_text().encode("utf-8")
+        apply(system.uow, shipped, reason="the shipped SOP", caller=OPERATOR)
         started = time.perf_counter()
         found = read_inputs(system, at)
         read = time.perf_counter() - started

@@ -45,7 +45,7 @@ def pack_in_eaches(world: World) -> Finding:
 
 
 def late(world: World) -> Finding:
-    world.post(at(2), at(-4), quantity=5)
+    world.post(at(30), at(-4), quantity=5)  # a day and more late, the default SOP's bar
     return finding(5)
 
 
