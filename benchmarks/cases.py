@@ -8,7 +8,8 @@ bins, 250 stores, 20,000 SKUs, 20 % of them per store: about 1,200,000 item-loca
 feed day at a time, then counted: a full count of every site that trueup generates,
 counted by simulated counters who see only the physical truth, recounted where the first
 round was off, approved (the corrections posted, the discrepancy register filled);
-all through trueup's services (cli/simulated_counts.py).
+then its purchase orders and ship notices imported and the receipts matched to them; all
+through trueup's services (cli/simulated_counts.py).
 
 Timed, on a copy of the counted database, PAIRS times back to back:
 - **read**: every input a sweep reads, without deciding: the findings' sources (the
@@ -129,6 +130,20 @@ def widest_days() -> int:
     return max(int(str(d.params.get("lookback_days", 0))) for d in sop.root_cause.decisions)
 
 
+def with_orders(folder: Path) -> int:
+    """The world's purchase orders and ship notices in the counted database, and the
+    receipts matched to them (cached with it)."""
+    system = initialise(Settings(database_url=f"sqlite:///{folder}/counted.db", actor="bench"))
+    try:
+        started = time.perf_counter()
+        matched = sim.import_orders(system, folder / "world", OPERATOR)
+        _log(f"orders and notices imported, {matched:,} receipts matched, in "
+             f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    finally:
+        system.close()
+    return matched
+
+
 def read_inputs(system: System, at: datetime) -> int:
     """Every input a sweep reads, read once, deciding nothing; how many findings."""
     widest = timedelta(days=widest_days())
@@ -220,6 +235,10 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     at = sim.end_of(config.start + timedelta(days=config.days))
     books = counted(config, args.seed, folder, at)
+    if "orders" not in books:
+        books["orders"] = with_orders(folder)
+        with (folder / "books.pickle").open("wb") as handle:
+            pickle.dump(books, handle, protocol=5)
     _log(
         f"{args.scale} world (seed {args.seed}, {config.days} days): "
         f"{len(books['truth']):,} item-locations on hand in truth"

@@ -5,6 +5,7 @@
   send a day's events during it, and an event they sent late arrives on a later day, so
   the ledger's `recorded_at` says when trueup learned of each (a single import would date
   every movement to the import, and every one would look late).
+- `import_orders`: its purchase orders and ship notices, and the receipts matched to them.
 - `count_world`: a full count of every site that trueup generates from its count plans;
   simulated counters who see only the physical truth count each line (and enter what
   they find where the task has no line); a second counter recounts what the first round
@@ -44,6 +45,8 @@ from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.port import StockFilter
 from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.run import PostingReport
+from trueup.services.replenishment import orders
+from trueup.services.replenishment.discrepancies import match_receipts
 from trueup.services.sop.versions import install_default
 
 COUNTERS = ("sim-counter-1", "sim-counter-2")
@@ -115,6 +118,20 @@ def import_world(
         total.duplicates += report.duplicates
         total.shortages += report.shortages
     return total
+
+
+def import_orders(system: System, folder: Path, caller: Principal) -> int:
+    """The world's purchase orders and ship notices, and the receipts the feed posted
+    against them (each names its order) recorded on their lines, as `trueup purchasing
+    match` records them; how many receipts were matched."""
+    orders.import_orders(
+        system.uow,
+        read_table(folder / "purchase_orders.csv"),
+        caller=caller,
+        create_suppliers=True,
+    )
+    orders.import_asns(system.uow, read_table(folder / "asns.csv"))
+    return match_receipts(system.uow, caller=caller).matched
 
 
 # -- counting -------------------------------------------------------------------------------

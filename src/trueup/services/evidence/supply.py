@@ -53,7 +53,10 @@ def receipt_disagrees(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_day
     """A receipt of the item at the site, in the window, whose quantity disagrees with its
     ship notice or its order line: confidence 0.9 when the difference is the variance's
     size, 0.6 when not. Or, for more on the floor than recorded, an order line or ship
-    notice of exactly the variance that was due and never received: confidence 0.8."""
+    notice of exactly the variance that was due and never received: confidence 0.8. Or a
+    receipt posted as expected into the finding's very location, the variance a miscount
+    of it (at most a tenth of it, or one unit): the receipt was posted as the paperwork
+    said, not as counted; confidence 0.6."""
     since, until = window(finding, lookback_days)
     lines = _lines(uow, finding)
     wrong = [
@@ -84,19 +87,40 @@ def receipt_disagrees(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_day
             return yes(
                 "0.8", f"a receipt of {units(finding.variance)} was due and never posted", unposted
             )
+    received = [
+        (line, r)
+        for line in lines
+        for r in uow.purchasing.receipts(line.id)
+        if since <= r.received_at <= until
+    ]
+    miscounted = [(line, r) for line, r in received if _miscount(r, finding)]
+    if miscounted:
+        return yes(
+            "0.6",
+            f"a receipt was posted into {finding.location} as expected, and"
+            f" {units(abs(finding.variance))} is a miscount of it",
+            [_receipt_row(line, r) for line, r in miscounted],
+        )
     against = [
         Row(
             f"{line.number} line {line.line}: receipt of {units(r.quantity)} as expected",
             SourceRecord("receipt", str(r.id)),
         )
-        for line in lines
-        for r in uow.purchasing.receipts(line.id)
-        if since <= r.received_at <= until
+        for line, r in received
     ]
     return no(
         f"every receipt of {finding.sku} at {finding.site} in {lookback_days} days"
         " agreed with its notice and order",
         against[:10],
+    )
+
+
+def _miscount(r: RecordedReceipt, finding: Finding) -> bool:
+    """Whether the variance, where the receipt was put, is a miscount of it: at most a
+    tenth of it, or one unit."""
+    size = abs(finding.variance)
+    return r.location == finding.location and (
+        size * 10 <= r.quantity or size <= int(QUANTITY_SCALE)
     )
 
 
