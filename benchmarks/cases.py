@@ -16,6 +16,8 @@ Timed, on a copy of the counted database, PAIRS times back to back:
   register, balances, alerts), the whole register again (the pairing questions read it),
   the catalog, and the movements of each finding's item-location over the SOP's widest
   window (services/evidence/reads.py, as the sweep reads them);
+- **decide**: every finding that opens a case classified and diagnosed, nothing written
+  (the evidence wing's share of a sweep);
 - **sweep**: `trueup cases detect`'s code path on a fresh copy: every finding classified,
   a case opened per item-location and classification, each diagnosed by the SOP's tree,
   written.
@@ -47,8 +49,10 @@ from trueup.analytics.simulation.scoring import Fault, Score, score
 from trueup.bootstrap import Settings, System, initialise
 from trueup.cli import simulated_counts as sim
 from trueup.domain.access import Principal
+from trueup.domain.cases.detection import classification_of, opens_case
 from trueup.services.cases.sources import findings
 from trueup.services.evidence import reads
+from trueup.services.evidence.diagnose import diagnose
 from trueup.services.sop.reading import default_sop_text, read_sop
 from trueup.services.sop.versions import apply
 
@@ -157,8 +161,23 @@ def read_inputs(system: System, at: datetime) -> int:
     return len(found)
 
 
-def timed_pair(folder: Path, at: datetime) -> tuple[float, float, int, int]:
-    """(read seconds, sweep seconds, findings, cases opened) on a fresh copy."""
+def decide(system: System, at: datetime) -> int:
+    """Every finding that opens a case classified and diagnosed, nothing written: the
+    evidence wing's share of a sweep; how many were diagnosed."""
+    sop = read_sop(default_sop_text())
+    done = 0
+    with system.uow(readonly=True) as uow:
+        for f in findings(uow, at):
+            if opens_case(sop, f) is None:
+                continue
+            diagnose(uow, f, classification_of(sop, f), sop)
+            done += 1
+    return done
+
+
+def timed_pair(folder: Path, at: datetime) -> tuple[float, float, float, int, int]:
+    """(read seconds, decide seconds, sweep seconds, findings, cases opened) on a fresh
+    copy."""
     run = folder / "run.db"
     shutil.copy(folder / "counted.db", run)
     system = initialise(Settings(database_url=f"sqlite:///{run}", actor="bench"))
@@ -170,11 +189,14 @@ def timed_pair(folder: Path, at: datetime) -> tuple[float, float, int, int]:
         found = read_inputs(system, at)
         read = time.perf_counter() - started
         started = time.perf_counter()
+        decide(system, at)
+        decided = time.perf_counter() - started
+        started = time.perf_counter()
         sweep, _ = sim.detect_cases(system, at, OPERATOR)
         swept = time.perf_counter() - started
     finally:
         system.close()
-    return read, swept, found, len(sweep.opened)
+    return read, decided, swept, found, len(sweep.opened)
 
 
 def accuracy(folder: Path, at: datetime, books: dict[str, Any]) -> Score:
@@ -247,11 +269,12 @@ def main() -> None:
         return
     pairs = []
     for n in range(args.pairs):
-        read, swept, found, opened = timed_pair(folder, at)
+        read, decided, swept, found, opened = timed_pair(folder, at)
         pairs.append((read, swept))
         _log(
-            f"pair {n + 1}: read {found:,} findings' inputs in {read:.1f} s; sweep opened "
-            f"{opened:,} cases in {swept:.1f} s ({swept / read:.2f}x)"
+            f"pair {n + 1}: read {found:,} findings' inputs in {read:.1f} s; classified and "
+            f"diagnosed them, writing nothing, in {decided:.1f} s ({decided / read:.2f}x); "
+            f"the sweep opened {opened:,} cases in {swept:.1f} s ({swept / read:.2f}x)"
         )
     ratio = statistics.median(s / r for r, s in pairs)
     scores = accuracy(folder, at, books)
