@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
-from itertools import combinations
+from itertools import combinations, islice
 
 from trueup.domain.cases.findings import Finding
 from trueup.domain.ledger.model import Movement
@@ -90,6 +90,7 @@ def duplicated_event(
     alike = _alike(moves)
     pairs = [(a, b) for a, b in alike if _twins(a, b, within)]
     if not pairs:
+        near = islice(((a, b) for a, b in alike if _near_twins(a, b)), 10)
         against = [
             movement_row(
                 b,
@@ -97,10 +98,9 @@ def duplicated_event(
                 f" {(b.occurred_at - a.occurred_at).total_seconds():.0f} s apart,"
                 f" more than {within_seconds} s",
             )
-            for a, b in alike
-            if _near_twins(a, b)
+            for a, b in near
         ]
-        return no(f"no event posted twice within {within_seconds} s", against[:10])
+        return no(f"no event posted twice within {within_seconds} s", against)
     rows = [
         row
         for a, b in pairs

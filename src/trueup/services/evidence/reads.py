@@ -29,6 +29,7 @@ from trueup.domain.ledger.model import Item, Location, Movement
 from trueup.domain.replenishment.purchasing import OrderLine
 from trueup.services.evidence.port import EvidenceUnitOfWork
 from trueup.services.ledger.port import HistoryFilter
+from trueup.services.replenishment.port import RecordedReceipt
 
 #: The most movements of one item-location an answer reads.
 MAX_MOVEMENTS = 10_000
@@ -86,6 +87,7 @@ class _Memory:
     locations: dict[str, Location] | None = None
     histories: dict[tuple[str, str, datetime], _History] = field(default_factory=dict)
     lines: dict[tuple[int, str | None], dict[str, list[OrderLine]]] = field(default_factory=dict)
+    receipts: dict[int, list[RecordedReceipt]] = field(default_factory=dict)
 
 
 _MEMORY: WeakKeyDictionary[Any, _Memory] = WeakKeyDictionary()
@@ -148,3 +150,11 @@ def order_lines(
             grouped[line.sku].append(line)
         by_sku = lines[(site_id, kind)] = dict(grouped)
     return by_sku.get(sku, [])
+
+
+def receipts(uow: EvidenceUnitOfWork, line_id: int) -> list[RecordedReceipt]:
+    """The receipts recorded against one order line."""
+    known = _memory(uow.purchasing).receipts
+    if line_id not in known:
+        known[line_id] = uow.purchasing.receipts(line_id)
+    return known[line_id]

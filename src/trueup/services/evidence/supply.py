@@ -62,7 +62,7 @@ def receipt_disagrees(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_day
     wrong = [
         (line, r)
         for line in lines
-        for r in uow.purchasing.receipts(line.id)
+        for r in reads.receipts(uow, line.id)
         if since <= r.received_at <= until and _disagrees(line, r)
     ]
     if wrong:
@@ -90,7 +90,7 @@ def receipt_disagrees(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_day
     received = [
         (line, r)
         for line in lines
-        for r in uow.purchasing.receipts(line.id)
+        for r in reads.receipts(uow, line.id)
         if since <= r.received_at <= until
     ]
     miscounted = [(line, r) for line, r in received if _miscount(r, finding)]
