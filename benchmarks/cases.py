@@ -22,7 +22,9 @@ Timed, on a copy of the counted database, PAIRS times back to back:
   a case opened per item-location and classification, each diagnosed by the SOP's tree,
   written.
 
-The bar: a sweep costs at most 2x reading its inputs (the median of the pairs' ratios).
+`--no-sweep` leaves the sweep out and scores the diagnoses instead (what the cases would
+say, nothing written). The bar: a sweep costs at most 2x reading its inputs (the median
+of the pairs' ratios).
 Then, against the simulator's ground truth (analytics/simulation/scoring.py): precision
 and recall of the discrepancies found (aims 0.9 and 0.95) and root-cause top-1 per fault
 kind (aim 0.85), record accuracy before and after the count. The last line printed is the
@@ -45,11 +47,12 @@ from typing import Any
 
 from trueup.analytics.simulation import SCALES, WorldConfig, write_world
 from trueup.analytics.simulation.books import Book
-from trueup.analytics.simulation.scoring import Fault, Score, score
+from trueup.analytics.simulation.scoring import Fault, Score, ScoredCase, score
 from trueup.bootstrap import Settings, System, initialise
 from trueup.cli import simulated_counts as sim
 from trueup.domain.access import Principal
 from trueup.domain.cases.detection import classification_of, opens_case
+from trueup.domain.values import to_decimal
 from trueup.services.cases.sources import findings
 from trueup.services.evidence import reads
 from trueup.services.evidence.diagnose import diagnose
@@ -161,23 +164,36 @@ def read_inputs(system: System, at: datetime) -> int:
     return len(found)
 
 
-def decide(system: System, at: datetime) -> int:
+def decide(system: System, at: datetime) -> list[ScoredCase]:
     """Every finding that opens a case classified and diagnosed, nothing written: the
-    evidence wing's share of a sweep; how many were diagnosed."""
+    evidence wing's share of a sweep; the diagnoses as scoring reads cases."""
     sop = read_sop(default_sop_text())
-    done = 0
+    done = []
     with system.uow(readonly=True) as uow:
         for f in findings(uow, at):
             if opens_case(sop, f) is None:
                 continue
-            diagnose(uow, f, classification_of(sop, f), sop)
-            done += 1
+            classification = classification_of(sop, f)
+            walked = diagnose(uow, f, classification, sop)
+            done.append(
+                ScoredCase(
+                    f.sku,
+                    f.location,
+                    classification.value if classification else "",
+                    walked.cause.value,
+                    to_decimal(f.variance),
+                    f.kind.value,
+                    f.site,
+                )
+            )
     return done
 
 
-def timed_pair(folder: Path, at: datetime) -> tuple[float, float, float, int, int]:
-    """(read seconds, decide seconds, sweep seconds, findings, cases opened) on a fresh
-    copy."""
+def timed_pair(
+    folder: Path, at: datetime, sweep: bool = True
+) -> tuple[float, float, float, int, int, list[ScoredCase]]:
+    """(read seconds, decide seconds, sweep seconds, findings, cases opened, the
+    diagnoses written nothing) on a fresh copy; no sweep (0 s) when `sweep` is False."""
     run = folder / "run.db"
     shutil.copy(folder / "counted.db", run)
     system = initialise(Settings(database_url=f"sqlite:///{run}", actor="bench"))
@@ -189,24 +205,30 @@ def timed_pair(folder: Path, at: datetime) -> tuple[float, float, float, int, in
         found = read_inputs(system, at)
         read = time.perf_counter() - started
         started = time.perf_counter()
-        decide(system, at)
+        diagnosed = decide(system, at)
         decided = time.perf_counter() - started
-        started = time.perf_counter()
-        sweep, _ = sim.detect_cases(system, at, OPERATOR)
-        swept = time.perf_counter() - started
+        swept, opened = 0.0, 0
+        if sweep:
+            started = time.perf_counter()
+            opened = len(sim.detect_cases(system, at, OPERATOR)[0].opened)
+            swept = time.perf_counter() - started
     finally:
         system.close()
-    return read, decided, swept, found, len(sweep.opened)
+    return read, decided, swept, found, opened, diagnosed
 
 
-def accuracy(folder: Path, at: datetime, books: dict[str, Any]) -> Score:
-    system = initialise(Settings(database_url=f"sqlite:///{folder}/run.db", actor="bench"))
-    try:
-        with system.uow(readonly=True) as uow:
-            listed = uow.cases.listed()
-    finally:
-        system.close()
-    cases = sim.scored(listed)
+def accuracy(
+    folder: Path, books: dict[str, Any], diagnosed: list[ScoredCase] | None = None
+) -> Score:
+    """The sweep's cases (or, without a sweep, the diagnoses) scored."""
+    cases = diagnosed
+    if cases is None:
+        system = initialise(Settings(database_url=f"sqlite:///{folder}/run.db", actor="bench"))
+        try:
+            with system.uow(readonly=True) as uow:
+                cases = sim.scored(uow.cases.listed())
+        finally:
+            system.close()
     return score(
         cases, books["faults"], books["truth"], books["before"], books["after"], books["site_of"]
     )
@@ -249,6 +271,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=None)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--prepare", action="store_true", help="build the cache and stop")
+    parser.add_argument(
+        "--no-sweep", action="store_true", help="time and score the diagnoses, writing nothing"
+    )
     args = parser.parse_args()
     config = SCALES[args.scale]
     if args.days:
@@ -268,22 +293,26 @@ def main() -> None:
     if args.prepare:
         return
     pairs = []
+    diagnosed: list[ScoredCase] = []
     for n in range(args.pairs):
-        read, decided, swept, found, opened = timed_pair(folder, at)
-        pairs.append((read, swept))
+        read, decided, swept, found, opened, diagnosed = timed_pair(folder, at, not args.no_sweep)
+        pairs.append((read, decided, swept))
         _log(
             f"pair {n + 1}: read {found:,} findings' inputs in {read:.1f} s; classified and "
-            f"diagnosed them, writing nothing, in {decided:.1f} s ({decided / read:.2f}x); "
-            f"the sweep opened {opened:,} cases in {swept:.1f} s ({swept / read:.2f}x)"
-        )
-    ratio = statistics.median(s / r for r, s in pairs)
-    scores = accuracy(folder, at, books)
+            f"diagnosed {len(diagnosed):,}, writing nothing, in {decided:.1f} s "
+            f"({decided / read:.2f}x)"
+            + ("" if args.no_sweep else
+               f"; the sweep opened {opened:,} cases in {swept:.1f} s ({swept / read:.2f}x)")
+        )  # fmt: skip
+    timed, what = (1, "diagnosing, writing nothing,") if args.no_sweep else (2, "the sweep")
+    ratio = statistics.median(p[timed] / p[0] for p in pairs)
+    scores = accuracy(folder, books, diagnosed if args.no_sweep else None)
     report(scores)
     tops = [c.top1 for c in scores.causes if c.top1 is not None and c.places]
     worst = min(tops) if tops else None
     verdict = "within" if ratio <= 2 else "NOT within"
     _log(
-        f"headline: {args.scale} world, {len(books['truth']):,} item-locations: the sweep "
+        f"headline: {args.scale} world, {len(books['truth']):,} item-locations: {what} "
         f"costs {ratio:.2f}x reading its inputs ({verdict} the 2x bar); discrepancies "
         f"precision {_ratio(scores.detection.precision)}, recall "
         f"{_ratio(scores.detection.recall)}; root-cause top-1 from {_ratio(worst)} to "
