@@ -272,6 +272,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--prepare", action="store_true", help="build the cache and stop")
     parser.add_argument(
+        "--no-orders", action="store_true", help="leave the purchase orders out of the world"
+    )
+    parser.add_argument(
         "--no-sweep", action="store_true", help="time and score the diagnoses, writing nothing"
     )
     args = parser.parse_args()
@@ -282,7 +285,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     at = sim.end_of(config.start + timedelta(days=config.days))
     books = counted(config, args.seed, folder, at)
-    if "orders" not in books:
+    if "orders" not in books and not args.no_orders:
         books["orders"] = with_orders(folder)
         with (folder / "books.pickle").open("wb") as handle:
             pickle.dump(books, handle, protocol=5)
