@@ -1,8 +1,9 @@
 """The cases wing's fake: whole cases over the FakeStore (store.py).
 
-It mirrors storage/cases/: a case is kept whole, and at most one case per item,
-location, lot and classification is open (a second raises IntegrityViolation, where the
-database's partial unique index would refuse it)."""
+It mirrors storage/cases/: a case is kept whole (a new one added as it stands, already
+diagnosed when detection adds it), and at most one case per item, location, lot and
+classification is open (a second raises IntegrityViolation, where the database's partial
+unique index would refuse it)."""
 
 from __future__ import annotations
 

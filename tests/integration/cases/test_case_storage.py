@@ -21,6 +21,7 @@ from tests.unit.cases.story import (
     executed,
     finding,
     follow_up_due,
+    hypothesis,
     loss_review,
     opened,
     requested,
@@ -38,8 +39,9 @@ from trueup.domain.cases import (
     close_without_action,
     escalate,
 )
+from trueup.domain.cases.case import EvidenceRow
 from trueup.domain.errors import TransientConflict
-from trueup.domain.sop.model import Classification
+from trueup.domain.sop.model import Classification, RootCause
 
 HERE = {"sku": "A", "location": "DC1-A-01", "site": "DC1"}
 
@@ -81,6 +83,32 @@ def test_a_case_reads_back_as_it_was_kept_at_every_step(system: System) -> None:
     assert case.current_actions[0].approvals and case.hypotheses[0].evidence_for[0].records
     case = close(case, "walk the bins weekly", MARIA, T0, SOP)
     assert _saved(system, case) == case
+
+
+def test_a_case_added_whole_reads_back_as_it_was(system: System) -> None:
+    """A case added already diagnosed keeps everything it holds, each table written at
+    once: every hypothesis with its evidence rows and links, every action with its
+    approvals, its timeline and escalations; and a second case's parts stay its own."""
+    world(system)
+    moves = (SourceRecord("movement", "1"), SourceRecord("movement", "2"))
+    second = replace(
+        hypothesis(RootCause.PICKING_MISTAKE, "0.3"),
+        evidence_for=(EvidenceRow("picked", "two picks", moves), EvidenceRow("bin", "beside", ())),
+        evidence_against=(EvidenceRow("counted", "the bin beside was right", moves[:1]),),
+    )
+    case = diagnosed(replace(opened(**HERE), id=0), adjustment(), loss_review())
+    case = replace(case, hypotheses=(*case.hypotheses, second))
+    case = escalate(approved(requested(case)), Role.FINANCE, "a large loss", FIONA, T0)
+    other = diagnosed(replace(opened(sku="B", location="ST1", site="ST1"), id=0))
+    with system.uow() as uow:
+        added = uow.cases.add(case)
+        also = uow.cases.add(other)
+        uow.commit()
+    assert added == replace(case, id=added.id) and also == replace(other, id=also.id)
+    with system.uow(readonly=True) as uow:
+        assert uow.cases.get(added.id) == added
+        assert uow.cases.get(also.id) == also
+    assert added.current_actions[0].approvals and added.escalations
 
 
 def test_a_finding_attached_is_kept_and_known_by_its_source(system: System) -> None:

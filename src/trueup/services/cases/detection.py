@@ -118,8 +118,7 @@ def _detected(
     if found is None:
         return False
     if found.opened:
-        case = diagnosed(work, work.cases.add(found.case), finding, sop)
-        work.cases.save(case)
+        case = work.cases.add(diagnosed(work, found.case, finding, sop))
         cases.append(case)
         done.opened.append(case)
         done.events += events.changes(case)

@@ -21,7 +21,8 @@ from trueup.services.transaction import TransactionFactory
 
 class CaseRepository(Protocol):
     def add(self, case: Case) -> Case:
-        """Keep a new case; the case as kept, with its id."""
+        """Keep a new case whole, as it stands (a case already diagnosed keeps its
+        hypotheses, evidence and actions); the case as kept, with its id."""
         ...
 
     def save(self, case: Case) -> None:

@@ -218,8 +218,7 @@ def _file(
     cases = work.cases.open_cases([finding.key])
     found = attach(cases, finding, sop, sop_version, at, actor)
     if found is not None and found.opened:
-        case = diagnosed(work, work.cases.add(found.case), finding, sop)
-        work.cases.save(case)
+        case = work.cases.add(diagnosed(work, found.case, finding, sop))
         events.write(work, at, events.changes(case))
         return Reported("opened", finding, sop_version, case)
     if found is not None:

@@ -1,6 +1,8 @@
 """Cases in SQL (services/cases/port.CaseRepository): a case row, and its parts in their
 own tables. Findings, timeline entries and escalations are only appended; hypotheses and
-actions are rewritten with each save, as the case holds them now."""
+actions are rewritten with each save, as the case holds them now. A new case is added
+whole, as diagnosed; each table's rows are written in one statement (the ids the next
+table needs read back with RETURNING, in the order of the rows)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from trueup.domain.cases.actions import ProposedAction
-from trueup.domain.cases.case import Case, Hypothesis
+from trueup.domain.cases.case import Case, EvidenceRow
 from trueup.domain.errors import NotFound
 from trueup.storage.cases.codec import dump_parameters, dump_path
 from trueup.storage.cases.reading import CaseReads
@@ -40,17 +42,17 @@ class SqlCases(CaseReads):
         )
         values = {"item_id": item_id, "location_id": location_id, "lot": case.lot}
         values |= {"site": case.site, "opened_at": case.opened_at} | _state(case)
-        kept = replace(case, id=self._inserted(imbalance_case, values))
+        (case_id,) = self._inserted(imbalance_case, [values])
+        kept = replace(case, id=case_id)
         self._append(kept, 0, 0, 0)
-        self._rewrite(kept)
+        self._write_parts(kept)  # a new case has no parts to forget
         return kept
 
     def save(self, case: Case) -> None:
         self.connection.execute(
             update(imbalance_case).where(imbalance_case.c.id == case.id).values(_state(case))
         )
-        kept = [self._count(t, case.id) for t in (case_finding, case_event, case_escalation)]
-        self._append(case, *kept)
+        self._append(case, *self._counts(case.id))
         self._rewrite(case)
 
     def _id(self, query: Any, code: str) -> int:
@@ -59,9 +61,14 @@ class SqlCases(CaseReads):
             raise NotFound(f"no item or location {code!r}")
         return int(found)
 
-    def _count(self, table: Any, case_id: int) -> int:
-        query = select(func.count()).select_from(table).where(table.c.case_id == case_id)
-        return int(self.connection.execute(query).scalar_one())
+    def _counts(self, case_id: int) -> tuple[int, int, int]:
+        """How many findings, timeline entries and escalations of the case are kept."""
+        kept = [
+            select(func.count()).select_from(t).where(t.c.case_id == case_id).scalar_subquery()
+            for t in (case_finding, case_event, case_escalation)
+        ]
+        findings, events, escalations = self.connection.execute(select(*kept)).one()
+        return int(findings), int(events), int(escalations)
 
     def _append(self, case: Case, findings: int, events: int, escalations: int) -> None:
         rows = [
@@ -109,10 +116,7 @@ class SqlCases(CaseReads):
     def _rewrite(self, case: Case) -> None:
         """The hypotheses and actions the case holds now, in place of those kept before."""
         self._forget(case.id)
-        for rank, hypothesis in enumerate(case.hypotheses, start=1):
-            self._add_hypothesis(case.id, rank, hypothesis)
-        for position, action in enumerate(case.actions):
-            self._add_action(case.id, position, action)
+        self._write_parts(case)
 
     def _forget(self, case_id: int) -> None:
         hypotheses = select(case_hypothesis.c.id).where(case_hypothesis.c.case_id == case_id)
@@ -127,50 +131,44 @@ class SqlCases(CaseReads):
         ):
             self.connection.execute(statement)
 
-    def _add_hypothesis(self, case_id: int, rank: int, h: Hypothesis) -> None:
-        values: dict[str, Any] = {"case_id": case_id, "rank": rank, "cause": h.cause.value}
-        values |= {"leaf": h.leaf, "confidence": h.confidence, "path": dump_path(h.path)}
-        hypothesis_id = self._inserted(case_hypothesis, values)
-        sides = (("for", h.evidence_for), ("against", h.evidence_against))
-        for side, rows in sides:
-            for position, row in enumerate(rows):
-                evidence_id = self._inserted(
-                    case_evidence,
+    def _write_parts(self, case: Case) -> None:
+        """The case's hypotheses, evidence rows, links, actions and approvals, set-wise:
+        one statement per table, the ids a table's rows need from the one before read
+        back in the order of their rows (insertmanyvalues with RETURNING)."""
+        ranked = [
+            {
+                "case_id": case.id,
+                "rank": rank,
+                "cause": h.cause.value,
+                "leaf": h.leaf,
+                "confidence": h.confidence,
+                "path": dump_path(h.path),
+            }
+            for rank, h in enumerate(case.hypotheses, start=1)
+        ]
+        rows: list[EvidenceRow] = []
+        evidence: list[dict[str, Any]] = []
+        hypothesis_ids = self._inserted(case_hypothesis, ranked)
+        for hypothesis_id, h in zip(hypothesis_ids, case.hypotheses, strict=True):
+            for side, said in (("for", h.evidence_for), ("against", h.evidence_against)):
+                rows += said
+                evidence += [
                     {
                         "hypothesis_id": hypothesis_id,
                         "side": side,
                         "position": position,
                         "evidence": row.evidence,
                         "says": row.says,
-                    },
-                )
-                links = [
-                    {"evidence_id": evidence_id, "position": i, "kind": r.kind, "record_id": r.id}
-                    for i, r in enumerate(row.records)
+                    }
+                    for position, row in enumerate(said)
                 ]
-                if links:
-                    self.connection.execute(insert(case_evidence_link), links)
-
-    def _add_action(self, case_id: int, position: int, a: ProposedAction) -> None:
-        values = {
-            "case_id": case_id,
-            "position": position,
-            "action_id": a.action_id,
-            "kind": a.kind.value,
-            "owner": a.owner.value,
-            "parameters": dump_parameters(a.parameters),
-            "quantity": a.quantity,
-            "value": a.value,
-            "round": a.round,
-            "status": a.status.value,
-            "levels": ";".join(a.levels),
-            "requested_by": a.requested_by,
-            "requested_at": a.requested_at,
-            "expires_at": a.expires_at,
-            "executed_at": a.executed_at,
-            "executed_as": a.executed_as,
-        }
-        row_id = self._inserted(case_action, values)
+        links = [
+            {"evidence_id": evidence_id, "position": i, "kind": r.kind, "record_id": r.id}
+            for evidence_id, row in zip(self._inserted(case_evidence, evidence), rows, strict=True)
+            for i, r in enumerate(row.records)
+        ]
+        self._insert(case_evidence_link, links)
+        proposed = [_action(case.id, position, a) for position, a in enumerate(case.actions)]
         approvals = [
             {
                 "action_row_id": row_id,
@@ -182,15 +180,42 @@ class SqlCases(CaseReads):
                 "at": p.at,
                 "reason": p.reason,
             }
+            for row_id, a in zip(self._inserted(case_action, proposed), case.actions, strict=True)
             for i, p in enumerate(a.approvals)
         ]
-        if approvals:
-            self.connection.execute(insert(case_approval), approvals)
+        self._insert(case_approval, approvals)
 
-    def _inserted(self, table: Any, values: dict[str, Any]) -> int:
-        key = self.connection.execute(insert(table).values(values)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
+    def _insert(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(table), rows)
+
+    def _inserted(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """The ids of these rows, inserted in one statement, in the order of the rows."""
+        if not rows:
+            return []
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(key) for key in self.connection.execute(statement, rows).scalars()]
+
+
+def _action(case_id: int, position: int, a: ProposedAction) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "position": position,
+        "action_id": a.action_id,
+        "kind": a.kind.value,
+        "owner": a.owner.value,
+        "parameters": dump_parameters(a.parameters),
+        "quantity": a.quantity,
+        "value": a.value,
+        "round": a.round,
+        "status": a.status.value,
+        "levels": ";".join(a.levels),
+        "requested_by": a.requested_by,
+        "requested_at": a.requested_at,
+        "expires_at": a.expires_at,
+        "executed_at": a.executed_at,
+        "executed_as": a.executed_as,
+    }
 
 
 def _state(case: Case) -> dict[str, Any]:
