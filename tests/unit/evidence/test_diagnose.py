@@ -45,7 +45,7 @@ def pack_in_eaches(world: World) -> Finding:
 
 
 def late(world: World) -> Finding:
-    world.post(at(2), at(-4), quantity=5)
+    world.post(at(30), at(-4), quantity=5)  # a day and more late, the default SOP's bar
     return finding(5)
 
 
@@ -62,6 +62,8 @@ def receiving(world: World) -> Finding:
 
 
 def mispick(world: World) -> Finding:
+    world.post(at(60), sku="B", quantity=20)
+    world.post(at(10), kind="issue", sku="B", quantity=5, from_location=BIN, to_location="")
     world.discrepancy("B", BIN, 5, at(1))
     return finding(-5)
 
@@ -126,6 +128,8 @@ def test_a_stockout_with_demand_twice_the_policys_is_a_forecast_error() -> None:
 
 def test_the_other_supported_causes_stay_visible_after_the_one_reached() -> None:
     world = World()
+    world.post(at(60), sku="B", quantity=20)
+    world.post(at(10), kind="issue", sku="B", quantity=5, from_location=BIN, to_location="")
     world.discrepancy("B", BIN, 5, at(1))
     world.discrepancy("A", OTHER_BIN, 5, at(2))
     done = run(world, finding(-5), SHRINKAGE)

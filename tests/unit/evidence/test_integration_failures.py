@@ -105,6 +105,31 @@ def test_a_receipt_recorded_6_hours_after_it_occurred_is_a_late_event(world: Wor
     assert "6 h" in found.evidence_for[0].says
 
 
+def test_a_counts_own_correction_posted_at_approval_is_no_late_event(world: World) -> None:
+    """A count's correction occurs at the count time and is recorded at the approval,
+    hours later: it is the variance itself, posted by trueup, not an event that was late."""
+    world.post(at(40), quantity=20)
+    world.post(
+        at(0), at(-6), kind="adjustment", quantity=5, from_location=BIN, to_location="loss",
+        source="trueup", reason="count_shortage",
+    )  # fmt: skip
+    with world.read() as uow:
+        found = late_event(uow, finding(-5), min_delay_hours=4, lookback_days=7)
+    assert not found.yes
+
+
+def test_the_same_withdrawal_sent_late_by_a_source_system_is_a_late_event(world: World) -> None:
+    """The near miss of the correction: the same movement, 6 hours late, from the WMS."""
+    world.post(at(40), quantity=20)
+    world.post(
+        at(0), at(-6), kind="adjustment", quantity=5, from_location=BIN, to_location="loss",
+        source="wms", reason="count_shortage",
+    )  # fmt: skip
+    with world.read() as uow:
+        found = late_event(uow, finding(-5), min_delay_hours=4, lookback_days=7)
+    assert found.yes
+
+
 def test_a_late_event_that_arrived_before_the_count_is_less_telling(world: World) -> None:
     world.post(at(10), at(4), quantity=5)
     with world.read() as uow:

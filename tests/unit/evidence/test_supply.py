@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.unit.evidence.world import World, at, finding
+from tests.unit.evidence.world import BIN, SITE, World, at, finding
 from trueup.services.evidence.supply import demand_off_forecast, receipt_disagrees, supplier_late
 
 
@@ -45,6 +45,31 @@ def test_a_receipt_as_its_ship_notice_said_is_no_receiving_error(world: World) -
     with world.read() as uow:
         found = receipt_disagrees(uow, finding(2), lookback_days=30)
     assert not found.yes and "as expected" in found.evidence_against[0].says
+
+
+def test_a_few_units_off_where_a_receipt_was_posted_as_expected_is_a_receiving_error(
+    world: World,
+) -> None:
+    """120 posted as the notice said; the count finds 3 more where they were put."""
+    world.order("PO-3", "A", "120", "2026-03-06")
+    world.notice("ASN-3", "PO-3", "A", "120")
+    world.receive("PO-3", "120", at(24 * 4), asn="ASN-3")
+    with world.read() as uow:  # received at the order's location, the site
+        found = receipt_disagrees(uow, finding(3, location=SITE), lookback_days=30)
+    assert found.yes and found.confidence == Decimal("0.6")
+    assert "miscount" in found.reason
+
+
+def test_a_variance_larger_than_a_miscount_or_elsewhere_is_no_receiving_error(
+    world: World,
+) -> None:
+    """The near misses: 30 of 120 is no miscount; 3 at another bin is no miscount of it."""
+    world.order("PO-3", "A", "120", "2026-03-06")
+    world.notice("ASN-3", "PO-3", "A", "120")
+    world.receive("PO-3", "120", at(24 * 4), asn="ASN-3")
+    with world.read() as uow:
+        assert not receipt_disagrees(uow, finding(30, location=SITE), lookback_days=30).yes
+        assert not receipt_disagrees(uow, finding(3, location=BIN), lookback_days=30).yes
 
 
 def test_a_receipt_older_than_the_window_is_no_receiving_error(world: World) -> None:

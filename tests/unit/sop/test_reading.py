@@ -71,8 +71,8 @@ def test_a_decision_asking_unknown_evidence_is_refused() -> None:
 
 def test_a_parameter_of_the_wrong_type_is_refused() -> None:
     text = _changed(
-        "with: {within_seconds: 120, lookback_days: 14}",
-        "with: {within_seconds: two minutes, lookback_days: 14}",
+        "with: {within_seconds: 120, lookback_days: 90}",
+        "with: {within_seconds: two minutes, lookback_days: 90}",
     )
     (problem,) = _problems(text)
     assert problem.field == "root_cause.decisions[4].with.within_seconds"

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from trueup.domain.cases.findings import Finding
 from trueup.domain.sop.model import Classification
-from trueup.services.evidence import events, missing, supply, variances
+from trueup.services.evidence import events, missing, picking, supply, variances
 from trueup.services.evidence.answers import Answer, Row, no, yes
 from trueup.services.evidence.port import EvidenceUnitOfWork
 
@@ -78,7 +78,7 @@ EVIDENCE_FUNCTIONS: dict[str, EvidenceFn] = {
     "receipt_disagrees": lambda q: supply.receipt_disagrees(
         q.uow, q.finding, lookback_days=q.integer("lookback_days")
     ),
-    "mispick_pair": lambda q: variances.mispick_pair(
+    "mispick_pair": lambda q: picking.mispick_pair(
         q.uow,
         q.finding,
         size_tolerance_percent=q.decimal("size_tolerance_percent"),

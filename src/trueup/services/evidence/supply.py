@@ -16,6 +16,7 @@ from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.replenishment.purchasing import Delivery, OrderKind, OrderLine, OrderStatus
 from trueup.domain.replenishment.reorder import Policy
 from trueup.domain.values import QUANTITY_SCALE
+from trueup.services.evidence import reads
 from trueup.services.evidence.answers import Answer, Row, no, signed, units, window, yes
 from trueup.services.evidence.port import EvidenceUnitOfWork
 from trueup.services.replenishment.port import RecordedReceipt
@@ -23,8 +24,8 @@ from trueup.services.replenishment.port import RecordedReceipt
 
 def _ids(uow: EvidenceUnitOfWork, finding: Finding) -> tuple[int, int] | None:
     """The item's and the site's ids, None when either is unknown."""
-    item = uow.catalog.items([finding.sku]).get(finding.sku)
-    site = uow.catalog.locations([finding.site]).get(finding.site)
+    item = reads.item(uow, finding.sku)
+    site = reads.location(uow, finding.site)
     if item is None or item.id is None or site is None or site.id is None:
         return None
     return item.id, site.id
@@ -34,8 +35,7 @@ def _lines(uow: EvidenceUnitOfWork, finding: Finding, kind: str | None = None) -
     found = _ids(uow, finding)
     if found is None:
         return []
-    lines = uow.purchasing.order_lines(site_ids=[found[1]], kind=kind)
-    return [line for line in lines if line.sku == finding.sku]
+    return reads.order_lines(uow, found[1], finding.sku, kind)
 
 
 def _line_link(line: OrderLine) -> SourceRecord:
@@ -53,13 +53,16 @@ def receipt_disagrees(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_day
     """A receipt of the item at the site, in the window, whose quantity disagrees with its
     ship notice or its order line: confidence 0.9 when the difference is the variance's
     size, 0.6 when not. Or, for more on the floor than recorded, an order line or ship
-    notice of exactly the variance that was due and never received: confidence 0.8."""
+    notice of exactly the variance that was due and never received: confidence 0.8. Or a
+    receipt posted as expected into the finding's very location, the variance a miscount
+    of it (at most a tenth of it, or one unit): the receipt was posted as the paperwork
+    said, not as counted; confidence 0.6."""
     since, until = window(finding, lookback_days)
     lines = _lines(uow, finding)
     wrong = [
         (line, r)
         for line in lines
-        for r in uow.purchasing.receipts(line.id)
+        for r in reads.receipts(uow, line.id)
         if since <= r.received_at <= until and _disagrees(line, r)
     ]
     if wrong:
@@ -84,19 +87,40 @@ def receipt_disagrees(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_day
             return yes(
                 "0.8", f"a receipt of {units(finding.variance)} was due and never posted", unposted
             )
+    received = [
+        (line, r)
+        for line in lines
+        for r in reads.receipts(uow, line.id)
+        if since <= r.received_at <= until
+    ]
+    miscounted = [(line, r) for line, r in received if _miscount(r, finding)]
+    if miscounted:
+        return yes(
+            "0.6",
+            f"a receipt was posted into {finding.location} as expected, and"
+            f" {units(abs(finding.variance))} is a miscount of it",
+            [_receipt_row(line, r) for line, r in miscounted],
+        )
     against = [
         Row(
             f"{line.number} line {line.line}: receipt of {units(r.quantity)} as expected",
             SourceRecord("receipt", str(r.id)),
         )
-        for line in lines
-        for r in uow.purchasing.receipts(line.id)
-        if since <= r.received_at <= until
+        for line, r in received
     ]
     return no(
         f"every receipt of {finding.sku} at {finding.site} in {lookback_days} days"
         " agreed with its notice and order",
         against[:10],
+    )
+
+
+def _miscount(r: RecordedReceipt, finding: Finding) -> bool:
+    """Whether the variance, where the receipt was put, is a miscount of it: at most a
+    tenth of it, or one unit."""
+    size = abs(finding.variance)
+    return r.location == finding.location and (
+        size * 10 <= r.quantity or size <= int(QUANTITY_SCALE)
     )
 
 

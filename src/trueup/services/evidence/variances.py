@@ -1,6 +1,6 @@
-"""Variances that pair up in the discrepancy register: a mis-pick (two items, one place),
-a put-away in the wrong place (one item, two places of one site), and the history of
-losses that weighs theft or damage.
+"""Variances that pair up in the discrepancy register: a put-away in the wrong place (one
+item, two places of one site), and the history of losses that weighs theft or damage (a
+mis-pick, two items, is picking.py's).
 
 The register holds every count line beyond tolerance and every over- or under-receipt,
 with its site. The finding's own entry (when it came from the register) never pairs with
@@ -14,19 +14,18 @@ from decimal import Decimal
 
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.approval import Discrepancy
+from trueup.services.evidence import reads
 from trueup.services.evidence.answers import (
     Answer,
     Row,
     close_in_size,
     confidence,
-    movement_row,
     no,
     opposite,
     signed,
     yes,
 )
 from trueup.services.evidence.port import EvidenceUnitOfWork
-from trueup.services.ledger.port import HistoryFilter
 
 #: How close in time a put-away's two variances must be (the SOP gives no window).
 NEIGHBOUR_WINDOW = timedelta(days=7)
@@ -34,9 +33,20 @@ NEIGHBOUR_WINDOW = timedelta(days=7)
 LOSS_HISTORY = timedelta(days=90)
 
 
-def _others(uow: EvidenceUnitOfWork, finding: Finding) -> list[Discrepancy]:
+def _others(
+    finding: Finding, entries: list[Discrepancy] | tuple[Discrepancy, ...]
+) -> list[Discrepancy]:
+    """The entries but the finding's own."""
     own = finding.source.id if finding.source.kind == "discrepancy" else None
-    return [d for d in uow.counts.discrepancies() if str(d.id) != own]
+    return [d for d in entries if str(d.id) != own]
+
+
+def _at(uow: EvidenceUnitOfWork, finding: Finding, location: str) -> list[Discrepancy]:
+    return _others(finding, reads.register(uow).by_location.get(location, []))
+
+
+def _of(uow: EvidenceUnitOfWork, finding: Finding, sku: str) -> list[Discrepancy]:
+    return _others(finding, reads.register(uow).by_sku.get(sku, []))
 
 
 def _link(d: Discrepancy) -> SourceRecord:
@@ -51,125 +61,6 @@ def _near(d: Discrepancy, finding: Finding, within: timedelta) -> bool:
     return abs(d.opened_at - finding.observed_at) <= within
 
 
-# -- a mis-pick ----------------------------------------------------------------------------
-def mispick_pair(
-    uow: EvidenceUnitOfWork,
-    finding: Finding,
-    *,
-    size_tolerance_percent: Decimal,
-    window_hours: int,
-) -> Answer:
-    """Another item with the opposite variance, of about the same size (at most
-    `size_tolerance_percent` of the larger apart) at the same location, within
-    `window_hours`: one was picked for the other. Confidence 0.7 for the pair; 0.15 more
-    when the mirror pair shows where they went (the two items with the variances the other
-    way round at another location), 0.1 more when both items left the location in the
-    window."""
-    within = timedelta(hours=window_hours)
-    register = _others(uow, finding)
-    here = [
-        d
-        for d in register
-        if d.location == finding.location
-        and d.sku != finding.sku
-        and opposite(d.variance, finding.variance)
-        and _near(d, finding, within)
-    ]
-    pairs = [d for d in here if close_in_size(d.variance, finding.variance, size_tolerance_percent)]
-    if not pairs:
-        against = [
-            Row(
-                f"{_said(d)}: opposite, but not within {size_tolerance_percent} % of"
-                f" {signed(finding.variance)}",
-                _link(d),
-            )
-            for d in here
-        ]
-        return no(
-            f"no other item shows about {signed(-finding.variance)} at"
-            f" {finding.location} within {window_hours} h",
-            against,
-        )
-    best = min(pairs, key=lambda d: abs(abs(d.variance) - abs(finding.variance)))
-    rows = [
-        Row(
-            f"{_said(best)}: the opposite of {finding.sku}'s {signed(finding.variance)}",
-            _link(best),
-        )
-    ]
-    score = Decimal("0.7")
-    mirror = _mirror(register, finding, best, size_tolerance_percent, within)
-    if mirror:
-        rows += [Row(f"the mirror pair where they went: {_said(d)}", _link(d)) for d in mirror]
-        score += Decimal("0.15")
-    picks = _picks(uow, finding, best.sku, within)
-    if picks:
-        rows += picks
-        score += Decimal("0.1")
-    return yes(
-        score,
-        f"{best.sku} shows {signed(best.variance)} where {finding.sku} shows"
-        f" {signed(finding.variance)}",
-        rows,
-    )
-
-
-def _mirror(
-    register: list[Discrepancy],
-    finding: Finding,
-    pair: Discrepancy,
-    tolerance: Decimal,
-    within: timedelta,
-) -> list[Discrepancy]:
-    """The same two items the other way round at one other location: where the wrong item
-    arrived instead of the right one."""
-    elsewhere = [
-        d for d in register if d.location != finding.location and _near(d, finding, within)
-    ]
-    for d in elsewhere:
-        if d.sku != finding.sku or not opposite(d.variance, finding.variance):
-            continue
-        if not close_in_size(d.variance, finding.variance, tolerance):
-            continue
-        twin = next(
-            (
-                e
-                for e in elsewhere
-                if e.location == d.location
-                and e.sku == pair.sku
-                and opposite(e.variance, pair.variance)
-                and close_in_size(e.variance, pair.variance, tolerance)
-            ),
-            None,
-        )
-        if twin is not None:
-            return [d, twin]
-    return []
-
-
-def _picks(uow: EvidenceUnitOfWork, finding: Finding, other: str, within: timedelta) -> list[Row]:
-    """The last movement out of the location of each of the two items in the window."""
-    rows = []
-    for sku in (finding.sku, other):
-        query = HistoryFilter(
-            sku=sku,
-            location=finding.location,
-            since=finding.observed_at - within,
-            until=finding.observed_at,
-        )
-        out = [m for m in uow.ledger.history(query) if m.from_location == finding.location]
-        if not out:
-            return []
-        m = out[-1]
-        rows.append(
-            movement_row(
-                m,
-                f"{sku} picked from {finding.location}: {m.kind.value} {m.source} {m.external_id}",
-            )
-        )
-    return rows
-
-
 # -- a put-away in the wrong place ---------------------------------------------------------
 def neighbour_opposite_variance(
     uow: EvidenceUnitOfWork, finding: Finding, *, size_tolerance_percent: Decimal
@@ -181,9 +72,8 @@ def neighbour_opposite_variance(
     another site never counts (moving stock between sites is a transfer)."""
     register = [
         d
-        for d in _others(uow, finding)
-        if d.sku == finding.sku
-        and d.location != finding.location
+        for d in _of(uow, finding, finding.sku)
+        if d.location != finding.location
         and opposite(d.variance, finding.variance)
         and _near(d, finding, NEIGHBOUR_WINDOW)
     ]
@@ -205,11 +95,12 @@ def neighbour_opposite_variance(
             for d in register
         ]
         return no(f"no location of {finding.site} shows the opposite for {finding.sku}", against)
-    places = uow.catalog.locations([finding.location, *(d.location for d in found)])
-    parent = places[finding.location].parent if finding.location in places else None
+    here = reads.location(uow, finding.location)
+    parent = here.parent if here is not None else None
 
     def nearness(d: Discrepancy) -> Decimal:
-        shared = parent is not None and d.location in places and places[d.location].parent == parent
+        there = reads.location(uow, d.location)
+        shared = parent is not None and there is not None and there.parent == parent
         exact = abs(d.variance) == abs(finding.variance)
         return Decimal("0.85" if shared else "0.7") + (Decimal("0.05") if exact else 0)
 
@@ -235,16 +126,15 @@ def loss_history(uow: EvidenceUnitOfWork, finding: Finding) -> tuple[Decimal, li
     if finding.variance >= 0:
         return confidence("0.1"), []
     since = finding.observed_at - LOSS_HISTORY
-    past = [
-        d
-        for d in _others(uow, finding)
-        if d.variance < 0 and since <= d.opened_at < finding.observed_at
-    ]
-    here = [d for d in past if d.location == finding.location]
+
+    def past(entries: list[Discrepancy]) -> list[Discrepancy]:
+        return [d for d in entries if d.variance < 0 and since <= d.opened_at < finding.observed_at]
+
+    here = past(_at(uow, finding, finding.location))
     item = [
         d
-        for d in past
-        if d.sku == finding.sku and d.location != finding.location and d.site == finding.site
+        for d in past(_of(uow, finding, finding.sku))
+        if d.location != finding.location and d.site == finding.site
     ]
     score = Decimal("0.4") + Decimal("0.1") * len(here) + Decimal("0.05") * len(item)
     rows = [Row(f"an earlier shortage at {finding.location}: {_said(d)}", _link(d)) for d in here]
