@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
-from trueup.analytics.simulation import SCALES, Business, write_world
+from trueup.analytics.simulation import SCALES, Business, WorldConfig, write_world
 from trueup.bootstrap import Settings, System, initialise, safe_url
 from trueup.cli import demo_loop
 from trueup.cli.common import console, is_interactive, operator, state
@@ -35,7 +35,7 @@ from trueup.services.replenishment.purchasing import import_suppliers
 
 DEMO_FILE = "trueup-demo.db"
 #: The simulated days the demo runs by default (see the user guide: the loop's minute).
-DEMO_DAYS = 90
+DEMO_DAYS = 30
 
 
 def demo(
@@ -67,17 +67,7 @@ def demo(
     system = initialise(settings)
     seconds: dict[str, float] = {}
     try:
-        with tempfile.TemporaryDirectory() as folder, _bar() as bar:
-            started = time.perf_counter()
-            days = bar.add_task(f"simulating {config.days} days", total=config.days)
-            business = write_world(config, seed, Path(folder), lambda n: bar.advance(days, n))
-            seconds["simulate"] = time.perf_counter() - started
-            started = time.perf_counter()
-            rows = bar.add_task("importing the movements a day at a time", total=None)
-            report = import_world(
-                system, Path(folder), operator(system), lambda n: bar.advance(rows, n)
-            )
-            seconds["import"] = time.perf_counter() - started
+        business, report = _simulated(system, config, seed, seconds)
         started = time.perf_counter()
         on_hand = stock(system.uow, StockFilter(), caller=operator(system))
         value = stock_value(system.uow)
@@ -104,6 +94,24 @@ def demo(
         for problem in [*map(str, checked.problems), *looped.problems]:
             console.print(f"  {problem}", markup=False)
         raise typer.Exit(1)
+
+
+def _simulated(
+    system: System, config: WorldConfig, seed: int, seconds: dict[str, float]
+) -> tuple[Business, PostingReport]:
+    """The world simulated and imported a feed day at a time (cli/simulated_counts.py)."""
+    with tempfile.TemporaryDirectory() as folder, _bar() as bar:
+        started = time.perf_counter()
+        simulating = bar.add_task(f"simulating {config.days} days", total=config.days)
+        business = write_world(config, seed, Path(folder), lambda n: bar.advance(simulating, n))
+        seconds["simulate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = bar.add_task("importing the movements a day at a time", total=None)
+        report = import_world(
+            system, Path(folder), operator(system), lambda n: bar.advance(rows, n)
+        )
+        seconds["import"] = time.perf_counter() - started
+    return business, report
 
 
 def _last_day(business: Business) -> date:

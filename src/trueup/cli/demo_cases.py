@@ -22,9 +22,10 @@ approval matrix and separation of duties hold as they do for people.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -69,7 +70,10 @@ EXECUTOR: dict[Role, str] = {
 class Loop:
     """What running the cases did, step by step."""
 
+    #: the cases diagnosed, and those of them the loop ran (at `sites`; empty: all)
+    diagnosed: int = 0
     cases: int = 0
+    sites: tuple[str, ...] = ()
     requested: int = 0
     actions: int = 0
     approvals: int = 0
@@ -129,6 +133,11 @@ def approver_for(action: ProposedAction, sop: Sop) -> str:
     return APPROVER[Role.FINANCE]
 
 
+def reason_of(refused: TrueupError) -> str:
+    """A refusal's reason with its numbers left out, so that like refusals count as one."""
+    return re.sub(r"\d+", "N", " ".join(str(refused).split()))[:160]
+
+
 def lessons(case: Case) -> str:
     """What a closed case teaches: its root cause and what was done."""
     cause = case.hypotheses[0].cause.value if case.hypotheses else "unknown"
@@ -147,8 +156,11 @@ def lessons(case: Case) -> str:
 Clock = Callable[[], datetime]
 
 
-def run_loop(system: System, truth: Book, at: datetime, caller: Principal) -> Loop:
-    """Every open case run from its request to its follow-up and closing (see the module)."""
+def run_loop(
+    system: System, truth: Book, at: datetime, caller: Principal, only: Sequence[str] = ()
+) -> Loop:
+    """Every diagnosed case (of the sites `only` names, when it names any) run from its
+    request to its follow-up and closing (see the module)."""
     loop = Loop()
     sites = [s.code for s in sim._sites(system)]
     people(system, sites, caller)
@@ -158,8 +170,9 @@ def run_loop(system: System, truth: Book, at: datetime, caller: Principal) -> Lo
     started = time.perf_counter()
     step = at + timedelta(hours=1)
     with system.uow(readonly=True) as uow:
-        waiting = [c.id for c in uow.cases.listed(CaseStatus.DIAGNOSED)]
-    loop.cases = len(waiting)
+        diagnosed = uow.cases.listed(CaseStatus.DIAGNOSED)
+    waiting = [c.id for c in diagnosed if not only or c.site in only]
+    loop.diagnosed, loop.cases, loop.sites = len(diagnosed), len(waiting), tuple(only)
     for case_id in waiting:
         _run_case(system, case_id, sop, floor, counts, step, caller, loop)
     loop.recounts = counts.tasks
@@ -177,7 +190,7 @@ def _step(loop: Loop, act: Callable[[], workflow.Outcome]) -> workflow.Outcome |
     try:
         return act()
     except TrueupError as refused:
-        loop.errors[" ".join(str(refused).split()[:6])] += 1
+        loop.errors[reason_of(refused)] += 1
         return None
 
 
@@ -242,7 +255,7 @@ def _decide(
         if why:
             out = _step(
                 loop,
-                lambda: workflow.reject_action(
+                lambda who=who, why=why: workflow.reject_action(  # type: ignore[misc]
                     system.uow, case_id, action_id, caller=who, reason=why, clock=clock
                 ),
             )
@@ -250,7 +263,7 @@ def _decide(
             return out
         out = _step(
             loop,
-            lambda: workflow.approve_action(
+            lambda who=who: workflow.approve_action(  # type: ignore[misc]
                 system.uow, case_id, action_id, caller=who, clock=clock
             ),
         )
@@ -320,4 +333,4 @@ def _counted(
     try:
         sim._count(system, task, floor, at.isoformat(), caller, counts, lambda: at)
     except TrueupError as refused:
-        loop.errors[f"count: {' '.join(str(refused).split()[:6])}"] += 1
+        loop.errors[f"count: {reason_of(refused)}"] += 1
