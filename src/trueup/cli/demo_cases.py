@@ -135,7 +135,7 @@ def approver_for(action: ProposedAction, sop: Sop) -> str:
 
 def reason_of(refused: TrueupError) -> str:
     """A refusal's reason with its numbers left out, so that like refusals count as one."""
-    return re.sub(r"\d+", "N", " ".join(str(refused).split()))[:160]
+    return re.sub(r"\d+", "N", " ".join(str(refused).split()))[:90]
 
 
 def lessons(case: Case) -> str:
