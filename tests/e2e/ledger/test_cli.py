@@ -321,18 +321,18 @@ def assert_the_loop_ran(said: str) -> None:
     """The SOP's loop ran, its figures agree with one another, and it was scored."""
     assert "cases by classification and root cause" in said
     opened = int(re.findall(r"([\d,]+) cases opened", said)[0].replace(",", ""))
-    ran, of = _figures(said, r"cases run through the loop \S* ?([\d,]+) of ([\d,]+)")
+    ran, of = _figures(said, r"cases run through the loop (?:│ )?([\d,]+) of ([\d,]+)")
     assert 0 < ran <= of <= opened
     validated = _figure(said, "cases validated")
     follow_ups = _figure(said, "follow-up counts")
-    resolved, reopened = _figures(said, r"resolved / reopened \S* ?([\d,]+) / ([\d,]+)")
+    resolved, reopened = _figures(said, r"resolved / reopened (?:│ )?([\d,]+) / ([\d,]+)")
     closed = _figure(said, "cases closed with lessons")
     assert 0 < closed == resolved <= follow_ups <= validated <= ran
     assert resolved + reopened <= follow_ups
     assert "verify after the loop: ok" in said
     for kind in ("theft", "mispick", "duplicated_event", "uom_mismatch"):
         score = r"(\d\.\d{4}|n/a)"
-        row = re.search(rf"{kind} \S* ?[\d,]+ \S* ?[\d,]+ \S* ?{score} \S* ?{score}", said)
+        row = re.search(rf"{kind} (?:│ )?[\d,]+ (?:│ )?[\d,]+ (?:│ )?{score} (?:│ )?{score}", said)
         assert row is not None, kind
     assert re.search(r"discrepancies: .* precision \d\.\d+, recall \d\.\d+", said)
     assert re.search(r"record accuracy .*: 0\.\d+ before the count, [01]\.\d+ after the "
@@ -347,7 +347,7 @@ def _figures(said: str, pattern: str) -> tuple[int, int]:
 
 
 def _figure(said: str, label: str) -> int:
-    found = re.search(rf"{label} \S* ?([\d,]+)", said)
+    found = re.search(rf"{label} (?:│ )?([\d,]+)", said)
     assert found is not None, label
     return int(found[1].replace(",", ""))
 
