@@ -53,7 +53,7 @@ def demo(
         int, typer.Option(min=1, max=365, help="The simulated days (the world's size stays).")
     ] = DEMO_DAYS,
 ) -> None:
-    """Simulate the small retailer world into a fresh database and show what it holds.
+    """Simulate a small retailer, run the imbalance SOP's loop, score trueup against its truth.
 
     Example: trueup demo
     """
