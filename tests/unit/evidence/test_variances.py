@@ -11,6 +11,8 @@ from tests.unit.evidence.world import BIN, OTHER_BIN, World, at, finding
 from trueup.domain.cases.findings import SourceRecord
 from trueup.services.evidence.picking import mispick_pair
 from trueup.services.evidence.variances import loss_history, neighbour_opposite_variance
+from trueup.services.ledger.catalog import import_locations
+from trueup.services.ledger.files import table_from_dicts
 
 TEN = Decimal(10)
 
@@ -64,6 +66,27 @@ def test_the_item_taken_from_the_bin_beside_is_a_mispick_too(world: World) -> No
     with world.read() as uow:
         found = mispick_pair(uow, finding(-5), size_tolerance_percent=TEN, window_hours=48)
     assert found.yes and found.confidence == Decimal("0.8")
+
+
+def test_the_same_wrong_item_taken_in_two_picks_is_a_mispick(world: World) -> None:
+    world.post(at(60), sku="B", quantity=20)
+    for quantity in (2, 3):
+        world.post(at(10), kind="issue", sku="B", quantity=quantity, from_location=BIN,
+                   to_location="")  # fmt: skip
+    world.discrepancy("B", BIN, 5, at(1))
+    with world.read() as uow:
+        found = mispick_pair(uow, finding(-5), size_tolerance_percent=TEN, window_hours=48)
+    assert found.yes and len(found.evidence_for) == 3
+
+
+def test_the_item_taken_from_a_bin_further_along_the_aisle_is_no_mispick(world: World) -> None:
+    """The near miss: a surplus two bins away is no item taken from the bin beside."""
+    further = [{"code": "DC1-A-03", "name": "Bin A-03", "kind": "bin", "parent": "DC1-A"}]
+    import_locations(world.uows, table_from_dicts("locations.csv", further))
+    picked(world, "B", 5, "DC1-A-03")
+    world.discrepancy("B", "DC1-A-03", 5, at(1))
+    with world.read() as uow:
+        assert not mispick_pair(uow, finding(-5), size_tolerance_percent=TEN, window_hours=48).yes
 
 
 def test_seen_from_the_item_over_the_pick_is_its_own(world: World) -> None:

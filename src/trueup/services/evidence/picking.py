@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from itertools import combinations
 
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.approval import Discrepancy
@@ -47,35 +48,49 @@ def _said(d: Discrepancy) -> str:
 
 
 def _beside(uow: EvidenceUnitOfWork, here: str, there: str) -> bool:
-    """The same location, or one beside it: both under one parent that is no site."""
+    """The same location, or the one beside it: the next or the previous of its siblings
+    in code order (bins A-01-03 and A-01-04), under a parent that is no site."""
     if here == there:
         return True
     a, b = reads.location(uow, here), reads.location(uow, there)
     if a is None or b is None or a.parent is None or a.parent != b.parent:
         return False
-    return a.parent != a.site
+    if a.parent == a.site:
+        return False
+    row = reads.siblings(uow, a.parent)
+    return abs(row.index(here) - row.index(there)) == 1
 
 
 def _pick(
     uow: EvidenceUnitOfWork, sku: str, location: str, size: int, finding: Finding
-) -> Row | None:
-    """The latest pick of `size` of `sku` out of `location` recorded before the finding."""
+) -> list[Row]:
+    """The latest pick of `size` of `sku` out of `location` recorded before the finding,
+    or the latest two that together make it (the same wrong item taken twice); none
+    when no pick explains the size."""
     until = finding.observed_at
     moves = reads.history(uow, sku, location, until - PICK_LOOKBACK, until)
-    for m in reversed(moves):
-        if (
-            m.kind in PICKS
-            and m.from_location == location
-            and m.quantity == size
-            and m.source != SYSTEM_SOURCE
-        ):
-            return movement_row(
-                m,
-                f"{sku} recorded as picked from {location}: {m.kind.value} of"
-                f" {units(m.quantity)}, {m.source} {m.external_id},"
-                f" {m.occurred_at:%Y-%m-%d %H:%M}",
-            )
-    return None
+    picks = [
+        m
+        for m in reversed(moves)
+        if m.kind in PICKS
+        and m.from_location == location
+        and m.source != SYSTEM_SOURCE
+        and m.quantity <= size
+    ]
+    found = next(([m] for m in picks if m.quantity == size), None)
+    if found is None:
+        found = next(
+            ([a, b] for a, b in combinations(picks, 2) if a.quantity + b.quantity == size), []
+        )
+    return [
+        movement_row(
+            m,
+            f"{sku} recorded as picked from {location}: {m.kind.value} of"
+            f" {units(m.quantity)}, {m.source} {m.external_id},"
+            f" {m.occurred_at:%Y-%m-%d %H:%M}",
+        )
+        for m in found
+    ]
 
 
 def mispick_pair(
@@ -86,12 +101,13 @@ def mispick_pair(
     window_hours: int,
 ) -> Answer:
     """Another item with the opposite variance, of about the same size (at most
-    `size_tolerance_percent` of the larger apart), at the same location or one beside it
-    (under the same parent, within a site), within `window_hours`, where the record shows
-    the item that is over picked out of its location in the pair's quantity (in the 90
-    days before): the picker took the other one. Confidence 0.8; 0.1 more when both are at
-    one location, 0.05 more when the mirror pair shows where they went. A pair without
-    that pick is a coincidence, shown against."""
+    `size_tolerance_percent` of the larger apart), at the same location or the one beside
+    it (the next or previous under the same parent, in code order), within
+    `window_hours`, where the record shows the item that is over picked out of its
+    location in the pair's quantity (in the 90 days before): the picker took the other
+    one. Confidence 0.8; 0.1 more when both are at one location, 0.05 more when the
+    mirror pair shows where they went. A pair without that pick is a coincidence, shown
+    against."""
     within = timedelta(hours=window_hours)
     pool = reads.register(uow).opposite_of(finding.variance, size_tolerance_percent)
     own = finding.source.id if finding.source.kind == "discrepancy" else None
@@ -116,7 +132,7 @@ def mispick_pair(
             else (d.sku, d.location, d.variance)
         )
         picked = _pick(uow, over_sku, over_at, abs(over), finding)
-        if picked is None:
+        if not picked:
             against.append(
                 Row(
                     f"{_said(d)}: opposite, but no pick of {over_sku} of {units(abs(over))}"
@@ -125,8 +141,9 @@ def mispick_pair(
                 )
             )
             continue
-        rows = [Row(f"{_said(d)}: the opposite of {finding.sku}'s {signed(finding.variance)}",
-                    _link(d)), picked]  # fmt: skip
+        pair = Row(f"{_said(d)}: the opposite of {finding.sku}'s {signed(finding.variance)}",
+                   _link(d))  # fmt: skip
+        rows = [pair, *picked]
         score = Decimal("0.8") + (Decimal("0.1") if d.location == finding.location else 0)
         mirror = _mirror(uow, finding, d, size_tolerance_percent, within)
         if mirror:

@@ -85,6 +85,7 @@ class _Memory:
     register: Register | None = None
     items: dict[str, Item] | None = None
     locations: dict[str, Location] | None = None
+    children: dict[str, list[str]] | None = None
     histories: dict[tuple[str, str, datetime], _History] = field(default_factory=dict)
     lines: dict[tuple[int, str | None], dict[str, list[OrderLine]]] = field(default_factory=dict)
     receipts: dict[int, list[RecordedReceipt]] = field(default_factory=dict)
@@ -120,6 +121,20 @@ def location(uow: EvidenceUnitOfWork, code: str) -> Location | None:
     if memory.locations is None:
         memory.locations = uow.catalog.locations()
     return memory.locations.get(code)
+
+
+def siblings(uow: EvidenceUnitOfWork, parent: str) -> list[str]:
+    """The codes of the locations under `parent`, in code order."""
+    memory = _memory(uow.catalog)
+    if memory.children is None:
+        if memory.locations is None:
+            memory.locations = uow.catalog.locations()
+        children: defaultdict[str, list[str]] = defaultdict(list)
+        for code, place in memory.locations.items():
+            if place.parent:
+                children[place.parent].append(code)
+        memory.children = {p: sorted(codes) for p, codes in children.items()}
+    return memory.children.get(parent, [])
 
 
 def history(
