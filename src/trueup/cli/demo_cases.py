@@ -216,7 +216,8 @@ def _run_case(
     loop.actions += len(out.case.current_actions)
     loop.posted += len(out.posted)
     for action in out.case.current_actions:
-        out = _decide(system, case_id, action.action_id, sop, clock, loop) or out
+        latest = out.case.action(action.action_id)
+        out = _decide(system, case_id, latest, sop, clock, loop) or out
     for action in out.case.current_actions:
         if action.status is not ActionStatus.APPROVED:
             continue
@@ -241,14 +242,11 @@ def _run_case(
 
 
 def _decide(
-    system: System, case_id: int, action_id: str, sop: Sop, clock: Clock, loop: Loop
+    system: System, case_id: int, action: ProposedAction, sop: Sop, clock: Clock, loop: Loop
 ) -> workflow.Outcome | None:
     """Every level of a pending action approved, or rejected when impossible."""
     out: workflow.Outcome | None = None
-    with system.uow(readonly=True) as uow:
-        case = uow.cases.get(case_id)
-    assert case is not None
-    action = case.action(action_id)
+    action_id = action.action_id
     while action.status is ActionStatus.PENDING:
         who = person(approver_for(action, sop))
         why = impossible(action)

@@ -142,7 +142,7 @@ def _loop(loop: Loop) -> None:
         ("rejected as impossible in the world", _listed(loop.impossible)),
         ("corrections posted", f"{loop.posted:,}"),
         ("executed by their owners", executed),
-        ("execution refused by the world", _listed(loop.refused)),
+        ("executions refused (see the steps refused)", _listed(loop.refused)),
         ("recounts counted", f"{loop.recounts:,}"),
         ("cases validated", f"{loop.validated:,}"),
         ("follow-up counts", f"{loop.follow_ups:,}"),
