@@ -55,7 +55,8 @@ COMMANDS: Mapping[str, Entry] = {
         "ledger", "Post the movement that undoes MOVEMENT; the ledger itself never changes."
     ),
     "demo": Entry(
-        "demo", "Simulate the small retailer world into a fresh database and show what it holds."
+        "demo",
+        "Simulate a small retailer, run the imbalance SOP's loop, score trueup against its truth.",
     ),
     "simulate": Entry(
         "simulate", "Simulate DCs and stores day by day, with injected faults, into CSV files."

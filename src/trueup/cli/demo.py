@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,20 +14,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
-from trueup.adapters.tables import read_table
-from trueup.analytics.simulation import SCALES, Business, write_world
+from trueup.analytics.simulation import SCALES, Business, WorldConfig, write_world
 from trueup.bootstrap import Settings, System, initialise, safe_url
+from trueup.cli import demo_loop
 from trueup.cli.common import console, is_interactive, operator, state
 from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
+from trueup.cli.simulated_counts import end_of, import_world
 from trueup.domain.alerts.conditions import Alert
 from trueup.domain.ledger.model import BalanceRow
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
 from trueup.services.alerts import queries as alert_queries
 from trueup.services.alerts.monitor import Monitor
-from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import table_from_dicts
 from trueup.services.ledger.port import StockFilter
-from trueup.services.ledger.posting import post_table
 from trueup.services.ledger.queries import stock, stock_value
 from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.verification import VerifyReport, verify
@@ -33,6 +34,8 @@ from trueup.services.replenishment.policies import set_policies
 from trueup.services.replenishment.purchasing import import_suppliers
 
 DEMO_FILE = "trueup-demo.db"
+#: The simulated days the demo runs by default (see the user guide: the loop's minute).
+DEMO_DAYS = 30
 
 
 def demo(
@@ -46,8 +49,11 @@ def demo(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="The seed of the simulated world.")] = 1,
+    days: Annotated[
+        int, typer.Option(min=1, max=365, help="The simulated days (the world's size stays).")
+    ] = DEMO_DAYS,
 ) -> None:
-    """Simulate the small retailer world into a fresh database and show what it holds.
+    """Simulate a small retailer, run the imbalance SOP's loop, score trueup against its truth.
 
     Example: trueup demo
     """
@@ -57,22 +63,12 @@ def demo(
             Path(DEMO_FILE + suffix).unlink(missing_ok=True)
         db = f"sqlite:///{DEMO_FILE}"
     settings = Settings.from_env(db)
-    config = SCALES["small"]
+    config = replace(SCALES["small"], days=days)
     system = initialise(settings)
+    seconds: dict[str, float] = {}
     try:
-        with tempfile.TemporaryDirectory() as folder, _bar() as bar:
-            days = bar.add_task(f"simulating {config.days} days", total=config.days)
-            business = write_world(config, seed, Path(folder), lambda n: bar.advance(days, n))
-            world = Path(folder)
-            import_locations(system.uow, read_table(world / "locations.csv"))
-            import_items(system.uow, read_table(world / "items.csv"))
-            rows = bar.add_task("importing the movements", total=None)
-            report = post_table(
-                system.uow,
-                read_table(world / "movements.csv"),
-                caller=operator(system),
-                progress=lambda n: bar.advance(rows, n),
-            )
+        business, report = _simulated(system, config, seed, seconds)
+        started = time.perf_counter()
         on_hand = stock(system.uow, StockFilter(), caller=operator(system))
         value = stock_value(system.uow)
         checked = verify(system.uow)
@@ -82,6 +78,10 @@ def demo(
             cycle = runner.cycle(clock=lambda: _end_of(business), steps=steps)
         opened = alert_queries.list_alerts(system.uow, limit=1000, caller=operator(system))
         totals = alert_queries.summary(system.uow)
+        seconds["verify and monitor"] = time.perf_counter() - started
+        with console.status("counting, detecting and running the cases"):
+            looped = demo_loop.run(system, business, end_of(_last_day(business)), operator(system))
+        looped.seconds = seconds | looped.seconds
     finally:
         system.close()
     _summary(settings.database_url, seed, business, report, on_hand, value, checked)
@@ -89,10 +89,34 @@ def demo(
     _alerts(opened.alerts, totals)
     if cycle.proposals is not None:
         print_proposals(cycle.proposals.proposals)
-    if not checked.ok:
-        for problem in checked.problems:
+    demo_loop.print_outcome(looped)
+    if not checked.ok or not looped.verified:
+        for problem in [*map(str, checked.problems), *looped.problems]:
             console.print(f"  {problem}", markup=False)
         raise typer.Exit(1)
+
+
+def _simulated(
+    system: System, config: WorldConfig, seed: int, seconds: dict[str, float]
+) -> tuple[Business, PostingReport]:
+    """The world simulated and imported a feed day at a time (cli/simulated_counts.py)."""
+    with tempfile.TemporaryDirectory() as folder, _bar() as bar:
+        started = time.perf_counter()
+        simulating = bar.add_task(f"simulating {config.days} days", total=config.days)
+        business = write_world(config, seed, Path(folder), lambda n: bar.advance(simulating, n))
+        seconds["simulate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = bar.add_task("importing the movements a day at a time", total=None)
+        report = import_world(
+            system, Path(folder), operator(system), lambda n: bar.advance(rows, n)
+        )
+        seconds["import"] = time.perf_counter() - started
+    return business, report
+
+
+def _last_day(business: Business) -> date:
+    config = business.world.config
+    return config.start + timedelta(days=config.days)
 
 
 def _end_of(business: Business) -> datetime:

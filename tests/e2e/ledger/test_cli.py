@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -302,17 +303,53 @@ def test_demo_simulates_the_small_world_and_its_ledger_verifies(
     assert result.code == 0, result.said
     assert "Traceback" not in result.said
     said = " ".join(result.said.split())
-    assert "2 distribution centres, 6 stores, 300 SKUs, 90 days" in said
-    assert "155,187 movements posted" in said
+    assert "2 distribution centres, 6 stores, 300 SKUs, 30 days" in said
+    assert "movements posted" in said
     assert "stock value at cost:" in said
     assert "theft" in said and "what the faults left behind" in said
     assert "verify: ok" in said
     assert "monitor cycle" in said and "open alerts: low_stock" in said  # one cycle ran
     assert "order proposals" in said
+    assert_the_loop_ran(said)
     assert (tmp_path / "trueup-demo.db").is_file()
     demo = Cli(runner, "sqlite:///trueup-demo.db")
     assert demo.ok("stock", "--format", "csv").csv()[0] == "sku,location,lot,serial,quantity"
     demo.ok("verify")
+
+
+def assert_the_loop_ran(said: str) -> None:
+    """The SOP's loop ran, its figures agree with one another, and it was scored."""
+    assert "cases by classification and root cause" in said
+    opened = int(re.findall(r"([\d,]+) cases opened", said)[0].replace(",", ""))
+    ran, of = _figures(said, r"cases run through the loop (?:│ )?([\d,]+) of ([\d,]+)")
+    assert 0 < ran <= of <= opened
+    validated = _figure(said, "cases validated")
+    follow_ups = _figure(said, "follow-up counts")
+    resolved, reopened = _figures(said, r"resolved / reopened (?:│ )?([\d,]+) / ([\d,]+)")
+    closed = _figure(said, "cases closed with lessons")
+    assert 0 < closed == resolved <= follow_ups <= validated <= ran
+    assert resolved + reopened <= follow_ups
+    assert "verify after the loop: ok" in said
+    for kind in ("theft", "mispick", "duplicated_event", "uom_mismatch"):
+        score = r"(\d\.\d{4}|n/a)"
+        row = re.search(rf"{kind} (?:│ )?[\d,]+ (?:│ )?[\d,]+ (?:│ )?{score} (?:│ )?{score}", said)
+        assert row is not None, kind
+    assert re.search(r"discrepancies: .* precision \d\.\d+, recall \d\.\d+", said)
+    assert re.search(r"record accuracy .*: 0\.\d+ before the count, [01]\.\d+ after the "
+                     r"corrections, [01]\.\d+ after the follow-ups", said)  # fmt: skip
+    assert "time by phase: simulate" in said
+
+
+def _figures(said: str, pattern: str) -> tuple[int, int]:
+    found = re.search(pattern, said)
+    assert found is not None, pattern
+    return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+
+
+def _figure(said: str, label: str) -> int:
+    found = re.search(rf"{label} (?:│ )?([\d,]+)", said)
+    assert found is not None, label
+    return int(found[1].replace(",", ""))
 
 
 # -- mistakes at the door ---------------------------------------------------------------------

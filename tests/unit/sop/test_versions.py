@@ -185,3 +185,12 @@ def test_a_file_in_another_encoding_says_what_it_looks_like(content: bytes, said
         versions.validate(content, source="imbalance.yaml")
     assert str(caught.value).startswith("imbalance.yaml is not UTF-8 text: ")
     assert said in str(caught.value) and "save it as UTF-8 text" in str(caught.value)
+
+
+def test_a_file_validated_once_is_not_read_again_and_a_bad_one_always_refused() -> None:
+    first = versions.validate(changed(units=7), source="imbalance.yaml")
+    assert versions.validate(changed(units=7), source="imbalance.yaml") is first
+    assert versions.validate(changed(units=8), source="imbalance.yaml") is not first
+    for _twice in range(2):
+        with pytest.raises(SopInvalid):
+            versions.validate(b"sop: imbalance\n", source="imbalance.yaml")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, NotFound, RowProblem, SopInvalid
@@ -56,7 +57,13 @@ class Shown:
 
 def validate(content: bytes, *, source: str = "<sop>") -> Sop:
     """The model the file gives, or SopInvalid listing every problem with its line and
-    column (`source` names the file in them)."""
+    column (`source` names the file in them). A file read once is not read again: every
+    use case of a case reads its SOP version, and the model is immutable."""
+    return _validated(content, source)
+
+
+@lru_cache(maxsize=32)
+def _validated(content: bytes, source: str) -> Sop:
     return read_sop(decode(content, source), source=source)
 
 
