@@ -77,9 +77,12 @@ def case_of(
     location: str = BIN,
     counter: str = "wendy",
     variance: int = -4,
+    recorded: int = 10,
 ) -> int:
     """A case diagnosed at SEEN with these actions (an adjustment to 6 by default)."""
-    return case_in(w.uows, *actions, location=location, counter=counter, variance=variance)
+    return case_in(
+        w.uows, *actions, location=location, counter=counter, variance=variance, recorded=recorded
+    )
 
 
 def no_approval_for_corrections(w: World) -> None:
@@ -103,6 +106,7 @@ def case_in(
     counter: str = "wendy",
     variance: int = -4,
     sop_version: int = 1,
+    recorded: int = 10,
 ) -> int:
     """A case diagnosed at SEEN with these actions, kept through any unit of work."""
     found = Finding(
@@ -113,7 +117,7 @@ def case_in(
         "",
         SEEN,
         variance * U,
-        10 * U,
+        recorded * U,
         Decimal(abs(variance) * 10),
         "",
         SourceRecord("discrepancy", "1"),

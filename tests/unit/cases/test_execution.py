@@ -77,6 +77,19 @@ def test_a_duplicate_reversed_by_hand_already_posts_nothing_more() -> None:
     assert "reversed already" in done.case.current_actions[0].executed_as
 
 
+def test_a_duplicate_whose_count_corrected_the_record_already_is_not_reversed_too() -> None:
+    w = world()
+    twice = w.post(at(5), quantity=3, to_location=BIN)
+    # the count found 10 where the record said 13, and posted its own correction
+    w.post(SEEN, kind="adjustment", from_location=BIN, to_location="loss", quantity=3)
+    case_id = case_of(w, action("reverse_duplicate", Reverse(twice)), variance=-3, recorded=13)
+    request_actions(w.uows, case_id, caller=MARIA, clock=clock(1))
+    done = approve_action(w.uows, case_id, "reverse_duplicate", caller=OLAF, clock=clock(2))
+    assert done.posted == [] and done.case.status is CaseStatus.VALIDATED
+    assert "would correct it twice" in done.case.current_actions[0].executed_as
+    assert on_hand(w) == 10 * U, "the record stays at the count"
+
+
 def test_a_missing_event_is_posted_as_of_when_it_happened() -> None:
     w = world()
     missing = PostMissing(BIN, "customer", 4 * U, at(10), SourceRecord("log", "SLIP-7"))

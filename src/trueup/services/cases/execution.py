@@ -35,10 +35,11 @@ from trueup.domain.cases.actions import (
     Transfer,
 )
 from trueup.domain.cases.case import Case
+from trueup.domain.cases.findings import Finding
 from trueup.domain.errors import Conflict, NotFound
 from trueup.domain.ledger.model import MovementKind
 from trueup.domain.ledger.policy import SYSTEM_SOURCE, OnShort, PolicyRule
-from trueup.domain.sop.model import ActionKind
+from trueup.domain.sop.model import ActionKind, FindingKind
 from trueup.domain.values import format_quantity
 from trueup.services.cases import parameters
 from trueup.services.cases.port import CasesUnitOfWork
@@ -167,6 +168,19 @@ def _adjust(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Adjust
     return Step(action.action_id, lines=(line,))
 
 
+def counted_already(work: CasesUnitOfWork, case: Case) -> tuple[Finding, int] | None:
+    """The count variance of the case whose count's own correction already brought the
+    record at the case's location, as of the count time, to the counted quantity, with
+    that quantity; None when no count did."""
+    for finding in case.findings:
+        if finding.kind is not FindingKind.COUNT_VARIANCE or finding.location != case.location:
+            continue
+        counted = finding.recorded + finding.variance
+        if on_hand(work, case, case.location, finding.observed_at) == counted:
+            return finding, counted
+    return None
+
+
 def _reverse(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Reverse) -> Step:
     try:
         original = work.ledger.movement(p.movement_id)
@@ -177,6 +191,15 @@ def _reverse(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Rever
     earlier = work.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{p.movement_id}")
     if earlier is not None:
         note = f"movement {earlier.id} (movement {p.movement_id} was reversed already)"
+        return Step(action.action_id, note=note)
+    corrected = counted_already(work, case)
+    if corrected is not None and original.occurred_at <= corrected[0].observed_at:
+        finding, counted = corrected
+        note = (
+            f"nothing to post: the count of {finding.observed_at.isoformat(timespec='seconds')} "
+            f"corrected the record at {case.location} to {format_quantity(counted)} already; "
+            f"reversing movement {p.movement_id} too would correct it twice"
+        )
         return Step(action.action_id, note=note)
     line = (
         ("external_id", f"reversal:{p.movement_id}"),

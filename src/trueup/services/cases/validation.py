@@ -29,7 +29,7 @@ from trueup.domain.cases.transitions import validate
 from trueup.domain.errors import NotFound
 from trueup.domain.ledger.policy import SYSTEM_SOURCE
 from trueup.domain.sop.model import Sop
-from trueup.services.cases.execution import external_id, on_hand
+from trueup.services.cases.execution import counted_already, external_id, on_hand
 from trueup.services.cases.port import CasesUnitOfWork
 from trueup.services.ledger.posting import REVERSAL_SOURCE
 
@@ -63,6 +63,10 @@ def _check(work: CasesUnitOfWork, case: Case, action: ProposedAction) -> tuple[i
         except NotFound:
             return 1, 0
         reversal = work.ledger.movement_by_key(REVERSAL_SOURCE, f"reversal:{p.movement_id}")
+        corrected = counted_already(work, case)
+        if reversal is None and corrected is not None:
+            finding, counted = corrected  # the count corrected the record: nothing reversed
+            return counted, on_hand(work, case, case.location, finding.observed_at)
         undone = reversal is not None and reversal.to_location == original.from_location
         return original.quantity, reversal.quantity if reversal is not None and undone else 0
     if isinstance(p, PostMissing):
