@@ -87,7 +87,7 @@ def nothing(world: World) -> Finding:
         (receiving, RootCause.RECEIVING_ERROR, 6),
         (mispick, RootCause.PICKING_MISTAKE, 7),
         (putaway, RootCause.PUTAWAY_MISPLACEMENT, 8),
-        (nothing, RootCause.THEFT_OR_DAMAGE, 8),
+        (nothing, RootCause.THEFT_OR_DAMAGE, 9),
     ],
 )
 def test_a_wrong_record_reaches_the_cause_its_evidence_shows(

@@ -23,6 +23,7 @@ def test_a_shrinkage_with_no_evidence_is_theft_or_damage_after_every_question() 
         "receiving",
         "mispick",
         "neighbour",
+        "gain",
     ]
 
 

@@ -118,18 +118,19 @@ def test_a_cycle_in_the_decision_tree_is_refused() -> None:
     text = _changed('"no": theft_or_damage', '"no": duplicate')
     problems = _problems(text)
     # said where the branch that goes back is written, with the loop it makes
-    assert [p.field for p in problems] == ["root_cause.neighbour", "root_cause.theft_or_damage"]
-    assert problems[0].line == _line_of(text, "- id: neighbour")
+    assert [p.field for p in problems] == ["root_cause.gain", "root_cause.theft_or_damage"]
+    assert problems[0].line == _line_of(text, "- id: gain")
     assert (
         problems[0].value
-        == "duplicate -> unit -> late -> missing -> receiving -> mispick -> neighbour -> duplicate"
+        == "duplicate -> unit -> late -> missing -> receiving -> mispick -> neighbour -> gain "
+        "-> duplicate"
     )
 
 
 def test_a_leaf_that_is_no_known_root_cause_is_refused() -> None:
     text = _changed("cause: theft_or_damage", "cause: gremlins")
     (problem,) = _problems(text)
-    assert problem.field == "root_cause.leaves[10].cause"
+    assert problem.field == "root_cause.leaves[11].cause"
     assert "picking_mistake" in problem.expected
 
 
