@@ -125,10 +125,12 @@ def generate(
     now = clock()
     made: list[Task] = []
     with uow_factory() as uow:
+        catalog: _Catalog | None = None  # read once for every plan due
         for plan in uow.counts.plans(plan_id):
             if plan_id is None and plan.next_at > now:
                 continue
-            task_id = _generate(uow, plan, now, caller.username)
+            catalog = catalog or _read_catalog(uow, now)
+            task_id = _generate(uow, plan, now, caller.username, catalog)
             later = (
                 datetime.max.replace(tzinfo=now.tzinfo)
                 if plan.kind is CountKind.TARGETED
@@ -211,7 +213,18 @@ def targeted_task(
         now,
         now,
     )
-    return _generate(uow, plan, now, created_by)
+    return _generate(uow, plan, now, created_by, _read_catalog(uow, now))
+
+
+@dataclass(frozen=True, slots=True)
+class _Catalog:
+    """What every task generated at once reads alike: the locations, the items and each
+    item's ABC class (a year's consumption, read once however many plans are due)."""
+
+    locations: Mapping[str, Location]
+    items: Mapping[str, Item]
+    classes: Mapping[str, str]
+    sku_of: Mapping[int | None, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +240,17 @@ class _Scope:
     classes: Mapping[str, str]
 
 
-def _generate(uow: CountsUnitOfWork, plan: Plan, now: datetime, created_by: str) -> int:
+def _read_catalog(uow: CountsUnitOfWork, now: datetime) -> _Catalog:
+    items = uow.catalog.items()
+    sku_of = {it.id: sku for sku, it in items.items()}
+    return _Catalog(uow.catalog.locations(), items, _classes(uow, items, now), sku_of)
+
+
+def _generate(
+    uow: CountsUnitOfWork, plan: Plan, now: datetime, created_by: str, catalog: _Catalog
+) -> int:
     """Load the scope, select what the task counts, write the task and its lines."""
-    scope = _read_scope(uow, plan, now)
+    scope = _read_scope(uow, plan, catalog)
     chosen = _select(uow, plan, scope, now)
     task_id = uow.counts.add_task(
         NewTask(
@@ -254,18 +275,17 @@ def _generate(uow: CountsUnitOfWork, plan: Plan, now: datetime, created_by: str)
     return task_id
 
 
-def _read_scope(uow: CountsUnitOfWork, plan: Plan, now: datetime) -> _Scope:
-    locations = uow.catalog.locations()
+def _read_scope(uow: CountsUnitOfWork, plan: Plan, catalog: _Catalog) -> _Scope:
+    locations, items = catalog.locations, catalog.items
     site = locations[plan.scope]
     inside = subtree(locations, site)
-    items = uow.catalog.items()
-    sku_of = {it.id: sku for sku, it in items.items()}
+    sku_of = catalog.sku_of
     code_of = {id_of(locations[code]): code for code in inside}
     held = [
         Held(sku_of[item_id], code_of[location_id], lot, serial)
         for item_id, location_id, lot, serial in uow.counts.stocked(code_of)
     ]
-    return _Scope(locations, items, site, inside, held, _classes(uow, items, now))
+    return _Scope(locations, items, site, inside, held, catalog.classes)
 
 
 def _select(uow: CountsUnitOfWork, plan: Plan, scope: _Scope, now: datetime) -> Selection:
