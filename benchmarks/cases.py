@@ -12,10 +12,9 @@ then its purchase orders and ship notices imported and the receipts matched to t
 through trueup's services (cli/simulated_counts.py).
 
 Timed, on a copy of the counted database, PAIRS times back to back:
-- **read**: every input a sweep reads, without deciding: the findings' sources (the
-  register, balances, alerts), the whole register again (the pairing questions read it),
-  the catalog, and the movements of each finding's item-location over the SOP's widest
-  window (services/evidence/reads.py, as the sweep reads them);
+- **read** (the baseline): every read deciding makes (each call to a repository of the
+  ledger, counts, manual logs, alerts, replenishment and purchasing wings, written down
+  while deciding), made again alone in the same order, nothing decided;
 - **decide**: every finding that opens a case classified and diagnosed, nothing written
   (the evidence wing's share of a sweep);
 - **sweep**: `trueup cases detect`'s code path on a fresh copy: every finding classified,
@@ -40,6 +39,7 @@ import pickle
 import shutil
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,7 +54,6 @@ from trueup.domain.access import Principal
 from trueup.domain.cases.detection import classification_of, opens_case
 from trueup.domain.values import to_decimal
 from trueup.services.cases.sources import findings
-from trueup.services.evidence import reads
 from trueup.services.evidence.diagnose import diagnose
 from trueup.services.sop.reading import default_sop_text, read_sop
 from trueup.services.sop.versions import apply
@@ -131,12 +130,6 @@ def counted(config: WorldConfig, seed: int, folder: Path, at: datetime) -> dict[
     return kept
 
 
-def widest_days() -> int:
-    """The shipped SOP's widest window over an item-location's movements."""
-    sop = read_sop(default_sop_text())
-    return max(int(str(d.params.get("lookback_days", 0))) for d in sop.root_cause.decisions)
-
-
 def with_orders(folder: Path) -> int:
     """The world's purchase orders and ship notices in the counted database, and the
     receipts matched to them (cached with it)."""
@@ -151,25 +144,55 @@ def with_orders(folder: Path) -> int:
     return matched
 
 
-def read_inputs(system: System, at: datetime) -> int:
-    """Every input a sweep reads, read once, deciding nothing; how many findings."""
-    widest = timedelta(days=widest_days())
+#: the repositories a sweep's findings and evidence read (storage/uow.py)
+READ_FROM = (
+    "catalog", "ledger", "stock_policy", "counts", "manual_logs", "alerts", "replenishment",
+    "purchasing",
+)  # fmt: skip
+
+Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]
+
+
+class _Recording:
+    """A repository whose every call is written down (name, method, arguments) before
+    it is made: what deciding read, to be read again alone."""
+
+    def __init__(self, name: str, target: Any, calls: list[Call]) -> None:
+        self._name, self._target, self._calls = name, target, calls
+
+    def __getattr__(self, attribute: str) -> Any:
+        found = getattr(self._target, attribute)
+        if not callable(found):
+            return found
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._calls.append((self._name, attribute, args, kwargs))
+            return found(*args, **kwargs)
+
+        return call
+
+
+def read_inputs(system: System, calls: list[Call]) -> int:
+    """Every read deciding made, made again in the same order, deciding nothing; how
+    many."""
     with system.uow(readonly=True) as uow:
-        found = findings(uow, at)
-        reads.register(uow)
-        for f in found:
-            reads.item(uow, f.sku)
-            reads.location(uow, f.location)
-            reads.history(uow, f.sku, f.location, at - widest, at)
-    return len(found)
+        for name, method, args, kwargs in calls:
+            found = getattr(getattr(uow, name), method)(*args, **kwargs)
+            if isinstance(found, Iterator):
+                list(found)
+    return len(calls)
 
 
-def decide(system: System, at: datetime) -> list[ScoredCase]:
+def decide(system: System, at: datetime) -> tuple[list[ScoredCase], list[Call]]:
     """Every finding that opens a case classified and diagnosed, nothing written: the
-    evidence wing's share of a sweep; the diagnoses as scoring reads cases."""
+    evidence wing's share of a sweep; the diagnoses as scoring reads cases, and every
+    read it made."""
     sop = read_sop(default_sop_text())
     done = []
+    calls: list[Call] = []
     with system.uow(readonly=True) as uow:
+        for name in READ_FROM:
+            setattr(uow, name, _Recording(name, getattr(uow, name), calls))
         for f in findings(uow, at):
             if opens_case(sop, f) is None:
                 continue
@@ -186,7 +209,7 @@ def decide(system: System, at: datetime) -> list[ScoredCase]:
                     f.site,
                 )
             )
-    return done
+    return done, calls
 
 
 def timed_pair(
@@ -202,11 +225,11 @@ def timed_pair(
         shipped = default_sop_text().encode("utf-8")
         apply(system.uow, shipped, reason="the shipped SOP", caller=OPERATOR)
         started = time.perf_counter()
-        found = read_inputs(system, at)
-        read = time.perf_counter() - started
-        started = time.perf_counter()
-        diagnosed = decide(system, at)
+        diagnosed, calls = decide(system, at)
         decided = time.perf_counter() - started
+        started = time.perf_counter()
+        found = read_inputs(system, calls)
+        read = time.perf_counter() - started
         swept, opened = 0.0, 0
         if sweep:
             started = time.perf_counter()
@@ -301,8 +324,8 @@ def main() -> None:
         read, decided, swept, found, opened, diagnosed = timed_pair(folder, at, not args.no_sweep)
         pairs.append((read, decided, swept))
         _log(
-            f"pair {n + 1}: read {found:,} findings' inputs in {read:.1f} s; classified and "
-            f"diagnosed {len(diagnosed):,}, writing nothing, in {decided:.1f} s "
+            f"pair {n + 1}: made {found:,} reads of the sweep's inputs in {read:.1f} s; "
+            f"classified and diagnosed {len(diagnosed):,}, writing nothing, in {decided:.1f} s "
             f"({decided / read:.2f}x)"
             + ("" if args.no_sweep else
                f"; the sweep opened {opened:,} cases in {swept:.1f} s ({swept / read:.2f}x)")

@@ -7,8 +7,9 @@ unique index would refuse it)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tests.fakes.errors import IntegrityViolation
@@ -35,6 +36,17 @@ class FakeCases:
         kept = replace(case, id=self.store.new_id())
         self._check(kept)
         self.store.cases.cases[kept.id] = kept
+        return kept
+
+    def add_all(
+        self, cases: Sequence[Case], finish: Callable[[list[Case]], list[Case]] | None = None
+    ) -> list[Case]:
+        kept = [replace(case, id=self.store.new_id()) for case in cases]
+        if finish is not None:
+            kept = finish(kept)
+        for case in kept:
+            self._check(case)
+            self.store.cases.cases[case.id] = case
         return kept
 
     def save(self, case: Case) -> None:
@@ -68,6 +80,9 @@ class FakeCases:
             and c.id > after_id
         ]
         return found if limit is None else found[:limit]
+
+    def opened_since(self, at: datetime) -> list[Case]:
+        return [c for c in self._all() if c.opened_at >= at]
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
         return {f.source for c in self._all() for f in c.findings if f.source.kind in kinds}

@@ -22,6 +22,7 @@ from trueup.domain.access import Role
 from trueup.domain.cases import (
     SYSTEM,
     Case,
+    History,
     diagnose,
     escalate_recurring,
     escalate_waiting,
@@ -93,6 +94,41 @@ def test_the_case_itself_in_the_history_is_not_counted_twice() -> None:
 
 def test_a_case_without_a_root_cause_never_recurs() -> None:
     assert not recurring([found(1, 10), found(2, 3)], opened(), SOP)
+
+
+def _mixed() -> list[Case]:
+    """Cases at two sites, of two items, by two counters, of two causes, over 40 days."""
+    cases = []
+    for n in range(40):
+        where = {
+            "site": f"S{n % 2}",
+            "sku": f"SKU-{n % 3}",
+            "counter": ("wendy", "zoe")[n % 5 == 0],
+        }
+        cause = RootCause.PICKING_MISTAKE if n % 7 == 0 else RootCause.THEFT_OR_DAMAGE
+        cases.append(found(n + 1, n, cause, where))
+    return cases
+
+
+def test_the_index_of_many_cases_finds_what_asking_of_each_finds() -> None:
+    cases = _mixed()
+    history = History(SOP, cases)
+    for case in [*cases, found(99, 0, where={"site": "S9", "sku": "X", "counter": "ann"})]:
+        times, named = history.recurrence(case)
+        one = recurrence(cases, case, SOP)
+        assert (times, [c.id for c in named]) == (len(one), [c.id for c in one[-11:]])
+
+
+def test_many_cases_opened_at_once_count_each_once() -> None:
+    """A sweep opens its cases at one time: each of them is in the history it asks, and
+    is counted once, however many share its time."""
+    at_once = [replace(found(0, 0, where={"sku": f"SKU-{n}"}), id=0) for n in range(30)]
+    history = History(SOP, at_once)
+    for case in at_once:
+        times, named = history.recurrence(case)
+        assert times == 30 and named[-1] is case and len(named) == 11
+    raised = escalate_recurring(history, at_once[0], SYSTEM, T0, SOP)
+    assert "30 times within 30 days: the latest 11:" in raised.escalations[-1].reason
 
 
 def test_a_recurring_cause_escalates_to_the_sops_role_with_the_history_once() -> None:

@@ -61,6 +61,7 @@ from trueup.domain.cases.follow_up import (
     within_tolerance,
 )
 from trueup.domain.cases.recurrence import (
+    History,
     escalate_recurring,
     escalate_waiting,
     escalation_due,
@@ -94,6 +95,7 @@ __all__ = [
     "Escalated",
     "EvidenceRow",
     "Finding",
+    "History",
     "Hypothesis",
     "Parameters",
     "PathStep",

@@ -10,12 +10,17 @@ follow-up on purpose and does not escalate.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from trueup.domain.cases.case import Actor, Case, CaseStatus
 from trueup.domain.cases.transitions import escalate
-from trueup.domain.sop.model import Escalation, Sop
+from trueup.domain.sop.model import Escalation, RootCause, Sop
+
+#: how many of a recurring cause's cases an escalation names (the latest; it says how many)
+NAMED = 10
 
 
 def _same(dimension: str, one: Case, other: Case) -> bool:
@@ -56,20 +61,103 @@ def recurring(history: Iterable[Case], case: Case, sop: Sop) -> bool:
     return bool(recurrence(history, case, sop))
 
 
+def _opened(case: Case) -> datetime:
+    return case.opened_at
+
+
+def _values(dimension: str, case: Case) -> tuple[str, ...]:
+    if dimension == "site":
+        return (case.site,)
+    if dimension == "item":
+        return (case.sku,)
+    if dimension == "counter":
+        return case.counters
+    return ()
+
+
+class History:
+    """Cases by root cause and by what the SOP's recurrence compares (site, item,
+    counter), oldest first in each, so that asking of many cases whether their cause
+    recurs costs a look-up each rather than a pass over every case (`recurrence` asks
+    of one). A case asked about may be in the history itself; it is not counted twice."""
+
+    def __init__(self, sop: Sop, cases: Iterable[Case] = ()) -> None:
+        self.rule = sop.recurrence
+        self._by: defaultdict[tuple[RootCause, str, str], list[Case]] = defaultdict(list)
+        #: the causes of the cases added, by the object and by the id of a kept case
+        self._objects: dict[int, RootCause] = {}
+        self._ids: dict[int, RootCause] = {}
+        for case in cases:
+            self.add(case)
+
+    def add(self, case: Case) -> None:
+        cause = case.root_cause
+        if cause is None:
+            return
+        self._objects[id(case)] = cause
+        if case.id:
+            self._ids[case.id] = cause
+        for dimension in self.rule.by:
+            for value in _values(dimension, case):
+                insort(self._by[(cause, dimension, value)], case, key=_opened)
+
+    def recurrence(self, case: Case) -> tuple[int, tuple[Case, ...]]:
+        """(how many times the case's cause came within the window by the first of the
+        SOP's dimensions where it recurs, the case counted; the latest `NAMED` of those
+        cases, oldest first, the case last); (0, ()) when it does not recur."""
+        cause = case.root_cause
+        if cause is None:
+            return 0, ()
+        since = case.opened_at - timedelta(days=self.rule.within_days)
+        inside = self._objects.get(id(case)) is cause or (
+            case.id != 0 and self._ids.get(case.id) is cause
+        )
+        for dimension in self.rule.by:
+            times, latest = 0, dict[int, Case]()
+            for value in _values(dimension, case):
+                bucket = self._by.get((cause, dimension, value), [])
+                window = bucket[
+                    bisect_left(bucket, since, key=_opened) : bisect_right(
+                        bucket, case.opened_at, key=_opened
+                    )
+                ]
+                others = [o for o in window[-NAMED - 1 :] if not _itself(o, case)]
+                # another counter's cases may be the same ones: the largest bucket says
+                # at least how many
+                times = max(times, len(window) - inside)
+                latest |= {id(o): o for o in others}
+            if times + 1 >= self.rule.times:
+                named = sorted(latest.values(), key=_opened)[-NAMED:]
+                return times + 1, (*named, case)
+        return 0, ()
+
+
+def _itself(other: Case, case: Case) -> bool:
+    return other is case or (case.id != 0 and other.id == case.id)
+
+
 def escalate_recurring(
-    history: Iterable[Case], case: Case, actor: Actor, at: datetime, sop: Sop
+    history: Iterable[Case] | History, case: Case, actor: Actor, at: datetime, sop: Sop
 ) -> Case:
-    """Escalate a recurring case to the SOP's role, naming the cases of its history; the
-    case as it was when its cause does not recur or was escalated for it already."""
-    cases = recurrence(history, case, sop)
+    """Escalate a recurring case to the SOP's role, naming the latest cases of its
+    history and how many there were; the case as it was when its cause does not recur
+    or was escalated for it already."""
     to = sop.recurrence.escalate_to
-    if not cases or any(e.role is to and "recurring" in e.reason for e in case.escalations):
+    if any(e.role is to and "recurring" in e.reason for e in case.escalations):
+        return case
+    if isinstance(history, History):
+        times, cases = history.recurrence(case)
+    else:
+        cases = recurrence(history, case, sop)
+        times, cases = len(cases), cases[-NAMED - 1 :]
+    if not cases:
         return case
     assert case.root_cause is not None  # a case without a root cause never recurs
     listed = ", ".join(f"case {c.id} ({c.opened_at.date().isoformat()})" for c in cases)
+    latest = "" if len(cases) == times else f"the latest {len(cases)}: "
     reason = (
-        f"recurring {case.root_cause.value}: {len(cases)} times within "
-        f"{sop.recurrence.within_days} days: {listed}"
+        f"recurring {case.root_cause.value}: {times} times within "
+        f"{sop.recurrence.within_days} days: {latest}{listed}"
     )
     return escalate(case, to, reason, actor, at)
 

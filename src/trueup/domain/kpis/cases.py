@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from trueup.domain.cases.actions import Decision, ProposedAction
 from trueup.domain.cases.case import Case, CaseStatus
-from trueup.domain.cases.recurrence import recurrence
+from trueup.domain.cases.recurrence import History
 from trueup.domain.kpis.figures import AGE_BUCKETS
 from trueup.domain.sop.model import RootCause, Sop
 
@@ -131,13 +131,14 @@ def recurring_share(stood: Sequence[Case], site: str, at: datetime, sop: Sop) ->
     (`within_days`) that had a root cause, and those whose cause was recurring by the SOP's
     rule (the same cause `times` times at the same site, item or counter)."""
     since = at - timedelta(days=sop.recurrence.within_days)
-    diagnosed = recurring = 0
-    for case in stood:
-        if case.site != site or case.root_cause is None or case.opened_at < since:
-            continue
-        diagnosed += 1
-        if recurrence(stood, case, sop):
-            recurring += 1
+    asked = [
+        case
+        for case in stood
+        if case.site == site and case.root_cause is not None and case.opened_at >= since
+    ]
+    history = History(sop, stood) if asked else None
+    recurring = sum(1 for case in asked if history and history.recurrence(case)[0])
+    diagnosed = len(asked)
     return diagnosed, recurring
 
 

@@ -20,18 +20,19 @@ past them (an alert left open longer, for one).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from trueup.domain.access import Principal
 from trueup.domain.cases.case import SYSTEM, Case
 from trueup.domain.cases.detection import attach
 from trueup.domain.cases.findings import Finding
-from trueup.domain.cases.recurrence import escalate_recurring
+from trueup.domain.cases.recurrence import History, escalate_recurring
 from trueup.domain.cases.transitions import diagnose
-from trueup.domain.sop.model import Sop
+from trueup.domain.sop.model import Classification, Sop
 from trueup.domain.values import Clock, utc_now
 from trueup.services.cases import diagnosis, events, telling
 from trueup.services.cases.port import CasesUnitOfWork, CasesUnitOfWorkFactory
@@ -90,62 +91,93 @@ def detect_in(
     done = Sweep(sop_version)
     known = work.cases.known_sources(SOURCE_KINDS)
     fresh = [f for f in findings(work, at, pairs, known) if caller.may_act_at(f.site or None)]
-    cases = work.cases.open_cases({f.key for f in fresh})
-    left = [f for f in fresh if not _detected(work, cases, f, sop, done, at)]
+    detecting = _Detecting(work, sop, done, at, work.cases.open_cases({f.key for f in fresh}))
+    left = [f for f in fresh if not detecting.detected(f)]
     # a finding read before the case of its key opened joins that case now, so one pass
     # does what a second would
-    opened = {c.key for c in done.opened}
+    opened = {key for key, _ in detecting.new}
     for finding in left:
         if finding.key in opened:
-            _detected(work, cases, finding, sop, done, at)
-    _escalate_recurring(work, done, sop, at)
+            detecting.detected(finding)
+    detecting.keep()
     telling.tell(work, done.escalated, {sop_version: sop}, at)
     events.write(work, at, done.events)
     return done
 
 
-def _detected(
-    work: CasesUnitOfWork,
-    cases: list[Case],
-    finding: Finding,
-    sop: Sop,
-    done: Sweep,
-    at: datetime,
-) -> bool:
-    """Open, attach or let be (False); `cases` (the open cases of the sweep's keys)
-    follows."""
-    found = attach(cases, finding, sop, done.sop_version, at)
-    if found is None:
-        return False
-    if found.opened:
-        case = work.cases.add(diagnosed(work, found.case, finding, sop))
-        cases.append(case)
-        done.opened.append(case)
-        done.events += events.changes(case)
+_Slot = tuple[tuple[str, str, str], Classification]
+
+
+class _Detecting:
+    """One detection's cases: those open of its keys as read, and those it opens, kept
+    in memory until `keep` writes them, the new ones all at once (escalated, when their
+    cause recurs, before they are written)."""
+
+    def __init__(
+        self, work: CasesUnitOfWork, sop: Sop, done: Sweep, at: datetime, cases: list[Case]
+    ) -> None:
+        self.work, self.sop, self.done, self.at = work, sop, done, at
+        self.by_key: defaultdict[tuple[str, str, str], list[Case]] = defaultdict(list)
+        for case in cases:
+            self.by_key[case.key].append(case)
+        #: a kept case's timeline as read (its events are the entries after it)
+        self.read = {c.id: len(c.timeline) for c in cases}
+        self.changed: dict[int, Case] = {}
+        self.new: dict[_Slot, Case] = {}
+        self.joined_new: list[tuple[_Slot, Finding]] = []
+
+    def detected(self, finding: Finding) -> bool:
+        """Open, attach or let be (False)."""
+        here = self.by_key[finding.key]
+        found = attach(here, finding, self.sop, self.done.sop_version, self.at)
+        if found is None:
+            return False
+        case = found.case
+        slot = (case.key, case.classification)
+        if found.opened:
+            case = diagnosed(self.work, case, finding, self.sop)
+            self.new[slot] = case
+            here.append(case)
+            return True
+        here[:] = [case if (c.classification, c.is_open) == (case.classification, True) else c
+                   for c in here]  # fmt: skip
+        if case.id == 0:
+            self.new[slot] = case
+            self.joined_new.append((slot, finding))
+        else:
+            self.changed[case.id] = case
+            self.done.attached.append((case, finding))
         return True
-    work.cases.save(found.case)
-    cases[:] = [found.case if c.id == found.case.id else c for c in cases]
-    done.attached.append((found.case, finding))
-    done.events += events.changes(found.case, len(found.case.timeline) - 1)
-    return True
 
+    def keep(self) -> None:
+        """Save the kept cases that changed; add the new ones, escalating each whose
+        root cause recurs (the history read once: the SOP's window before the earliest)."""
+        for case in self.changed.values():
+            self.work.cases.save(case)
+            self.done.events += events.changes(case, self.read[case.id])
+        if not self.new:
+            return
+        window = timedelta(days=self.sop.recurrence.within_days)
+        since = min(c.opened_at for c in self.new.values()) - window
+        history = History(self.sop, self.work.cases.opened_since(since))
 
-def _escalate_recurring(work: CasesUnitOfWork, done: Sweep, sop: Sop, at: datetime) -> None:
-    """Escalate each case opened now whose root cause recurs, naming its history (the
-    cases read once, those opened now among them)."""
-    if not done.opened:
-        return
-    history = {c.id: c for c in work.cases.listed()}
-    for index, case in enumerate(done.opened):
-        current = history.get(case.id, case)
-        raised = escalate_recurring(history.values(), current, SYSTEM, at, sop)
-        if raised is current:
-            continue
-        work.cases.save(raised)
-        history[raised.id] = raised
-        done.opened[index] = raised
-        done.escalated.append(raised)
-        done.events += events.changes(raised, len(current.timeline))
+        def escalated(kept: list[Case]) -> list[Case]:
+            for case in kept:
+                history.add(case)
+            done = []
+            for case in kept:
+                raised = escalate_recurring(history, case, SYSTEM, self.at, self.sop)
+                if raised is not case:
+                    self.done.escalated.append(raised)
+                done.append(raised)
+            return done
+
+        kept = self.work.cases.add_all(list(self.new.values()), escalated)
+        self.done.opened += kept
+        by_slot = dict(zip(self.new, kept, strict=True))
+        self.done.attached += [(by_slot[slot], f) for slot, f in self.joined_new]
+        for case in kept:
+            self.done.events += events.changes(case)
 
 
 def diagnosed(work: CasesUnitOfWork, case: Case, finding: Finding, sop: Sop) -> Case:

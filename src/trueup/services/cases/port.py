@@ -10,7 +10,8 @@ error, by the database as for open alerts.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from trueup.domain.cases.case import Case, CaseStatus
@@ -23,6 +24,14 @@ class CaseRepository(Protocol):
     def add(self, case: Case) -> Case:
         """Keep a new case whole, as it stands (a case already diagnosed keeps its
         hypotheses, evidence and actions); the case as kept, with its id."""
+        ...
+
+    def add_all(
+        self, cases: Sequence[Case], finish: Callable[[list[Case]], list[Case]] | None = None
+    ) -> list[Case]:
+        """Keep new cases whole, as `add` does, all at once: `finish`, given them with
+        their ids, may add to their timelines and escalations before they are written
+        (what a case's own row holds it may not change); the cases as kept, in order."""
         ...
 
     def save(self, case: Case) -> None:
@@ -50,6 +59,10 @@ class CaseRepository(Protocol):
     ) -> list[Case]:
         """The cases, oldest first, of one status and one site when given, at these
         `sites` (all when empty), from the case after `after_id` on, at most `limit`."""
+        ...
+
+    def opened_since(self, at: datetime) -> list[Case]:
+        """The cases opened at or after `at`, oldest first (a recurrence window)."""
         ...
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -85,6 +86,9 @@ class CaseReads:
         if limit is not None:
             query = query.order_by(imbalance_case.c.id).limit(limit)
         return self._load(query)
+
+    def opened_since(self, at: datetime) -> list[Case]:
+        return self._load(_CASES.where(imbalance_case.c.opened_at >= at))
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
         rows = self.connection.execute(

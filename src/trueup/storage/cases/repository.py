@@ -6,7 +6,7 @@ table needs read back with RETURNING, in the order of the rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,21 +30,37 @@ from trueup.storage.cases.tables import (
 )
 from trueup.storage.ledger.tables import item, location
 
+#: codes per look-up, within every driver's parameter limit
+CHUNK = 10_000
+#: what may add to new cases' timelines and escalations once they have their ids
+Finish = Callable[[list[Case]], list[Case]]
+
 
 class SqlCases(CaseReads):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     def add(self, case: Case) -> Case:
-        item_id = self._id(select(item.c.id).where(item.c.sku == case.sku), case.sku)
-        location_id = self._id(
-            select(location.c.id).where(location.c.code == case.location), case.location
-        )
-        values = {"item_id": item_id, "location_id": location_id, "lot": case.lot}
-        values |= {"site": case.site, "opened_at": case.opened_at} | _state(case)
-        (case_id,) = self._inserted(imbalance_case, [values])
-        kept = replace(case, id=case_id)
-        self._append(kept, 0, 0, 0)
+        return self.add_all([case])[0]
+
+    def add_all(self, cases: Sequence[Case], finish: Finish | None = None) -> list[Case]:
+        """New cases whole, set-wise: their rows in one statement, `finish` given them
+        with their ids, then each part of every case in one statement per table."""
+        if not cases:
+            return []
+        items = self._ids(item, item.c.sku, {c.sku for c in cases})
+        places = self._ids(location, location.c.code, {c.location for c in cases})
+        values = [
+            {"item_id": items[c.sku], "location_id": places[c.location], "lot": c.lot}
+            | {"site": c.site, "opened_at": c.opened_at}
+            | _state(c)
+            for c in cases
+        ]
+        ids = self._inserted(imbalance_case, values)
+        kept = [replace(c, id=case_id) for c, case_id in zip(cases, ids, strict=True)]
+        if finish is not None:
+            kept = finish(kept)
+        self._append([(c, (0, 0, 0)) for c in kept])
         self._write_parts(kept)  # a new case has no parts to forget
         return kept
 
@@ -52,14 +68,22 @@ class SqlCases(CaseReads):
         self.connection.execute(
             update(imbalance_case).where(imbalance_case.c.id == case.id).values(_state(case))
         )
-        self._append(case, *self._counts(case.id))
+        self._append([(case, self._counts(case.id))])
         self._rewrite(case)
 
-    def _id(self, query: Any, code: str) -> int:
-        found = self.connection.execute(query).scalar()
-        if found is None:
-            raise NotFound(f"no item or location {code!r}")
-        return int(found)
+    def _ids(self, table: Any, column: Any, codes: set[str]) -> dict[str, int]:
+        """Each code's row id; NotFound names a code that has none."""
+        found: dict[str, int] = {}
+        listed = sorted(codes)
+        for start in range(0, len(listed), CHUNK):
+            rows = self.connection.execute(
+                select(column, table.c.id).where(column.in_(listed[start : start + CHUNK]))
+            )
+            found |= {code: int(row_id) for code, row_id in rows}
+        for code in listed:
+            if code not in found:
+                raise NotFound(f"no item or location {code!r}")
+        return found
 
     def _counts(self, case_id: int) -> tuple[int, int, int]:
         """How many findings, timeline entries and escalations of the case are kept."""
@@ -70,53 +94,58 @@ class SqlCases(CaseReads):
         findings, events, escalations = self.connection.execute(select(*kept)).one()
         return int(findings), int(events), int(escalations)
 
-    def _append(self, case: Case, findings: int, events: int, escalations: int) -> None:
-        rows = [
-            {
-                "case_id": case.id,
-                "position": position,
-                "kind": f.kind.value,
-                "observed_at": f.observed_at,
-                "variance": f.variance,
-                "recorded": f.recorded,
-                "value": f.value,
-                "abc_class": f.abc,
-                "source_kind": f.source.kind,
-                "source_id": f.source.id,
-                "says": f.says,
-                "open_hours": f.open_hours,
-                "probability": f.probability,
-                "counter": f.counter,
-            }
-            for position, f in enumerate(case.findings)
-        ][findings:]
-        entries = [
-            {
-                "case_id": case.id,
-                "from_status": e.from_status.value,
-                "to_status": e.to_status.value,
-                "actor": e.actor,
-                "role": e.role.value if e.role is not None else "",
-                "at": e.at,
-                "sop_version": e.sop_version,
-                "reason": e.reason,
-            }
-            for e in case.timeline[events:]
-        ]
-        raised = [
-            {"case_id": case.id, "role": e.role.value, "at": e.at, "reason": e.reason}
-            for e in case.escalations[escalations:]
-        ]
+    def _append(self, cases: Sequence[tuple[Case, tuple[int, int, int]]]) -> None:
+        """Each case's findings, timeline entries and escalations after the numbers of
+        them already kept, all cases' rows of a table in one statement."""
+        rows: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        raised: list[dict[str, Any]] = []
+        for case, (findings, events, escalations) in cases:
+            rows += [
+                {
+                    "case_id": case.id,
+                    "position": position,
+                    "kind": f.kind.value,
+                    "observed_at": f.observed_at,
+                    "variance": f.variance,
+                    "recorded": f.recorded,
+                    "value": f.value,
+                    "abc_class": f.abc,
+                    "source_kind": f.source.kind,
+                    "source_id": f.source.id,
+                    "says": f.says,
+                    "open_hours": f.open_hours,
+                    "probability": f.probability,
+                    "counter": f.counter,
+                }
+                for position, f in enumerate(case.findings)
+                if position >= findings
+            ]
+            entries += [
+                {
+                    "case_id": case.id,
+                    "from_status": e.from_status.value,
+                    "to_status": e.to_status.value,
+                    "actor": e.actor,
+                    "role": e.role.value if e.role is not None else "",
+                    "at": e.at,
+                    "sop_version": e.sop_version,
+                    "reason": e.reason,
+                }
+                for e in case.timeline[events:]
+            ]
+            raised += [
+                {"case_id": case.id, "role": e.role.value, "at": e.at, "reason": e.reason}
+                for e in case.escalations[escalations:]
+            ]
         for table, values in ((case_finding, rows), (case_event, entries)):
-            if values:
-                self.connection.execute(insert(table), values)
-        if raised:
-            self.connection.execute(insert(case_escalation), raised)
+            self._insert(table, values)
+        self._insert(case_escalation, raised)
 
     def _rewrite(self, case: Case) -> None:
         """The hypotheses and actions the case holds now, in place of those kept before."""
         self._forget(case.id)
-        self._write_parts(case)
+        self._write_parts([case])
 
     def _forget(self, case_id: int) -> None:
         hypotheses = select(case_hypothesis.c.id).where(case_hypothesis.c.case_id == case_id)
@@ -131,10 +160,10 @@ class SqlCases(CaseReads):
         ):
             self.connection.execute(statement)
 
-    def _write_parts(self, case: Case) -> None:
-        """The case's hypotheses, evidence rows, links, actions and approvals, set-wise:
-        one statement per table, the ids a table's rows need from the one before read
-        back in the order of their rows (insertmanyvalues with RETURNING)."""
+    def _write_parts(self, cases: Sequence[Case]) -> None:
+        """The cases' hypotheses, evidence rows, links, actions and approvals, set-wise:
+        one statement per table for every case, the ids a table's rows need from the one
+        before read back in the order of their rows (insertmanyvalues with RETURNING)."""
         ranked = [
             {
                 "case_id": case.id,
@@ -144,12 +173,14 @@ class SqlCases(CaseReads):
                 "confidence": h.confidence,
                 "path": dump_path(h.path),
             }
+            for case in cases
             for rank, h in enumerate(case.hypotheses, start=1)
         ]
+        hypotheses = [h for case in cases for h in case.hypotheses]
         rows: list[EvidenceRow] = []
         evidence: list[dict[str, Any]] = []
         hypothesis_ids = self._inserted(case_hypothesis, ranked)
-        for hypothesis_id, h in zip(hypothesis_ids, case.hypotheses, strict=True):
+        for hypothesis_id, h in zip(hypothesis_ids, hypotheses, strict=True):
             for side, said in (("for", h.evidence_for), ("against", h.evidence_against)):
                 rows += said
                 evidence += [
@@ -168,7 +199,12 @@ class SqlCases(CaseReads):
             for i, r in enumerate(row.records)
         ]
         self._insert(case_evidence_link, links)
-        proposed = [_action(case.id, position, a) for position, a in enumerate(case.actions)]
+        proposed = [
+            _action(case.id, position, a)
+            for case in cases
+            for position, a in enumerate(case.actions)
+        ]
+        actions = [a for case in cases for a in case.actions]
         approvals = [
             {
                 "action_row_id": row_id,
@@ -180,7 +216,7 @@ class SqlCases(CaseReads):
                 "at": p.at,
                 "reason": p.reason,
             }
-            for row_id, a in zip(self._inserted(case_action, proposed), case.actions, strict=True)
+            for row_id, a in zip(self._inserted(case_action, proposed), actions, strict=True)
             for i, p in enumerate(a.approvals)
         ]
         self._insert(case_approval, approvals)
