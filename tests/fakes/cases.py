@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from tests.fakes.errors import IntegrityViolation
+from trueup.domain.cases.actions import ActionStatus
 from trueup.domain.cases.case import Case, CaseStatus
 from trueup.domain.cases.findings import SourceRecord
+from trueup.domain.sop.model import ActionKind
 
 if TYPE_CHECKING:
     from tests.fakes.store import FakeStore
@@ -83,6 +86,16 @@ class FakeCases:
 
     def opened_since(self, at: datetime) -> list[Case]:
         return [c for c in self._all() if c.opened_at >= at]
+
+    def correction_values(self, site: str, since: datetime) -> list[tuple[datetime, Decimal]]:
+        found = []
+        for case in self._all():
+            for a in case.actions if case.site == site else ():
+                live = a.status in (ActionStatus.APPROVED, ActionStatus.EXECUTED)
+                when = a.executed_at or a.requested_at
+                if a.kind is ActionKind.SYSTEM_CORRECTION and live and when and when > since:
+                    found.append((when, a.value))
+        return found
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
         return {f.source for c in self._all() for f in c.findings if f.source.kind in kinds}

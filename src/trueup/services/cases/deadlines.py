@@ -133,7 +133,13 @@ def _plan_count(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime) -> in
         due_days=FOLLOW_UP_WITHIN_DAYS,
         created_by=SYSTEM.name,
         now=at,
+        classes=_class_of(case),
     )
+
+
+def _class_of(case: Case) -> dict[str, str] | None:
+    """The item's ABC class as the case's finding gave it (None: not known)."""
+    return {case.sku: case.abc} if case.abc else None
 
 
 def _verdict(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime) -> Case:

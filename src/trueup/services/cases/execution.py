@@ -289,5 +289,6 @@ def _recount(uow: CasesUnitOfWork, case: Case, p: Recount, at: datetime, by: str
         skus=(case.sku,),
         locations=(p.location,),
         due_days=due_days,
+        classes={case.sku: case.abc} if case.abc else None,
     )
     return f"count {task_id}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from trueup.domain.cases.case import Case, CaseStatus
@@ -63,6 +64,11 @@ class CaseRepository(Protocol):
 
     def opened_since(self, at: datetime) -> list[Case]:
         """The cases opened at or after `at`, oldest first (a recurrence window)."""
+        ...
+
+    def correction_values(self, site: str, since: datetime) -> list[tuple[datetime, Decimal]]:
+        """(when, value) of each system correction of the site's cases approved or
+        executed after `since` (when: executed, else requested)."""
         ...
 
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:

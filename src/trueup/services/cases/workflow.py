@@ -17,12 +17,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from trueup.domain.access import Action, Principal
-from trueup.domain.cases.actions import ActionStatus
 from trueup.domain.cases.approving import approve, reject
 from trueup.domain.cases.case import Actor, Case
 from trueup.domain.cases.transitions import close, close_without_action, request_approval
 from trueup.domain.errors import InputError
-from trueup.domain.sop.model import ActionKind, Sop
+from trueup.domain.sop.model import Sop
 from trueup.domain.values import Clock, utc_now
 from trueup.services.cases import parameters
 from trueup.services.cases.handling import Outcome, run
@@ -156,13 +155,7 @@ def period_values(work: CasesUnitOfWork, case: Case, at: datetime, sop: Sop) -> 
     limits = {limit.period_days for limit in sop.approval.cumulative}
     if not limits:
         return {}
-    spent: list[tuple[datetime, Decimal]] = []
-    for other in work.cases.listed(site=case.site):
-        for a in other.actions:
-            live = a.status in (ActionStatus.APPROVED, ActionStatus.EXECUTED)
-            when = a.executed_at or a.requested_at
-            if a.kind is ActionKind.SYSTEM_CORRECTION and live and when is not None:
-                spent.append((when, a.value))
+    spent = work.cases.correction_values(case.site, at - timedelta(days=max(limits)))
     return {
         days: sum((v for when, v in spent if when > at - timedelta(days=days)), Decimal(0))
         for days in limits

@@ -189,10 +189,12 @@ def targeted_task(
     assign_role: str = "warehouse_staff",
     assign_user: str = "",
     due_days: int = 1,
+    classes: Mapping[str, str] | None = None,
 ) -> int:
     """A targeted task generated in the caller's transaction (a case's recount, posted
     with the case's execution; its follow-up count, planned with the case's change); its
-    id. The caller commits."""
+    id. The caller commits. `classes` gives the items' ABC classes when the caller knows
+    them (a case knows its item's), so that a year's consumption is not read for them."""
     if not (skus or locations):
         raise InputError("a targeted count names items or locations", field="skus")
     site = location_of(uow, scope)
@@ -213,7 +215,14 @@ def targeted_task(
         now,
         now,
     )
-    return _generate(uow, plan, now, created_by, _read_catalog(uow, now))
+    if classes is None or not plan.skus or set(plan.skus) - set(classes):
+        return _generate(uow, plan, now, created_by, _read_catalog(uow, now))
+    items = uow.catalog.items(plan.skus)
+    sku_of = {it.id: sku for sku, it in items.items()}
+    known = {sku: classes[sku] for sku in plan.skus}
+    return _generate(
+        uow, plan, now, created_by, _Catalog(uow.catalog.locations(), items, known, sku_of)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,10 +289,13 @@ def _read_scope(uow: CountsUnitOfWork, plan: Plan, catalog: _Catalog) -> _Scope:
     site = locations[plan.scope]
     inside = subtree(locations, site)
     sku_of = catalog.sku_of
-    code_of = {id_of(locations[code]): code for code in inside}
+    # a targeted count of named locations reads what is held there only
+    named = inside & set(plan.locations) if plan.kind is CountKind.TARGETED else set()
+    code_of = {id_of(locations[code]): code for code in (named or inside)}
     held = [
         Held(sku_of[item_id], code_of[location_id], lot, serial)
         for item_id, location_id, lot, serial in uow.counts.stocked(code_of)
+        if item_id in sku_of
     ]
     return _Scope(locations, items, site, inside, held, catalog.classes)
 

@@ -90,6 +90,21 @@ class CaseReads:
     def opened_since(self, at: datetime) -> list[Case]:
         return self._load(_CASES.where(imbalance_case.c.opened_at >= at))
 
+    def correction_values(self, site: str, since: datetime) -> list[tuple[datetime, Decimal]]:
+        a = case_action.c
+        rows = self.connection.execute(
+            select(a.executed_at, a.requested_at, a.value)
+            .join(imbalance_case, imbalance_case.c.id == a.case_id)
+            .where(
+                imbalance_case.c.site == site,
+                a.kind == ActionKind.SYSTEM_CORRECTION.value,
+                a.status.in_([ActionStatus.APPROVED.value, ActionStatus.EXECUTED.value]),
+                (a.executed_at > since) | (a.requested_at > since),
+            )
+        )
+        found = [(executed or requested, Decimal(value)) for executed, requested, value in rows]
+        return [(when, value) for when, value in found if when is not None and when > since]
+
     def known_sources(self, kinds: Collection[str]) -> set[SourceRecord]:
         rows = self.connection.execute(
             select(case_finding.c.source_kind, case_finding.c.source_id)

@@ -109,7 +109,9 @@ class LedgerReads:
                 balance.c.quantity,
             ).subquery()
         else:
-            source = _ledger_sums(movement.c.occurred_at <= query.as_of)
+            source = _ledger_sums(
+                movement.c.occurred_at <= query.as_of, query.skus, query.locations
+            )
         site = location.alias("site")
         statement = (
             select(item.c.sku, location.c.code, source.c.lot, source.c.serial, source.c.quantity)
@@ -181,8 +183,12 @@ class LedgerReads:
         return dict(self.connection.execute(select(item.c.id, item.c.sku)).all())
 
 
-def _ledger_sums(condition: Any) -> Any:
-    """On-hand rebuilt from the ledger: +quantity where it went to, -quantity where from."""
+def _ledger_sums(
+    condition: Any, skus: Collection[str] = (), codes: Collection[str] = ()
+) -> Any:
+    """On-hand rebuilt from the ledger: +quantity where it went to, -quantity where from;
+    of these items and locations only when named (each leg reads only their movements,
+    by the movement table's indexes)."""
     m = movement.c
     keys = (m.item_id, m.lot, m.serial)
     into = select(*keys, m.to_location_id.label("location_id"), m.quantity.label("q"))
@@ -191,6 +197,13 @@ def _ledger_sums(condition: Any) -> Any:
     )
     if condition is not None:
         into, out = into.where(condition), out.where(condition)
+    if skus:
+        items = select(item.c.id).where(item.c.sku.in_(list(skus)))
+        into, out = into.where(m.item_id.in_(items)), out.where(m.item_id.in_(items))
+    if codes:
+        places = select(location.c.id).where(location.c.code.in_(list(codes)))
+        into = into.where(m.to_location_id.in_(places))
+        out = out.where(m.from_location_id.in_(places))
     legs = union_all(into, out).subquery()
     return (
         select(
