@@ -52,7 +52,7 @@ class FakeCases:
             self.store.cases.cases[case.id] = case
         return kept
 
-    def save(self, case: Case) -> None:
+    def save(self, case: Case, before: Case | None = None) -> None:
         if case.id not in self.store.cases.cases:
             raise IntegrityViolation(f"no case {case.id} to save")
         self._check(case)

@@ -120,8 +120,8 @@ class _Detecting:
         self.by_key: defaultdict[tuple[str, str, str], list[Case]] = defaultdict(list)
         for case in cases:
             self.by_key[case.key].append(case)
-        #: a kept case's timeline as read (its events are the entries after it)
-        self.read = {c.id: len(c.timeline) for c in cases}
+        #: the kept cases as read (their events are the timeline entries after it)
+        self.read = {c.id: c for c in cases}
         self.changed: dict[int, Case] = {}
         self.new: dict[_Slot, Case] = {}
         self.joined_new: list[tuple[_Slot, Finding]] = []
@@ -153,8 +153,9 @@ class _Detecting:
         """Save the kept cases that changed; add the new ones, escalating each whose
         root cause recurs (the history read once: the SOP's window before the earliest)."""
         for case in self.changed.values():
-            self.work.cases.save(case)
-            self.done.events += events.changes(case, self.read[case.id])
+            before = self.read[case.id]
+            self.work.cases.save(case, before)
+            self.done.events += events.changes(case, len(before.timeline))
         if not self.new:
             return
         window = timedelta(days=self.sop.recurrence.within_days)

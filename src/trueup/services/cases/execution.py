@@ -79,9 +79,19 @@ def external_id(case: Case, action: ProposedAction, part: str = "") -> str:
 def next_automatic(work: CasesUnitOfWork, case: Case, at: datetime) -> Step | None:
     """The next approved system correction, which trueup posts as soon as it is approved
     (or requested, when it needs no approval)."""
+    action = _automatic(case)
+    return None if action is None else plan(work, case, action, at, "trueup")
+
+
+def automatic_waits(case: Case) -> bool:
+    """Whether an approved system correction waits for trueup to post it."""
+    return _automatic(case) is not None
+
+
+def _automatic(case: Case) -> ProposedAction | None:
     for action in case.current_actions:
         if action.status is ActionStatus.APPROVED and action.kind is ActionKind.SYSTEM_CORRECTION:
-            return plan(work, case, action, at, "trueup")
+            return action
     return None
 
 

@@ -74,6 +74,8 @@ def run(
     outcome = _repeat(uow, case_id, caller, clock, change, executing)
     assert outcome is not None
     for _more in range(len(outcome.case.actions)):
+        if not execution.automatic_waits(outcome.case):
+            break
         further = _repeat(uow, case_id, caller, clock, None, None)
         if further is None:
             break
@@ -203,7 +205,7 @@ class _Decide:
 
 
 def _save(work: CasesUnitOfWork, before: Case, after: Case, at: datetime) -> None:
-    work.cases.save(after)
+    work.cases.save(after, before)
     events.write(work, at, events.changes(after, since=len(before.timeline)))
 
 

@@ -35,8 +35,9 @@ class CaseRepository(Protocol):
         (what a case's own row holds it may not change); the cases as kept, in order."""
         ...
 
-    def save(self, case: Case) -> None:
-        """Keep what changed in a case already kept."""
+    def save(self, case: Case, before: Case | None = None) -> None:
+        """Keep what changed in a case already kept; `before`, the case as this
+        transaction read it, spares rewriting the parts that did not change."""
         ...
 
     def get(self, case_id: int, *, lock: bool = False) -> Case | None:

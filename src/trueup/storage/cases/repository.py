@@ -64,12 +64,22 @@ class SqlCases(CaseReads):
         self._write_parts(kept)  # a new case has no parts to forget
         return kept
 
-    def save(self, case: Case) -> None:
+    def save(self, case: Case, before: Case | None = None) -> None:
         self.connection.execute(
             update(imbalance_case).where(imbalance_case.c.id == case.id).values(_state(case))
         )
-        self._append([(case, self._counts(case.id))])
-        self._rewrite(case)
+        kept = (
+            self._counts(case.id)
+            if before is None
+            else (len(before.findings), len(before.timeline), len(before.escalations))
+        )
+        self._append([(case, kept)])
+        if before is None or before.hypotheses != case.hypotheses:
+            self._forget_hypotheses(case.id)
+            self._write_hypotheses([case])
+        if before is None or before.actions != case.actions:
+            self._forget_actions(case.id)
+            self._write_actions([case])
 
     def _ids(self, table: Any, column: Any, codes: set[str]) -> dict[str, int]:
         """Each code's row id; NotFound names a code that has none."""
@@ -142,19 +152,19 @@ class SqlCases(CaseReads):
             self._insert(table, values)
         self._insert(case_escalation, raised)
 
-    def _rewrite(self, case: Case) -> None:
-        """The hypotheses and actions the case holds now, in place of those kept before."""
-        self._forget(case.id)
-        self._write_parts([case])
-
-    def _forget(self, case_id: int) -> None:
+    def _forget_hypotheses(self, case_id: int) -> None:
         hypotheses = select(case_hypothesis.c.id).where(case_hypothesis.c.case_id == case_id)
         evidence = select(case_evidence.c.id).where(case_evidence.c.hypothesis_id.in_(hypotheses))
-        actions = select(case_action.c.id).where(case_action.c.case_id == case_id)
         for statement in (
             delete(case_evidence_link).where(case_evidence_link.c.evidence_id.in_(evidence)),
             delete(case_evidence).where(case_evidence.c.hypothesis_id.in_(hypotheses)),
             delete(case_hypothesis).where(case_hypothesis.c.case_id == case_id),
+        ):
+            self.connection.execute(statement)
+
+    def _forget_actions(self, case_id: int) -> None:
+        actions = select(case_action.c.id).where(case_action.c.case_id == case_id)
+        for statement in (
             delete(case_approval).where(case_approval.c.action_row_id.in_(actions)),
             delete(case_action).where(case_action.c.case_id == case_id),
         ):
@@ -164,6 +174,10 @@ class SqlCases(CaseReads):
         """The cases' hypotheses, evidence rows, links, actions and approvals, set-wise:
         one statement per table for every case, the ids a table's rows need from the one
         before read back in the order of their rows (insertmanyvalues with RETURNING)."""
+        self._write_hypotheses(cases)
+        self._write_actions(cases)
+
+    def _write_hypotheses(self, cases: Sequence[Case]) -> None:
         ranked = [
             {
                 "case_id": case.id,
@@ -199,6 +213,8 @@ class SqlCases(CaseReads):
             for i, r in enumerate(row.records)
         ]
         self._insert(case_evidence_link, links)
+
+    def _write_actions(self, cases: Sequence[Case]) -> None:
         proposed = [
             _action(case.id, position, a)
             for case in cases

@@ -183,9 +183,7 @@ class LedgerReads:
         return dict(self.connection.execute(select(item.c.id, item.c.sku)).all())
 
 
-def _ledger_sums(
-    condition: Any, skus: Collection[str] = (), codes: Collection[str] = ()
-) -> Any:
+def _ledger_sums(condition: Any, skus: Collection[str] = (), codes: Collection[str] = ()) -> Any:
     """On-hand rebuilt from the ledger: +quantity where it went to, -quantity where from;
     of these items and locations only when named (each leg reads only their movements,
     by the movement table's indexes)."""
