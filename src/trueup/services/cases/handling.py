@@ -1,6 +1,9 @@
 """How a case's transition runs as a use case, all or nothing.
 
-Read the case and decide (the domain's transition after `expire_lapsed`, then what
+A transition that posts nothing (a request, an approval short of the last, a rejection,
+a recount made, a closing) is decided and written in one transaction that holds the case
+locked from its first statement. One that posts runs in two:
+read the case and decide (the domain's transition after `expire_lapsed`, then what
 executing the next action posts or creates), then write in one transaction that holds
 the case locked from its first statement: decide again on the case as it is now, post
 through the ledger when there is something to post (`post_table`, whose idempotency key
@@ -132,6 +135,9 @@ def _once(
     executing: str | None,
 ) -> Outcome | None:
     at = clock()
+    done = _at_once(uow, case_id, caller, at, change, executing)
+    if not isinstance(done, _Posts):
+        return done
     with uow(readonly=True) as work:
         case = visible(work, case_id, caller)
         actor = actor_of(work, caller) if change is not None or executing else SYSTEM
@@ -149,6 +155,45 @@ def _once(
     if step is not None and step.lines:
         return _posting(uow, case_id, caller, decide, step)
     return _in_place(uow, case_id, caller, decide)
+
+
+class _Posts:
+    """What `_at_once` says of a transition whose step posts through the ledger."""
+
+
+_POSTS = _Posts()
+
+
+@retry_transient
+def _at_once(
+    uow: CasesUnitOfWorkFactory,
+    case_id: int,
+    caller: Principal,
+    at: datetime,
+    change: Change | None,
+    executing: str | None,
+) -> Outcome | _Posts | None:
+    """A transition that posts nothing, decided and written in one transaction that
+    holds the case locked (a refusal still keeps the expiry it found); _POSTS, with
+    nothing written, when its step posts (`_posting` runs it)."""
+    with uow() as work:
+        locked = visible(work, case_id, caller, lock=True)
+        actor = actor_of(work, caller) if change is not None or executing else SYSTEM
+        sop = versions.sop_in(work, locked.sop_version)
+        decide = _Decide(actor, at, sop, change, executing)
+        try:
+            changed, step = decide(work, locked)
+        except TrueupError:
+            expired = expire_lapsed(locked, at, sop)
+            if expired is not locked:
+                _save(work, locked, expired, at)
+                work.commit()
+            raise
+        if step is not None and step.lines:
+            return _POSTS
+        if change is None and step is None:
+            return None
+        return _record_in_place(work, locked, changed, step, decide)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +267,20 @@ def _in_place(
             raise _RecordMoved
         if decide.change is None and step is None:
             return None
-        executed = []
-        if step is not None:
-            made = step.make(work) if step.make is not None else step.note
-            changed = decide.record(work, changed, step, made)
-            executed.append(step.action_id)
-        _save(work, locked, changed, decide.at)
-        work.commit()
+        return _record_in_place(work, locked, changed, step, decide)
+
+
+def _record_in_place(
+    work: CasesUnitOfWork, locked: Case, changed: Case, step: Step | None, decide: _Decide
+) -> Outcome:
+    """The step made (a count task, a note), the case saved with its events, committed."""
+    executed = []
+    if step is not None:
+        made = step.make(work) if step.make is not None else step.note
+        changed = decide.record(work, changed, step, made)
+        executed.append(step.action_id)
+    _save(work, locked, changed, decide.at)
+    work.commit()
     return Outcome(changed, [], executed)
 
 

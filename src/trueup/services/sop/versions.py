@@ -192,6 +192,14 @@ def show(
     return Shown(validate(found.content, source=name), found.info, found.diff)
 
 
+def sop_in(work: SopUnitOfWork, version: int, sop: str = IMBALANCE) -> Sop:
+    """Version N read into the model inside the caller's transaction."""
+    found = work.sop.version(sop, version)
+    if found is None:
+        raise NotFound(f"SOP {sop!r} has no version {version}")
+    return validate(found.content, source=f"{found.info.sop} version {found.info.version}")
+
+
 def export(
     uow: SopUnitOfWorkFactory,
     *,
