@@ -85,7 +85,7 @@ def enter(
     now = clock()
     with uow_factory() as uow:
         found, who = _task_to_count(uow, task_id, caller, counter_of(caller, counter))
-        sheet = _Sheet.read(uow, found, who, now)
+        sheet = _Sheet.read(uow, found, who, now, entries)
         resolved = [r for e in entries for r in sheet.resolve(e)]
         report = _record(uow, sheet, resolved)
         uow.commit()
@@ -137,10 +137,17 @@ class _Sheet:
     new_lines: dict[LineKey, NewLine] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, uow: CountsUnitOfWork, found: Task, counter: str, now: datetime) -> _Sheet:
+    def read(
+        cls,
+        uow: CountsUnitOfWork,
+        found: Task,
+        counter: str,
+        now: datetime,
+        entries: Sequence[EntryIn],
+    ) -> _Sheet:
         keys = uow.counts.line_keys(found.id)
         recount = found.status is TaskStatus.RECOUNT
-        items = uow.catalog.items()
+        items, barcodes = _items_of(uow, entries)
         return cls(
             task=found,
             counter=counter,
@@ -148,11 +155,9 @@ class _Sheet:
             latest=now + timedelta(minutes=5),
             keys=keys,
             earlier=uow.counts.earlier_counters(found.id) if recount else {},
-            locations=uow.catalog.locations(),
+            locations=uow.catalog.locations({code_of(e.location) for e in entries}),
             items=items,
-            barcodes={
-                code: (it, unit) for it in items.values() for code, unit in it.barcodes.items()
-            },
+            barcodes=barcodes,
             serials={(k[3], k[1]): k for k in keys if k[3]},
             by_id={it.id: it for it in items.values()},
         )
@@ -223,6 +228,31 @@ class _Sheet:
         if key not in self.new_lines:
             abc = (it.abc_class or "C").upper()
             self.new_lines[key] = line_row(self.task.id, it, where, key[2], key[3], abc)
+
+
+#: codes beyond which entering reads the whole catalog rather than each code
+_FEW_CODES = 50
+
+
+def _items_of(
+    uow: CountsUnitOfWork, entries: Sequence[EntryIn]
+) -> tuple[dict[str, Item], dict[str, tuple[Item, str]]]:
+    """The items the entries name, by SKU, and by barcode (a barcode first, as scans
+    resolve them): a scanner's few entries look up their codes; many entries, or a
+    serial (which names no item), read the whole catalog."""
+    codes = {code_of(e.code) for e in entries if e.code}
+    if len(codes) > _FEW_CODES or any(e.serial for e in entries):
+        items = uow.catalog.items()
+        barcodes = {code: (it, unit) for it in items.values() for code, unit in it.barcodes.items()}
+        return items, barcodes
+    by_barcode = {code: sku for code in codes if (sku := uow.catalog.sku_of_barcode(code))}
+    items = uow.catalog.items(codes | set(by_barcode.values()))
+    barcodes = {
+        code: (items[sku], items[sku].barcodes[code])
+        for code, sku in by_barcode.items()
+        if sku in items and code in items[sku].barcodes
+    }
+    return items, barcodes
 
 
 def _record(uow: CountsUnitOfWork, sheet: _Sheet, resolved: Sequence[_Resolved]) -> EntryReport:
