@@ -110,6 +110,29 @@ def test_a_follow_up_count_that_matches_the_record_resolves_the_case() -> None:
     assert case_events(w)[-1] == "case.resolved"
 
 
+def test_a_lot_tracked_item_none_of_which_is_on_record_is_followed_up_at_its_location() -> None:
+    """Nothing of the item is on record there, and only the counter can say which lots
+    are: the follow-up asks for the location, and finding it empty resolves the case."""
+    w = World()
+    versions.install_default(w.uows, caller=OPERATOR, clock=lambda: at(24 * 30))
+    w.discrepancy("LOT", BIN, -6, at(2))
+    (case,) = detect(w.uows, caller=OPERATOR, clock=lambda: SEEN).opened
+    with w.uows() as uow:
+        uow.cases.save(replace(case, status=CaseStatus.VALIDATED, follow_up_due=DUE))
+        uow.commit()
+    ((_marked, count),) = run(w, DUE).planned
+    with w.read() as uow:
+        assert [(ln.sku, ln.location) for ln in uow.counts.lines(count)] == [("", BIN)]
+    user = add_user(w.uows, "ann", Role.WAREHOUSE_STAFF, [SITE], None, caller=OPERATOR)
+    counter = Principal(user.id, "ann", Role.WAREHOUSE_STAFF, frozenset({SITE}))
+    when = DUE + timedelta(hours=1)
+    empty = entry.EntryIn(BIN, empty=True, occurred_at=when.isoformat())
+    entry.enter(w.uows, count, [empty], caller=counter, clock=lambda: when)
+    submit.submit(w.uows, count, caller=counter, clock=lambda: when)
+    (resolved,) = run(w, DUE + timedelta(hours=3)).followed_up
+    assert resolved.status is CaseStatus.RESOLVED
+
+
 def test_a_follow_up_count_off_the_record_reopens_and_escalates() -> None:
     w, _case = validated()
     ((_marked, count),) = run(w, DUE).planned

@@ -83,6 +83,19 @@ def test_a_targeted_count_of_an_untracked_item_has_a_line_where_none_is_held(
     assert [(ln.sku, ln.location) for ln in lines(floor, alone)] == [("", OTHER_BIN)]
 
 
+@pytest.mark.parametrize("tracking", ["lot", "serial"])
+def test_a_targeted_count_of_a_tracked_item_none_of_which_is_held_asks_for_the_location(
+    floor: Floor, tracking: str
+) -> None:
+    """Only the counter can say which lots or serials are there: the location gets a line
+    to confirm it empty or to enter what is found, so that the count is never empty."""
+    floor.item("T", tracking=tracking)
+    task_id = floor.targeted("T", locations=(OTHER_BIN,))
+    assert [(ln.sku, ln.location) for ln in lines(floor, task_id)] == [("", OTHER_BIN)]
+    held = floor.targeted("A", "T")  # A is held in BIN: the location has its line already
+    assert [(ln.sku, ln.location) for ln in lines(floor, held)] == [("A", BIN)]
+
+
 def test_a_targeted_count_stays_in_its_scope_and_names_items_that_exist(floor: Floor) -> None:
     with pytest.raises(InputError, match="a location in DC1"):
         floor.targeted("A", locations=("ST1",))

@@ -141,8 +141,10 @@ def targeted_count(
     plan: Plan, held: Iterable[Held], inside: Collection[str], items: Mapping[str, Item]
 ) -> Selection:
     """What is held of the plan's items at its locations (either may be left open); an
-    untracked item gets a line at each location named even where none is held, and a
-    location named alone with nothing held gets a line to confirm it empty."""
+    untracked item gets a line at each location named even where none is held; a
+    location named with nothing held of what is asked there (alone, or with items
+    tracked by lot or serial, whose lots and serials only the counter can say) gets a
+    line to confirm it empty or to enter what is found."""
     skus, codes = set(plan.skus), set(plan.locations)
     for code in codes:
         if code not in inside:
@@ -160,6 +162,6 @@ def targeted_count(
         for sku in sorted(skus):
             if items[sku].tracking is Tracking.NONE:
                 keys.setdefault((sku, code, "", ""), None)
-        if not skus and not any(k[1] == code for k in keys):
+        if not any(k[1] == code for k in keys):
             empty.append(code)
     return Selection(keys, empty)

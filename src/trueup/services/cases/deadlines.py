@@ -151,11 +151,14 @@ def _verdict(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime) -> Case:
         return replan_follow_up(case, _plan_count(work, case, sop, at), at, sop, was=count)
     if task.status not in _COUNTED:
         return case
+    listed = work.counts.lines(count)
     lines = [
         ln
-        for ln in work.counts.lines(count)
+        for ln in listed
         if ln.sku == case.sku and ln.location == case.location and ln.lot == (case.lot or ln.lot)
     ]
+    # nothing of the item on record there and none found: the location's own line says so
+    lines = lines or [ln for ln in listed if not ln.sku and ln.location == case.location]
     if not lines or any(ln.counted is None for ln in lines):
         return case
     expected = work.counts.expected(count)
