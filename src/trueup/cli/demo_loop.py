@@ -27,10 +27,8 @@ from trueup.domain.access import Principal
 from trueup.domain.cases.case import Case
 from trueup.services.ledger.verification import verify
 
-#: The sites whose cases the demo runs through the whole loop: every case is detected and
-#: diagnosed, but running each through its steps takes a fraction of a second, and the
-#: demo holds a minute (the user guide says so).
-LOOP_SITES = ("DC1",)
+#: The sites whose cases the demo runs through the whole loop (empty: every site's).
+LOOP_SITES: tuple[str, ...] = ()
 
 
 @dataclass

@@ -78,10 +78,17 @@ def case_of(
     counter: str = "wendy",
     variance: int = -4,
     recorded: int = 10,
+    sku: str = "A",
 ) -> int:
     """A case diagnosed at SEEN with these actions (an adjustment to 6 by default)."""
     return case_in(
-        w.uows, *actions, location=location, counter=counter, variance=variance, recorded=recorded
+        w.uows,
+        *actions,
+        location=location,
+        counter=counter,
+        variance=variance,
+        recorded=recorded,
+        sku=sku,
     )
 
 
@@ -107,11 +114,12 @@ def case_in(
     variance: int = -4,
     sop_version: int = 1,
     recorded: int = 10,
+    sku: str = "A",
 ) -> int:
     """A case diagnosed at SEEN with these actions, kept through any unit of work."""
     found = Finding(
         FindingKind.COUNT_VARIANCE,
-        "A",
+        sku,
         location,
         SITE,
         "",

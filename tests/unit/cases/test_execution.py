@@ -196,6 +196,22 @@ def test_an_order_change_without_an_open_order_is_refused_clearly() -> None:
         execute_action(w.uows, case_id, "expedite_order", caller=MARIA, clock=clock(3))
 
 
+def test_an_item_tracked_by_serial_is_not_adjusted_by_quantity() -> None:
+    """A serial's count line corrected the record serial by serial at its approval; an
+    adjustment of the item's quantity would name no serial, so none is posted, and the
+    case validates on the record as it is."""
+    w = world()
+    for serial in ("S1", "S2"):
+        w.post(at(40), sku="SER", serial=serial, quantity=1, to_location=BIN)
+    adjust = action("adjust_record", AdjustTo(BIN, 0, SEEN))
+    case_id = case_of(w, adjust, sku="SER", variance=-1, recorded=1)
+    request_actions(w.uows, case_id, caller=MARIA, clock=clock(1))
+    done = approve_action(w.uows, case_id, "adjust_record", caller=OLAF, clock=clock(2))
+    assert done.posted == [] and case_movements(w, case_id) == []
+    assert "tracked by serial" in (done.case.action("adjust_record").executed_as or "")
+    assert done.case.status is CaseStatus.VALIDATED
+
+
 def test_a_failed_check_reopens_the_case_with_the_reason() -> None:
     w = world()
     case_id = case_of(w, action("adjust_record", AdjustTo(BIN, 6 * U, SEEN)))

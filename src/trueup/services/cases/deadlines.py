@@ -151,16 +151,15 @@ def _verdict(work: CasesUnitOfWork, case: Case, sop: Sop, at: datetime) -> Case:
         return replan_follow_up(case, _plan_count(work, case, sop, at), at, sop, was=count)
     if task.status not in _COUNTED:
         return case
-    listed = work.counts.lines(count)
     lines = [
         ln
-        for ln in listed
+        for ln in work.counts.lines(count)
         if ln.sku == case.sku and ln.location == case.location and ln.lot == (case.lot or ln.lot)
     ]
-    # nothing of the item on record there and none found: the location's own line says so
-    lines = lines or [ln for ln in listed if not ln.sku and ln.location == case.location]
-    if not lines or any(ln.counted is None for ln in lines):
+    if any(ln.counted is None for ln in lines):
         return case
+    # no line of the case's item (or lot) in a counted count: none was on record there
+    # (it would have had its line) and the counter found none
     expected = work.counts.expected(count)
     counted = sum(ln.counted or 0 for ln in lines)
     recorded = sum(expected.get(ln.id, 0) for ln in lines)

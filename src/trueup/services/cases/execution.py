@@ -37,7 +37,7 @@ from trueup.domain.cases.actions import (
 from trueup.domain.cases.case import Case
 from trueup.domain.cases.findings import Finding
 from trueup.domain.errors import Conflict, NotFound
-from trueup.domain.ledger.model import MovementKind
+from trueup.domain.ledger.model import MovementKind, Tracking
 from trueup.domain.ledger.policy import SYSTEM_SOURCE, OnShort, PolicyRule
 from trueup.domain.sop.model import ActionKind, FindingKind
 from trueup.domain.values import format_quantity
@@ -126,9 +126,17 @@ def holds(work: CasesUnitOfWork, case: Case, action: ProposedAction) -> bool:
     an adjustment's location as of the count time holds the count (else the record moved
     between planning and posting, and it is planned again)."""
     p = action.parameters
-    if isinstance(p, AdjustTo):
+    if isinstance(p, AdjustTo) and not by_serial(work, case):
         return on_hand(work, case, p.location, p.as_of) == p.quantity
     return True
+
+
+def by_serial(work: CasesUnitOfWork, case: Case) -> bool:
+    """Whether the case's item is tracked by serial: its count line is one serial, and
+    the count's approval corrected the record serial by serial (an adjustment of the
+    item's quantity names no serial, so trueup posts none)."""
+    found = work.catalog.items([case.sku]).get(case.sku)
+    return found is not None and found.tracking is Tracking.SERIAL
 
 
 def on_hand(work: CasesUnitOfWork, case: Case, location: str, as_of: datetime | None) -> int:
@@ -155,6 +163,12 @@ def _line(case: Case, key: str, at: datetime, **cells: str) -> tuple[tuple[str, 
 
 
 def _adjust(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: AdjustTo) -> Step:
+    if by_serial(work, case):
+        note = (
+            f"nothing to post: {case.sku} is tracked by serial, and its count corrected the "
+            "record serial by serial when it was approved"
+        )
+        return Step(action.action_id, note=note)
     recorded = on_hand(work, case, p.location, p.as_of)
     difference = p.quantity - recorded
     if difference == 0:
