@@ -4,7 +4,6 @@ item-location's movements for the widest window asked, and nothing across units 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -58,13 +57,6 @@ def test_the_register_is_read_once_per_unit_of_work_and_indexed() -> None:
     assert [d.id for d in first.by_sku["A"]] == [1, 3]
     other = uow()
     assert reads.register(other).entries == ()  # another unit of work reads afresh
-
-
-def test_opposite_of_finds_the_variances_about_the_size_turned_round() -> None:
-    entries = [entry(n, "B", "BIN", v) for n, v in enumerate((4, 5, 6, -5, 50), start=1)]
-    register = reads.register(uow(entries))
-    assert [d.id for d in register.opposite_of(-5 * U, Decimal(10))] == [2]
-    assert [d.id for d in register.opposite_of(-5 * U, Decimal(20))] == [1, 2, 3]
 
 
 def test_an_item_locations_movements_are_read_once_for_the_widest_window() -> None:

@@ -47,18 +47,15 @@ def _said(d: Discrepancy) -> str:
     return f"{d.sku} at {d.location}: {signed(d.variance)} on {d.opened_at:%Y-%m-%d %H:%M}"
 
 
-def _beside(uow: EvidenceUnitOfWork, here: str, there: str) -> bool:
-    """The same location, or the one beside it: the next or the previous of its siblings
-    in code order (bins A-01-03 and A-01-04), under a parent that is no site."""
-    if here == there:
-        return True
-    a, b = reads.location(uow, here), reads.location(uow, there)
-    if a is None or b is None or a.parent is None or a.parent != b.parent:
-        return False
-    if a.parent == a.site:
-        return False
-    row = reads.siblings(uow, a.parent)
-    return abs(row.index(here) - row.index(there)) == 1
+def _beside(uow: EvidenceUnitOfWork, here: str) -> list[str]:
+    """The location and the ones beside it: the next and the previous of its siblings in
+    code order (bins A-01-03 and A-01-04), under a parent that is no site."""
+    at = reads.location(uow, here)
+    if at is None or at.parent is None or at.parent == at.site:
+        return [here]
+    row = reads.siblings(uow, at.parent)
+    index = row.index(here)
+    return row[max(0, index - 1) : index + 2]
 
 
 def _pick(
@@ -109,20 +106,25 @@ def mispick_pair(
     mirror pair shows where they went. A pair without that pick is a coincidence, shown
     against."""
     within = timedelta(hours=window_hours)
-    pool = reads.register(uow).opposite_of(finding.variance, size_tolerance_percent)
+    register = reads.register(uow)
     own = finding.source.id if finding.source.kind == "discrepancy" else None
     here = [
         d
-        for d in pool
+        for code in _beside(uow, finding.location)
+        for d in register.by_location.get(code, ())
         if d.sku != finding.sku
         and str(d.id) != own
         and opposite(d.variance, finding.variance)
         and close_in_size(d.variance, finding.variance, size_tolerance_percent)
         and abs(d.opened_at - finding.observed_at) <= within
-        and _beside(uow, finding.location, d.location)
     ]
     here.sort(
-        key=lambda d: (d.location != finding.location, abs(d.opened_at - finding.observed_at))
+        key=lambda d: (
+            d.location != finding.location,
+            abs(d.opened_at - finding.observed_at),
+            d.variance,
+            d.id,
+        )
     )
     against = []
     for d in here[:MAX_CANDIDATES]:

@@ -15,12 +15,9 @@ it was read in. Evidence only reads, and a sweep writes nothing that these reads
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -42,9 +39,6 @@ class Register:
     entries: tuple[Discrepancy, ...]
     by_location: dict[str, list[Discrepancy]]
     by_sku: dict[str, list[Discrepancy]]
-    #: every entry by its variance, smallest first (and the variances, to bisect)
-    by_variance: tuple[Discrepancy, ...]
-    variances: tuple[int, ...]
 
     @classmethod
     def of(cls, entries: list[Discrepancy]) -> Register:
@@ -53,23 +47,7 @@ class Register:
         for d in entries:
             by_location[d.location].append(d)
             by_sku[d.sku].append(d)
-        ranked = tuple(sorted(entries, key=lambda d: (d.variance, d.id)))
-        return cls(
-            tuple(entries),
-            dict(by_location),
-            dict(by_sku),
-            ranked,
-            tuple(d.variance for d in ranked),
-        )
-
-    def opposite_of(self, variance: int, tolerance_percent: Decimal) -> list[Discrepancy]:
-        """The entries whose variance is about `-variance`: at most `tolerance_percent` of
-        its size away (a superset of those `answers.close_in_size` accepts)."""
-        slack = abs(variance) * tolerance_percent / 100
-        low, high = -variance - slack, -variance + slack
-        lower = bisect_left(self.variances, math.floor(low))
-        upper = bisect_right(self.variances, math.ceil(high))
-        return list(self.by_variance[lower:upper])
+        return cls(tuple(entries), dict(by_location), dict(by_sku))
 
 
 @dataclass
