@@ -146,7 +146,10 @@ def _loop(loop: Loop) -> None:
         ("follow-up counts", f"{loop.follow_ups:,}"),
         ("follow-ups resolved / reopened", f"{loop.resolved:,} / {loop.reopened:,}"),
         ("cases closed with lessons", f"{loop.closed:,}"),
-        ("steps refused", "\n".join(f"{n} x {why}" for why, n in loop.errors.most_common())),
+        (
+            "steps refused",
+            "\n".join(f"{n} x {why}" for why, n in loop.errors.most_common()) or "none",
+        ),
     ]
     for row in rows:
         table.add_row(*row)
