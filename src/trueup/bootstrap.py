@@ -20,6 +20,7 @@ from trueup.domain.ledger.times import FUTURE_TOLERANCE, parse_tolerance
 from trueup.domain.values import parse_zone
 from trueup.services.alerts.monitor import parse_every
 from trueup.services.cases.monitor import JOBS as CASE_JOBS
+from trueup.services.kpis.monitor import JOBS as KPI_JOBS
 from trueup.storage.engine import make_engine, normalize_url, probe
 from trueup.storage.schema import current_revision, head_revision, upgrade
 from trueup.storage.uow import SqlUnitOfWorkFactory
@@ -95,7 +96,7 @@ def _monitor_env() -> dict[str, Any]:
     if not cover.isdigit():
         raise InputError("TRUEUP_ALERT_COVER_DAYS: expected whole days", value=cover)
     waits = _named("TRUEUP_ALERT_ESCALATE_AFTER", parse_escalate_after)
-    every = _named("TRUEUP_MONITOR_EVERY", lambda text: parse_every(text, CASE_JOBS))
+    every = _named("TRUEUP_MONITOR_EVERY", lambda text: parse_every(text, CASE_JOBS | KPI_JOBS))
     return {
         "smtp_host": env.get("TRUEUP_SMTP_HOST", "").strip() or None,
         "smtp_port": int(port),

@@ -22,6 +22,7 @@ from trueup.domain.replenishment.purchasing import Proposal
 from trueup.domain.values import format_quantity
 from trueup.services.alerts.monitor import CycleReport, Monitor, jobs
 from trueup.services.cases.monitor import cases_step
+from trueup.services.kpis.monitor import kpis_step
 
 
 def monitor_of(system: System) -> Monitor:
@@ -35,7 +36,10 @@ def monitor_of(system: System) -> Monitor:
         caller,
         settings.mailer(),
         settings.monitor_every,
-        steps=[cases_step(system.uow, caller)],
+        steps=[
+            cases_step(system.uow, caller),
+            kpis_step(system.uow, caller, settings.timezone),
+        ],
     )
 
 
