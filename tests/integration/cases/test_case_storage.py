@@ -4,6 +4,7 @@ database's partial unique index."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -109,6 +110,32 @@ def test_a_case_added_whole_reads_back_as_it_was(system: System) -> None:
         assert uow.cases.get(added.id) == added
         assert uow.cases.get(also.id) == also
     assert added.current_actions[0].approvals and added.escalations
+
+
+def test_a_sweeps_worth_of_cases_is_added_at_once_and_listed_back_whole(
+    system: System,
+) -> None:
+    """1,200 cases with 28 evidence rows each: more evidence rows than SQLite takes
+    parameters in one statement as built by default (32,766; some builds take more, so
+    the limit is set to it), so listing them reads their parts in parts."""
+    world(system)
+    rows = tuple(EvidenceRow("seen", f"row {n}", ()) for n in range(28))
+    cause = replace(hypothesis(), evidence_for=rows)
+    base = replace(diagnosed(replace(opened(**HERE), id=0)), hypotheses=(cause,))
+    cases = [
+        replace(base, lot=lot, findings=tuple(replace(f, lot=lot) for f in base.findings))
+        for lot in (f"L{n:04d}" for n in range(1200))
+    ]
+    with system.uow() as uow:
+        added = uow.cases.add_all(cases)
+        uow.commit()
+    with system.uow(readonly=True) as uow:
+        driver = uow.cases.connection.connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):
+            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+        listed = uow.cases.listed()
+    assert listed == added and [c.lot for c in listed] == [c.lot for c in cases]
+    assert all(len(c.hypotheses[0].evidence_for) == 28 for c in listed)
 
 
 def test_a_finding_attached_is_kept_and_known_by_its_source(system: System) -> None:

@@ -43,6 +43,9 @@ _CASES = (
     .join(location, location.c.id == imbalance_case.c.location_id)
 )
 CLOSED = CaseStatus.CLOSED.value
+#: cases whose parts are read in one statement per part: their evidence rows' ids stay
+#: within every driver's limit on parameters (SQLite: 32,766)
+_CASES_AT_ONCE = 500
 T = TypeVar("T")
 
 
@@ -115,8 +118,13 @@ class CaseReads:
 
     def _load(self, query: Select[Any]) -> list[Case]:
         rows = self.connection.execute(query.order_by(imbalance_case.c.id)).all()
-        if not rows:
-            return []
+        cases: list[Case] = []
+        for start in range(0, len(rows), _CASES_AT_ONCE):
+            cases += self._whole(rows[start : start + _CASES_AT_ONCE])
+        return cases
+
+    def _whole(self, rows: Sequence[Row[Any]]) -> list[Case]:
+        """These cases with their parts, each part of all of them read at once."""
         ids = [r.id for r in rows]
         findings = self._findings(rows, ids)
         hypotheses = self._hypotheses(ids)
