@@ -10,6 +10,7 @@ the operation documented in the OpenAPI is the one that runs.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -114,11 +115,18 @@ class ExpressLane:
     ) -> tuple[int, MovementOut]:
         if self.inline is not None:
             try:
-                return post_one(self.inline, who, where, movement, self.future_tolerance)
+                return post_one(
+                    self.inline, who, where, movement, self.future_tolerance, audit_refusal=False
+                )
             except WriterBusy:
                 pass  # another writer holds the database: wait for it in a worker thread
         return await run_in_threadpool(
-            post_one, self.uow, who, where, movement, self.future_tolerance
+            functools.partial(post_one, audit_refusal=False),
+            self.uow,
+            who,
+            where,
+            movement,
+            self.future_tolerance,
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -146,6 +148,13 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         assert self._connection is not None, "rollback outside the unit of work"
         self._connection.rollback()
+        self._connection.begin()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        assert self._connection is not None, "savepoint outside the unit of work"
+        with self._connection.begin_nested():
+            yield
 
 
 class SqlUnitOfWorkFactory:

@@ -35,7 +35,7 @@ from trueup.api.schemas.paging import (
 )
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
-from trueup.domain.errors import Forbidden, InputError
+from trueup.domain.errors import Forbidden, InputError, TrueupError, outcome
 from trueup.domain.ledger.times import FUTURE_TOLERANCE
 from trueup.domain.values import normalize_code, parse_timestamp
 from trueup.services.counts.tasks import Blind, HiddenBy, blind
@@ -78,6 +78,24 @@ def _auditor(
     return audit
 
 
+def _refusal_auditor(
+    who: Principal, where: str, action: str, target: str
+) -> Callable[[UnitOfWork, TrueupError], None]:
+    """The audit record of a refused posting: written in the posting's own unit once its
+    writes are rolled back, so a refusal commits once, and only its record."""
+
+    def audit(uow: UnitOfWork, refused: TrueupError) -> None:
+        record_audit(uow, who, where, action, target, refusal_detail(refused))
+
+    return audit
+
+
+def refusal_detail(refused: TrueupError) -> dict[str, object]:
+    """What the audit trail keeps of a refusal: its problem type and its first line."""
+    reason = str(refused).splitlines()[0] if str(refused) else ""
+    return {"refused": outcome(refused).problem, "reason": reason[:300]}
+
+
 def _post(
     request: Request, who: Principal, lines: list[dict[str, str]], label: str
 ) -> tuple[PostingReport, list[MovementOut]]:
@@ -98,9 +116,13 @@ def post_lines(
     lines: list[dict[str, str]],
     label: str,
     tolerance: timedelta = FUTURE_TOLERANCE,
+    *,
+    audit_refusal: bool = True,
 ) -> tuple[PostingReport, list[MovementOut]]:
     """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
-    the order of the lines, each (source, external_id) once, originals for repeats."""
+    the order of the lines, each (source, external_id) once, originals for repeats. The
+    audit record commits with the posting; a refusal is recorded too, unless the caller
+    hands the request on to be answered (and recorded) elsewhere."""
     source = document_source(who, lines)
     report = post_document(
         uow,
@@ -109,6 +131,7 @@ def post_lines(
         default_source=source,
         label=label,
         before_commit=_auditor(who, where, "movements.post", label),
+        on_refused=_refusal_auditor(who, where, "movements.post", label) if audit_refusal else None,
         future_tolerance=tolerance,
     )
     keys = [
@@ -158,9 +181,13 @@ def post_one(
     where: str,
     body: MovementIn,
     tolerance: timedelta = FUTURE_TOLERANCE,
+    *,
+    audit_refusal: bool = True,
 ) -> tuple[int, MovementOut]:
     """One movement: 201 and the movement, or 200 and the original of a repeat."""
-    report, movements = post_lines(uow, who, where, [body.line()], SINGLE_LABEL, tolerance)
+    report, movements = post_lines(
+        uow, who, where, [body.line()], SINGLE_LABEL, tolerance, audit_refusal=audit_refusal
+    )
     return (201 if report.applied else 200), movements[0]
 
 
@@ -263,6 +290,9 @@ def reverse_movement(
         reason=body.reason,
         caller=who,
         before_commit=_auditor(
+            who, origin(request), "movements.reverse", f"movement:{movement_id}"
+        ),
+        on_refused=_refusal_auditor(
             who, origin(request), "movements.reverse", f"movement:{movement_id}"
         ),
     )
