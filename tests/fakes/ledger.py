@@ -126,6 +126,11 @@ class FakeCatalog:
             if codes is None or loc.code in codes or loc.is_virtual
         }
 
+    def entries(
+        self, skus: Collection[str], codes: Collection[str]
+    ) -> tuple[dict[str, Item], dict[str, Location]]:
+        return self.items(skus), self.locations(codes)
+
     def sku_of_barcode(self, barcode: str) -> str | None:
         for it in self.state.items.values():
             if barcode in it.barcodes:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from trueup.domain.access import Principal
 from trueup.domain.errors import Forbidden, InputError, RowProblem, rows_rejected
-from trueup.domain.ledger.model import Location
+from trueup.domain.ledger.model import Item, Location
 from trueup.domain.ledger.policy import PolicyRule, StockPolicy
 from trueup.domain.ledger.postings import Posting
 from trueup.domain.ledger.times import FUTURE_TOLERANCE, future_expected, latest_occurred_at
@@ -52,6 +52,28 @@ class Posture:
     future_tolerance: timedelta = FUTURE_TOLERANCE
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """The stock policy and catalog entries several documents posted in one transaction
+    read once for all of them (services/ledger/together.py)."""
+
+    rules: list[PolicyRule]
+    items: dict[str, Item]
+    locations: dict[str, Location]
+
+
+def read_for(uow: LedgerUnitOfWork, tables: Sequence[Table]) -> Read:
+    """What documents `tables` resolve against: the policy, and the entries they name."""
+    skus: set[str] = set()
+    codes: set[str] = set()
+    for table in tables:
+        named_skus, named_codes = _named(table)
+        skus |= named_skus
+        codes |= named_codes
+    items, locations = uow.catalog.entries(skus, codes)
+    return Read(uow.stock_policy.rules(), items, locations)
+
+
 def post_within(
     uow: LedgerUnitOfWork,
     table: Table,
@@ -61,10 +83,11 @@ def post_within(
     progress: Progress = no_progress,
     extra_rules: Sequence[PolicyRule] = (),
     clock: Clock = utc_now,
+    read: Read | None = None,
 ) -> PostingReport:
     """Post `table` inside `uow`'s transaction, which the caller commits: the rows are
     checked and applied, or a TrueupError says why not (the caller then rolls back what
-    this wrote)."""
+    this wrote). A document among others may come with what they `read` together."""
     recorded_at = clock()
     context = _open(
         uow,
@@ -74,11 +97,13 @@ def post_within(
         posture.batch_kind,
         posture.default_source,
         posture.reverses,
+        read,
     )
     context.latest = storage_time(latest_occurred_at(recorded_at, posture.future_tolerance))
     context.future = future_expected(posture.future_tolerance)
     context.zone = posture.zone
-    policy = StockPolicy([*uow.stock_policy.rules(), *extra_rules])
+    rules = read.rules if read is not None else uow.stock_policy.rules()
+    policy = StockPolicy([*rules, *extra_rules])
     run = PostingRun(uow, policy, skip_invalid, table.name)
     run.report.batch_id = context.batch_id
     _post_rows(table, context, run, progress)
@@ -95,16 +120,20 @@ def _open(
     batch_kind: str,
     default_source: str | None,
     reverses: int | None,
+    read: Read | None = None,
 ) -> PostingContext:
     """Open the batch and read the catalog the rows resolve against: all of it for a
-    file, only the entries a document names. A scoped caller's table is refused at its
-    first line outside the caller's sites."""
+    file, only the entries a document names (unless they were `read` already). A scoped
+    caller's table is refused at its first line outside the caller's sites."""
     batch_id = uow.ledger.open_batch(
         batch_kind, table.name, table.sha256, caller.username, recorded_at
     )
     if table.segments is None:  # a document: read only the catalog entries it names
         skus, codes = _named(table)
-        items, locations = uow.catalog.items(skus), uow.catalog.locations(codes)
+        if read is not None:
+            items, locations = read.items, read.locations
+        else:
+            items, locations = uow.catalog.entries(skus, codes)
     else:
         items, locations = uow.catalog.items(), uow.catalog.locations()
         codes = set(locations)

@@ -15,17 +15,17 @@ from trueup.storage.events.tables import event
 
 
 class SqlOutbox(DriverStatements):
-    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> None:
         """One outbox row, written last in its transaction. On PostgreSQL a transaction
         lock makes ids commit in order, so a reader that has seen id n never later finds
-        a smaller one: the stream resumes without gaps."""
+        a smaller one: the stream resumes without gaps. Both go to the server with the
+        commit (storage/driver.py), so the lock is held from there to the commit only."""
         if self.postgres:
-            self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7201)")
-        rows = self._run(
-            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?) RETURNING id",
+            self._later("SELECT pg_advisory_xact_lock(7201)")
+        self._later(
+            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?)",
             (self._time(recorded_at), batch_id, payload),
         )
-        return int(rows[0][0])
 
     def payloads_after(self, row_id: int, limit: int) -> list[tuple[int, str]]:
         rows = self.connection.execute(
