@@ -246,7 +246,7 @@ class _FakeLedgerWrites:
             if (key[0], key[3]) in wanted and not locations[key[1]].is_virtual
         ]
 
-    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> Sequence[int] | None:
         ids = []
         for row in rows:
             p = row if isinstance(row, Posting) else Posting(*row, 0, False, False, False)

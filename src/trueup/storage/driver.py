@@ -25,6 +25,9 @@ from sqlalchemy import Connection, Engine, event
 
 #: where a connection keeps its writes not sent yet (`Connection.info`)
 PENDING = "trueup_pending"
+#: ... those that go last, with the COMMIT, and how many of them each savepoint found
+LAST = "trueup_last"
+MARKS = "trueup_marks"
 
 
 def canonical_time(value: datetime | str) -> str:
@@ -45,29 +48,80 @@ def later(connection: Connection, sql: str, params: Sequence[Any] = ()) -> None:
     connection.info.setdefault(PENDING, []).append(bound)
 
 
+class Answer:
+    """The rows of a PostgreSQL statement sent `answer_later`: read from the message it
+    travels in, or, asked for before that went, by sending the writes waiting now."""
+
+    def __init__(self, connection: Connection, sql: str) -> None:
+        self.connection = connection
+        self.sql = sql
+        self.found: list[tuple[Any, ...]] | None = None
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self.found is None:
+            send_pending(self.connection)
+        assert self.found is not None, "the statement was rolled back"
+        return self.found
+
+
+def answer_later(connection: Connection, sql: str, params: Sequence[Any] = ()) -> Answer:
+    """A PostgreSQL statement (`%s` marks) whose answer is read later: it goes with the
+    next statement, like the writes sent `later`."""
+    answer = Answer(
+        connection, _client_cursor(connection.connection.driver_connection).mogrify(sql, params)
+    )
+    connection.info.setdefault(PENDING, []).append(answer)
+    return answer
+
+
 def answers(
     connection: Connection, statements: Sequence[tuple[str, Sequence[Any]]]
 ) -> list[list[tuple[Any, ...]]]:
     """The rows of each statement (`%s` marks), sent to PostgreSQL in one message after
-    the writes waiting to be sent."""
+    the writes waiting to be sent (whose answers, if any was asked for, are kept)."""
     with _client_cursor(connection.connection.driver_connection) as cursor:
-        pending = connection.info.pop(PENDING, None) or []
-        skip = len(pending)
-        sql = "; ".join([*pending, *(cursor.mogrify(q, params) for q, params in statements)])
-        cursor.execute(sql)
+        pending: list[str | Answer] = connection.info.pop(PENDING, None) or []
+        sent = [entry if isinstance(entry, str) else entry.sql for entry in pending]
+        sent += [cursor.mogrify(q, params) for q, params in statements]
+        if not sent:
+            return []
+        cursor.execute("; ".join(sent))
         found: list[list[tuple[Any, ...]]] = []
-        for index in range(skip + len(statements)):
-            if index >= skip:
-                found.append(list(cursor.fetchall()) if cursor.description else [])
-            if index < skip + len(statements) - 1:
+        for index in range(len(sent)):
+            rows = list(cursor.fetchall()) if cursor.description else []
+            if index >= len(pending):
+                found.append(rows)
+            elif isinstance(entry := pending[index], Answer):
+                entry.found = rows
+            if index < len(sent) - 1:
                 cursor.nextset()
         return found
 
 
+def at_commit(connection: Connection, sql: str, params: Sequence[Any] = ()) -> None:
+    """A write that goes last, with the COMMIT, on PostgreSQL (at once on SQLite): the
+    outbox row, whose lock every posting takes, is then held from there to the commit
+    only, after all of the transaction's other locks, whatever it posted before."""
+    if connection.dialect.name != "postgresql":
+        later(connection, sql, params)
+        return
+    bound = _client_cursor(connection.connection.driver_connection).mogrify(sql, params)
+    connection.info.setdefault(LAST, []).append(bound)
+
+
+def savepoint(connection: Connection, name: str) -> None:
+    """`SAVEPOINT name`, sent `later`; `rollback_to(name)` undoes what came after."""
+    connection.info.setdefault(MARKS, {})[name] = len(connection.info.get(LAST, ()))
+    later(connection, f"SAVEPOINT {name}")
+
+
 def rollback_to(connection: Connection, name: str) -> None:
-    """Undo what was written since `SAVEPOINT name` (sent `later`): when it has not
-    reached the server yet, it and the writes after it are forgotten and nothing is
-    sent; else the writes still waiting are, and ROLLBACK TO SAVEPOINT goes at once."""
+    """Undo what was written since `savepoint(name)`: when it has not reached the server
+    yet, it and the writes after it are forgotten and nothing is sent; else the writes
+    still waiting are, and ROLLBACK TO SAVEPOINT goes at once."""
+    last = connection.info.get(LAST)
+    if last:
+        del last[connection.info.get(MARKS, {}).get(name, 0) :]
     pending = connection.info.get(PENDING)
     mark = f"SAVEPOINT {name}"
     if pending and mark in pending:
@@ -79,10 +133,8 @@ def rollback_to(connection: Connection, name: str) -> None:
 
 def send_pending(connection: Connection) -> None:
     """Send the writes waiting on this connection now, in one message."""
-    pending = connection.info.pop(PENDING, None)
-    if pending:
-        with _client_cursor(connection.connection.driver_connection) as cursor:
-            cursor.execute("; ".join(pending))
+    if connection.info.get(PENDING):
+        answers(connection, [])
 
 
 def _client_cursor(driver: Any) -> ClientCursor[Any]:
@@ -101,23 +153,20 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _commit(connection: Connection) -> None:
-        pending = connection.info.pop(PENDING, None)
-        if pending:
+        last = connection.info.pop(LAST, None)
+        connection.info.pop(MARKS, None)
+        if last:
+            connection.info.setdefault(PENDING, []).extend(last)
+        if connection.info.get(PENDING):
             # The writes and the COMMIT in one message; the driver's own commit then
             # finds no transaction open and sends nothing.
-            with _client_cursor(connection.connection.driver_connection) as cursor:
-                cursor.execute("; ".join([*pending, "COMMIT"]))
+            answers(connection, [("COMMIT", ())])
 
     @event.listens_for(engine, "begin")
     @event.listens_for(engine, "rollback")
     def _forget(connection: Connection) -> None:
-        connection.info.pop(PENDING, None)
-
-    @event.listens_for(engine, "rollback_savepoint")
-    def _forget_since(connection: Connection, *_args: Any) -> None:
-        # Writes are sent before every SAVEPOINT (a statement): those waiting now came
-        # after the savepoint being rolled back to.
-        connection.info.pop(PENDING, None)
+        for kept in (PENDING, LAST, MARKS):
+            connection.info.pop(kept, None)
 
 
 class DriverStatements:

@@ -3,7 +3,6 @@ and verify."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -11,6 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from trueup.api.idempotency import idempotent
+from trueup.api.posting import (
+    PostingQueue,
+    auditor,
+    document,
+    movements,
+    refusal_auditor,
+)
 from trueup.api.schemas.ledger import (
     ERRORS,
     DocumentIn,
@@ -35,17 +41,17 @@ from trueup.api.schemas.paging import (
 )
 from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
-from trueup.domain.errors import Forbidden, InputError, TrueupError, outcome
+from trueup.domain.errors import Forbidden, InputError
 from trueup.domain.ledger.times import FUTURE_TOLERANCE
-from trueup.domain.values import normalize_code, parse_timestamp
+from trueup.domain.values import parse_timestamp
 from trueup.services.counts.tasks import Blind, HiddenBy, blind
-from trueup.services.identity.audit import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.port import MovementPage, StockFilter
-from trueup.services.ledger.posting import document_source, post_document, reverse
+from trueup.services.ledger.posting import reverse
 from trueup.services.ledger.run import PostingReport
+from trueup.services.ledger.together import post_together
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
+from trueup.services.ports import UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 MAX_LINES = 5000
@@ -60,53 +66,25 @@ def blind_to(request: Request, who: Principal) -> Blind | None:
 
 
 # -- posting ---------------------------------------------------------------------------
-def _auditor(
-    who: Principal, where: str, action: str, target: str
-) -> Callable[[UnitOfWork, PostingReport], None]:
-    """The audit record of a posting, written in its transaction just before it commits."""
-
-    def audit(uow: UnitOfWork, report: PostingReport) -> None:
-        record_audit(
-            uow,
-            who,
-            where,
-            action,
-            target,
-            {"batch": report.batch_id, "applied": report.applied, "duplicates": report.duplicates},
-        )
-
-    return audit
-
-
-def _refusal_auditor(
-    who: Principal, where: str, action: str, target: str
-) -> Callable[[UnitOfWork, TrueupError], None]:
-    """The audit record of a refused posting: written in the posting's own unit once its
-    writes are rolled back, so a refusal commits once, and only its record."""
-
-    def audit(uow: UnitOfWork, refused: TrueupError) -> None:
-        record_audit(uow, who, where, action, target, refusal_detail(refused))
-
-    return audit
-
-
-def refusal_detail(refused: TrueupError) -> dict[str, object]:
-    """What the audit trail keeps of a refusal: its problem type and its first line."""
-    reason = str(refused).splitlines()[0] if str(refused) else ""
-    return {"refused": outcome(refused).problem, "reason": reason[:300]}
-
-
 def _post(
     request: Request, who: Principal, lines: list[dict[str, str]], label: str
 ) -> tuple[PostingReport, list[MovementOut]]:
     tolerance = future_tolerance(request)
-    return post_lines(uow_of(request), who, origin(request), lines, label, tolerance)
+    return post_lines(
+        uow_of(request), who, origin(request), lines, label, tolerance, queue=queue_of(request)
+    )
 
 
 def future_tolerance(request: Request) -> timedelta:
     """How far ahead of the clock the app accepts a movement's time (api/app.py Limits)."""
     tolerance: timedelta = request.app.state.future_tolerance
     return tolerance
+
+
+def queue_of(request: Request) -> PostingQueue | None:
+    """The app's posting queue (api/posting.py), if it has one."""
+    queue: PostingQueue | None = getattr(request.app.state, "postings", None)
+    return queue
 
 
 def post_lines(
@@ -117,34 +95,20 @@ def post_lines(
     label: str,
     tolerance: timedelta = FUTURE_TOLERANCE,
     *,
-    audit_refusal: bool = True,
+    queue: PostingQueue | None = None,
 ) -> tuple[PostingReport, list[MovementOut]]:
-    """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
-    the order of the lines, each (source, external_id) once, originals for repeats. The
-    audit record commits with the posting; a refusal is recorded too, unless the caller
-    hands the request on to be answered (and recorded) elsewhere."""
-    source = document_source(who, lines)
-    report = post_document(
-        uow,
-        lines,
-        caller=who,
-        default_source=source,
-        label=label,
-        before_commit=_auditor(who, where, "movements.post", label),
-        on_refused=_refusal_auditor(who, where, "movements.post", label) if audit_refusal else None,
-        future_tolerance=tolerance,
-    )
-    keys = [
-        (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
-        for line in lines
-    ]
-    posted = {(m["source"], m["external_id"]): MovementOut.posted(m) for m in report.posted}
-    unique = list(dict.fromkeys(keys))
-    earlier = [key for key in unique if key not in posted]  # duplicates: read the originals
-    if earlier:
-        for found in queries.movements_by_keys(uow, earlier):
-            posted[(found.source, found.external_id)] = MovementOut.of(found)
-    return report, [posted[key] for key in unique]
+    """Post `lines` as `who` (calling from `where`), all or nothing, through `queue`
+    (with the posts that arrive meanwhile) or alone; the movements in the order of the
+    lines, each (source, external_id) once, originals for repeats."""
+    posting = document(who, where, lines, label, tolerance)
+    if queue is not None:
+        report = queue.post_from_thread(posting)
+    else:
+        [result] = post_together(uow, [posting])
+        if isinstance(result, Exception):
+            raise result
+        report = result
+    return report, movements(uow, posting, report)
 
 
 def _json(model: BaseModel, status: int) -> Response:
@@ -169,26 +133,11 @@ def post_movement(
     repeat returns the original with 200."""
 
     def run() -> tuple[int, MovementOut]:
-        return post_one(uow_of(request), who, origin(request), body, future_tolerance(request))
+        report, found = _post(request, who, [body.line()], SINGLE_LABEL)
+        return (201 if report.applied else 200), found[0]
 
     status, out = idempotent(request, who, body, run, MovementOut)
     return _json(out, status)
-
-
-def post_one(
-    uow: UnitOfWorkFactory,
-    who: Principal,
-    where: str,
-    body: MovementIn,
-    tolerance: timedelta = FUTURE_TOLERANCE,
-    *,
-    audit_refusal: bool = True,
-) -> tuple[int, MovementOut]:
-    """One movement: 201 and the movement, or 200 and the original of a repeat."""
-    report, movements = post_lines(
-        uow, who, where, [body.line()], SINGLE_LABEL, tolerance, audit_refusal=audit_refusal
-    )
-    return (201 if report.applied else 200), movements[0]
 
 
 @router.post(
@@ -289,10 +238,8 @@ def reverse_movement(
         movement_id,
         reason=body.reason,
         caller=who,
-        before_commit=_auditor(
-            who, origin(request), "movements.reverse", f"movement:{movement_id}"
-        ),
-        on_refused=_refusal_auditor(
+        before_commit=auditor(who, origin(request), "movements.reverse", f"movement:{movement_id}"),
+        on_refused=refusal_auditor(
             who, origin(request), "movements.reverse", f"movement:{movement_id}"
         ),
     )

@@ -152,9 +152,11 @@ class LedgerWrites(Protocol):
         """Every physical balance row of these serials, locked like `balances`."""
         ...
 
-    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> Sequence[int] | None:
         """Write ledger rows (a Posting's first INSERT_WIDTH fields; a Posting will do).
-        Returns their ids in order, or None when the store cannot tell them cheaply."""
+        Returns their ids in order, or None when the store cannot tell them cheaply; the
+        ids may be read from the store only when first looked at, so a caller that can
+        wait for them should (services/ledger/run.py)."""
         ...
 
     def apply_deltas(

@@ -191,7 +191,7 @@ def _close(
         batch_id=context.batch_id,
         recorded_at=recorded_at,
         postings=run.posted,
-        ids=run.posted_ids,
+        ids=run.posted_ids(),
         applied=report.applied,
         shortages=run.shortages,
         items=context.items,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from trueup.domain.ledger.postings import (
     INSERT_WIDTH,
@@ -23,11 +23,14 @@ from trueup.domain.ledger.postings import (
     SerialKey,
 )
 from trueup.services.ledger.port import Recorded
-from trueup.storage.driver import DriverStatements, canonical_time
+from trueup.storage.driver import Answer, DriverStatements, answer_later, canonical_time
 from trueup.storage.ledger.reads import LedgerReads
 from trueup.storage.ledger.tables import MOVEMENT_INSERT_COLUMNS
 
 CHUNK = 20_000
+#: batch ids a PostgreSQL connection takes from the sequence at a time
+BATCH_IDS = 32
+_RESERVED = "trueup_batch_ids"
 #: up to this many balance changes are written one statement each, returning the after
 FEW_DELTAS = 64
 _COLUMNS = ", ".join(MOVEMENT_INSERT_COLUMNS)
@@ -60,6 +63,25 @@ _PAYLOAD = (
 )
 
 
+class _Ids(Sequence[int]):
+    """Movement ids told by statements still on their way (`answer_later`)."""
+
+    def __init__(self, answers: list[Answer]) -> None:
+        self.answers = answers
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [int(a.rows()[0][0]) for a in self.answers[index]]
+        return int(self.answers[index].rows()[0][0])
+
+
 def _recorded(row: tuple[Any, ...]) -> Recorded:
     return Recorded(id=row[0], payload=(*row[2:9], canonical_time(row[9]), *row[10:]))
 
@@ -69,6 +91,24 @@ class SqlLedger(DriverStatements, LedgerReads):
     def open_batch(
         self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
     ) -> int:
+        if self.postgres:
+            # An id taken ahead from the sequence (a round trip per BATCH_IDS batches), so
+            # the row goes with the next statement; an id a rollback leaves unused is a
+            # gap, as any sequence leaves.
+            reserved: list[int] = self.connection.info.setdefault(_RESERVED, [])
+            if not reserved:
+                found = self._run(
+                    "SELECT nextval(pg_get_serial_sequence('batch', 'id')) "
+                    f"FROM generate_series(1, {BATCH_IDS})"
+                )
+                reserved.extend(int(row[0]) for row in reversed(found))
+            batch_id = reserved.pop()
+            self._later(
+                "INSERT INTO batch (id, kind, label, sha256, actor, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (batch_id, kind, label, sha256, actor, recorded_at),
+            )
+            return batch_id
         rows = self._run(
             "INSERT INTO batch (kind, label, sha256, actor, recorded_at) VALUES (?, ?, ?, ?, ?) "
             "RETURNING id",
@@ -204,19 +244,18 @@ class SqlLedger(DriverStatements, LedgerReads):
         cursor.close()
         return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
 
-    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> Sequence[int] | None:
         """Write ledger rows; their ids in order where that is free to know (SQLite: the
         transaction holds the write lock, so one statement's rowids are consecutive)."""
         if not rows:
             return []
         driver = self._driver()
-        if self.postgres and len(rows) == 1:  # a single post: one statement that tells its id
+        if self.postgres and len(rows) <= FEW_DELTAS:
+            # A document's: a statement per row that tells its id, sent with the next
+            # statement (the balances'); the ids are read when the events are written.
             marks = ", ".join(["%s"] * INSERT_WIDTH)
-            found = self._run(
-                f"INSERT INTO movement ({_COLUMNS}) VALUES ({marks}) RETURNING id",
-                rows[0][:INSERT_WIDTH],
-            )
-            return [int(found[0][0])]
+            sql = f"INSERT INTO movement ({_COLUMNS}) VALUES ({marks}) RETURNING id"
+            return _Ids([answer_later(self.connection, sql, row[:INSERT_WIDTH]) for row in rows])
         if self.postgres:
             with (
                 self._cursor() as cursor,
