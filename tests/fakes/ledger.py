@@ -494,6 +494,9 @@ class FakeStockPolicy:
             PolicyRule(s, k, on_short) for (s, k), on_short in sorted(self.state.policy.items())
         ]
 
+    def read_ahead(self) -> None:
+        return None
+
     def set_rule(self, rule: PolicyRule) -> None:
         self.state.policy[(rule.source, rule.kind)] = rule.on_short
 

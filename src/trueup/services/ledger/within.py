@@ -70,6 +70,7 @@ def read_for(uow: LedgerUnitOfWork, tables: Sequence[Table]) -> Read:
         named_skus, named_codes = _named(table)
         skus |= named_skus
         codes |= named_codes
+    uow.stock_policy.read_ahead()  # with the catalog's statement
     items, locations = uow.catalog.entries(skus, codes)
     return Read(uow.stock_policy.rules(), items, locations)
 
@@ -128,6 +129,8 @@ def _open(
     batch_id = uow.ledger.open_batch(
         batch_kind, table.name, table.sha256, caller.username, recorded_at
     )
+    if read is None:
+        uow.stock_policy.read_ahead()  # with the batch and the catalog
     if table.segments is None:  # a document: read only the catalog entries it names
         skus, codes = _named(table)
         if read is not None:
