@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trueup.api.access import remember
-from trueup.api.posting import PostingQueue, document, movements
+from trueup.api.posting import PostingQueue, document
 from trueup.api.routes.ledger import SINGLE_LABEL
 from trueup.api.schemas.ledger import MovementIn, MovementOut
 from trueup.api.security import RateLimiter, TokenCache
@@ -115,15 +114,11 @@ class ExpressLane:
         self, who: Principal, where: str, movement: MovementIn
     ) -> tuple[int, MovementOut]:
         lines = [movement.line()]
-        posting = document(
+        posted = document(
             who, where, lines, SINGLE_LABEL, self.future_tolerance, audit_refusal=False
         )
-        report = await self.queue.post(posting)
-        if report.applied or self.queue.inline is not None:
-            found = movements(self.uow, posting, report)  # a repeat's original is read
-        else:
-            found = await run_in_threadpool(movements, self.uow, posting, report)
-        return (201 if report.applied else 200), found[0]
+        report = await self.queue.post(posted.document)
+        return (201 if report.applied else 200), posted.movements[0]
 
 
 async def _whole_body(receive: Receive) -> bytes | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from anyio import from_thread
@@ -66,6 +67,21 @@ def refusal_auditor(
     return audit
 
 
+#: What a request with an Idempotency-Key keeps of its answer, written in the posting's
+#: own transaction (api/idempotency.py): given the report and the movements it answers.
+Keep = Callable[[UnitOfWork, PostingReport, list[MovementOut]], None]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A document to post, and the movements it answers once posted: found inside its
+    own transaction, in the order of its lines, each (source, external_id) once (those
+    it posted, and the originals of its repeats)."""
+
+    document: Posting
+    movements: list[MovementOut]
+
+
 def document(
     who: Principal,
     where: str,
@@ -74,34 +90,46 @@ def document(
     tolerance: timedelta = FUTURE_TOLERANCE,
     *,
     audit_refusal: bool = True,
-) -> Posting:
+    keep: Keep | None = None,
+) -> Posted:
     """`lines` to post as `who` (calling from `where`), all or nothing, with the audit
     record; a refusal is recorded too, unless the caller hands the request on to be
     answered (and recorded) elsewhere. A line naming a source the caller may not post
     as is Forbidden at once (services/ledger/posting.py `document_source`)."""
     source = document_source(who, lines)
-    return Document(
-        lines,
-        label,
-        Posture(who, source, "document", future_tolerance=tolerance),
-        posted=auditor(who, where, "movements.post", label),
-        refused=refusal_auditor(who, where, "movements.post", label) if audit_refusal else None,
+    keys = [
+        (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
+        for line in lines
+    ]
+    audit = auditor(who, where, "movements.post", label)
+    answer: list[MovementOut] = []
+
+    def posted(uow: UnitOfWork, report: PostingReport) -> None:
+        audit(uow, report)
+        answer[:] = _movements(uow, keys, report)
+        if keep is not None:
+            keep(uow, report, answer)
+
+    return Posted(
+        Document(
+            lines,
+            label,
+            Posture(who, source, "document", future_tolerance=tolerance),
+            posted=posted,
+            refused=refusal_auditor(who, where, "movements.post", label) if audit_refusal else None,
+        ),
+        answer,
     )
 
 
-def movements(uow: UnitOfWorkFactory, posting: Posting, report: PostingReport) -> list[MovementOut]:
-    """The movements of a posted document in the order of its lines, each (source,
-    external_id) once: those it posted, and the originals of its repeats (read)."""
-    source = posting.posture.default_source or ""
-    keys = [
-        (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
-        for line in posting.lines
-    ]
+def _movements(
+    uow: UnitOfWork, keys: list[tuple[str, str]], report: PostingReport
+) -> list[MovementOut]:
     posted = {(m["source"], m["external_id"]): MovementOut.posted(m) for m in report.posted}
     unique = list(dict.fromkeys(keys))
-    earlier = [key for key in unique if key not in posted]  # duplicates: read the originals
+    earlier = [key for key in unique if key not in posted]  # repeats: read the originals
     if earlier:
-        for found in queries.movements_by_keys(uow, earlier):
+        for found in queries.movements_within(uow, earlier):
             posted[(found.source, found.external_id)] = MovementOut.of(found)
     return [posted[key] for key in unique]
 

@@ -106,7 +106,7 @@ def test_posts_waiting_for_a_commit_go_together_in_the_next() -> None:
 
     async def five_at_once() -> list[int]:
         reports = await asyncio.gather(
-            *(queue.post(document(OPERATOR, "test", one, "doc")) for one in lines)
+            *(queue.post(document(OPERATOR, "test", one, "doc").document) for one in lines)
         )
         return [report.applied for report in reports]
 

@@ -84,3 +84,22 @@ def test_a_conflicting_document_is_audited_as_refused_and_writes_nothing_else(ap
     assert trail(api)[-1]["detail"]["refused"] == "conflict"
     found = api.client.get(MOVEMENTS, headers=api.headers("auditor")).json()["data"]
     assert [m["external_id"] for m in found] == ["R1"]
+
+
+def test_a_post_with_an_idempotency_key_commits_once_with_its_answer(api: Api) -> None:
+    api.client.post(MOVEMENTS, json=receipt("WARM"), headers=api.headers("erp"))
+    headers = api.headers("erp", **{"Idempotency-Key": "key-1"})
+    with commits(api) as heard:
+        first = api.client.post(MOVEMENTS, json=receipt("R1"), headers=headers)
+    assert first.status_code == 201, first.text
+    assert heard == ["COMMIT"]
+    again = api.client.post(MOVEMENTS, json=receipt("R1"), headers=headers)
+    assert (again.status_code, again.json()) == (201, first.json())
+    document = {"lines": [receipt("D1"), receipt("R1")]}
+    keyed = api.headers("erp", **{"Idempotency-Key": "key-2"})
+    with commits(api) as heard:
+        posted = api.client.post("/api/v1/documents", json=document, headers=keyed)
+    assert posted.status_code == 201 and heard == ["COMMIT"]
+    assert [m["id"] for m in posted.json()["movements"]][1] == first.json()["id"]
+    replayed = api.client.post("/api/v1/documents", json=document, headers=keyed)
+    assert replayed.json() == posted.json()

@@ -3,18 +3,19 @@ and verify."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from trueup.api.idempotency import idempotent
+from trueup.api.idempotency import Remember, idempotent
 from trueup.api.posting import (
+    Keep,
     PostingQueue,
     auditor,
     document,
-    movements,
     refusal_auditor,
 )
 from trueup.api.schemas.ledger import (
@@ -51,7 +52,7 @@ from trueup.services.ledger.posting import reverse
 from trueup.services.ledger.run import PostingReport
 from trueup.services.ledger.together import post_together
 from trueup.services.ledger.verification import verify
-from trueup.services.ports import UnitOfWorkFactory
+from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 
 router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 MAX_LINES = 5000
@@ -67,11 +68,22 @@ def blind_to(request: Request, who: Principal) -> Blind | None:
 
 # -- posting ---------------------------------------------------------------------------
 def _post(
-    request: Request, who: Principal, lines: list[dict[str, str]], label: str
+    request: Request,
+    who: Principal,
+    lines: list[dict[str, str]],
+    label: str,
+    keep: Keep | None = None,
 ) -> tuple[PostingReport, list[MovementOut]]:
     tolerance = future_tolerance(request)
     return post_lines(
-        uow_of(request), who, origin(request), lines, label, tolerance, queue=queue_of(request)
+        uow_of(request),
+        who,
+        origin(request),
+        lines,
+        label,
+        tolerance,
+        queue=queue_of(request),
+        keep=keep,
     )
 
 
@@ -96,19 +108,36 @@ def post_lines(
     tolerance: timedelta = FUTURE_TOLERANCE,
     *,
     queue: PostingQueue | None = None,
+    keep: Keep | None = None,
 ) -> tuple[PostingReport, list[MovementOut]]:
     """Post `lines` as `who` (calling from `where`), all or nothing, through `queue`
     (with the posts that arrive meanwhile) or alone; the movements in the order of the
-    lines, each (source, external_id) once, originals for repeats."""
-    posting = document(who, where, lines, label, tolerance)
+    lines, each (source, external_id) once, originals for repeats. `keep` stores the
+    answer of a request with an Idempotency-Key, in the same transaction."""
+    posted = document(who, where, lines, label, tolerance, keep=keep)
     if queue is not None:
-        report = queue.post_from_thread(posting)
+        report = queue.post_from_thread(posted.document)
     else:
-        [result] = post_together(uow, [posting])
+        [result] = post_together(uow, [posted.document])
         if isinstance(result, Exception):
             raise result
         report = result
-    return report, movements(uow, posting, report)
+    return report, posted.movements
+
+
+def _kept(
+    answer: Callable[[PostingReport, list[MovementOut]], tuple[int, BaseModel]],
+    remember: Remember | None,
+) -> Keep | None:
+    """What stores a keyed request's answer in its posting's transaction (none without
+    an Idempotency-Key)."""
+    if remember is None:
+        return None
+
+    def keep(uow: UnitOfWork, report: PostingReport, found: list[MovementOut]) -> None:
+        remember(uow, *answer(report, found))
+
+    return keep
 
 
 def _json(model: BaseModel, status: int) -> Response:
@@ -132,9 +161,12 @@ def post_movement(
     """Post one movement. Idempotent by (source, external_id) and by Idempotency-Key: a
     repeat returns the original with 200."""
 
-    def run() -> tuple[int, MovementOut]:
-        report, found = _post(request, who, [body.line()], SINGLE_LABEL)
+    def answer(report: PostingReport, found: list[MovementOut]) -> tuple[int, MovementOut]:
         return (201 if report.applied else 200), found[0]
+
+    def run(remember: Remember | None) -> tuple[int, MovementOut]:
+        report, found = _post(request, who, [body.line()], SINGLE_LABEL, _kept(answer, remember))
+        return answer(report, found)
 
     status, out = idempotent(request, who, body, run, MovementOut)
     return _json(out, status)
@@ -156,18 +188,21 @@ def post_document_endpoint(
     if len(body.lines) > MAX_LINES:
         raise InputError(f"at most {MAX_LINES} lines per document", field="lines")
 
-    def run() -> tuple[int, DocumentOut]:
-        lines = [line.line() for line in body.lines]
-        report, movements = _post(request, who, lines, body.label)
+    def answer(report: PostingReport, found: list[MovementOut]) -> tuple[int, DocumentOut]:
         out = DocumentOut(
             batch=report.batch_id,
             lines=report.lines,
             applied=report.applied,
             duplicates=report.duplicates,
             shortages=report.shortages,
-            movements=movements,
+            movements=found,
         )
         return (201 if report.applied else 200), out
+
+    def run(remember: Remember | None) -> tuple[int, DocumentOut]:
+        lines = [line.line() for line in body.lines]
+        report, found = _post(request, who, lines, body.label, _kept(answer, remember))
+        return answer(report, found)
 
     status, out = idempotent(request, who, body, run, DocumentOut)
     return _json(out, status)
