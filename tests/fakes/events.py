@@ -27,10 +27,9 @@ class FakeOutbox:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> None:
         self.store.events.append(payload)
         self.store.event_times.append(recorded_at)
-        return len(self.store.events)
 
     def payloads_after(self, row_id: int, limit: int) -> list[tuple[int, str]]:
         return list(enumerate(self.store.events, start=1))[row_id : row_id + limit]

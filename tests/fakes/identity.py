@@ -240,7 +240,7 @@ class FakeIdentity:
         )
 
     # -- audit -------------------------------------------------------------------------
-    def append_audit(self, event: NewAuditEvent) -> int:
+    def append_audit(self, event: NewAuditEvent) -> None:
         event_id = self.store.new_id()
         self.state.audit[event_id] = AuditEvent(
             id=event_id,
@@ -252,7 +252,6 @@ class FakeIdentity:
             target=event.target,
             detail=event.detail,
         )
-        return event_id
 
     def audit(self, query: AuditFilter, limit: int, after_id: int | None) -> list[AuditEvent]:
         found = [

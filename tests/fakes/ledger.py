@@ -126,6 +126,11 @@ class FakeCatalog:
             if codes is None or loc.code in codes or loc.is_virtual
         }
 
+    def entries(
+        self, skus: Collection[str], codes: Collection[str]
+    ) -> tuple[dict[str, Item], dict[str, Location]]:
+        return self.items(skus), self.locations(codes)
+
     def sku_of_barcode(self, barcode: str) -> str | None:
         for it in self.state.items.values():
             if barcode in it.barcodes:
@@ -241,7 +246,7 @@ class _FakeLedgerWrites:
             if (key[0], key[3]) in wanted and not locations[key[1]].is_virtual
         ]
 
-    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> Sequence[int] | None:
         ids = []
         for row in rows:
             p = row if isinstance(row, Posting) else Posting(*row, 0, False, False, False)
@@ -488,6 +493,9 @@ class FakeStockPolicy:
         return [
             PolicyRule(s, k, on_short) for (s, k), on_short in sorted(self.state.policy.items())
         ]
+
+    def read_ahead(self) -> None:
+        return None
 
     def set_rule(self, rule: PolicyRule) -> None:
         self.state.policy[(rule.source, rule.kind)] = rule.on_short

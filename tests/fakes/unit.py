@@ -8,6 +8,8 @@ since this one began, the way a serialisable database refuses the later writer.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -136,6 +138,15 @@ class FakeUnitOfWork:
     def rollback(self) -> None:
         self._store()
         self._begin()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        kept = copy.deepcopy(self._store())
+        try:
+            yield
+        except BaseException:
+            self._work = kept
+            raise
 
 
 class FakeUnitOfWorkFactory:

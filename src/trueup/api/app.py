@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trueup.api import docs, health, problems, stream
 from trueup.api.access import AccessLog
 from trueup.api.express import ExpressLane
+from trueup.api.posting import PostingQueue
 from trueup.api.problems import MEDIA_TYPE, TYPE_BASE
 from trueup.api.routes import alerts as alert_routes
 from trueup.api.routes import cases as case_routes
@@ -150,6 +151,7 @@ def create_app(
     app.state.future_tolerance = limits.future_tolerance
     app.state.staff_reads_all_stock = staff_reads_all_stock
     app.state.timezone = timezone
+    app.state.postings = PostingQueue(uow)
     problems.install(app)
     docs.install(app, f"{PREFIX}/docs", f"{PREFIX}/openapi.json", f"{PREFIX}/docs-assets")
     if checks is not None:
@@ -180,6 +182,7 @@ def create_app(
         limiter=app.state.limiter,
         max_body=limits.max_body_bytes,
         future_tolerance=limits.future_tolerance,
+        queue=app.state.postings,
     )
     _describe_security(app)
     return app

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trueup.api.access import remember
-from trueup.api.routes.ledger import post_one
+from trueup.api.posting import PostingQueue, document
+from trueup.api.routes.ledger import SINGLE_LABEL
 from trueup.api.schemas.ledger import MovementIn, MovementOut
 from trueup.api.security import RateLimiter, TokenCache
 from trueup.domain.access import Action, Principal
-from trueup.domain.errors import TrueupError, WriterBusy
+from trueup.domain.errors import TrueupError
 from trueup.domain.ledger.times import FUTURE_TOLERANCE
 from trueup.services.ports import UnitOfWorkFactory
 
@@ -40,14 +40,15 @@ class ExpressLane:
         limiter: RateLimiter,
         max_body: int,
         future_tolerance: timedelta = FUTURE_TOLERANCE,
+        queue: PostingQueue | None = None,
     ) -> None:
         self.app, self.path, self.max_body = app, path, max_body
         self.future_tolerance = future_tolerance
         self.uow, self.tokens, self.limiter = uow, tokens, limiter
-        # Where writers queue on one database lock (SQLite), a post runs right here on
-        # the event loop when the lock is free (no hop to a worker thread), and in a
-        # worker, waiting its turn, when another writer holds it.
-        self.inline: UnitOfWorkFactory | None = uow.without_waiting()
+        # Posts go through the app's queue (api/posting.py): together with those that
+        # arrive while a commit is in flight; on SQLite on the event loop itself while
+        # the write lock is free.
+        self.queue = queue if queue is not None else PostingQueue(uow)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = self._token(scope)
@@ -112,14 +113,12 @@ class ExpressLane:
     async def _posted(
         self, who: Principal, where: str, movement: MovementIn
     ) -> tuple[int, MovementOut]:
-        if self.inline is not None:
-            try:
-                return post_one(self.inline, who, where, movement, self.future_tolerance)
-            except WriterBusy:
-                pass  # another writer holds the database: wait for it in a worker thread
-        return await run_in_threadpool(
-            post_one, self.uow, who, where, movement, self.future_tolerance
+        lines = [movement.line()]
+        posted = document(
+            who, where, lines, SINGLE_LABEL, self.future_tolerance, audit_refusal=False
         )
+        report = await self.queue.post(posted.document)
+        return (201 if report.applied else 200), posted.movements[0]
 
 
 async def _whole_body(receive: Receive) -> bytes | None:

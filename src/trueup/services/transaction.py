@@ -11,6 +11,7 @@ Services open a unit, and only services commit it.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
@@ -28,7 +29,14 @@ class Transaction(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     def commit(self) -> None: ...
-    def rollback(self) -> None: ...
+    def rollback(self) -> None:
+        """Throw away what the transaction wrote, and carry on in a fresh one."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A block whose writes are undone, and nothing before it, when it raises (the
+        error goes on); the transaction carries on either way."""
+        ...
 
 
 class TransactionFactory(Protocol[U_co]):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from trueup.domain.errors import InputError, StorageUnavailable, WriterBusy
+from trueup.storage.driver import install
 
 READONLY = "trueup_readonly"
 #: an execution option for a SQLite connection whose busy timeout is zero: a transaction
@@ -40,7 +41,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    install(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

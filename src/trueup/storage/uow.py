@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -16,6 +18,7 @@ from trueup.storage.alerts.repository import SqlAlerts
 from trueup.storage.cases.repository import SqlCases
 from trueup.storage.counts.manual_logs import SqlManualLogs
 from trueup.storage.counts.repository import SqlCounts
+from trueup.storage.driver import rollback_to, savepoint
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.events.outbox import SqlOutbox
 from trueup.storage.events.webhooks import SqlWebhooks
@@ -73,6 +76,7 @@ class SqlUnitOfWork:
         #: where the connection comes from and goes back to, when it is kept open
         self.keeper = keeper
         self._connection: Connection | None = None
+        self._savepoints = 0
 
     def __enter__(self) -> Self:
         if self.keeper is not None:
@@ -146,6 +150,23 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         assert self._connection is not None, "rollback outside the unit of work"
         self._connection.rollback()
+        self._connection.begin()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """On the driver's connection, sent with the next statement on PostgreSQL
+        (storage/driver.py): a savepoint is one more round trip otherwise, and a
+        refusal found before anything reached the server costs none."""
+        connection = self._connection
+        assert connection is not None, "savepoint outside the unit of work"
+        self._savepoints += 1
+        name = f"trueup_{self._savepoints}"
+        savepoint(connection, name)
+        try:
+            yield
+        except BaseException:
+            rollback_to(connection, name)
+            raise
 
 
 class SqlUnitOfWorkFactory:

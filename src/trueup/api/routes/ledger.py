@@ -10,7 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from trueup.api.idempotency import idempotent
+from trueup.api.idempotency import Remember, idempotent
+from trueup.api.posting import (
+    Keep,
+    PostingQueue,
+    auditor,
+    document,
+    refusal_auditor,
+)
 from trueup.api.schemas.ledger import (
     ERRORS,
     DocumentIn,
@@ -37,13 +44,13 @@ from trueup.api.security import known_query, origin, require, uow_of
 from trueup.domain.access import Action, Principal
 from trueup.domain.errors import Forbidden, InputError
 from trueup.domain.ledger.times import FUTURE_TOLERANCE
-from trueup.domain.values import normalize_code, parse_timestamp
+from trueup.domain.values import parse_timestamp
 from trueup.services.counts.tasks import Blind, HiddenBy, blind
-from trueup.services.identity.audit import record_audit
 from trueup.services.ledger import queries
 from trueup.services.ledger.port import MovementPage, StockFilter
-from trueup.services.ledger.posting import document_source, post_document, reverse
+from trueup.services.ledger.posting import reverse
 from trueup.services.ledger.run import PostingReport
+from trueup.services.ledger.together import post_together
 from trueup.services.ledger.verification import verify
 from trueup.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -60,35 +67,36 @@ def blind_to(request: Request, who: Principal) -> Blind | None:
 
 
 # -- posting ---------------------------------------------------------------------------
-def _auditor(
-    who: Principal, where: str, action: str, target: str
-) -> Callable[[UnitOfWork, PostingReport], None]:
-    """The audit record of a posting, written in its transaction just before it commits."""
-
-    def audit(uow: UnitOfWork, report: PostingReport) -> None:
-        record_audit(
-            uow,
-            who,
-            where,
-            action,
-            target,
-            {"batch": report.batch_id, "applied": report.applied, "duplicates": report.duplicates},
-        )
-
-    return audit
-
-
 def _post(
-    request: Request, who: Principal, lines: list[dict[str, str]], label: str
+    request: Request,
+    who: Principal,
+    lines: list[dict[str, str]],
+    label: str,
+    keep: Keep | None = None,
 ) -> tuple[PostingReport, list[MovementOut]]:
     tolerance = future_tolerance(request)
-    return post_lines(uow_of(request), who, origin(request), lines, label, tolerance)
+    return post_lines(
+        uow_of(request),
+        who,
+        origin(request),
+        lines,
+        label,
+        tolerance,
+        queue=queue_of(request),
+        keep=keep,
+    )
 
 
 def future_tolerance(request: Request) -> timedelta:
     """How far ahead of the clock the app accepts a movement's time (api/app.py Limits)."""
     tolerance: timedelta = request.app.state.future_tolerance
     return tolerance
+
+
+def queue_of(request: Request) -> PostingQueue | None:
+    """The app's posting queue (api/posting.py), if it has one."""
+    queue: PostingQueue | None = getattr(request.app.state, "postings", None)
+    return queue
 
 
 def post_lines(
@@ -98,30 +106,38 @@ def post_lines(
     lines: list[dict[str, str]],
     label: str,
     tolerance: timedelta = FUTURE_TOLERANCE,
+    *,
+    queue: PostingQueue | None = None,
+    keep: Keep | None = None,
 ) -> tuple[PostingReport, list[MovementOut]]:
-    """Post `lines` as `who` (calling from `where`), all or nothing; the movements in
-    the order of the lines, each (source, external_id) once, originals for repeats."""
-    source = document_source(who, lines)
-    report = post_document(
-        uow,
-        lines,
-        caller=who,
-        default_source=source,
-        label=label,
-        before_commit=_auditor(who, where, "movements.post", label),
-        future_tolerance=tolerance,
-    )
-    keys = [
-        (normalize_code(line.get("source") or source), normalize_code(line["external_id"]))
-        for line in lines
-    ]
-    posted = {(m["source"], m["external_id"]): MovementOut.posted(m) for m in report.posted}
-    unique = list(dict.fromkeys(keys))
-    earlier = [key for key in unique if key not in posted]  # duplicates: read the originals
-    if earlier:
-        for found in queries.movements_by_keys(uow, earlier):
-            posted[(found.source, found.external_id)] = MovementOut.of(found)
-    return report, [posted[key] for key in unique]
+    """Post `lines` as `who` (calling from `where`), all or nothing, through `queue`
+    (with the posts that arrive meanwhile) or alone; the movements in the order of the
+    lines, each (source, external_id) once, originals for repeats. `keep` stores the
+    answer of a request with an Idempotency-Key, in the same transaction."""
+    posted = document(who, where, lines, label, tolerance, keep=keep)
+    if queue is not None:
+        report = queue.post_from_thread(posted.document)
+    else:
+        [result] = post_together(uow, [posted.document])
+        if isinstance(result, Exception):
+            raise result
+        report = result
+    return report, posted.movements
+
+
+def _kept(
+    answer: Callable[[PostingReport, list[MovementOut]], tuple[int, BaseModel]],
+    remember: Remember | None,
+) -> Keep | None:
+    """What stores a keyed request's answer in its posting's transaction (none without
+    an Idempotency-Key)."""
+    if remember is None:
+        return None
+
+    def keep(uow: UnitOfWork, report: PostingReport, found: list[MovementOut]) -> None:
+        remember(uow, *answer(report, found))
+
+    return keep
 
 
 def _json(model: BaseModel, status: int) -> Response:
@@ -145,23 +161,15 @@ def post_movement(
     """Post one movement. Idempotent by (source, external_id) and by Idempotency-Key: a
     repeat returns the original with 200."""
 
-    def run() -> tuple[int, MovementOut]:
-        return post_one(uow_of(request), who, origin(request), body, future_tolerance(request))
+    def answer(report: PostingReport, found: list[MovementOut]) -> tuple[int, MovementOut]:
+        return (201 if report.applied else 200), found[0]
+
+    def run(remember: Remember | None) -> tuple[int, MovementOut]:
+        report, found = _post(request, who, [body.line()], SINGLE_LABEL, _kept(answer, remember))
+        return answer(report, found)
 
     status, out = idempotent(request, who, body, run, MovementOut)
     return _json(out, status)
-
-
-def post_one(
-    uow: UnitOfWorkFactory,
-    who: Principal,
-    where: str,
-    body: MovementIn,
-    tolerance: timedelta = FUTURE_TOLERANCE,
-) -> tuple[int, MovementOut]:
-    """One movement: 201 and the movement, or 200 and the original of a repeat."""
-    report, movements = post_lines(uow, who, where, [body.line()], SINGLE_LABEL, tolerance)
-    return (201 if report.applied else 200), movements[0]
 
 
 @router.post(
@@ -180,18 +188,21 @@ def post_document_endpoint(
     if len(body.lines) > MAX_LINES:
         raise InputError(f"at most {MAX_LINES} lines per document", field="lines")
 
-    def run() -> tuple[int, DocumentOut]:
-        lines = [line.line() for line in body.lines]
-        report, movements = _post(request, who, lines, body.label)
+    def answer(report: PostingReport, found: list[MovementOut]) -> tuple[int, DocumentOut]:
         out = DocumentOut(
             batch=report.batch_id,
             lines=report.lines,
             applied=report.applied,
             duplicates=report.duplicates,
             shortages=report.shortages,
-            movements=movements,
+            movements=found,
         )
         return (201 if report.applied else 200), out
+
+    def run(remember: Remember | None) -> tuple[int, DocumentOut]:
+        lines = [line.line() for line in body.lines]
+        report, found = _post(request, who, lines, body.label, _kept(answer, remember))
+        return answer(report, found)
 
     status, out = idempotent(request, who, body, run, DocumentOut)
     return _json(out, status)
@@ -262,7 +273,8 @@ def reverse_movement(
         movement_id,
         reason=body.reason,
         caller=who,
-        before_commit=_auditor(
+        before_commit=auditor(who, origin(request), "movements.reverse", f"movement:{movement_id}"),
+        on_refused=refusal_auditor(
             who, origin(request), "movements.reverse", f"movement:{movement_id}"
         ),
     )

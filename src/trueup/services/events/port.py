@@ -19,7 +19,7 @@ class OutboxRepository(Protocol):
     """The event outbox: one row per committed transaction that raised events, ids in
     commit order."""
 
-    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> None:
         """One outbox row, written last in its transaction. Ids commit in order, so a
         reader that has seen id n never later finds a smaller one."""
         ...

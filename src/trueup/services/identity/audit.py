@@ -38,11 +38,11 @@ def record_audit(
     detail: Mapping[str, object] | None = None,
     *,
     at: datetime | None = None,
-) -> int:
+) -> None:
     """Append one audit event inside the caller's unit of work, so it commits (or rolls
     back) with the change it records. `detail` is stored as JSON."""
     moment = at or utc_now()
-    return _append(uow, caller.username, caller.token_id, origin, action, target, detail, moment)
+    _append(uow, caller.username, caller.token_id, origin, action, target, detail, moment)
 
 
 def record_login(
@@ -53,11 +53,11 @@ def record_login(
     detail: Mapping[str, object] | None = None,
     *,
     at: datetime,
-) -> int:
+) -> None:
     """Append a login attempt on `user:USERNAME`, under the username it claims, trimmed:
     nobody is authenticated yet, so there is no caller to record."""
     name = username.strip()[:_AUDIT_TEXT]
-    return _append(uow, name, None, origin, action, f"user:{name}", detail, at)
+    _append(uow, name, None, origin, action, f"user:{name}", detail, at)
 
 
 def _append(
@@ -69,7 +69,7 @@ def _append(
     target: str,
     detail: Mapping[str, object] | None,
     at: datetime,
-) -> int:
+) -> None:
     event = NewAuditEvent(
         at=at,
         actor=name[:_AUDIT_TEXT],
@@ -79,7 +79,7 @@ def _append(
         target=target,
         detail=json.dumps(dict(detail or {}), sort_keys=True, default=str, ensure_ascii=False),
     )
-    return uow.identity.append_audit(event)
+    uow.identity.append_audit(event)
 
 
 def audit_trail(

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from trueup.domain.access import Principal
 from trueup.domain.errors import InputError, KeyReused
 from trueup.domain.values import Clock, utc_now
-from trueup.services.ledger.port import LedgerUnitOfWorkFactory, StoredResponse
+from trueup.services.ledger.port import (
+    LedgerUnitOfWork,
+    LedgerUnitOfWorkFactory,
+    StoredResponse,
+)
 
 MAX_KEY = 255
 
@@ -50,19 +54,45 @@ def once(
     response. Keys are per user: another user's same key is another request. Requests
     are idempotent by (source, external_id) as well, so two concurrent first tries post
     once; both store the same response, and the first one stored is kept."""
-    with uow_factory(readonly=True) as uow:
-        stored = uow.idempotency.remembered(caller.user_id, key)
+    stored = stored_response(uow_factory, key, fingerprint, caller=caller)
     if stored is not None:
-        if stored.request_hash != fingerprint:
-            raise KeyReused(
-                "a new Idempotency-Key: this one was used for a different request",
-                field="Idempotency-Key",
-                value=key[:60],
-            )
-        return Response(stored.status, stored.body)
+        return stored
     response = run()
     with uow_factory() as uow:
-        kept = StoredResponse(fingerprint, response.status, response.body)
-        uow.idempotency.remember(caller.user_id, key, kept, clock())
+        remember_in(uow, key, fingerprint, response, caller=caller, clock=clock)
         uow.commit()
     return response
+
+
+def stored_response(
+    uow_factory: LedgerUnitOfWorkFactory, key: str, fingerprint: str, *, caller: Principal
+) -> Response | None:
+    """The response stored under the caller's key, if any; KeyReused when the key was
+    used for a different request."""
+    with uow_factory(readonly=True) as uow:
+        stored = uow.idempotency.remembered(caller.user_id, key)
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise KeyReused(
+            "a new Idempotency-Key: this one was used for a different request",
+            field="Idempotency-Key",
+            value=key[:60],
+        )
+    return Response(stored.status, stored.body)
+
+
+def remember_in(
+    uow: LedgerUnitOfWork,
+    key: str,
+    fingerprint: str,
+    response: Response,
+    *,
+    caller: Principal,
+    clock: Clock = utc_now,
+) -> None:
+    """Store the response under the caller's key inside `uow`, the transaction of the
+    change it answers: the two commit together, once (a concurrent twin that stored
+    first wins)."""
+    kept = StoredResponse(fingerprint, response.status, response.body)
+    uow.idempotency.remember(caller.user_id, key, kept, clock())

@@ -73,6 +73,12 @@ class MovementPage:
 class CatalogRepository(Protocol):
     def items(self, skus: Collection[str] | None = None) -> dict[str, Item]: ...
     def locations(self, codes: Collection[str] | None = None) -> dict[str, Location]: ...
+    def entries(
+        self, skus: Collection[str], codes: Collection[str]
+    ) -> tuple[dict[str, Item], dict[str, Location]]:
+        """`items(skus)` and `locations(codes)` together: a document's catalog."""
+        ...
+
     def sku_of_barcode(self, barcode: str) -> str | None:
         """The SKU whose item has this barcode (its base unit's or a pack's), if any."""
         ...
@@ -88,6 +94,11 @@ class StockPolicyRepository(Protocol):
     """Which sources' events are facts and which are requests (domain/ledger/policy.py)."""
 
     def rules(self) -> list[PolicyRule]: ...
+    def read_ahead(self) -> None:
+        """Let the store read the rules along with its next statement, so that `rules`,
+        called after it, costs no round trip of its own (PostgreSQL)."""
+        ...
+
     def set_rule(self, rule: PolicyRule) -> None: ...
     def delete_rule(self, source: str, kind: str) -> bool: ...
 
@@ -146,9 +157,11 @@ class LedgerWrites(Protocol):
         """Every physical balance row of these serials, locked like `balances`."""
         ...
 
-    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> Sequence[int] | None:
         """Write ledger rows (a Posting's first INSERT_WIDTH fields; a Posting will do).
-        Returns their ids in order, or None when the store cannot tell them cheaply."""
+        Returns their ids in order, or None when the store cannot tell them cheaply; the
+        ids may be read from the store only when first looked at, so a caller that can
+        wait for them should (services/ledger/run.py)."""
         ...
 
     def apply_deltas(

@@ -12,6 +12,7 @@ from trueup.domain.ledger.model import BalanceRow, Item, Location, Movement
 from trueup.domain.values import to_decimal
 from trueup.services.ledger.port import (
     HistoryFilter,
+    LedgerUnitOfWork,
     LedgerUnitOfWorkFactory,
     MovementPage,
     StockFilter,
@@ -64,7 +65,13 @@ def movements_by_keys(
 ) -> list[Movement]:
     """The movements posted under these (source, external_id) keys, in the keys' order."""
     with uow_factory(readonly=True) as uow:
-        found = uow.ledger.movements_by_keys(keys)
+        return movements_within(uow, keys)
+
+
+def movements_within(uow: LedgerUnitOfWork, keys: Sequence[tuple[str, str]]) -> list[Movement]:
+    """`movements_by_keys` inside a unit of work already open (a posting's, whose answer
+    names the originals of its repeats)."""
+    found = uow.ledger.movements_by_keys(keys)
     missing = [key for key in keys if key not in found]
     if missing:
         raise NotFound(f"no movement {missing[0]}")

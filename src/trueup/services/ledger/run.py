@@ -10,7 +10,7 @@ anything, so both give the same ledger, balances, exceptions and problems.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +72,9 @@ class PostingRun:
         self.seen: dict[tuple[str, str], tuple[int, int]] = {}
         #: the postings applied, while few enough to tell the event stream one by one
         self.posted: list[Posting] | None = []
-        #: their ids, when the store told them
-        self.posted_ids: list[int] | None = []
+        #: their ids, when the store tells them, per append (looked at only once the
+        #: balances are written: the store may send both in one round trip)
+        self.id_parts: list[Sequence[int]] | None = []
         #: the balance changes, when the columnar path posted the input
         self.column_deltas: list[tuple[int, int, str, str, int]] | None = None
         #: the balances this transaction holds (`LedgerWrites.lock`)
@@ -124,10 +125,10 @@ class PostingRun:
         ids = ledger.append(accepted)
         if self.posted is not None:
             self.posted.extend(accepted)
-            if ids is None or self.posted_ids is None:
-                self.posted_ids = None
+            if ids is None or self.id_parts is None:
+                self.id_parts = None
             else:
-                self.posted_ids.extend(ids)
+                self.id_parts.append(ids)
             if len(self.posted) > DETAIL_LIMIT:
                 self.posted = None
         self.report.applied += len(accepted)
@@ -270,6 +271,12 @@ class PostingRun:
             part = postings.slice(offset, CHUNK)
             self.post(_rows(part))
             progress(part.height)
+
+    def posted_ids(self) -> list[int] | None:
+        """The ids of the postings applied, in order, when the store told them."""
+        if self.id_parts is None:
+            return None
+        return [movement_id for part in self.id_parts for movement_id in part]
 
     def flush(self) -> None:
         """Write the balance changes so far and start afresh: the database then holds the

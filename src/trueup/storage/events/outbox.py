@@ -10,22 +10,30 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from trueup.storage.driver import DriverStatements
+from trueup.storage.driver import DriverStatements, at_commit
 from trueup.storage.events.tables import event
 
 
 class SqlOutbox(DriverStatements):
-    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> int:
+    def append(self, recorded_at: datetime, batch_id: int | None, payload: str) -> None:
         """One outbox row, written last in its transaction. On PostgreSQL a transaction
         lock makes ids commit in order, so a reader that has seen id n never later finds
-        a smaller one: the stream resumes without gaps."""
+        a smaller one: the stream resumes without gaps. Both go to the server with the
+        COMMIT (storage/driver.py `at_commit`), so the lock is held from there to the
+        commit only, after every other lock of the transaction: several documents posted
+        together take it once, last, as a single post does."""
         if self.postgres:
-            self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7201)")
-        rows = self._run(
-            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?) RETURNING id",
+            at_commit(self.connection, "SELECT pg_advisory_xact_lock(7201)")
+            at_commit(
+                self.connection,
+                "INSERT INTO event (recorded_at, batch_id, payload) VALUES (%s, %s, %s)",
+                (recorded_at, batch_id, payload),
+            )
+            return
+        self._run(
+            "INSERT INTO event (recorded_at, batch_id, payload) VALUES (?, ?, ?)",
             (self._time(recorded_at), batch_id, payload),
         )
-        return int(rows[0][0])
 
     def payloads_after(self, row_id: int, limit: int) -> list[tuple[int, str]]:
         rows = self.connection.execute(

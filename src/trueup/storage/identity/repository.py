@@ -18,6 +18,7 @@ from trueup.services.identity.port import (
     StoredUser,
     TokenGrant,
 )
+from trueup.storage.driver import later
 from trueup.storage.identity.tables import api_token, app_user, audit_event, user_site
 from trueup.storage.ledger.catalog import SqlCatalog
 from trueup.storage.ledger.tables import location
@@ -248,26 +249,20 @@ class SqlIdentity:
         self.connection.execute(_TOUCH, {"token_id": token_id, "now": now, "not_since": not_since})
 
     # -- audit -------------------------------------------------------------------------
-    def append_audit(self, event: NewAuditEvent) -> int:
-        # On the driver's cursor: every write through the API runs this.
+    def append_audit(self, event: NewAuditEvent) -> None:
+        # On the driver's cursor, sent with the commit on PostgreSQL (storage/driver.py):
+        # every write through the API runs this.
         postgres = self.connection.dialect.name == "postgresql"
         at: object = event.at.astimezone(UTC)
         if not postgres:
             at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
-        sql = (
+        later(
+            self.connection,
             "INSERT INTO audit_event (at, actor, token_id, origin, action, target, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
-        )
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(
-                sql.replace("?", "%s") if postgres else sql,
-                (at, event.actor, event.token_id, event.origin, event.action, event.target,
-                 event.detail),
-            )  # fmt: skip
-            return int(cursor.fetchone()[0])
-        finally:
-            cursor.close()
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (at, event.actor, event.token_id, event.origin, event.action, event.target,
+             event.detail),
+        )  # fmt: skip
 
     def audit(self, query: AuditFilter, limit: int, after_id: int | None) -> list[AuditEvent]:
         statement = select(audit_event).order_by(audit_event.c.id).limit(limit)

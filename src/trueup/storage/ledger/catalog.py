@@ -11,6 +11,7 @@ from sqlalchemy import BindParameter, Connection, bindparam, delete, insert, sel
 
 from trueup.domain.ledger.model import Item, Location, LocationKind, Tracking
 from trueup.domain.values import utc_now
+from trueup.storage.driver import answers, send_pending
 from trueup.storage.ledger.memory import Memory
 from trueup.storage.ledger.tables import balance, item, item_barcode, item_pack, location
 
@@ -36,6 +37,22 @@ _LOCATIONS_NAMED = _LOCATIONS.where(
     location.c.code.in_(bindparam("codes", expanding=True)) | (location.c.is_virtual == 1)
 )
 
+# One statement: each item with its packs, then a row per barcode (pack columns NULL, the
+# barcode in the unit column, its unit in the multiple's place).
+_FEW_ITEMS = (
+    "SELECT i.id, i.sku, i.name, i.unit, i.decimals, i.tracking, i.unit_cost, "
+    "i.abc_class, p.unit, p.multiple, NULL FROM item i LEFT JOIN item_pack p "
+    "ON p.item_id = i.id WHERE i.sku IN_CODES UNION ALL "
+    "SELECT i.id, i.sku, NULL, NULL, NULL, NULL, NULL, NULL, b.barcode, NULL, b.unit "
+    "FROM item i JOIN item_barcode b ON b.item_id = i.id WHERE i.sku IN_CODES"
+)
+_FEW_LOCATIONS = (
+    "SELECT l.code, l.name, l.kind, p.code, s.code, l.id FROM location l "
+    "LEFT JOIN location p ON p.id = l.parent_id "
+    "LEFT JOIN location s ON s.id = l.site_id "
+    "WHERE l.code IN_CODES OR l.is_virtual = 1"
+)
+
 
 class SqlCatalog:
     def __init__(self, connection: Connection, memory: Memory | None = None) -> None:
@@ -50,6 +67,8 @@ class SqlCatalog:
         marks = "= ANY(%s)" if postgres else f"IN ({', '.join('?' * len(wanted))})"
         times = sql.count("IN_CODES")
         params = [wanted] * times if postgres else wanted * times
+        if postgres:
+            send_pending(self.connection)
         cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql.replace("IN_CODES", marks), params)
@@ -96,42 +115,27 @@ class SqlCatalog:
             for row in run(queries[0], params)
         }
 
+    def entries(
+        self, skus: Collection[str], codes: Collection[str]
+    ) -> tuple[dict[str, Item], dict[str, Location]]:
+        """A document's catalog: `items(skus)` and `locations(codes)`, read with one
+        round trip on PostgreSQL."""
+        postgres = self.connection.dialect.name == "postgresql"
+        if not postgres or self.memory is not None or not 0 < len(skus) <= _FEW >= len(codes):
+            return self.items(skus), self.locations(codes)
+        items, places = answers(
+            self.connection,
+            [
+                (_FEW_ITEMS.replace("IN_CODES", "= ANY(%s)"), [list(skus)] * 2),
+                (_FEW_LOCATIONS.replace("IN_CODES", "= ANY(%s)"), [list(codes)]),
+            ],
+        )
+        return _items_of(items), _locations_of(places)
+
     def _few_items(self, skus: Collection[str]) -> dict[str, Item]:
         if not skus:
             return {}
-        # One statement: each item with its packs, then a row per barcode (pack columns
-        # NULL, the barcode in the unit column, its unit in the multiple's place).
-        rows = self._named(
-            "SELECT i.id, i.sku, i.name, i.unit, i.decimals, i.tracking, i.unit_cost, "
-            "i.abc_class, p.unit, p.multiple, NULL FROM item i LEFT JOIN item_pack p "
-            "ON p.item_id = i.id WHERE i.sku IN_CODES UNION ALL "
-            "SELECT i.id, i.sku, NULL, NULL, NULL, NULL, NULL, NULL, b.barcode, NULL, b.unit "
-            "FROM item i JOIN item_barcode b ON b.item_id = i.id WHERE i.sku IN_CODES",
-            skus,
-        )
-        found: dict[str, Item] = {}
-        packs: defaultdict[int, dict[str, int]] = defaultdict(dict)
-        codes: defaultdict[int, dict[str, str]] = defaultdict(dict)
-        for row in rows:
-            if row[10] is not None:
-                codes[row[0]][row[8]] = row[10]
-                continue
-            if row[8] is not None:
-                packs[row[0]][row[8]] = row[9]
-            if row[1] not in found:
-                found[row[1]] = Item(
-                    sku=row[1],
-                    name=row[2],
-                    unit=row[3],
-                    decimals=row[4],
-                    tracking=Tracking(row[5]),
-                    unit_cost=None if row[6] is None else Decimal(row[6]),
-                    abc_class=row[7],
-                    pack_sizes=packs[row[0]],
-                    barcodes=codes[row[0]],
-                    id=row[0],
-                )
-        return found
+        return _items_of(self._named(_FEW_ITEMS, skus))
 
     def sku_of_barcode(self, barcode: str) -> str | None:
         """The SKU of the item this barcode (of its base unit or a pack) belongs to."""
@@ -177,17 +181,7 @@ class SqlCatalog:
         }
 
     def _few_locations(self, codes: Collection[str]) -> dict[str, Location]:
-        few = self._named(
-            "SELECT l.code, l.name, l.kind, p.code, s.code, l.id FROM location l "
-            "LEFT JOIN location p ON p.id = l.parent_id "
-            "LEFT JOIN location s ON s.id = l.site_id "
-            "WHERE l.code IN_CODES OR l.is_virtual = 1",
-            codes,
-        )
-        return {
-            code: Location(code, name, LocationKind(kind), parent, site, id)
-            for code, name, kind, parent, site, id in few
-        }
+        return _locations_of(self._named(_FEW_LOCATIONS, codes))
 
     def _forget(self) -> None:
         if self.memory is not None:
@@ -299,4 +293,37 @@ def _item_row(it: Item) -> dict[str, Any]:
         "tracking": it.tracking.value,
         "unit_cost": it.unit_cost,
         "abc_class": it.abc_class,
+    }
+
+
+def _items_of(rows: list[tuple[Any, ...]]) -> dict[str, Item]:
+    found: dict[str, Item] = {}
+    packs: defaultdict[int, dict[str, int]] = defaultdict(dict)
+    codes: defaultdict[int, dict[str, str]] = defaultdict(dict)
+    for row in rows:
+        if row[10] is not None:
+            codes[row[0]][row[8]] = row[10]
+            continue
+        if row[8] is not None:
+            packs[row[0]][row[8]] = row[9]
+        if row[1] not in found:
+            found[row[1]] = Item(
+                sku=row[1],
+                name=row[2],
+                unit=row[3],
+                decimals=row[4],
+                tracking=Tracking(row[5]),
+                unit_cost=None if row[6] is None else Decimal(row[6]),
+                abc_class=row[7],
+                pack_sizes=packs[row[0]],
+                barcodes=codes[row[0]],
+                id=row[0],
+            )
+    return found
+
+
+def _locations_of(rows: list[tuple[Any, ...]]) -> dict[str, Location]:
+    return {
+        code: Location(code, name, LocationKind(kind), parent, site, id)
+        for code, name, kind, parent, site, id in rows
     }

@@ -11,9 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trueup.domain.ledger.policy import OnShort, PolicyRule
-from trueup.storage.driver import DriverStatements
+from trueup.storage.driver import Answer, DriverStatements, answer_later
 from trueup.storage.ledger.memory import Memory
 from trueup.storage.ledger.tables import stock_policy
+
+_RULES = "SELECT source, kind, on_short FROM stock_policy ORDER BY source, kind"
 
 
 class SqlStockPolicy(DriverStatements):
@@ -21,12 +23,19 @@ class SqlStockPolicy(DriverStatements):
         super().__init__(connection)
         #: what earlier transactions of this connection read, when it is kept open
         self.memory = memory
+        #: the rules read along with another statement (`read_ahead`)
+        self._ahead: Answer | None = None
+
+    def read_ahead(self) -> None:
+        if self.postgres and self.memory is None:
+            self._ahead = answer_later(self.connection, _RULES)
 
     def rules(self) -> list[PolicyRule]:
         known = self.memory
         if known is not None and known.rules is not None:
             return list(known.rules)
-        rows = self._run("SELECT source, kind, on_short FROM stock_policy ORDER BY source, kind")
+        ahead, self._ahead = self._ahead, None
+        rows = ahead.rows() if ahead is not None else self._run(_RULES)
         rules = [PolicyRule(source, kind, OnShort(on_short)) for source, kind, on_short in rows]
         if known is not None:
             known.rules = list(rules)

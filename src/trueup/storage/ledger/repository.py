@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from trueup.domain.ledger.postings import (
     INSERT_WIDTH,
@@ -23,18 +23,67 @@ from trueup.domain.ledger.postings import (
     SerialKey,
 )
 from trueup.services.ledger.port import Recorded
-from trueup.storage.driver import DriverStatements, canonical_time
+from trueup.storage.driver import Answer, DriverStatements, answer_later, canonical_time
 from trueup.storage.ledger.reads import LedgerReads
 from trueup.storage.ledger.tables import MOVEMENT_INSERT_COLUMNS
 
 CHUNK = 20_000
+#: batch ids a PostgreSQL connection takes from the sequence at a time
+BATCH_IDS = 32
+_RESERVED = "trueup_batch_ids"
 #: up to this many balance changes are written one statement each, returning the after
 FEW_DELTAS = 64
 _COLUMNS = ", ".join(MOVEMENT_INSERT_COLUMNS)
+_LOCK = (
+    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+    "SELECT k.item_id, k.location_id, k.lot, k.serial, 0 FROM "
+    "unnest(%s::int[], %s::int[], %s::text[], %s::text[]) "
+    "AS k(item_id, location_id, lot, serial) ORDER BY 1, 2, 3, 4 "
+    "ON CONFLICT (item_id, location_id, lot, serial) "
+    "DO UPDATE SET quantity = balance.quantity WHERE false"
+)
+_BALANCES = (
+    "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity FROM balance b "
+    "JOIN unnest(%s::int[], %s::int[], %s::text[], %s::text[]) "
+    "AS k(item_id, location_id, lot, serial) "
+    "USING (item_id, location_id, lot, serial) "
+    "ORDER BY b.item_id, b.location_id, b.lot, b.serial FOR UPDATE OF b"
+)
+#: a document's balance changes, in key order, each with its on-hand after
+_UPSERT = (
+    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
+    "SELECT * FROM unnest(%s::int[], %s::int[], %s::text[], %s::text[], %s::bigint[]) "
+    "ORDER BY 1, 2, 3, 4 ON CONFLICT (item_id, location_id, lot, serial) "
+    "DO UPDATE SET quantity = balance.quantity + excluded.quantity "
+    "RETURNING item_id, location_id, lot, serial, quantity"
+)
 _PAYLOAD = (
     "kind, item_id, from_location_id, to_location_id, lot, serial, quantity, occurred_at, "
     "reason, reference"
 )
+
+
+class _Ids(Sequence[int]):
+    """Movement ids told by statements still on their way (`answer_later`)."""
+
+    def __init__(self, answers: list[Answer]) -> None:
+        self.answers = answers
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [int(a.rows()[0][0]) for a in self.answers[index]]
+        return int(self.answers[index].rows()[0][0])
+
+
+def _recorded(row: tuple[Any, ...]) -> Recorded:
+    return Recorded(id=row[0], payload=(*row[2:9], canonical_time(row[9]), *row[10:]))
 
 
 class SqlLedger(DriverStatements, LedgerReads):
@@ -42,6 +91,24 @@ class SqlLedger(DriverStatements, LedgerReads):
     def open_batch(
         self, kind: str, label: str, sha256: str | None, actor: str, recorded_at: datetime
     ) -> int:
+        if self.postgres:
+            # An id taken ahead from the sequence (a round trip per BATCH_IDS batches), so
+            # the row goes with the next statement; an id a rollback leaves unused is a
+            # gap, as any sequence leaves.
+            reserved: list[int] = self.connection.info.setdefault(_RESERVED, [])
+            if not reserved:
+                found = self._run(
+                    "SELECT nextval(pg_get_serial_sequence('batch', 'id')) "
+                    f"FROM generate_series(1, {BATCH_IDS})"
+                )
+                reserved.extend(int(row[0]) for row in reversed(found))
+            batch_id = reserved.pop()
+            self._later(
+                "INSERT INTO batch (id, kind, label, sha256, actor, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (batch_id, kind, label, sha256, actor, recorded_at),
+            )
+            return batch_id
         rows = self._run(
             "INSERT INTO batch (kind, label, sha256, actor, recorded_at) VALUES (?, ?, ?, ?, ?) "
             "RETURNING id",
@@ -52,7 +119,7 @@ class SqlLedger(DriverStatements, LedgerReads):
     def close_batch(
         self, batch_id: int, *, lines: int, applied: int, duplicates: int, rejected: int
     ) -> None:
-        self._run(
+        self._later(
             "UPDATE batch SET lines = ?, applied = ?, duplicates = ?, rejected = ? WHERE id = ?",
             (lines, applied, duplicates, rejected, batch_id),
         )
@@ -63,15 +130,20 @@ class SqlLedger(DriverStatements, LedgerReads):
         for source, external_id in keys:
             by_source.setdefault(source, []).append(external_id)
         found: dict[tuple[str, str], Recorded] = {}
-        cursor = self._driver().cursor()
+        if len(by_source) == 1 and sum(map(len, by_source.values())) <= FEW_DELTAS:
+            # a document's: one statement, sent with the writes waiting before it
+            [(source, ids)] = by_source.items()
+            for row in self._run(*self._recorded_query(source, ids)):
+                found[(source, row[1])] = _recorded(row)
+            return found
+        cursor = self._cursor()
         for source, ids in by_source.items():
             if len(ids) > 100 and not self._has_source(cursor, source):
                 continue  # a source new to the ledger has none of these events
             for start in range(0, len(ids), CHUNK):
                 cursor.execute(*self._recorded_query(source, ids[start : start + CHUNK]))
                 for row in cursor.fetchall():
-                    payload = (*row[2:9], canonical_time(row[9]), *row[10:])
-                    found[(source, row[1])] = Recorded(id=row[0], payload=payload)
+                    found[(source, row[1])] = _recorded(row)
         cursor.close()
         return found
 
@@ -101,36 +173,28 @@ class SqlLedger(DriverStatements, LedgerReads):
         # locked without being written (ON CONFLICT DO UPDATE locks every conflicting row,
         # even those its WHERE then leaves alone). Inserting the absent rows first and
         # locking the present ones after would take the locks in two passes, whose orders
-        # can cross another posting's.
-        with self._driver().cursor() as cursor:
-            for start in range(0, len(wanted), CHUNK):
-                cursor.execute(
-                    "INSERT INTO balance (item_id, location_id, lot, serial, quantity) "
-                    "SELECT k.item_id, k.location_id, k.lot, k.serial, 0 FROM "
-                    "unnest(%s::int[], %s::int[], %s::text[], %s::text[]) "
-                    "AS k(item_id, location_id, lot, serial) ORDER BY 1, 2, 3, 4 "
-                    "ON CONFLICT (item_id, location_id, lot, serial) "
-                    "DO UPDATE SET quantity = balance.quantity WHERE false",
-                    [list(column) for column in zip(*wanted[start : start + CHUNK], strict=True)],
-                )
+        # can cross another posting's. A document's few go with the next statement.
+        for start in range(0, len(wanted), CHUNK):
+            columns = [list(column) for column in zip(*wanted[start : start + CHUNK], strict=True)]
+            if len(wanted) <= FEW_DELTAS:
+                self._later(_LOCK, columns)
+            else:
+                with self._cursor() as cursor:
+                    cursor.execute(_LOCK, columns)
 
     def balances(self, keys: Iterable[BalanceKey]) -> Iterable[tuple[BalanceKey, int]]:
         wanted = sorted(keys)
         if not wanted:
             return []
-        cursor = self._driver().cursor()
-        rows: list[tuple[Any, ...]] = []
+        if self.postgres and len(wanted) <= FEW_DELTAS:  # sent with the writes waiting
+            rows = self._run(_BALANCES, [list(column) for column in zip(*wanted, strict=True)])
+            return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
+        cursor = self._cursor()
+        rows = []
         for start in range(0, len(wanted), CHUNK):
             part = wanted[start : start + CHUNK]
             if self.postgres:
-                cursor.execute(
-                    "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity FROM balance b "
-                    "JOIN unnest(%s::int[], %s::int[], %s::text[], %s::text[]) "
-                    "AS k(item_id, location_id, lot, serial) "
-                    "USING (item_id, location_id, lot, serial) "
-                    "ORDER BY b.item_id, b.location_id, b.lot, b.serial FOR UPDATE OF b",
-                    [list(column) for column in zip(*part, strict=True)],
-                )
+                cursor.execute(_BALANCES, [list(column) for column in zip(*part, strict=True)])
             else:
                 cursor.execute(
                     "SELECT b.item_id, b.location_id, b.lot, b.serial, b.quantity "
@@ -151,7 +215,7 @@ class SqlLedger(DriverStatements, LedgerReads):
             return []
         items = [s[0] for s in wanted]
         codes = [s[1] for s in wanted]
-        cursor = self._driver().cursor()
+        cursor = self._cursor()
         if self.postgres:
             # Serials that have no balance row yet have nothing to lock: serialise on the
             # serial itself, in key order.
@@ -180,15 +244,21 @@ class SqlLedger(DriverStatements, LedgerReads):
         cursor.close()
         return [((r[0], r[1], r[2], r[3]), r[4]) for r in rows]
 
-    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> list[int] | None:
+    def append(self, rows: Sequence[Posting] | Sequence[LedgerRow]) -> Sequence[int] | None:
         """Write ledger rows; their ids in order where that is free to know (SQLite: the
         transaction holds the write lock, so one statement's rowids are consecutive)."""
         if not rows:
             return []
         driver = self._driver()
+        if self.postgres and len(rows) <= FEW_DELTAS:
+            # A document's: a statement per row that tells its id, sent with the next
+            # statement (the balances'); the ids are read when the events are written.
+            marks = ", ".join(["%s"] * INSERT_WIDTH)
+            sql = f"INSERT INTO movement ({_COLUMNS}) VALUES ({marks}) RETURNING id"
+            return _Ids([answer_later(self.connection, sql, row[:INSERT_WIDTH]) for row in rows])
         if self.postgres:
             with (
-                driver.cursor() as cursor,
+                self._cursor() as cursor,
                 cursor.copy(f"COPY movement ({_COLUMNS}) FROM STDIN") as copy,
             ):
                 for row in rows:
@@ -215,6 +285,9 @@ class SqlLedger(DriverStatements, LedgerReads):
         if not rows:
             return {}
         driver = self._driver()
+        if self.postgres and len(rows) <= FEW_DELTAS:  # a document's: one statement
+            upserted = self._run(_UPSERT, [list(column) for column in zip(*rows, strict=True)])
+            return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in upserted}
         if len(rows) <= FEW_DELTAS:  # a document's: one statement each, the after returned
             mark = "%s" if self.postgres else "?"
             sql = (
@@ -234,7 +307,7 @@ class SqlLedger(DriverStatements, LedgerReads):
             return after
         if self.postgres:
             # COPY the changes into a scratch table, then upsert them in key order.
-            with driver.cursor() as cursor:
+            with self._cursor() as cursor:
                 cursor.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS balance_change (item_id int, "
                     "location_id int, lot text, serial text, quantity bigint) "
@@ -279,7 +352,7 @@ class SqlLedger(DriverStatements, LedgerReads):
             )
             for s in shortages
         ]
-        cursor = self._driver().cursor()
+        cursor = self._cursor()
         try:
             cursor.executemany(
                 "INSERT INTO stock_exception (kind, movement_id, item_id, location_id, lot, "
