@@ -14,6 +14,7 @@ from trueup.cli.common import Format, SafeCsv, console, opened, operator
 from trueup.domain.errors import InputError
 from trueup.domain.kpis.figures import (
     AGE_BUCKETS,
+    UNITS,
     VALUES,
     KpiDay,
     KpiName,
@@ -165,7 +166,9 @@ def _record(day: KpiDay, report: KpiReport, whole: bool) -> dict[str, object]:
 def _table(rows: list[KpiDay], report: KpiReport, whole: bool) -> None:
     from rich.table import Table
 
-    table = Table(*COLUMNS[: 2 + len(FIGURES)], "partial")
+    shown = {"percent": "%", "value": "at cost"}
+    headers = [f"{name.value}\n({shown.get(UNITS[name], UNITS[name])})" for name in FIGURES]
+    table = Table(*COLUMNS[:2], *headers, "partial")
     for day in rows:
         cells = _cells(day, report, whole, reasons=True)
         table.add_row(*cells[: 2 + len(FIGURES)], cells[-1])
