@@ -34,6 +34,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import text
 
+from ingest import movement_ddl
 from served import Connection, serving
 from trueup.bootstrap import Settings, initialise
 from trueup.domain.access import Principal, Role
@@ -174,15 +175,7 @@ def bare_loop(url: str, folder: Path, rows: list[tuple[Any, ...]]) -> float:
     """Rows/s of one INSERT and one COMMIT per row, into a copy of the movement table."""
     marks = ", ".join("?" * len(rows[0]))
     if url.startswith("sqlite"):
-        source = sqlite3.connect(url.removeprefix("sqlite:///"))
-        ddl = [
-            sql
-            for (sql,) in source.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' "
-                "AND type IN ('table', 'index') AND sql IS NOT NULL"
-            )
-        ]
-        source.close()
+        ddl = movement_ddl(url.removeprefix("sqlite:///"))
         bare = sqlite3.connect(folder / "bare.db", isolation_level=None)
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "cache_size=-65536"):
             bare.execute(f"PRAGMA {pragma}")

@@ -134,17 +134,24 @@ def ledger_rows(system: System, path: Path) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in cursor]
 
 
+def movement_ddl(trueup_db: Path | str) -> list[str]:
+    """The movement table's own DDL and indexes, as the SQLite database keeps them."""
+    source = sqlite3.connect(trueup_db)
+    try:
+        return [
+            sql
+            for (sql,) in source.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' "
+                "AND type IN ('table', 'index') AND sql IS NOT NULL"
+            )
+        ]
+    finally:
+        source.close()
+
+
 def bare_sqlite(db_file: Path, trueup_db: Path, rows: list[tuple[Any, ...]]) -> float:
     """executemany into a table with the movement table's own DDL and indexes."""
-    source = sqlite3.connect(trueup_db)
-    ddl = [
-        sql
-        for (sql,) in source.execute(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'movement' "
-            "AND type IN ('table', 'index') AND sql IS NOT NULL"
-        )
-    ]
-    source.close()
+    ddl = movement_ddl(trueup_db)
     bare = sqlite3.connect(db_file, isolation_level=None)
     bare.execute("PRAGMA journal_mode=WAL")
     bare.execute("PRAGMA synchronous=FULL")
