@@ -99,6 +99,8 @@ def test_an_empty_day_measures_nothing_and_says_why() -> None:
     assert NO_DATA[KpiName.RECORD_ACCURACY] == "no counts"
     assert day().no_data(KpiName.RECORD_ACCURACY_VALUE) == "no counts"
     assert day(lines_counted=1).no_data(KpiName.RECORD_ACCURACY_VALUE) == "no counts with a cost"
+    assert day().no_data(KpiName.RECURRENCE_RATE) == "no SOP in force"
+    assert day(sop_version=1).no_data(KpiName.RECURRENCE_RATE) == "no diagnosed cases"
     assert all(NO_DATA[name] for name in empty)
     assert figures[KpiName.SHRINKAGE_VALUE] == Decimal("0.00")
     assert figures[KpiName.OPEN_CASES] == 0

@@ -155,6 +155,8 @@ class KpiDay:
         """Why a figure is None (NO_DATA), in the words that fit this day."""
         if name is KpiName.RECORD_ACCURACY_VALUE and self.lines_counted == 0:
             return NO_DATA[KpiName.RECORD_ACCURACY]
+        if name is KpiName.RECURRENCE_RATE and self.sop_version == 0:
+            return "no SOP in force"  # recurrence is the SOP's rule
         return NO_DATA[name]
 
     def figures(self) -> dict[KpiName, Decimal | None]:
