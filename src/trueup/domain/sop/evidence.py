@@ -91,8 +91,9 @@ EVIDENCE: dict[str, EvidenceFunction] = {
         ),
         _fn(
             "mispick_pair",
-            "Does another item show an opposite variance of about the same size at the same"
-            " location and time?",
+            "Does another item show an opposite variance of about the same size, at the same"
+            " location or the one beside it, with the item that is over recorded as picked"
+            " there?",
             ("size_tolerance_percent", ParamType.DECIMAL, "how far apart the two sizes may be"),
             ("window_hours", ParamType.INTEGER, "how close together the two variances were"),
         ),
