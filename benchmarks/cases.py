@@ -144,10 +144,25 @@ def with_orders(folder: Path) -> int:
     return matched
 
 
+def with_snapshots(folder: Path) -> int:
+    """The source systems' snapshots reconciled in the counted database (cached with it):
+    how many item-locations differed."""
+    system = initialise(Settings(database_url=f"sqlite:///{folder}/counted.db", actor="bench"))
+    try:
+        started = time.perf_counter()
+        report = sim.import_snapshots(system, folder / "world", OPERATOR)
+        _log(f"snapshots reconciled: {report.lines:,} lines, {report.compared:,} item-locations "
+             f"compared, {len(report.differences):,} differ, in "
+             f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    finally:
+        system.close()
+    return len(report.differences)
+
+
 #: the repositories a sweep's findings and evidence read (storage/uow.py)
 READ_FROM = (
-    "catalog", "ledger", "stock_policy", "counts", "manual_logs", "alerts", "replenishment",
-    "purchasing",
+    "catalog", "ledger", "stock_policy", "counts", "manual_logs", "snapshots", "alerts",
+    "replenishment", "purchasing",
 )  # fmt: skip
 
 Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]
@@ -298,6 +313,11 @@ def main() -> None:
         "--no-orders", action="store_true", help="leave the purchase orders out of the world"
     )
     parser.add_argument(
+        "--no-snapshots",
+        action="store_true",
+        help="leave the source systems' snapshots out of the world",
+    )
+    parser.add_argument(
         "--no-sweep", action="store_true", help="time and score the diagnoses, writing nothing"
     )
     args = parser.parse_args()
@@ -310,6 +330,10 @@ def main() -> None:
     books = counted(config, args.seed, folder, at)
     if "orders" not in books and not args.no_orders:
         books["orders"] = with_orders(folder)
+        with (folder / "books.pickle").open("wb") as handle:
+            pickle.dump(books, handle, protocol=5)
+    if "snapshots" not in books and not args.no_snapshots:
+        books["snapshots"] = with_snapshots(folder)
         with (folder / "books.pickle").open("wb") as handle:
             pickle.dump(books, handle, protocol=5)
     _log(

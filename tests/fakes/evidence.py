@@ -1,16 +1,18 @@
-"""The manual-log entries the ledger lacked (services/evidence/port.py), over a list."""
+"""The manual-log entries the ledger lacked and the differences source-system snapshots
+showed (services/evidence/port.py), over lists."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from trueup.domain.counts.snapshots import SourceDifference
 from trueup.services.counts.port import LogMiss
 
 if TYPE_CHECKING:
-    from trueup.services.counts.port import ManualLogRepository
+    from trueup.services.counts.port import ManualLogRepository, SnapshotRepository
 
 
 class _Store(Protocol):
@@ -22,6 +24,7 @@ class _Store(Protocol):
 @dataclass
 class ManualLogState:
     misses: list[LogMiss] = field(default_factory=list)
+    differences: list[SourceDifference] = field(default_factory=list)
 
 
 class FakeManualLogs:
@@ -43,6 +46,31 @@ class FakeManualLogs:
         return sorted(found, key=lambda m: (m.at, m.id))
 
 
+class FakeSnapshots:
+    def __init__(self, store: _Store) -> None:
+        self.store = store
+
+    def add_differences(self, rows: Sequence[SourceDifference]) -> None:
+        kept = self.store.manual_logs.differences
+        for row in rows:
+            if not any(_place(row) == _place(k) for k in kept):
+                kept.append(row._replace(id=self.store.new_id()))
+
+    def differences(
+        self, sku: str, locations: Collection[str], since: datetime, until: datetime
+    ) -> list[SourceDifference]:
+        found = [
+            d
+            for d in self.store.manual_logs.differences
+            if d.sku == sku and d.location in locations and since <= d.taken_at <= until
+        ]
+        return sorted(found, key=lambda d: (d.taken_at, d.id))
+
+
+def _place(d: SourceDifference) -> tuple[str, str, str, str]:
+    return d.snapshot, d.source, d.sku, d.location
+
+
 def _same(a: LogMiss, b: LogMiss) -> bool:
     return a._replace(id=0, reference="", recorded_by="") == b._replace(
         id=0, reference="", recorded_by=""
@@ -52,4 +80,7 @@ def _same(a: LogMiss, b: LogMiss) -> bool:
 if TYPE_CHECKING:
 
     def _conforms(fake: FakeManualLogs) -> ManualLogRepository:
+        return fake
+
+    def _conforms_too(fake: FakeSnapshots) -> SnapshotRepository:
         return fake

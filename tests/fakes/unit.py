@@ -17,7 +17,7 @@ from tests.fakes.alerts import FakeAlerts, FakeNotifications
 from tests.fakes.cases import FakeCases
 from tests.fakes.counts import FakeCounts
 from tests.fakes.events import FakeOutbox, FakeWebhooks
-from tests.fakes.evidence import FakeManualLogs
+from tests.fakes.evidence import FakeManualLogs, FakeSnapshots
 from tests.fakes.identity import FakeIdentity
 from tests.fakes.kpis import FakeKpis
 from tests.fakes.ledger import FakeCatalog, FakeIdempotency, FakeLedger, FakeStockPolicy
@@ -95,6 +95,10 @@ class FakeUnitOfWork:
     @property
     def manual_logs(self) -> FakeManualLogs:
         return FakeManualLogs(self._store())
+
+    @property
+    def snapshots(self) -> FakeSnapshots:
+        return FakeSnapshots(self._store())
 
     @property
     def cases(self) -> FakeCases:

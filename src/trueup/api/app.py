@@ -25,6 +25,7 @@ from trueup.api.routes import ledger as ledger_routes
 from trueup.api.routes import manual_logs as manual_log_routes
 from trueup.api.routes import purchasing as purchasing_routes
 from trueup.api.routes import replenishment as replenishment_routes
+from trueup.api.routes import snapshots as snapshot_routes
 from trueup.api.routes import sop as sop_routes
 from trueup.api.routes import webhooks as webhook_routes
 from trueup.api.schemas.ledger import problem_schemas
@@ -164,6 +165,7 @@ def create_app(
         webhook_routes.router,
         count_routes.router,
         manual_log_routes.router,
+        snapshot_routes.router,
         alert_routes.router,
         replenishment_routes.router,
         purchasing_routes.router,

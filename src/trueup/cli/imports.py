@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from trueup.adapters.tables import read_table
-from trueup.cli import manual_logs
+from trueup.cli import manual_logs, snapshots
 from trueup.cli.common import (
     Format,
     SafeCsv,
@@ -24,6 +24,7 @@ from trueup.cli.common import (
 from trueup.cli.stock import option_zone
 from trueup.domain.errors import RowProblem
 from trueup.services.counts.manual_logs import MAX_WINDOW, reconcile_manual_log
+from trueup.services.counts.snapshots import reconcile_snapshots
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.files import Table
 from trueup.services.ledger.posting import post_table
@@ -159,13 +160,17 @@ def manual_log(
 ) -> None:
     """Reconcile a manual log (date,sku,location,quantity,direction) with the ledger.
 
-        Reads the whole log (all or nothing), matches each entry with a movement by reference,
-        then by item, location, quantity and time, and reports matched entries, entries missing
-        in the system and movements missing in the log. Keeps the entries missing in the system
-    (the evidence of a missing event for cases) and changes nothing else. Exits 0
-        when everything matched, 1 when something did not.
+    Reads the whole log (all or nothing) and matches each entry with a movement.
 
-        Example: trueup import manual-log floor-log-2026-03-02.csv --format csv --out report.csv
+    Matches by reference first, then by item, location, quantity and time.
+
+    Reports matched entries, entries missing in the system and movements missing in the log.
+
+    Keeps the entries missing in the system (evidence for cases); changes nothing else.
+
+    Exits 0 when everything matched, 1 when something did not.
+
+    Example: trueup import manual-log floor-log-2026-03-02.csv --format csv --out report.csv
     """
     table = read_table(file)
     with opened(ctx) as system:
@@ -190,6 +195,65 @@ def manual_log(
     else:  # the report is the output: the summary goes to standard error
         errors.print(line, markup=False, highlight=False, soft_wrap=True)
         manual_logs.write(report, output)
+    if not report.reconciled:
+        raise typer.Exit(1)
+
+
+@imports.command("snapshot")
+def snapshot(
+    ctx: typer.Context,
+    file: FileArg,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="The time zone of times without an offset, e.g. Europe/Berlin "
+            "[default: TRUEUP_TIMEZONE; without one they are refused].",
+        ),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.TABLE,
+    out: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the report to this file instead of the screen."),
+    ] = None,
+) -> None:
+    """Reconcile a source system's snapshot (ERP, WMS or POS on-hand) with the ledger.
+
+    Columns: snapshot_id, taken_at, source, sku, location, quantity, and lot if any.
+
+    Each snapshot is compared with the record as of its time; a bad row rejects the file.
+
+    Keeps the item-locations that differ (evidence for cases) and changes nothing else.
+
+    Exits 0 when everything agrees, 1 when something differs.
+
+    Example: trueup import snapshot pos-on-hand-2026-03-01.csv --format csv --out differences.csv
+    """
+    zone = option_zone(timezone, "--timezone")
+    table = read_table(file)
+    with opened(ctx) as system:
+        report = reconcile_snapshots(
+            system.uow,
+            table,
+            caller=operator(system),
+            zone=zone or system.settings.timezone,
+            future_tolerance=system.settings.future_tolerance,
+        )
+    line = snapshots.summary(file.name, report)
+    if out is not None:
+        try:
+            with out.open("w", newline="", encoding="utf-8") as handle:
+                snapshots.write(report, output, handle)
+        except OSError as error:
+            fail(f"{out}: cannot write the report ({error.strerror}); expected a writable file")
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    elif output is Format.TABLE:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        snapshots.write(report, output)
+    else:  # the report is the output: the summary goes to standard error
+        errors.print(line, markup=False, highlight=False, soft_wrap=True)
+        snapshots.write(report, output)
     if not report.reconciled:
         raise typer.Exit(1)
 

@@ -33,6 +33,7 @@ from trueup.analytics.simulation.scoring import ScoredCase
 from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
 from trueup.domain.cases.case import Case
+from trueup.domain.counts.snapshots import SnapshotReport
 from trueup.domain.counts.tasks import Line, LineStatus, TaskStatus
 from trueup.domain.ledger.model import Location
 from trueup.domain.values import QUANTITY_SCALE, to_decimal
@@ -40,6 +41,7 @@ from trueup.services.cases.detection import Sweep, detect
 from trueup.services.counts import approval, entry, plans, submit
 from trueup.services.counts import tasks as count_tasks
 from trueup.services.counts.entry import EntryIn
+from trueup.services.counts.snapshots import reconcile_snapshots
 from trueup.services.identity.users import add_user
 from trueup.services.ledger.catalog import import_items, import_locations
 from trueup.services.ledger.port import StockFilter
@@ -132,6 +134,12 @@ def import_orders(system: System, folder: Path, caller: Principal) -> int:
     )
     orders.import_asns(system.uow, read_table(folder / "asns.csv"))
     return match_receipts(system.uow, caller=caller).matched
+
+
+def import_snapshots(system: System, folder: Path, caller: Principal) -> SnapshotReport:
+    """The source systems' weekly snapshots reconciled with the record, as `trueup import
+    snapshot` does: the differences kept for cases."""
+    return reconcile_snapshots(system.uow, read_table(folder / "snapshots.csv"), caller=caller)
 
 
 # -- counting -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from trueup.storage.alerts.repository import SqlAlerts
 from trueup.storage.cases.repository import SqlCases
 from trueup.storage.counts.manual_logs import SqlManualLogs
 from trueup.storage.counts.repository import SqlCounts
+from trueup.storage.counts.snapshots import SqlSnapshots
 from trueup.storage.driver import rollback_to, savepoint
 from trueup.storage.engine import BUSY_TIMEOUT_MS, NOWAIT, READONLY
 from trueup.storage.events.outbox import SqlOutbox
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
     webhooks: SqlWebhooks
     counts: SqlCounts
     manual_logs: SqlManualLogs
+    snapshots: SqlSnapshots
     alerts: SqlAlerts
     notifications: SqlNotifications
     replenishment: SqlReplenishment
@@ -108,6 +110,7 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhooks(connection)
         self.counts = SqlCounts(connection)
         self.manual_logs = SqlManualLogs(connection)
+        self.snapshots = SqlSnapshots(connection)
         self.alerts = SqlAlerts(connection)
         self.notifications = SqlNotifications(connection)
         self.replenishment = SqlReplenishment(connection)

@@ -54,6 +54,11 @@ def missing(world: World) -> Finding:
     return finding(-4)
 
 
+def source(world: World) -> Finding:
+    world.source_difference("A", BIN, 16, 20, at(30))
+    return finding(-4)
+
+
 def receiving(world: World) -> Finding:
     world.order("PO-1", "A", "12", "2026-03-06")
     world.notice("ASN-1", "PO-1", "A", "12")
@@ -84,10 +89,11 @@ def nothing(world: World) -> Finding:
         (pack_in_eaches, RootCause.UNIT_OF_MEASURE_MISMATCH, 3),
         (late, RootCause.LATE_EVENT, 4),
         (missing, RootCause.MISSING_EVENT, 5),
-        (receiving, RootCause.RECEIVING_ERROR, 6),
-        (mispick, RootCause.PICKING_MISTAKE, 7),
-        (putaway, RootCause.PUTAWAY_MISPLACEMENT, 8),
-        (nothing, RootCause.THEFT_OR_DAMAGE, 9),
+        (source, RootCause.MISSING_EVENT, 6),
+        (receiving, RootCause.RECEIVING_ERROR, 7),
+        (mispick, RootCause.PICKING_MISTAKE, 8),
+        (putaway, RootCause.PUTAWAY_MISPLACEMENT, 9),
+        (nothing, RootCause.THEFT_OR_DAMAGE, 10),
     ],
 )
 def test_a_wrong_record_reaches_the_cause_its_evidence_shows(

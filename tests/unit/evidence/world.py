@@ -14,6 +14,7 @@ from tests.fakes import FakeUnitOfWorkFactory
 from trueup.domain.access import Principal
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.approval import NewDiscrepancy
+from trueup.domain.counts.snapshots import SourceDifference
 from trueup.domain.replenishment.reorder import PolicyKind
 from trueup.domain.sop.model import FindingKind
 from trueup.domain.values import QUANTITY_SCALE
@@ -74,6 +75,17 @@ class World:
         with self.uows() as uow:
             miss = LogMiss(0, sku, location, when, quantity * U, "SLIP-7", "ann", "log.csv", 3)
             uow.manual_logs.add_misses([miss])
+            uow.commit()
+
+    def source_difference(
+        self, sku: str, location: str, source: int, record: int, when: datetime, by: str = "wms"
+    ) -> None:
+        """A snapshot of system `by` at `when` held `source` where the record held `record`."""
+        with self.uows() as uow:
+            d = SourceDifference(
+                0, f"{by.upper()}-1", by, when, sku, location, source * U, record * U
+            )
+            uow.snapshots.add_differences([d])
             uow.commit()
 
     def order(self, number: str, sku: str, quantity: str, promised: str, **cells: str) -> None:

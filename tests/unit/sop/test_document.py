@@ -72,7 +72,7 @@ def test_every_decision_asks_its_question_with_the_evidence_and_its_parameters()
     assert "how close together the two events were: 120 seconds" in text
     assert "| Q1 | Is it a stockout or overstock rather than a wrong record? |" in text
     assert "| Go to Q2 | Go to Q4 |" in text
-    assert "| The root cause is put-away misplacement | Go to Q11 |" in text
+    assert "| The root cause is put-away misplacement | Go to Q12 |" in text
     assert "| The root cause is missing event | The root cause is theft or damage |" in text
 
 

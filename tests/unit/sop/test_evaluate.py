@@ -20,6 +20,7 @@ def test_a_shrinkage_with_no_evidence_is_theft_or_damage_after_every_question() 
         "unit",
         "late",
         "missing",
+        "source",
         "receiving",
         "mispick",
         "neighbour",

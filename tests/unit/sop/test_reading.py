@@ -122,15 +122,15 @@ def test_a_cycle_in_the_decision_tree_is_refused() -> None:
     assert problems[0].line == _line_of(text, "- id: gain")
     assert (
         problems[0].value
-        == "duplicate -> unit -> late -> missing -> receiving -> mispick -> neighbour -> gain "
-        "-> duplicate"
+        == "duplicate -> unit -> late -> missing -> source -> receiving -> mispick -> neighbour "
+        "-> gain -> duplicate"
     )
 
 
 def test_a_leaf_that_is_no_known_root_cause_is_refused() -> None:
     text = _changed("cause: theft_or_damage", "cause: gremlins")
     (problem,) = _problems(text)
-    assert problem.field == "root_cause.leaves[11].cause"
+    assert problem.field == "root_cause.leaves[12].cause"
     assert "picking_mistake" in problem.expected
 
 

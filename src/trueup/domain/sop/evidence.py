@@ -84,6 +84,12 @@ EVIDENCE: dict[str, EvidenceFunction] = {
             _DAYS,
         ),
         _fn(
+            "source_differs",
+            "Does a source system's snapshot (ERP, WMS or POS) differ from the record by the"
+            " variance?",
+            _DAYS,
+        ),
+        _fn(
             "receipt_disagrees",
             "Did a receipt's quantity disagree with its ship notice or order, or was a"
             " receipt of the variance's size never posted?",

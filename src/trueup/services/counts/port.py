@@ -1,6 +1,7 @@
 """What the counts wing needs from storage: count plans, tasks, lines, entries, reviews,
 tolerance bands, the discrepancy register (storage/counts/; tests/fakes/counts.py) and the
-manual-log entries the ledger lacked (storage/counts/manual_logs.py; tests/fakes/evidence.py)."""
+manual-log entries the ledger lacked and the differences source-system snapshots showed
+(storage/counts/manual_logs.py, snapshots.py; tests/fakes/evidence.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import NamedTuple, Protocol
 from trueup.domain.counts.approval import ApprovedLine, Discrepancy, NewDiscrepancy
 from trueup.domain.counts.plans import Plan
 from trueup.domain.counts.rounds import Entry, NewEntry, PendingLine, Settled
+from trueup.domain.counts.snapshots import SourceDifference
 from trueup.domain.counts.tasks import (
     Combine,
     CountKind,
@@ -290,6 +292,23 @@ class ManualLogRepository(Protocol):
         ...
 
 
+class SnapshotRepository(Protocol):
+    """The item-locations where a source system's snapshot differed from the record, as
+    reconciling kept them."""
+
+    def add_differences(self, rows: Sequence[SourceDifference]) -> None:
+        """Keep these differences (their `id` is assigned on the way in); one already kept
+        (the same snapshot, source, item and location) is kept once."""
+        ...
+
+    def differences(
+        self, sku: str, locations: Collection[str], since: datetime, until: datetime
+    ) -> list[SourceDifference]:
+        """The differences of this item at these locations taken `since <= taken_at <=
+        until`, oldest first."""
+        ...
+
+
 class CountsUnitOfWork(LedgerUnitOfWork, IdentityUnitOfWork, Protocol):
     """Counts approve their corrections through the ledger, in the same transaction, and
     know their counters by their user names."""
@@ -298,6 +317,8 @@ class CountsUnitOfWork(LedgerUnitOfWork, IdentityUnitOfWork, Protocol):
     def counts(self) -> CountRepository: ...
     @property
     def manual_logs(self) -> ManualLogRepository: ...
+    @property
+    def snapshots(self) -> SnapshotRepository: ...
 
 
 CountsUnitOfWorkFactory = TransactionFactory[CountsUnitOfWork]

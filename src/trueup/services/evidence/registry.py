@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from trueup.domain.cases.findings import Finding
 from trueup.domain.sop.model import Classification
-from trueup.services.evidence import events, missing, picking, supply, variances
+from trueup.services.evidence import events, missing, picking, sources, supply, variances
 from trueup.services.evidence.answers import Answer, Row, no, yes
 from trueup.services.evidence.port import EvidenceUnitOfWork
 
@@ -73,6 +73,9 @@ EVIDENCE_FUNCTIONS: dict[str, EvidenceFn] = {
         lookback_days=q.integer("lookback_days"),
     ),
     "missing_event": lambda q: missing.missing_event(
+        q.uow, q.finding, lookback_days=q.integer("lookback_days")
+    ),
+    "source_differs": lambda q: sources.source_differs(
         q.uow, q.finding, lookback_days=q.integer("lookback_days")
     ),
     "receipt_disagrees": lambda q: supply.receipt_disagrees(

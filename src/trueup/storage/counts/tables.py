@@ -196,3 +196,25 @@ manual_log_miss = Table(
     ),
     Index(None, "item_id", "location_id", "at"),
 )
+
+
+#: Revision 0015: the item-locations where a source system's snapshot differed from the
+#: record as of its time, kept for the evidence of an integration failure. Reconciling a
+#: snapshot again keeps each difference once.
+source_difference = Table(
+    "source_difference",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    #: the snapshot's id as the source system gave it, and that system
+    Column("snapshot", String(255), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("taken_at", UtcDateTime(), nullable=False),
+    Column("item_id", Integer, ForeignKey("item.id"), nullable=False),
+    Column("location_id", Integer, ForeignKey("location.id"), nullable=False),
+    Column("source_quantity", BigInteger, nullable=False),
+    Column("record_quantity", BigInteger, nullable=False),
+    UniqueConstraint(
+        "snapshot", "source", "item_id", "location_id", name="uq_source_difference_place"
+    ),
+    Index(None, "item_id", "location_id", "taken_at"),
+)

@@ -84,7 +84,7 @@ def test_every_shape_keeps_the_whole_of_its_label(laid: Layout) -> None:
 def test_the_collapsed_tree_says_what_it_holds_inside_its_shape_above_its_marker() -> None:
     (shape,) = (s for s in drawing(SOPS["default"](), "overview").shapes if s.note is not None)
     assert shape.node.label == "Identify the root cause" and shape.note is not None
-    assert shape.note.lines == ("11 questions, 10 root causes",)
+    assert shape.note.lines == ("12 questions, 10 root causes",)
     label, note, box = shape.label.box, shape.note.box, shape.box
     assert fits(shape.label, padding=10) and fits(shape.note, padding=10)
     assert box.y < label.y and label.bottom <= note.y and not label.overlaps(note)
