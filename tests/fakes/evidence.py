@@ -56,6 +56,20 @@ class FakeSnapshots:
             if not any(_place(row) == _place(k) for k in kept):
                 kept.append(row._replace(id=self.store.new_id()))
 
+    def resolve(self, source: str, locations: Collection[str], taken_at: datetime) -> None:
+        kept = self.store.manual_logs.differences
+        for n, d in enumerate(kept):
+            earlier = d.taken_at < taken_at and d.resolved_at is None
+            if earlier and d.source == source and d.location in locations:
+                kept[n] = d._replace(resolved_at=taken_at)
+
+    def standing(self, pairs: Collection[tuple[str, str]] | None = None) -> list[SourceDifference]:
+        return [
+            d
+            for d in self.store.manual_logs.differences
+            if d.resolved_at is None and (pairs is None or (d.sku, d.location) in pairs)
+        ]
+
     def differences(
         self, sku: str, locations: Collection[str], since: datetime, until: datetime
     ) -> list[SourceDifference]:

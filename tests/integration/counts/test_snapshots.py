@@ -3,6 +3,7 @@ kept, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from trueup.domain.access import Principal, Role
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.snapshots import SnapshotReport
 from trueup.domain.errors import Forbidden, RowsRejected
-from trueup.domain.sop.model import FindingKind
+from trueup.domain.sop.model import FindingKind, RootCause
 from trueup.domain.values import QUANTITY_SCALE as U
 from trueup.domain.values import parse_timestamp
+from trueup.services.cases.detection import detect
 from trueup.services.counts.snapshots import reconcile_snapshots
 from trueup.services.evidence.sources import source_differs
+from trueup.services.sop import versions
 
 OPERATOR = Principal.operator("tester")
 HEADER = ("snapshot_id", "taken_at", "source", "sku", "location", "lot", "quantity")
@@ -225,3 +228,32 @@ def test_the_evidence_reads_the_difference_a_reconcile_kept(
     assert "where the record held 3 (-2)" in found.evidence_for[0].says
     assert not other.yes and len(other.evidence_against) == 2
     assert not before.yes and not before.evidence_against  # the snapshot is older than a day
+
+
+def test_a_standing_difference_opens_a_data_sync_case_once_and_a_later_snapshot_resolves_it(
+    stocked: System, tmp_path: Path
+) -> None:
+    seen = parse_timestamp("2026-03-05T08:00:00Z")
+    versions.install_default(stocked.uow, caller=OPERATOR, clock=lambda: seen)
+    lines = (
+        ("POS-1", EVENING, "pos", "B", "ST1", "", "1"),
+        ("ERP-1", EVENING, "erp", "B", "DC1", "", "6"),
+    )
+    reconcile(stocked, snapshot(tmp_path / "pos.csv", *lines))
+    done = detect(stocked.uow, caller=OPERATOR, clock=lambda: seen)
+    (case,) = done.opened
+    assert (case.sku, case.location, case.classification) == ("B", "ST1", "data_sync_error")
+    # the test's sale of 2 was recorded months after it occurred, so it leads; the source's
+    # record is the next hypothesis
+    assert case.root_cause is RootCause.LATE_EVENT
+    assert RootCause.MISSING_EVENT in {h.cause for h in case.hypotheses}
+    assert detect(stocked.uow, caller=OPERATOR, clock=lambda: seen).opened == []
+
+    later = "2026-03-03T23:59:59+01:00"  # the POS now agrees: 3 B on the floor
+    reconcile(
+        stocked, snapshot(tmp_path / "pos2.csv", ("POS-2", later, "pos", "B", "ST1", "", "3"))
+    )
+    with stocked.uow(readonly=True) as uow:
+        assert uow.snapshots.standing([("B", "ST1")]) == []
+        (resolved,) = uow.snapshots.differences("B", ["ST1"], seen - timedelta(days=9), seen)
+    assert resolved.resolved_at == parse_timestamp(later)

@@ -18,7 +18,9 @@ The rules:
   whenever the snapshot is reconciled.
 
 Only the differences are kept (the snapshot itself stays with the system that sent it):
-reconciling the same snapshot again keeps nothing twice.
+reconciling the same snapshot again keeps nothing twice. A difference stands until a
+later snapshot of the same system names its location: then it is resolved, and what that
+snapshot shows there (agreement, or a difference of its own) is what stands.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class SourceDifference(NamedTuple):
     source_quantity: int
     #: what trueup held as of `taken_at`
     record_quantity: int
+    #: when a later snapshot of the same system at the location agreed or differed anew
+    #: (None: the difference stands)
+    resolved_at: datetime | None = None
 
     @property
     def difference(self) -> int:

@@ -7,7 +7,11 @@ turned into the one shape detection reads (domain/cases/findings.py).
   by the negative-stock exception that took it below zero, so a later negative at the
   same key (after its case was closed) is a new finding;
 - stockout and overstock alerts still open (`stockout_alert`, `overstock_alert`), with how
-  long they have been open; the SOP's `open_hours` decides whether that is too long.
+  long they have been open; the SOP's `open_hours` decides whether that is too long;
+- a source system's snapshot that differs from the record where stock is kept (a bin, a
+  dock, a store's floor: a physical location with nothing under it), as long as no later snapshot
+  of that system resolved it (`source_disagreement`; a site's total says which site, not
+  where, and its places have their own lines in the WMS's or POS's snapshot).
 
 A finding is known by its source record (`discrepancy`, `exception`, `alert` and its id;
 cases opened before negatives were known by their exception kept `balance` and the key),
@@ -37,7 +41,7 @@ from trueup.services.evidence.port import EvidenceUnitOfWork
 from trueup.services.ledger.port import Shortage, StockFilter
 
 #: The kinds of source record the findings below come from.
-SOURCE_KINDS = ("discrepancy", "exception", "balance", "alert")
+SOURCE_KINDS = ("discrepancy", "exception", "balance", "alert", "source_difference")
 ALERT_FINDINGS = {
     AlertKind.STOCKOUT: FindingKind.STOCKOUT_ALERT,
     AlertKind.OVERSTOCK: FindingKind.OVERSTOCK_ALERT,
@@ -62,6 +66,7 @@ def findings(
         *_register(uow, items, pairs, known),
         *_negative_on_hand(uow, items, at, pairs, known),
         *_open_alerts(uow, items, at, known),
+        *_source_differences(uow, items, pairs, known),
     ]
 
 
@@ -231,6 +236,44 @@ def _open_alerts(
         )
         for a in sorted(alerts, key=lambda a: a.id)
         if a.kind in ALERT_FINDINGS and SourceRecord("alert", str(a.id)) not in known
+    ]
+
+
+def _source_differences(
+    uow: EvidenceUnitOfWork,
+    items: dict[str, Item],
+    pairs: Collection[Pair] | None,
+    known: Set[SourceRecord],
+) -> list[Finding]:
+    """The differences that stand at locations with nothing under them: what the source
+    system holds is taken as found, so the variance is its record minus trueup's."""
+    standing = [
+        d
+        for d in uow.snapshots.standing(pairs)
+        if SourceRecord("source_difference", str(d.id)) not in known
+    ]
+    if not standing:
+        return []
+    places = uow.catalog.locations()
+    parents = {place.parent for place in places.values() if place.parent}
+    return [
+        Finding(
+            FindingKind.SOURCE_DISAGREEMENT,
+            d.sku,
+            d.location,
+            places[d.location].site or "",
+            "",
+            d.taken_at,
+            d.difference,
+            d.record_quantity,
+            _value(items, d.sku, d.difference),
+            _abc(items, d.sku),
+            SourceRecord("source_difference", str(d.id)),
+            says=f"{d.source} snapshot {d.snapshot}: {format_quantity(d.source_quantity)} "
+            f"against a record of {format_quantity(d.record_quantity)}",
+        )
+        for d in standing
+        if d.location in places and d.location not in parents and not places[d.location].is_virtual
     ]
 
 

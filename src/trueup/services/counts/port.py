@@ -301,11 +301,21 @@ class SnapshotRepository(Protocol):
         (the same snapshot, source, item and location) is kept once."""
         ...
 
+    def resolve(self, source: str, locations: Collection[str], taken_at: datetime) -> None:
+        """A snapshot of `source` taken at `taken_at` named these locations: the differences
+        of that source there taken before it no longer stand (resolved at `taken_at`)."""
+        ...
+
     def differences(
         self, sku: str, locations: Collection[str], since: datetime, until: datetime
     ) -> list[SourceDifference]:
         """The differences of this item at these locations taken `since <= taken_at <=
         until`, oldest first."""
+        ...
+
+    def standing(self, pairs: Collection[tuple[str, str]] | None = None) -> list[SourceDifference]:
+        """The differences not resolved yet (at these (SKU, location) pairs, or all), in the
+        order they were kept."""
         ...
 
 

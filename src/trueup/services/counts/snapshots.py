@@ -94,19 +94,19 @@ def reconcile_snapshots(
         names: dict[tuple[str, str], set[str]] = {}
         for line in lines:
             names.setdefault((line.snapshot, line.source), set()).add(line.location)
-        for snapshot, held in group(lines).items():
+        for snapshot, held in sorted(group(lines).items(), key=lambda s: s[0].taken_at):
             if snapshot.taken_at not in records:
                 stock = uow.ledger.stock(StockFilter(as_of=snapshot.taken_at, include_virtual=True))
                 rows_at = ((r.sku, r.location, r.quantity) for r in stock)
                 records[snapshot.taken_at] = totals_under(rows_at, ancestors, named)
             here = names[(snapshot.snapshot, snapshot.source)]
             compared, differences = compare(snapshot, held, records[snapshot.taken_at], here)
+            uow.snapshots.resolve(snapshot.source, here, snapshot.taken_at)
+            uow.snapshots.add_differences(differences)
             report.snapshots.append(snapshot)
             report.compared += compared
             report.differences.extend(differences)
-        if report.differences:
-            uow.snapshots.add_differences(report.differences)
-            uow.commit()
+        uow.commit()
     return report
 
 

@@ -40,6 +40,9 @@ def source_differs(uow: EvidenceUnitOfWork, finding: Finding, *, lookback_days: 
     latest: dict[tuple[str, str], SourceDifference] = {}
     for d in uow.snapshots.differences(finding.sku, chain, since, until):
         latest[(d.source, d.location)] = d  # oldest first: the last one stays
+    for key, d in list(latest.items()):
+        if d.resolved_at is not None and d.resolved_at <= until:  # a later one agreed
+            del latest[key]
     found = sorted(latest.values(), key=lambda d: (chain.index(d.location), d.source))
     here = [d for d in found if d.location == finding.location and d.difference == finding.variance]
     if here:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, select
+from sqlalchemy import Column, Connection, Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -56,27 +56,59 @@ class SqlSnapshots:
             found.update({str(r[0]): int(r[1]) for r in rows})
         return found
 
+    def resolve(self, source: str, locations: Collection[str], taken_at: datetime) -> None:
+        places = sorted(self._ids(location.c.code, location.c.id, set(locations)).values())
+        for start in range(0, len(places), _CHUNK):
+            self.connection.execute(
+                update(kept)
+                .where(
+                    kept.c.source == source, kept.c.location_id.in_(places[start : start + _CHUNK])
+                )
+                .where(kept.c.taken_at < taken_at, kept.c.resolved_at.is_(None))
+                .values(resolved_at=taken_at)
+            )
+
     def differences(
         self, sku: str, locations: Collection[str], since: datetime, until: datetime
     ) -> list[SourceDifference]:
         rows = self.connection.execute(
-            select(kept, item.c.sku, location.c.code)
-            .join(item, item.c.id == kept.c.item_id)
-            .join(location, location.c.id == kept.c.location_id)
-            .where(item.c.sku == sku, location.c.code.in_(sorted(locations)))
+            _SELECT.where(item.c.sku == sku, location.c.code.in_(sorted(locations)))
             .where(kept.c.taken_at >= since, kept.c.taken_at <= until)
             .order_by(kept.c.taken_at, kept.c.id)
         )
-        return [
-            SourceDifference(
-                r.id,
-                r.snapshot,
-                r.source,
-                r.taken_at,
-                r.sku,
-                r.code,
-                r.source_quantity,
-                r.record_quantity,
+        return [_difference(r) for r in rows]
+
+    def standing(self, pairs: Collection[tuple[str, str]] | None = None) -> list[SourceDifference]:
+        statement = _SELECT.where(kept.c.resolved_at.is_(None)).order_by(kept.c.id)
+        if pairs is None:
+            return [_difference(r) for r in self.connection.execute(statement)]
+        wanted = set(pairs)
+        skus = sorted({sku for sku, _ in wanted})
+        found = []
+        for start in range(0, len(skus), _CHUNK):
+            rows = self.connection.execute(
+                statement.where(item.c.sku.in_(skus[start : start + _CHUNK]))
             )
-            for r in rows
-        ]
+            found += [d for d in map(_difference, rows) if (d.sku, d.location) in wanted]
+        return sorted(found, key=lambda d: d.id)
+
+
+_SELECT = (
+    select(kept, item.c.sku, location.c.code)
+    .join(item, item.c.id == kept.c.item_id)
+    .join(location, location.c.id == kept.c.location_id)
+)
+
+
+def _difference(r: Row[Any]) -> SourceDifference:
+    return SourceDifference(
+        r.id,
+        r.snapshot,
+        r.source,
+        r.taken_at,
+        r.sku,
+        r.code,
+        r.source_quantity,
+        r.record_quantity,
+        r.resolved_at,
+    )

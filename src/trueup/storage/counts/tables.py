@@ -213,6 +213,8 @@ source_difference = Table(
     Column("location_id", Integer, ForeignKey("location.id"), nullable=False),
     Column("source_quantity", BigInteger, nullable=False),
     Column("record_quantity", BigInteger, nullable=False),
+    #: when a later snapshot of the same source at the location superseded it
+    Column("resolved_at", UtcDateTime(), nullable=True),
     UniqueConstraint(
         "snapshot", "source", "item_id", "location_id", name="uq_source_difference_place"
     ),
