@@ -56,6 +56,18 @@ def test_like_movements_from_two_sources_or_of_two_sizes_are_no_duplicate(world:
         assert not duplicated_event(uow, finding(-10), within_seconds=120, lookback_days=14).yes
 
 
+def test_two_like_movements_for_two_orders_are_no_duplicate(world: World) -> None:
+    """Two stores' transfer orders picked from one bin a minute apart: two events."""
+    world.post(at(5), quantity=10, reference="TO-ST1-7")
+    world.post(at(5) + timedelta(seconds=60), quantity=10, reference="TO-ST2-7")
+    with world.read() as uow:
+        found = duplicated_event(uow, finding(-10), within_seconds=120, lookback_days=14)
+    assert not found.yes and not found.evidence_against
+    world.post(at(5) + timedelta(seconds=90), quantity=10, reference="TO-ST2-7")
+    with world.read() as uow:
+        assert duplicated_event(uow, finding(-10), within_seconds=120, lookback_days=14).yes
+
+
 def test_a_case_of_12_posted_as_1_each_leaves_a_variance_of_11(world: World) -> None:
     moved = world.post(at(30), quantity=1)
     with world.read() as uow:

@@ -122,6 +122,30 @@ def test_opposite_variances_of_5_and_9_are_no_mispick(world: World) -> None:
     assert not found.yes
 
 
+def test_the_item_over_is_a_mispick_when_its_partner_lost_that_and_more(world: World) -> None:
+    """A is 5 over, picked 5; B beside it is 9 short: the 5 B taken for A, and 4 more gone
+    some other way."""
+    picked(world, "A", 5)
+    world.discrepancy("B", OTHER_BIN, -9, at(1))
+    with world.read() as uow:
+        found = mispick_pair(uow, finding(5), size_tolerance_percent=TEN, window_hours=48)
+    assert found.yes and found.confidence == Decimal("0.7")
+    assert "A recorded as picked from DC1-A-01: issue of 5" in found.evidence_for[1].says
+
+
+def test_a_shortfall_beside_a_larger_surplus_is_no_mispick(world: World) -> None:
+    """The near miss: a loss of 2 beside an item 9 over with some pick of 2 is too common a
+    coincidence to call; and the item over needs a pick of its own size."""
+    picked(world, "B", 2)
+    world.discrepancy("B", BIN, 9, at(1))
+    with world.read() as uow:
+        assert not mispick_pair(uow, finding(-2), size_tolerance_percent=TEN, window_hours=48).yes
+    picked(world, "A", 3)
+    world.discrepancy("KG", OTHER_BIN, -9, at(1))
+    with world.read() as uow:
+        assert not mispick_pair(uow, finding(5), size_tolerance_percent=TEN, window_hours=48).yes
+
+
 def test_variances_of_one_sign_or_too_far_apart_in_time_or_place_are_no_mispick(
     world: World,
 ) -> None:

@@ -49,25 +49,36 @@ def moves_at(uow: EvidenceUnitOfWork, finding: Finding, days: int) -> list[Movem
 
 # -- duplicated event ----------------------------------------------------------------------
 def _twins(a: Movement, b: Movement, within: timedelta) -> bool:
-    """One source's event twice: everything the same but the external id, seconds apart."""
+    """One source's event twice: everything the same but the external id, seconds apart.
+    The reference too: two picks of one size for two orders are two events."""
     return (
         a.source == b.source
         and a.external_id != b.external_id
-        and (a.kind, a.from_location, a.to_location, a.lot, a.serial, a.quantity)
-        == (b.kind, b.from_location, b.to_location, b.lot, b.serial, b.quantity)
+        and (a.kind, a.from_location, a.to_location, a.lot, a.serial, a.quantity, a.reference)
+        == (b.kind, b.from_location, b.to_location, b.lot, b.serial, b.quantity, b.reference)
         and abs(a.occurred_at - b.occurred_at) <= within
     )
 
 
 def _alike(moves: list[Movement]) -> list[tuple[Movement, Movement]]:
     """Every pair of movements (in the order `combinations` gives them) that share their
-    source, kind, sides, lot, serial and quantity: the only pairs that can be twins. A
+    source, kind, sides, lot, serial, quantity and reference: the only pairs that can be
+    twins. A
     quarter of a busy bin's history holds hundreds of movements; pairing only like with
     like keeps this linear in practice."""
     groups: defaultdict[tuple[object, ...], list[int]] = defaultdict(list)
     for i, m in enumerate(moves):
         groups[
-            (m.source, m.kind, m.from_location, m.to_location, m.lot, m.serial, m.quantity)
+            (
+                m.source,
+                m.kind,
+                m.from_location,
+                m.to_location,
+                m.lot,
+                m.serial,
+                m.quantity,
+                m.reference,
+            )
         ].append(i)
     indexes = sorted(pair for group in groups.values() for pair in combinations(group, 2))
     return [(moves[i], moves[j]) for i, j in indexes]
@@ -81,8 +92,8 @@ def _near_twins(a: Movement, b: Movement) -> bool:
 def duplicated_event(
     uow: EvidenceUnitOfWork, finding: Finding, *, within_seconds: int, lookback_days: int
 ) -> Answer:
-    """Two movements of one source, same item, location, lot and quantity, at most
-    `within_seconds` apart under different ids. Confidence 0.95 when the second one's
+    """Two movements of one source, same item, location, lot, quantity and reference, at
+    most `within_seconds` apart under different ids. Confidence 0.95 when the second one's
     effect is exactly the variance turned round (the record holds it once too often),
     0.7 when it is not."""
     within = timedelta(seconds=within_seconds)

@@ -103,36 +103,53 @@ def mispick_pair(
     `window_hours`, where the record shows the item that is over picked out of its
     location in the pair's quantity (in the 90 days before): the picker took the other
     one. Confidence 0.8; 0.1 more when both are at one location, 0.05 more when the
-    mirror pair shows where they went. A pair without that pick is a coincidence, shown
-    against."""
+    mirror pair shows where they went. Failing that, for the item that is over, a partner
+    whose shortfall is larger (it holds this mis-pick and something else), with a pick of
+    exactly this finding's size: confidence 0.7, with the same additions. A pair without
+    that pick is a coincidence, shown against."""
     within = timedelta(hours=window_hours)
     register = reads.register(uow)
     own = finding.source.id if finding.source.kind == "discrepancy" else None
-    here = [
+    opposites = [
         d
         for code in _beside(uow, finding.location)
         for d in register.by_location.get(code, ())
         if d.sku != finding.sku
         and str(d.id) != own
         and opposite(d.variance, finding.variance)
-        and close_in_size(d.variance, finding.variance, size_tolerance_percent)
         and abs(d.opened_at - finding.observed_at) <= within
     ]
-    here.sort(
-        key=lambda d: (
+    alike = [
+        d for d in opposites if close_in_size(d.variance, finding.variance, size_tolerance_percent)
+    ]
+    # a partner whose variance is larger holds this mis-pick and more besides: the pick
+    # must then be exactly this finding's size
+    # (only for the item that is over: a loss of one or two is too common a size to say
+    # which pick it was)
+    larger = [
+        d
+        for d in opposites
+        if finding.variance > 0 and d not in alike and abs(d.variance) > finding.variance
+    ]
+
+    def order(d: Discrepancy) -> tuple[bool, timedelta, int, int]:
+        return (
             d.location != finding.location,
             abs(d.opened_at - finding.observed_at),
             d.variance,
             d.id,
         )
-    )
+
+    here = sorted(alike, key=order)[:MAX_CANDIDATES] + sorted(larger, key=order)[:MAX_CANDIDATES]
     against = []
-    for d in here[:MAX_CANDIDATES]:
+    for d in here:
         over_sku, over_at, over = (
             (finding.sku, finding.location, finding.variance)
             if finding.variance > 0
             else (d.sku, d.location, d.variance)
         )
+        if d not in alike:
+            over = finding.variance
         picked = _pick(uow, over_sku, over_at, abs(over), finding)
         if not picked:
             against.append(
@@ -146,7 +163,8 @@ def mispick_pair(
         pair = Row(f"{_said(d)}: the opposite of {finding.sku}'s {signed(finding.variance)}",
                    _link(d))  # fmt: skip
         rows = [pair, *picked]
-        score = Decimal("0.8") + (Decimal("0.1") if d.location == finding.location else 0)
+        score = Decimal("0.8") if d in alike else Decimal("0.7")
+        score += Decimal("0.1") if d.location == finding.location else 0
         mirror = _mirror(uow, finding, d, size_tolerance_percent, within)
         if mirror:
             rows += [Row(f"the mirror pair where they went: {_said(m)}", _link(m)) for m in mirror]
