@@ -19,7 +19,7 @@ from trueup.bootstrap import Settings, System, initialise, safe_url
 from trueup.cli import demo_loop
 from trueup.cli.common import console, is_interactive, operator, state
 from trueup.cli.monitor import monitor_steps, print_cycle, print_proposals
-from trueup.cli.simulated_counts import end_of, import_world
+from trueup.cli.simulated_counts import end_of, import_snapshots, import_world
 from trueup.domain.alerts.conditions import Alert
 from trueup.domain.ledger.model import BalanceRow
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
@@ -99,7 +99,8 @@ def demo(
 def _simulated(
     system: System, config: WorldConfig, seed: int, seconds: dict[str, float]
 ) -> tuple[Business, PostingReport]:
-    """The world simulated and imported a feed day at a time (cli/simulated_counts.py)."""
+    """The world simulated and imported a feed day at a time, and the source systems'
+    weekly snapshots reconciled with the record (cli/simulated_counts.py)."""
     with tempfile.TemporaryDirectory() as folder, _bar() as bar:
         started = time.perf_counter()
         simulating = bar.add_task(f"simulating {config.days} days", total=config.days)
@@ -111,6 +112,9 @@ def _simulated(
             system, Path(folder), operator(system), lambda n: bar.advance(rows, n)
         )
         seconds["import"] = time.perf_counter() - started
+        started = time.perf_counter()
+        import_snapshots(system, Path(folder), operator(system))
+        seconds["reconcile the snapshots"] = time.perf_counter() - started
     return business, report
 
 

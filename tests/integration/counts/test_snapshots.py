@@ -257,3 +257,17 @@ def test_a_standing_difference_opens_a_data_sync_case_once_and_a_later_snapshot_
         assert uow.snapshots.standing([("B", "ST1")]) == []
         (resolved,) = uow.snapshots.differences("B", ["ST1"], seen - timedelta(days=9), seen)
     assert resolved.resolved_at == parse_timestamp(later)
+
+
+def test_a_difference_of_an_item_kept_by_lot_is_evidence_only(
+    stocked: System, tmp_path: Path
+) -> None:
+    """The difference says how many, not which lot: no case can correct it by itself."""
+    seen = parse_timestamp("2026-03-05T08:00:00Z")
+    versions.install_default(stocked.uow, caller=OPERATOR, clock=lambda: seen)
+    post(stocked, movement(external_id="PO-7", occurred_at="2026-03-02T08:00:00Z", sku="LOT",
+                           lot="L1", to_location="ST2"))  # fmt: skip
+    report = reconcile(stocked, snapshot(tmp_path / "pos.csv", ("P-1", EVENING, "pos", "LOT",
+                                                                 "ST2", "L1", "7")))  # fmt: skip
+    assert [d.difference // U for d in report.differences] == [-3]
+    assert detect(stocked.uow, caller=OPERATOR, clock=lambda: seen).opened == []

@@ -125,6 +125,21 @@ def test_a_finding_of_another_key_or_classification_opens_its_own_case(
     assert found is not None and found.opened
 
 
+def test_a_source_systems_disagreement_joins_the_open_case_of_its_key_whatever_its_class() -> None:
+    """The POS disagreeing where a count already found the shelf short is evidence about
+    that record, not a second imbalance; alone, it opens its own data-sync case."""
+    disagreement = finding(kind=FindingKind.SOURCE_DISAGREEMENT, variance=units(-7))
+    joined = attach([opened()], disagreement, SOP, VERSION, T0)
+    assert joined is not None and not joined.opened
+    assert joined.case.classification is Classification.SHRINKAGE
+    alone = attach([], disagreement, SOP, VERSION, T0)
+    assert alone is not None and alone.opened
+    assert alone.case.classification is Classification.DATA_SYNC_ERROR
+    elsewhere = attach([opened()], finding(kind=FindingKind.SOURCE_DISAGREEMENT, lot="L2"),
+                       SOP, VERSION, T0)  # fmt: skip
+    assert elsewhere is not None and elsewhere.opened
+
+
 def test_a_closed_case_takes_no_findings_a_new_one_opens() -> None:
     closed = close_without_action(opened(), "the bin was mislabelled", MARIA, T0, SOP)
     found = attach([closed], finding(), SOP, VERSION, T0)

@@ -22,7 +22,7 @@ from datetime import datetime
 from trueup.domain.cases.case import SYSTEM, Actor, Case, CaseStatus, TimelineEntry
 from trueup.domain.cases.findings import Finding
 from trueup.domain.sop.evaluate import classify, trigger_row
-from trueup.domain.sop.model import Classification, Sop, Thresholds, TriggerRow
+from trueup.domain.sop.model import Classification, FindingKind, Sop, Thresholds, TriggerRow
 from trueup.domain.values import QUANTITY_SCALE, format_quantity
 
 
@@ -106,26 +106,29 @@ def attach(
 ) -> Detected | None:
     """The finding joins the open case of its key and classification, or opens one when
     its trigger row says so; None when it is no imbalance the SOP knows or stays within
-    the thresholds and no case is open for it. A joined case keeps its own SOP version."""
+    the thresholds and no case is open for it. A joined case keeps its own SOP version.
+    A source system's disagreement joins any open case of its key when none of its own
+    classification is open: it is evidence about the same record, not a second imbalance."""
     classification = classification_of(sop, finding)
     if classification is None:
         return None
     said = _said(finding)
-    for case in cases:
-        if case.is_open and case.key == finding.key and case.classification is classification:
-            entry = TimelineEntry(
-                case.status,
-                case.status,
-                actor.name,
-                actor.role,
-                at,
-                case.sop_version,
-                f"finding attached: {said}",
-            )
-            joined = replace(
-                case, findings=(*case.findings, finding), timeline=(*case.timeline, entry)
-            )
-            return Detected(joined, opened=False)
+    here = [case for case in cases if case.is_open and case.key == finding.key]
+    alike = [case for case in here if case.classification is classification]
+    if not alike and finding.kind is FindingKind.SOURCE_DISAGREEMENT:
+        alike = here
+    for case in alike[:1]:
+        entry = TimelineEntry(
+            case.status,
+            case.status,
+            actor.name,
+            actor.role,
+            at,
+            case.sop_version,
+            f"finding attached: {said}",
+        )
+        joined = replace(case, findings=(*case.findings, finding), timeline=(*case.timeline, entry))
+        return Detected(joined, opened=False)
     row = opens_case(sop, finding)
     if row is None:
         return None

@@ -11,7 +11,8 @@ turned into the one shape detection reads (domain/cases/findings.py).
 - a source system's snapshot that differs from the record where stock is kept (a bin, a
   dock, a store's floor: a physical location with nothing under it), as long as no later snapshot
   of that system resolved it (`source_disagreement`; a site's total says which site, not
-  where, and its places have their own lines in the WMS's or POS's snapshot).
+  where, and its places have their own lines in the WMS's or POS's snapshot; an item kept
+  by lot or serial is left out: the difference does not say which).
 
 A finding is known by its source record (`discrepancy`, `exception`, `alert` and its id;
 cases opened before negatives were known by their exception kept `balance` and the key),
@@ -33,7 +34,7 @@ from decimal import Decimal
 from trueup.domain.alerts.conditions import Alert, AlertKind
 from trueup.domain.cases.findings import Finding, SourceRecord
 from trueup.domain.counts.approval import Discrepancy
-from trueup.domain.ledger.model import Item
+from trueup.domain.ledger.model import Item, Tracking
 from trueup.domain.sop.model import FindingKind
 from trueup.domain.values import format_quantity, to_decimal
 from trueup.services.alerts.port import AlertQuery
@@ -273,8 +274,18 @@ def _source_differences(
             f"against a record of {format_quantity(d.record_quantity)}",
         )
         for d in standing
-        if d.location in places and d.location not in parents and not places[d.location].is_virtual
+        if d.location in places
+        and d.location not in parents
+        and not places[d.location].is_virtual
+        and _untracked(items, d.sku)
     ]
+
+
+def _untracked(items: dict[str, Item], sku: str) -> bool:
+    """Whether the item is kept without lots or serials: a snapshot's difference of a
+    tracked item says how many, not which lot, so it is evidence only."""
+    item = items.get(sku)
+    return item is not None and item.tracking is Tracking.NONE
 
 
 def _abc(items: dict[str, Item], sku: str) -> str:

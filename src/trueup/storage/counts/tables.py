@@ -198,9 +198,9 @@ manual_log_miss = Table(
 )
 
 
-#: Revision 0015: the item-locations where a source system's snapshot differed from the
-#: record as of its time, kept for the evidence of an integration failure. Reconciling a
-#: snapshot again keeps each difference once.
+#: Revisions 0015 and 0016: the item-locations where a source system's snapshot differed
+#: from the record as of its time, kept for the evidence of an integration failure, and
+#: when a later snapshot resolved each. Reconciling a snapshot again keeps it once.
 source_difference = Table(
     "source_difference",
     metadata,

@@ -1,6 +1,6 @@
 """The item-locations where a source system's snapshot differed from the record as of its
-time: the snapshot and its source, when it was taken, the item, the location, both
-quantities, and when a later snapshot of the source there resolved it.
+time: the snapshot and its source, when it was taken, the item, the location and both
+quantities.
 
 Revision ID: 0015
 Revises: 0014
@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column("location_id", sa.Integer(), nullable=False),
         sa.Column("source_quantity", sa.BigInteger(), nullable=False),
         sa.Column("record_quantity", sa.BigInteger(), nullable=False),
-        sa.Column("resolved_at", UtcDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["item_id"], ["item.id"], name=op.f("fk_source_difference_item_id_item")
         ),
