@@ -90,6 +90,21 @@ def test_a_duplicate_whose_count_corrected_the_record_already_is_not_reversed_to
     assert on_hand(w) == 10 * U, "the record stays at the count"
 
 
+def test_an_adjustment_as_of_a_snapshot_posts_nothing_once_a_later_count_set_the_record() -> None:
+    """The POS said 6 at the end of one day; two days later a count corrected the record
+    itself. Adjusting as of the snapshot would move the counted record off again."""
+    w = world()
+    w.post(SEEN, kind="adjustment", from_location=BIN, to_location="loss", quantity=1,
+           source="trueup")  # fmt: skip
+    counted = on_hand(w)
+    case_id = case_of(w, action("adjust_record", AdjustTo(BIN, 6 * U, at(48))))
+    request_actions(w.uows, case_id, caller=MARIA, clock=clock(1))
+    done = approve_action(w.uows, case_id, "adjust_record", caller=OLAF, clock=clock(2))
+    assert done.posted == [] and done.case.status is CaseStatus.VALIDATED
+    assert "set the record at DC1-A-01 again" in done.case.current_actions[0].executed_as
+    assert on_hand(w) == counted
+
+
 def test_a_missing_event_is_posted_as_of_when_it_happened() -> None:
     w = world()
     missing = PostMissing(BIN, "customer", 4 * U, at(10), SourceRecord("log", "SLIP-7"))

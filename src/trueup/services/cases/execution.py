@@ -5,9 +5,10 @@ posts, or what it creates in the transaction that records it.
   `trueup`, with an external id made of the case, its round and the action
   (`case:12:1:adjust_record`), so it posts once whatever happens: `AdjustTo` posts only
   the difference between the counted quantity and the record as of the count time (none
-  when a count already posted its correction), `Reverse` the ledger's own reversal
-  (`reversal:ID`, so the movement is reversed once, by the case or by hand), `PostMissing`
-  the event the manual log shows, as of when it happened.
+  when a count already posted its correction, or set the record again later),
+  `Reverse` the ledger's own reversal (`reversal:ID`, so the movement is reversed once,
+  by the case or by hand), `PostMissing` the event the manual log shows, as of when it
+  happened.
 - A transfer posts its shipment (`transfer_out` to in transit) and its receipt
   (`transfer_in` from in transit) from the location of the site with the largest stock
   of the item (parameters.py).
@@ -44,12 +45,15 @@ from trueup.domain.values import format_quantity
 from trueup.services.cases import parameters
 from trueup.services.cases.port import CasesUnitOfWork
 from trueup.services.counts.plans import targeted_task
-from trueup.services.ledger.port import StockFilter
+from trueup.services.ledger.port import HistoryFilter, StockFilter
 from trueup.services.ledger.posting import REVERSAL_SOURCE
 
 #: A correction is a fact the case proved: it posts even when later movements took
 #: on-hand below what it removes (the shortage is recorded), as a count's correction does.
 CORRECTION_RULES = (PolicyRule(SYSTEM_SOURCE, "adjustment", OnShort.ACCEPT),)
+#: The most movements after a correction's time that are read to see whether trueup set
+#: the record again since.
+MAX_LATER = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +131,26 @@ def holds(work: CasesUnitOfWork, case: Case, action: ProposedAction) -> bool:
     between planning and posting, and it is planned again)."""
     p = action.parameters
     if isinstance(p, AdjustTo) and not by_serial(work, case):
-        return on_hand(work, case, p.location, p.as_of) == p.quantity
+        return on_hand(work, case, p.location, p.as_of) == p.quantity or bool(
+            set_since(work, case, p)
+        )
     return True
+
+
+def set_since(work: CasesUnitOfWork, case: Case, p: AdjustTo) -> datetime | None:
+    """When trueup last adjusted the item at the location after `p.as_of` (a count's
+    correction, or another case's): the record was set from a count since, so an
+    adjustment as of the earlier time would move it off again. None when it was not."""
+    query = HistoryFilter(sku=case.sku, location=p.location, since=p.as_of, limit=MAX_LATER)
+    later = [
+        m.occurred_at
+        for m in work.ledger.history(query)
+        if m.source == SYSTEM_SOURCE
+        and m.kind is MovementKind.ADJUSTMENT
+        and m.occurred_at > p.as_of
+        and (not case.lot or m.lot == case.lot)
+    ]
+    return max(later, default=None)
 
 
 def by_serial(work: CasesUnitOfWork, case: Case) -> bool:
@@ -167,6 +189,14 @@ def _adjust(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Adjust
         note = (
             f"nothing to post: {case.sku} is tracked by serial, and its count corrected the "
             "record serial by serial when it was approved"
+        )
+        return Step(action.action_id, note=note)
+    later = set_since(work, case, p)
+    if later is not None:
+        note = (
+            f"nothing to post: trueup set the record at {p.location} again on "
+            f"{later.isoformat(timespec='seconds')}, after "
+            f"{p.as_of.isoformat(timespec='seconds')} (a count's correction)"
         )
         return Step(action.action_id, note=note)
     recorded = on_hand(work, case, p.location, p.as_of)

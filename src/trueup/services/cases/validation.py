@@ -29,7 +29,13 @@ from trueup.domain.cases.transitions import validate
 from trueup.domain.errors import NotFound
 from trueup.domain.ledger.policy import SYSTEM_SOURCE
 from trueup.domain.sop.model import Sop
-from trueup.services.cases.execution import by_serial, counted_already, external_id, on_hand
+from trueup.services.cases.execution import (
+    by_serial,
+    counted_already,
+    external_id,
+    on_hand,
+    set_since,
+)
 from trueup.services.cases.port import CasesUnitOfWork
 from trueup.services.ledger.posting import REVERSAL_SOURCE
 
@@ -58,6 +64,8 @@ def _check(work: CasesUnitOfWork, case: Case, action: ProposedAction) -> tuple[i
     if isinstance(p, AdjustTo):
         if by_serial(work, case):
             return None  # the count's approval corrected each serial (execution.by_serial)
+        if set_since(work, case, p) is not None:
+            return None  # a later count set the record: it is the authority now
         return p.quantity, on_hand(work, case, p.location, p.as_of)
     if isinstance(p, Reverse):
         try:
