@@ -195,6 +195,19 @@ class FakeCounts:
                 last[item_id] = max(last.get(item_id, task.task.created_at), task.task.created_at)
         return last
 
+    def counted_since(self, sku: str, location: str, since: datetime) -> datetime | None:
+        skus, codes = self._skus(), self._codes()
+        times = [
+            line.counted_at
+            for line in self.state.lines.values()
+            if line.counted_at is not None
+            and line.counted_at > since
+            and skus.get(line.row.item_id) == sku
+            and codes.get(line.row.location_id) == location
+            and self.state.tasks[line.row.task_id].status is TaskStatus.APPROVED
+        ]
+        return max(times, default=None)
+
     def consumption(self, since: datetime) -> dict[int, int]:
         used: dict[int, int] = defaultdict(int)
         for p in self.store.ledger.movements.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from trueup.bootstrap import System
 from trueup.domain.access import Principal, Role
 from trueup.domain.counts.tolerance import Band
 from trueup.domain.errors import Conflict, Forbidden
-from trueup.domain.values import QUANTITY_SCALE
+from trueup.domain.values import QUANTITY_SCALE, parse_timestamp
 from trueup.services.counts import approval as count_approval
 from trueup.services.counts import entry as count_entry
 from trueup.services.counts import plans as count_plans
@@ -175,6 +176,25 @@ def test_approval_posts_exactly_the_corrections_at_the_count_time(dc: System) ->
     assert moved.reason == "count_surplus" and moved.reference == f"count {task}"
     assert [(d.sku, d.variance, d.status) for d in register] == [("A", 2 * QUANTITY_SCALE, "open")]
     assert verify(dc.uow).ok
+
+
+def test_counted_since_is_when_an_approved_count_last_counted_the_item_there(
+    dc: System,
+) -> None:
+    """B matched its record (nothing posted), and still the count set it from the shelf."""
+    stocked(dc, "5", sku="B")
+    task = targeted(dc, "B")
+    count(dc, task, "5", "ann", sku="B")
+    before = parse_timestamp(COUNTED_AT) - timedelta(days=1)
+    with dc.uow(readonly=True) as uow:
+        assert uow.counts.counted_since("B", BIN, before) is None  # not approved yet
+    count_submit.submit(dc.uow, task, caller=op("ann"))
+    count_approval.approve(dc.uow, task, caller=op("mgr"))
+    with dc.uow(readonly=True) as uow:
+        assert uow.counts.counted_since("B", BIN, before) == parse_timestamp(COUNTED_AT)
+        assert uow.counts.counted_since("B", BIN, parse_timestamp(COUNTED_AT)) is None
+        assert uow.counts.counted_since("A", BIN, before) is None
+        assert uow.counts.counted_since("B", "DC1-A-02", before) is None
 
 
 def test_nothing_posts_when_a_count_is_sent_back_rather_than_approved(dc: System) -> None:

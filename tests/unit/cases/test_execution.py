@@ -23,8 +23,8 @@ from tests.unit.cases.flow import (
     on_hand,
     world,
 )
-from tests.unit.evidence.world import BIN, OTHER_BIN, SEEN, U, at
-from trueup.domain.access import Role
+from tests.unit.evidence.world import BIN, OPERATOR, OTHER_BIN, SEEN, U, at
+from trueup.domain.access import Principal, Role
 from trueup.domain.cases import (
     SYSTEM,
     Actor,
@@ -49,6 +49,10 @@ from trueup.services.cases.workflow import (
     execute_action,
     request_actions,
 )
+from trueup.services.counts.approval import approve as approve_count
+from trueup.services.counts.entry import EntryIn, enter
+from trueup.services.counts.plans import create_targeted
+from trueup.services.counts.submit import submit
 
 
 def test_a_duplicate_is_reversed_exactly_once() -> None:
@@ -62,6 +66,26 @@ def test_a_duplicate_is_reversed_exactly_once() -> None:
         reversal = uow.ledger.movement(done.posted[0])
     assert reversal.reverses == twice and reversal.external_id == f"reversal:{twice}"
     assert on_hand(w) == 10 * U
+
+
+def test_a_duplicate_counted_over_since_is_not_reversed() -> None:
+    """A source system's snapshot showed the duplicate, then a count of the bin found the
+    shelf as recorded after it was corrected: reversing too would correct it twice."""
+    w = world()
+    twice = w.post(at(5), quantity=3, to_location=BIN)
+    task = create_targeted(
+        w.uows, scope="DC1", caller=OPERATOR, skus=["A"], locations=[BIN], assign_role=""
+    )
+    entry = EntryIn(BIN, "A", "13", occurred_at=at(2).isoformat())
+    enter(w.uows, task.id, [entry], caller=Principal.operator("ann"))
+    submit(w.uows, task.id, caller=Principal.operator("ann"))
+    approve_count(w.uows, task.id, caller=Principal.operator("max"))
+    case_id = case_of(w, action("reverse_duplicate", Reverse(twice)), variance=-3, recorded=13)
+    request_actions(w.uows, case_id, caller=MARIA, clock=clock(1))
+    done = approve_action(w.uows, case_id, "reverse_duplicate", caller=OLAF, clock=clock(2))
+    assert done.posted == [] and done.case.status is CaseStatus.VALIDATED
+    assert "a count set the record at DC1-A-01" in done.case.current_actions[0].executed_as
+    assert on_hand(w) == 13 * U
 
 
 def test_a_duplicate_reversed_by_hand_already_posts_nothing_more() -> None:
@@ -101,7 +125,7 @@ def test_an_adjustment_as_of_a_snapshot_posts_nothing_once_a_later_count_set_the
     request_actions(w.uows, case_id, caller=MARIA, clock=clock(1))
     done = approve_action(w.uows, case_id, "adjust_record", caller=OLAF, clock=clock(2))
     assert done.posted == [] and done.case.status is CaseStatus.VALIDATED
-    assert "set the record at DC1-A-01 again" in done.case.current_actions[0].executed_as
+    assert "a count set the record at DC1-A-01 again" in done.case.current_actions[0].executed_as
     assert on_hand(w) == counted
 
 

@@ -138,9 +138,11 @@ def holds(work: CasesUnitOfWork, case: Case, action: ProposedAction) -> bool:
 
 
 def set_since(work: CasesUnitOfWork, case: Case, p: AdjustTo) -> datetime | None:
-    """When trueup last adjusted the item at the location after `p.as_of` (a count's
-    correction, or another case's): the record was set from a count since, so an
-    adjustment as of the earlier time would move it off again. None when it was not."""
+    """When the record of the item at the location was set from the shelf after
+    `p.as_of`: a count approved since (its correction posted, or none needed), or another
+    correction of trueup's. An adjustment as of the earlier time would move it off again.
+    None when it was not."""
+    counted = work.counts.counted_since(case.sku, p.location, p.as_of)
     query = HistoryFilter(sku=case.sku, location=p.location, since=p.as_of, limit=MAX_LATER)
     later = [
         m.occurred_at
@@ -150,7 +152,7 @@ def set_since(work: CasesUnitOfWork, case: Case, p: AdjustTo) -> datetime | None
         and m.occurred_at > p.as_of
         and (not case.lot or m.lot == case.lot)
     ]
-    return max(later, default=None)
+    return max([*later, *([counted] if counted is not None else [])], default=None)
 
 
 def by_serial(work: CasesUnitOfWork, case: Case) -> bool:
@@ -194,9 +196,9 @@ def _adjust(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Adjust
     later = set_since(work, case, p)
     if later is not None:
         note = (
-            f"nothing to post: trueup set the record at {p.location} again on "
+            f"nothing to post: a count set the record at {p.location} again on "
             f"{later.isoformat(timespec='seconds')}, after "
-            f"{p.as_of.isoformat(timespec='seconds')} (a count's correction)"
+            f"{p.as_of.isoformat(timespec='seconds')}"
         )
         return Step(action.action_id, note=note)
     recorded = on_hand(work, case, p.location, p.as_of)
@@ -253,6 +255,14 @@ def _reverse(work: CasesUnitOfWork, case: Case, action: ProposedAction, p: Rever
             f"nothing to post: the count of {finding.observed_at.isoformat(timespec='seconds')} "
             f"corrected the record at {case.location} to {format_quantity(counted)} already; "
             f"reversing movement {p.movement_id} too would correct it twice"
+        )
+        return Step(action.action_id, note=note)
+    since = work.counts.counted_since(case.sku, case.location, original.occurred_at)
+    if since is not None:
+        note = (
+            f"nothing to post: a count set the record at {case.location} on "
+            f"{since.isoformat(timespec='seconds')}, after movement {p.movement_id}; "
+            "reversing it too would correct it twice"
         )
         return Step(action.action_id, note=note)
     line = (

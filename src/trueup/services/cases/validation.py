@@ -77,6 +77,9 @@ def _check(work: CasesUnitOfWork, case: Case, action: ProposedAction) -> tuple[i
         if reversal is None and corrected is not None:
             finding, counted = corrected  # the count corrected the record: nothing reversed
             return counted, on_hand(work, case, case.location, finding.observed_at)
+        since = work.counts.counted_since(case.sku, case.location, original.occurred_at)
+        if reversal is None and since is not None:
+            return None  # a later count set the record: it is the authority now
         undone = reversal is not None and reversal.to_location == original.from_location
         return original.quantity, reversal.quantity if reversal is not None and undone else 0
     if isinstance(p, PostMissing):

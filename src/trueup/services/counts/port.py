@@ -153,6 +153,11 @@ class CountRepository(Protocol):
         """item id -> when a task of this scope that was not cancelled last included it."""
         ...
 
+    def counted_since(self, sku: str, location: str, since: datetime) -> datetime | None:
+        """When a line of this item at this location was last counted after `since`, in a
+        count that was approved (its corrections posted); None when none was."""
+        ...
+
     def consumption(self, since: datetime) -> dict[int, int]:
         """item id -> quantity sold or issued since `since`."""
         ...

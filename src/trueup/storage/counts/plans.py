@@ -13,7 +13,10 @@ from trueup.domain.counts.plans import Plan
 from trueup.domain.counts.tasks import Combine, CountKind, TaskStatus
 from trueup.services.counts.port import NewPlan
 from trueup.storage.counts.tables import count_line, count_plan, count_task
-from trueup.storage.ledger.tables import location
+from trueup.storage.ledger.tables import item, location
+
+#: `counted_since` takes a location code by the name of this table
+_PLACE = location
 
 _SCOPE = location.alias("plan_scope")
 
@@ -72,6 +75,21 @@ class CountPlans:
             .group_by(count_line.c.item_id)
         )
         return {int(r[0]): r[1] for r in rows}
+
+    def counted_since(self, sku: str, location: str, since: datetime) -> datetime | None:
+        found = self.connection.execute(
+            select(func.max(count_line.c.counted_at))
+            .join(count_task, count_task.c.id == count_line.c.task_id)
+            .join(item, item.c.id == count_line.c.item_id)
+            .join(_PLACE, _PLACE.c.id == count_line.c.location_id)
+            .where(
+                item.c.sku == sku,
+                _PLACE.c.code == location,
+                count_task.c.status == TaskStatus.APPROVED.value,
+                count_line.c.counted_at > since,
+            )
+        ).scalar()
+        return found if isinstance(found, datetime) or found is None else None
 
     def consumption(self, since: datetime) -> dict[int, int]:
         """item id -> quantity sold or issued since `since`."""
