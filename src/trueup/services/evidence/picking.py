@@ -108,39 +108,7 @@ def mispick_pair(
     exactly this finding's size: confidence 0.7, with the same additions. A pair without
     that pick is a coincidence, shown against."""
     within = timedelta(hours=window_hours)
-    register = reads.register(uow)
-    own = finding.source.id if finding.source.kind == "discrepancy" else None
-    opposites = [
-        d
-        for code in _beside(uow, finding.location)
-        for d in register.by_location.get(code, ())
-        if d.sku != finding.sku
-        and str(d.id) != own
-        and opposite(d.variance, finding.variance)
-        and abs(d.opened_at - finding.observed_at) <= within
-    ]
-    alike = [
-        d for d in opposites if close_in_size(d.variance, finding.variance, size_tolerance_percent)
-    ]
-    # a partner whose variance is larger holds this mis-pick and more besides: the pick
-    # must then be exactly this finding's size
-    # (only for the item that is over: a loss of one or two is too common a size to say
-    # which pick it was)
-    larger = [
-        d
-        for d in opposites
-        if finding.variance > 0 and d not in alike and abs(d.variance) > finding.variance
-    ]
-
-    def order(d: Discrepancy) -> tuple[bool, timedelta, int, int]:
-        return (
-            d.location != finding.location,
-            abs(d.opened_at - finding.observed_at),
-            d.variance,
-            d.id,
-        )
-
-    here = sorted(alike, key=order)[:MAX_CANDIDATES] + sorted(larger, key=order)[:MAX_CANDIDATES]
+    here, alike = _candidates(uow, finding, size_tolerance_percent, within)
     against = []
     for d in here:
         over_sku, over_at, over = (
@@ -183,6 +151,44 @@ def mispick_pair(
         f" within {window_hours} h with a pick to explain it",
         against[:10],
     )
+
+
+def _candidates(
+    uow: EvidenceUnitOfWork, finding: Finding, tolerance: Decimal, within: timedelta
+) -> tuple[list[Discrepancy], list[Discrepancy]]:
+    """The register's opposite variances of other items at the location or beside it,
+    within the window: those of about the finding's size first, then (for the item that
+    is over only: a loss of one or two is too common a size to say which pick it was)
+    those larger, which hold this mis-pick and more besides, so that the pick must then
+    be exactly the finding's size; closest first. Also the ones of about its size."""
+    register = reads.register(uow)
+    own = finding.source.id if finding.source.kind == "discrepancy" else None
+    opposites = [
+        d
+        for code in _beside(uow, finding.location)
+        for d in register.by_location.get(code, ())
+        if d.sku != finding.sku
+        and str(d.id) != own
+        and opposite(d.variance, finding.variance)
+        and abs(d.opened_at - finding.observed_at) <= within
+    ]
+    alike = [d for d in opposites if close_in_size(d.variance, finding.variance, tolerance)]
+    larger = [
+        d
+        for d in opposites
+        if finding.variance > 0 and d not in alike and abs(d.variance) > finding.variance
+    ]
+
+    def order(d: Discrepancy) -> tuple[bool, timedelta, int, int]:
+        return (
+            d.location != finding.location,
+            abs(d.opened_at - finding.observed_at),
+            d.variance,
+            d.id,
+        )
+
+    ranked = sorted(alike, key=order)[:MAX_CANDIDATES] + sorted(larger, key=order)[:MAX_CANDIDATES]
+    return ranked, alike
 
 
 def _mirror(
