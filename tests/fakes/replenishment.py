@@ -43,6 +43,7 @@ from trueup.services.replenishment.port import (
     ComputedFigures,
     Decision,
     Demand,
+    LineProgress,
     NewAsn,
     NewOrder,
     NewOrderLine,
@@ -514,6 +515,9 @@ class FakePurchasing(_Tables):
         self.t.orders[order_id] = StoredOrder(row)
         return order_id
 
+    def add_orders(self, rows: Sequence[NewOrder]) -> list[int]:
+        return [self.add_order(row) for row in rows]
+
     def add_order_lines(self, rows: Sequence[NewOrderLine]) -> None:
         for row in rows:
             self._refer("order", row.order_id, self.t.orders)
@@ -546,6 +550,15 @@ class FakePurchasing(_Tables):
             ):
                 found.append(self._line(line_id, ln))
         return sorted(found, key=lambda ln: (ln.order_id, ln.line))[:limit]
+
+    def lines_of_orders(self, numbers: Collection[str]) -> list[OrderLine]:
+        wanted = set(numbers)
+        found = [
+            self._line(line_id, ln)
+            for line_id, ln in self.t.lines.items()
+            if self.t.orders[ln.row.order_id].row.number in wanted
+        ]
+        return sorted(found, key=lambda ln: (ln.order_id, ln.line))
 
     def order_line(self, number: str, line: int, *, lock: bool = False) -> OrderLine | None:
         return next((ln for ln in self.order_lines(number=number) if ln.line == line), None)
@@ -586,6 +599,16 @@ class FakePurchasing(_Tables):
             if all(s.status is OrderStatus.CLOSED for s in siblings):
                 self.t.orders[ln.row.order_id].status = OrderStatus.CLOSED
         return True
+
+    def receive_on_lines(self, rows: Sequence[LineProgress]) -> bool:
+        done = [
+            self.receive_on_line(
+                r.line_id, r.received_before, r.received - r.received_before, r.last_received_on,
+                r.close,
+            )
+            for r in rows
+        ]  # fmt: skip
+        return all(done)
 
     def ship_on_line(self, line_id: int, shipped_before: int, quantity: int) -> bool:
         ln = self.t.lines.get(line_id)
@@ -672,6 +695,9 @@ class FakePurchasing(_Tables):
         self.t.receipts[receipt_id] = row
         return receipt_id
 
+    def add_receipts(self, rows: Sequence[NewReceipt]) -> list[int]:
+        return [self.add_receipt(row) for row in rows]
+
     def receipts(self, line_id: int) -> list[RecordedReceipt]:
         codes = self._codes()
         return [
@@ -700,6 +726,9 @@ class FakePurchasing(_Tables):
             row, events=[(row.opened_at, row.opened_by, "open", row.note)]
         )
         return discrepancy_id
+
+    def add_receiving_discrepancies(self, rows: Sequence[NewReceivingDiscrepancy]) -> list[int]:
+        return [self.add_receiving_discrepancy(row) for row in rows]
 
     def receiving_discrepancies(self, number: str | None = None) -> list[ReceivingDiscrepancy]:
         places, skus = self._places(), self.ledger.skus_by_id()

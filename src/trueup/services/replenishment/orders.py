@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,7 +24,6 @@ from trueup.services.replenishment.port import (
     NewOrder,
     NewOrderLine,
     NewSupplier,
-    OrderHead,
     ReplenishmentUnitOfWork,
     ReplenishmentUnitOfWorkFactory,
 )
@@ -72,6 +73,8 @@ class _OrderRows:
     location_id: int
     ordered_on: date
     lines: list[_LineRow] = field(default_factory=list)
+    #: the line numbers in `lines`
+    numbers: set[int] = field(default_factory=set)
 
 
 @retry_transient
@@ -85,7 +88,8 @@ def import_orders(
 ) -> ImportReport:
     """Purchase order lines (docs/formats.md): new orders and new lines of open orders
     are added; a line already there with the same content is unchanged, with another
-    content it is a conflict. Unknown suppliers are refused unless `create_suppliers`."""
+    content it is a conflict. Unknown suppliers are refused unless `create_suppliers`.
+    The orders already recorded are read, and the new ones written, all at once."""
     rows = Rows(table, ORDER_COLUMNS, ())
     report = ImportReport()
     now = clock()
@@ -100,8 +104,9 @@ def import_orders(
             except InputError as error:
                 rows.reject(line, error)
         existing = uow.purchasing.orders(list(orders))
+        stored = _lines_by_order(uow, existing)
         recorded = {
-            number: _check_existing(uow, number, order, existing[number].status, rows)
+            number: _check_existing(number, order, existing[number].status, stored[number], rows)
             for number, order in orders.items()
             if number in existing
         }
@@ -109,63 +114,46 @@ def import_orders(
         fresh = sorted({o.supplier for o in orders.values()} - set(known))
         uow.purchasing.add_suppliers([NewSupplier(c, c, now) for c in fresh])
         ids = {c: s.id or 0 for c, s in uow.purchasing.suppliers().items()}
-        for number, order in orders.items():
-            report.created += _add_lines(
-                uow,
-                number,
-                order,
-                existing.get(number),
-                recorded.get(number, set()),
-                ids[order.supplier],
-                caller.username,
-                now,
-            )
+        new = [n for n in orders if n not in existing]
+        made = uow.purchasing.add_orders(
+            [_new_order(n, orders[n], ids[orders[n].supplier], caller.username, now) for n in new]
+        )
+        order_ids = {n: h.id for n, h in existing.items()} | dict(zip(new, made, strict=True))
+        lines = [
+            NewOrderLine(order_ids[number], ln.line, ln.item_id, ln.quantity, ln.expected_on)
+            for number, order in orders.items()
+            for ln in order.lines
+            if ln.line not in recorded.get(number, set())
+        ]
+        uow.purchasing.add_order_lines(lines)
+        report.created = len(lines)
         report.unchanged = report.lines - report.created
         uow.commit()
     return report
 
 
-def _add_lines(
-    uow: ReplenishmentUnitOfWork,
-    number: str,
-    order: _OrderRows,
-    head: OrderHead | None,
-    recorded: set[int],
-    supplier_id: int,
-    actor: str,
-    now: datetime,
-) -> int:
-    """Add the lines of an order not yet recorded, and the order itself when it is new;
-    how many lines were added."""
-    order_id = (
-        head.id
-        if head is not None
-        else uow.purchasing.add_order(
-            NewOrder(
-                number=number,
-                kind=OrderKind.PURCHASE,
-                location_id=order.location_id,
-                ordered_on=order.ordered_on,
-                created_by=actor,
-                created_at=now,
-                supplier_id=supplier_id,
-            )
-        )
+def _new_order(
+    number: str, order: _OrderRows, supplier_id: int, actor: str, now: datetime
+) -> NewOrder:
+    return NewOrder(
+        number=number,
+        kind=OrderKind.PURCHASE,
+        location_id=order.location_id,
+        ordered_on=order.ordered_on,
+        created_by=actor,
+        created_at=now,
+        supplier_id=supplier_id,
     )
-    lines = [ln for ln in order.lines if ln.line not in recorded]
-    uow.purchasing.add_order_lines(
-        [
-            NewOrderLine(
-                order_id=order_id,
-                line=ln.line,
-                item_id=ln.item_id,
-                quantity=ln.quantity,
-                expected_on=ln.expected_on,
-            )
-            for ln in lines
-        ]
-    )
-    return len(lines)
+
+
+def _lines_by_order(
+    uow: ReplenishmentUnitOfWork, numbers: Collection[str]
+) -> defaultdict[str, dict[int, OrderLine]]:
+    """The recorded lines of these orders, by order number and line number."""
+    found: defaultdict[str, dict[int, OrderLine]] = defaultdict(dict)
+    for ln in uow.purchasing.lines_of_orders(numbers):
+        found[ln.number][ln.line] = ln
+    return found
 
 
 def _order_row(
@@ -206,21 +194,21 @@ def _order_row(
             field="supplier",
             value=vendor,
         )
-    if any(ln.line == line for ln in order.lines):
+    if line in order.numbers:
         raise InputError(f"each line of {number} once", field="line", value=str(line))
+    order.numbers.add(line)
     order.lines.append(_LineRow(line, found.id or 0, found.sku, quantity, promised, line_no))
 
 
 def _check_existing(
-    uow: ReplenishmentUnitOfWork,
     number: str,
     order: _OrderRows,
     status: OrderStatus,
+    stored: dict[int, OrderLine],
     rows: Rows,
 ) -> set[int]:
-    """The lines of an order already recorded: the same content is unchanged, another is
-    a conflict; new lines need the order still open."""
-    stored = {ln.line: ln for ln in uow.purchasing.order_lines(number=number)}
+    """The lines of an order already recorded (`stored`, by line number): the same
+    content is unchanged, another is a conflict; new lines need the order still open."""
     for ln in order.lines:
         before = stored.get(ln.line)
         if before is None:
@@ -256,18 +244,20 @@ def import_asns(
     uow_factory: ReplenishmentUnitOfWorkFactory, table: Table, *, clock: Clock = utc_now
 ) -> ImportReport:
     """Advance ship notices against order lines (docs/formats.md); a notice already
-    recorded for a line is unchanged. All or nothing."""
+    recorded for a line is unchanged. All or nothing. The file is read twice: first for
+    the orders it names, whose lines are read at once, then row by row."""
     rows = Rows(table, ASN_COLUMNS, ("lot",))
     report = ImportReport()
     now = clock()
     with uow_factory() as uow:
         items = uow.catalog.items()
+        named = _codes(rows.column("po_number"))
+        lines = {(ln.number, ln.line): ln for ln in uow.purchasing.lines_of_orders(named)}
         fresh: dict[tuple[str, int], NewAsn] = {}
-        lines: dict[tuple[str, int], OrderLine | None] = {}
         for line, cells in rows:
             report.lines += 1
             try:
-                notice = _notice_row(uow, cells, items, lines, now)
+                notice = _notice_row(cells, items, lines, now)
                 fresh[(notice.number, notice.line_id)] = notice
             except InputError as error:
                 rows.reject(line, error)
@@ -281,21 +271,29 @@ def import_asns(
     return report
 
 
+def _codes(cells: Iterable[str]) -> set[str]:
+    """The codes among `cells`, a bad one left to the row's own check."""
+    found = set()
+    for cell in cells:
+        try:
+            found.add(normalize_code(cell))
+        except InputError:
+            continue
+    return found
+
+
 def _notice_row(
-    uow: ReplenishmentUnitOfWork,
     cells: dict[str, str],
     items: dict[str, Item],
-    lines: dict[tuple[str, int], OrderLine | None],
+    lines: dict[tuple[str, int], OrderLine],
     now: datetime,
 ) -> NewAsn:
-    """A ship notice line against an order line that exists (each looked up once)."""
+    """A ship notice line against an order line that exists (among `lines`)."""
     number = normalize_code(cells["asn_number"])
     if not number:
         raise InputError("a notice number", field="asn_number", value="")
     key = (normalize_code(cells["po_number"]), line_number(cells["line"], "line"))
-    if key not in lines:
-        lines[key] = uow.purchasing.order_line(*key)
-    target = lines[key]
+    target = lines.get(key)
     if target is None:
         raise InputError("an order line that exists", field="po_number", value=f"{key[0]}/{key[1]}")
     found = item_of(items, cells["sku"])

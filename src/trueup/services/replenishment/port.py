@@ -188,6 +188,19 @@ class NewOrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class LineProgress:
+    """What receipts did to an open line: it had received `received_before`, has now
+    received `received` (the last on `last_received_on`), and is closed when `close`."""
+
+    line_id: int
+    order_id: int
+    received_before: int
+    received: int
+    last_received_on: date
+    close: bool
+
+
+@dataclass(frozen=True, slots=True)
 class NewAsn:
     number: str
     line_id: int
@@ -306,8 +319,9 @@ class ReplenishmentRepository(Protocol):
 class PurchasingRepository(Protocol):
     """Suppliers and what they promise, purchase and transfer orders with their lines,
     ship notices, receipts and receiving discrepancies (storage/replenishment/purchasing.py).
-    `receive_on_line` and `ship_on_line` are compare-and-set on what the line had
-    received or shipped."""
+    `receive_on_line(s)` and `ship_on_line` are compare-and-set on what the line had
+    received or shipped. The `add_...s` writes take many rows at once and give their
+    ids in the rows' order; reads by many keys are set-wise, whatever their number."""
 
     def suppliers(self, codes: Collection[str] | None = None) -> dict[str, Supplier]: ...
     def add_suppliers(self, rows: Sequence[NewSupplier]) -> None: ...
@@ -321,7 +335,15 @@ class PurchasingRepository(Protocol):
     ) -> list[tuple[str, SupplierDelivery]]: ...
     def orders(self, numbers: Collection[str]) -> dict[str, OrderHead]: ...
     def add_order(self, row: NewOrder) -> int: ...
+    def add_orders(self, rows: Sequence[NewOrder]) -> list[int]:
+        """The new orders' ids, in the order of `rows`."""
+        ...
+
     def add_order_lines(self, rows: Sequence[NewOrderLine]) -> None: ...
+    def lines_of_orders(self, numbers: Collection[str]) -> list[OrderLine]:
+        """Every line of these orders, by order and line number."""
+        ...
+
     def order_lines(
         self,
         *,
@@ -335,14 +357,21 @@ class PurchasingRepository(Protocol):
     def receive_on_line(
         self, line_id: int, received_before: int, quantity: int, on: date, close: bool
     ) -> bool: ...
+    def receive_on_lines(self, rows: Sequence[LineProgress]) -> bool:
+        """`receive_on_line` for many lines at once: false, and the caller rolls back,
+        when any line had moved meanwhile."""
+        ...
+
     def ship_on_line(self, line_id: int, shipped_before: int, quantity: int) -> bool: ...
     def unmatched_receipts(self) -> list[UnmatchedReceipt]: ...
     def asn_keys(self, line_ids: Collection[int]) -> set[tuple[str, int]]: ...
     def add_asns(self, rows: Sequence[NewAsn]) -> None: ...
     def asns(self, line_id: int) -> list[Asn]: ...
     def add_receipt(self, row: NewReceipt) -> int: ...
+    def add_receipts(self, rows: Sequence[NewReceipt]) -> list[int]: ...
     def receipts(self, line_id: int) -> list[RecordedReceipt]: ...
     def add_receiving_discrepancy(self, row: NewReceivingDiscrepancy) -> int: ...
+    def add_receiving_discrepancies(self, rows: Sequence[NewReceivingDiscrepancy]) -> list[int]: ...
     def receiving_discrepancies(self, number: str | None = None) -> list[ReceivingDiscrepancy]:
         """The register's receiving discrepancies (of one order, or all), oldest first."""
         ...

@@ -42,6 +42,12 @@ class Rows:
                 },
             )
 
+    def column(self, name: str) -> Iterator[str]:
+        """One column of every row, as iterating gives it, the others left unread."""
+        i = self.index[name]
+        for _line, values in self.table.rows():
+            yield values[i].strip() if i is not None and i < len(values) else ""
+
     def reject(self, line: int, error: InputError) -> None:
         self.problems.append(
             RowProblem(line, error.field or "row", error.value, str(error), self.table.name)

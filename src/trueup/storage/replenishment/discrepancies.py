@@ -5,6 +5,8 @@ receipt that revealed them; each opens with its first history row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, insert, select
 
 from trueup.domain.replenishment.purchasing import ReceivingDiscrepancy
@@ -23,34 +25,47 @@ class ReceivingRegister:
 
     def add_receiving_discrepancy(self, row: NewReceivingDiscrepancy) -> int:
         """Open a receiving discrepancy in the register, with its first history row."""
+        return self.add_receiving_discrepancies([row])[0]
+
+    def add_receiving_discrepancies(self, rows: Sequence[NewReceivingDiscrepancy]) -> list[int]:
+        """Open receiving discrepancies in the register, each with its first history row;
+        their ids, in the rows' order."""
+        if not rows:
+            return []
         made = self.connection.execute(
-            insert(discrepancy)
-            .values(
-                kind="receiving",
-                status="open",
-                item_id=row.item_id,
-                location_id=row.location_id,
-                lot=row.lot,
-                serial=row.serial,
-                expected=row.expected,
-                counted=row.received,
-                variance=row.variance,
-                value=row.value,
-                opened_at=row.opened_at,
-                po_line_id=row.line_id,
-                receipt_id=row.receipt_id,
-            )
-            .returning(discrepancy.c.id)
+            insert(discrepancy).returning(discrepancy.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "kind": "receiving",
+                    "status": "open",
+                    "item_id": r.item_id,
+                    "location_id": r.location_id,
+                    "lot": r.lot,
+                    "serial": r.serial,
+                    "expected": r.expected,
+                    "counted": r.received,
+                    "variance": r.variance,
+                    "value": r.value,
+                    "opened_at": r.opened_at,
+                    "po_line_id": r.line_id,
+                    "receipt_id": r.receipt_id,
+                }
+                for r in rows
+            ],
         )
-        found = int(made.scalar_one())
+        found = [int(i) for i in made.scalars()]
         self.connection.execute(
-            insert(discrepancy_event).values(
-                discrepancy_id=found,
-                at=row.opened_at,
-                actor=row.opened_by,
-                status="open",
-                note=row.note,
-            )
+            insert(discrepancy_event),
+            [
+                {
+                    "discrepancy_id": d,
+                    "at": r.opened_at,
+                    "actor": r.opened_by,
+                    "status": "open",
+                    "note": r.note,
+                }
+                for d, r in zip(found, rows, strict=True)
+            ],
         )
         return found
 

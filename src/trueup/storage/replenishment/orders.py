@@ -1,28 +1,34 @@
-"""Purchase and transfer orders in SQL: their lines, receipts against them (compare-and-
-set on what a line had received or shipped) and advance ship notices.
+"""Purchase and transfer orders in SQL: their lines and what was received or shipped on
+them (compare-and-set on what a line had received or shipped), and the ledger's receipts
+not yet recorded against a line. Ship notices and receipts: ReceiptStore (receipts.py).
+
+Reads and writes of many orders go set-wise, in chunks of at most CHUNK keys (PostgreSQL
+takes at most 65,535 parameters per statement).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, func, insert, select, text, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
 
-from trueup.domain.replenishment.purchasing import Asn, OrderKind, OrderLine, OrderStatus
+from trueup.domain.replenishment.purchasing import OrderKind, OrderLine, OrderStatus
 from trueup.services.replenishment.port import (
-    NewAsn,
+    LineProgress,
     NewOrder,
     NewOrderLine,
-    NewReceipt,
     OrderHead,
-    RecordedReceipt,
     UnmatchedReceipt,
 )
 from trueup.storage.ledger.tables import item, location
 from trueup.storage.replenishment.policies import read_time
-from trueup.storage.replenishment.tables import asn, po_line, purchase_order, receipt, supplier
+from trueup.storage.replenishment.tables import po_line, purchase_order, supplier
+
+#: keys per statement of a set-wise read
+CHUNK = 10_000
+T = TypeVar("T")
 
 _LOC = location.alias("destination")
 _SRC = location.alias("source_location")
@@ -44,7 +50,7 @@ _LINES = (
     .outerjoin(_SRC, _SRC.c.id == purchase_order.c.source_location_id)
 )
 #: Receipt movements an ERP or WMS posted with an open purchase order's number as their
-#: reference, not yet recorded against a line and not reversed.
+#: reference and not yet recorded against a line (those reversed are left out after).
 _UNMATCHED = """
 SELECT m.id, o.number, i.sku, m.quantity, m.occurred_at, lt.code, s.code, lt.id
 FROM movement m
@@ -54,8 +60,19 @@ JOIN location lt ON lt.id = m.to_location_id
 LEFT JOIN location s ON s.id = lt.site_id
 WHERE m.kind = 'receipt' AND lt.is_virtual = 0
   AND NOT EXISTS (SELECT 1 FROM receipt r WHERE r.movement_id = m.id)
-  AND NOT EXISTS (SELECT 1 FROM movement x WHERE x.reverses_id = m.id)
 ORDER BY m.id"""
+#: The movements that are reversed, read once: reverses_id has no index, and asking of
+#: each receipt whether a movement reverses it scans the ledger once a receipt on SQLite,
+#: and on PostgreSQL too when its statistics are stale, as after a large import (hours
+#: for a ledger of millions).
+_REVERSED = "SELECT reverses_id FROM movement WHERE reverses_id IS NOT NULL"
+
+
+def chunked(values: Collection[T]) -> Iterator[list[T]]:
+    """`values` in lists of at most CHUNK, for the IN lists of set-wise reads."""
+    listed = list(values)
+    for start in range(0, len(listed), CHUNK):
+        yield listed[start : start + CHUNK]
 
 
 class OrderStore:
@@ -66,32 +83,38 @@ class OrderStore:
 
     def orders(self, numbers: Collection[str]) -> dict[str, OrderHead]:
         """The orders that exist among `numbers`, by number."""
-        if not numbers:
-            return {}
-        rows = self.connection.execute(
-            select(purchase_order.c.number, purchase_order.c.id, purchase_order.c.status).where(
-                purchase_order.c.number.in_(list(numbers))
+        found: dict[str, OrderHead] = {}
+        for part in chunked(numbers):
+            rows = self.connection.execute(
+                select(purchase_order.c.number, purchase_order.c.id, purchase_order.c.status).where(
+                    purchase_order.c.number.in_(part)
+                )
             )
-        )
-        return {r[0]: OrderHead(int(r[1]), OrderStatus(r[2])) for r in rows}
+            found.update((r[0], OrderHead(int(r[1]), OrderStatus(r[2]))) for r in rows)
+        return found
 
     def add_order(self, row: NewOrder) -> int:
         made = self.connection.execute(
-            insert(purchase_order)
-            .values(
-                number=row.number,
-                kind=row.kind.value,
-                supplier_id=row.supplier_id,
-                source_location_id=row.source_location_id,
-                location_id=row.location_id,
-                status=OrderStatus.OPEN.value,
-                ordered_on=row.ordered_on,
-                created_by=row.created_by,
-                created_at=row.created_at,
-            )
-            .returning(purchase_order.c.id)
+            insert(purchase_order).values(**_order_row(row)).returning(purchase_order.c.id)
         )
         return int(made.scalar_one())
+
+    def add_orders(self, rows: Sequence[NewOrder]) -> list[int]:
+        """Insert the orders at once; their ids, in the rows' order, read back as those
+        above the highest before (ids only grow; SQLite would insert one statement a row
+        to give them back in order)."""
+        if not rows:
+            return []
+        highest = self.connection.execute(select(func.max(purchase_order.c.id))).scalar()
+        self.connection.execute(insert(purchase_order), [_order_row(r) for r in rows])
+        made = dict(
+            self.connection.execute(
+                select(purchase_order.c.number, purchase_order.c.id).where(
+                    purchase_order.c.id > (highest or 0)
+                )
+            ).all()
+        )
+        return [int(made[r.number]) for r in rows]
 
     def add_order_lines(self, rows: Sequence[NewOrderLine]) -> None:
         if rows:
@@ -133,6 +156,14 @@ class OrderStore:
             query.order_by(purchase_order.c.id, po_line.c.line).limit(limit)
         )
         return [_line(r) for r in rows]
+
+    def lines_of_orders(self, numbers: Collection[str]) -> list[OrderLine]:
+        """Every line of the orders with these numbers, by order and line number."""
+        found: list[OrderLine] = []
+        for part in chunked(numbers):
+            rows = self.connection.execute(_LINES.where(purchase_order.c.number.in_(part)))
+            found.extend(_line(r) for r in rows)
+        return sorted(found, key=lambda ln: (ln.order_id, ln.line))
 
     def order_line(self, number: str, line: int, *, lock: bool = False) -> OrderLine | None:
         query = _LINES.where(purchase_order.c.number == number, po_line.c.line == line)
@@ -176,16 +207,70 @@ class OrderStore:
             )
         return True
 
+    def receive_on_lines(self, rows: Sequence[LineProgress]) -> bool:
+        """What many receipts did to their lines, compare-and-set on what each had
+        received, then each order whose last open line they closed closed: whether every
+        line was as the rows say it was (when not, the caller rolls back)."""
+        if not rows:
+            return True
+        done = self.connection.execute(
+            update(po_line)
+            .where(
+                po_line.c.id == bindparam("line_id"),
+                po_line.c.received == bindparam("before"),
+                po_line.c.status == OrderStatus.OPEN.value,
+            )
+            .values(
+                received=bindparam("after"),
+                last_received_on=bindparam("on"),
+                status=bindparam("to_status"),
+            ),
+            [
+                {
+                    "line_id": r.line_id,
+                    "before": r.received_before,
+                    "after": r.received,
+                    "on": r.last_received_on,
+                    "to_status": (OrderStatus.CLOSED if r.close else OrderStatus.OPEN).value,
+                }
+                for r in rows
+            ],
+        )
+        if done.rowcount != len(rows):
+            return False
+        closing = sorted({r.order_id for r in rows if r.close})
+        if closing:
+            still_open = (
+                select(func.count())
+                .select_from(po_line)
+                .where(
+                    po_line.c.order_id == bindparam("order_id"),
+                    po_line.c.status == OrderStatus.OPEN.value,
+                )
+                .scalar_subquery()
+            )
+            self.connection.execute(
+                update(purchase_order)
+                .where(purchase_order.c.id == bindparam("order_id"), still_open == 0)
+                .values(status=OrderStatus.CLOSED.value),
+                [{"order_id": o} for o in closing],
+            )
+        return True
+
     def unmatched_receipts(self) -> list[UnmatchedReceipt]:
         """Receipts in the ledger that name an open purchase order in their reference and
         are not yet recorded against a line, nor reversed, in the order they were posted."""
-        rows = self.connection.execute(text(_UNMATCHED))
+        rows = self.connection.execute(text(_UNMATCHED)).all()
+        if not rows:
+            return []
+        reversed_ids = set(self.connection.execute(text(_REVERSED)).scalars())
         read = read_time
         return [
             UnmatchedReceipt(
                 int(r[0]), r[1], r[2], int(r[3]), read(r[4]) or datetime.min, r[5], r[6] or "", r[7]
             )
             for r in rows
+            if r[0] not in reversed_ids
         ]
 
     def ship_on_line(self, line_id: int, shipped_before: int, quantity: int) -> bool:
@@ -201,96 +286,19 @@ class OrderStore:
         )
         return bool(done.rowcount)
 
-    # -- ship notices and receipts ----------------------------------------------------
-    def asn_keys(self, line_ids: Collection[int]) -> set[tuple[str, int]]:
-        if not line_ids:
-            return set()
-        rows = self.connection.execute(
-            select(asn.c.number, asn.c.po_line_id).where(asn.c.po_line_id.in_(list(line_ids)))
-        )
-        return {(r[0], int(r[1])) for r in rows}
 
-    def add_asns(self, rows: Sequence[NewAsn]) -> None:
-        if rows:
-            self.connection.execute(
-                insert(asn),
-                [
-                    {
-                        "number": r.number,
-                        "po_line_id": r.line_id,
-                        "quantity": r.quantity,
-                        "lot": r.lot,
-                        "shipped_on": r.shipped_on,
-                        "expected_on": r.expected_on,
-                        "created_at": r.created_at,
-                    }
-                    for r in rows
-                ],
-            )
-
-    def asns(self, line_id: int) -> list[Asn]:
-        rows = self.connection.execute(
-            select(asn, purchase_order.c.number.label("po_number"), po_line.c.line, item.c.sku)
-            .join(po_line, po_line.c.id == asn.c.po_line_id)
-            .join(purchase_order, purchase_order.c.id == po_line.c.order_id)
-            .join(item, item.c.id == po_line.c.item_id)
-            .where(asn.c.po_line_id == line_id)
-            .order_by(asn.c.id)
-        )
-        return [
-            Asn(
-                r.number,
-                r.po_number,
-                r.line,
-                r.sku,
-                r.quantity,
-                r.lot,
-                r.shipped_on,
-                r.expected_on,
-                r.id,
-            )
-            for r in rows
-        ]
-
-    def add_receipt(self, row: NewReceipt) -> int:
-        made = self.connection.execute(
-            insert(receipt)
-            .values(
-                po_line_id=row.line_id,
-                asn_id=row.asn_id,
-                movement_id=row.movement_id,
-                location_id=row.location_id,
-                quantity=row.quantity,
-                expected=row.expected,
-                received_at=row.received_at,
-                recorded_by=row.recorded_by,
-            )
-            .returning(receipt.c.id)
-        )
-        return int(made.scalar_one())
-
-    def receipts(self, line_id: int) -> list[RecordedReceipt]:
-        rows = self.connection.execute(
-            select(receipt, asn.c.number.label("asn_number"), location.c.code.label("location"))
-            .outerjoin(asn, asn.c.id == receipt.c.asn_id)
-            .join(location, location.c.id == receipt.c.location_id)
-            .where(receipt.c.po_line_id == line_id)
-            .order_by(receipt.c.id)
-        )
-        return [
-            RecordedReceipt(
-                id=r.id,
-                line_id=r.po_line_id,
-                movement_id=r.movement_id,
-                location=r.location,
-                quantity=r.quantity,
-                expected=r.expected,
-                received_at=r.received_at,
-                recorded_by=r.recorded_by,
-                asn=r.asn_number or "",
-            )
-            for r in rows
-        ]
+def _order_row(r: NewOrder) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "kind": r.kind.value,
+        "supplier_id": r.supplier_id,
+        "source_location_id": r.source_location_id,
+        "location_id": r.location_id,
+        "status": OrderStatus.OPEN.value,
+        "ordered_on": r.ordered_on,
+        "created_by": r.created_by,
+        "created_at": r.created_at,
+    }
 
 
 def _line(r: Row[Any]) -> OrderLine:

@@ -1,6 +1,7 @@
 """Purchasing in SQL: suppliers and what they promise per item, their delivery records;
-orders, ship notices and receipts (OrderStore, storage/replenishment/orders.py) and the
-receiving discrepancies in the register (ReceivingRegister, discrepancies.py).
+orders (OrderStore, storage/replenishment/orders.py), ship notices and receipts
+(ReceiptStore, receipts.py) and the receiving discrepancies in the register
+(ReceivingRegister, discrepancies.py).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from trueup.services.replenishment.port import NewSupplier, SupplierName, Suppli
 from trueup.storage.ledger.tables import item
 from trueup.storage.replenishment.discrepancies import ReceivingRegister
 from trueup.storage.replenishment.orders import OrderStore
+from trueup.storage.replenishment.receipts import ReceiptStore
 from trueup.storage.replenishment.tables import po_line, purchase_order, supplier, supplier_item
 
 __all__ = ["SqlPurchasing"]
 
 
-class SqlPurchasing(OrderStore, ReceivingRegister):
+class SqlPurchasing(OrderStore, ReceiptStore, ReceivingRegister):
     """The purchasing side (services/replenishment/port.py, PurchasingRepository)."""
 
     def __init__(self, connection: Connection) -> None:
