@@ -30,6 +30,9 @@ from trueup.services.replenishment.port import RecordedReceipt
 
 #: The most movements of one item-location an answer reads.
 MAX_MOVEMENTS = 10_000
+#: More order lines than any site holds: a site's lines are read whole, once (a large DC
+#: holds tens of thousands; the repository's default of 10,000 left items out).
+SITE_LINES = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +142,8 @@ def order_lines(
     by_sku = lines.get((site_id, kind))
     if by_sku is None:
         grouped: defaultdict[str, list[OrderLine]] = defaultdict(list)
-        for line in uow.purchasing.order_lines(site_ids=[site_id], kind=kind):
+        every = uow.purchasing.order_lines(site_ids=[site_id], kind=kind, limit=SITE_LINES)
+        for line in every:
             grouped[line.sku].append(line)
         by_sku = lines[(site_id, kind)] = dict(grouped)
     return by_sku.get(sku, [])
